@@ -1,0 +1,214 @@
+//! Command line: one subcommand per mode. Inside a workflow the same flags arrive as `INPUT_*`
+//! variables (see [`crate::runner::inputs`]); the mode itself comes from `INPUT_MODE`.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::error::Failure;
+use crate::modes::{self, channel_tags, policy_check, smoke_install, version_guard};
+use crate::runner::{self, inputs, Runner};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "release-action",
+    version,
+    about = "Guards releases in GitHub Actions: versions, image tags, smoke installs and policy.",
+    long_about = "Guards releases in GitHub Actions: versions, image tags, smoke installs and policy.\n\n\
+        Every flag is also read from INPUT_<NAME> (upper-cased, hyphens kept, e.g. INPUT_TAG-PREFIX; \
+        INPUT_TAG_PREFIX works too), which is how the composite action passes its inputs. A flag on \
+        the command line beats the environment. Without a mode argument, INPUT_MODE chooses it.\n\n\
+        Exit codes: 0 success, 1 a guard or policy failure, 2 a usage, configuration or environment error."
+)]
+pub struct Cli {
+    /// Print outputs as one JSON object instead of name=value lines (when GITHUB_OUTPUT is unset).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub mode: Mode,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Mode {
+    /// Find the latest release tag, refuse to go backwards, decide the channel and compute npm,
+    /// PyPI and Go versions.
+    VersionGuard(version_guard::Args),
+    /// Container image tags and OCI labels per channel (a drop-in for docker/metadata-action).
+    ChannelTags(channel_tags::Args),
+    /// Install built npm, Python and Go packages into a fresh isolated project and load every
+    /// entry point at the expected version.
+    SmokeInstall(smoke_install::Args),
+    /// Check repository rules (import boundaries, required env, registries, patterns).
+    PolicyCheck(policy_check::Args),
+}
+
+impl Mode {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mode::VersionGuard(_) => "version-guard",
+            Mode::ChannelTags(_) => "channel-tags",
+            Mode::SmokeInstall(_) => "smoke-install",
+            Mode::PolicyCheck(_) => "policy-check",
+        }
+    }
+
+    /// Values of flags whose names say they are secrets (`token`, `registry-token`, …).
+    fn secret_values(matches: &clap::ArgMatches) -> Vec<String> {
+        let Some((_, sub)) = matches.subcommand() else {
+            return Vec::new();
+        };
+        sub.ids()
+            .filter(|id| runner::is_secret_name(id.as_str()))
+            .filter_map(|id| {
+                sub.try_get_one::<String>(id.as_str())
+                    .ok()
+                    .flatten()
+                    .cloned()
+            })
+            .collect()
+    }
+}
+
+/// The clap command, with a long help that lists every mode's inputs and defaults.
+pub fn command() -> clap::Command {
+    let cmd = Cli::command();
+    let mut text =
+        String::from("Inputs of every mode (flag = action input; default in brackets):\n");
+    for sub in cmd.get_subcommands() {
+        text.push_str(&format!("\n  {}\n", sub.get_name()));
+        for arg in sub.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if long == "help" {
+                continue;
+            }
+            let default: Vec<String> = arg
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            let default = if default.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", default.join(",").replace('\n', "\\n"))
+            };
+            text.push_str(&format!("    --{long}{default}\n"));
+        }
+    }
+    text.push_str("\nOutputs:\n");
+    for (mode, outputs) in modes::all_outputs() {
+        let names: Vec<&str> = outputs.iter().map(|o| o.name).collect();
+        text.push_str(&format!("  {mode}: {}\n", names.join(", ")));
+    }
+    cmd.after_long_help(text)
+}
+
+/// Masks secrets from the environment before anything else is printed.
+fn mask_environment_secrets(runner: &Runner) {
+    for (name, value) in std::env::vars() {
+        let is_input_secret = name.starts_with("INPUT_") && runner::is_secret_name(&name);
+        if is_input_secret || runner::SECRET_ENV.contains(&name.as_str()) {
+            runner.mask(value.trim());
+        }
+    }
+}
+
+fn install_panic_hook() {
+    // No panic message reaches a user: a bug becomes an error annotation and exit code 2.
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let line = crate::runner::commands::command(
+            "error",
+            &[("title", "release-action internal error".to_string())],
+            &format!(
+                "release-action hit an internal error{place}. This is a bug: please report it \
+                 with the step's log at https://github.com/ameideio/release-action/issues"
+            ),
+        );
+        let _ = writeln!(std::io::stdout(), "{line}");
+        let _ = std::io::stdout().flush();
+        std::process::exit(2);
+    }));
+}
+
+/// Runs the binary with the process's arguments and environment; returns the exit code.
+pub fn main() -> i32 {
+    run(std::env::args_os().collect())
+}
+
+pub fn run(argv: Vec<OsString>) -> i32 {
+    install_panic_hook();
+    let json = argv.iter().any(|a| a == "--json");
+    mask_environment_secrets(&Runner::from_env("release-action", json));
+
+    let cmd = command();
+    let (argv, from_env) = inputs::argv_with_env_inputs(&cmd, argv);
+    let matches = match cmd.try_get_matches_from(argv) {
+        Ok(m) => m,
+        Err(err) => return usage_error(err, &from_env, json),
+    };
+    let probe = Runner::from_env("release-action", json);
+    for secret in Mode::secret_values(&matches) {
+        probe.mask(&secret);
+    }
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err, &from_env, json),
+    };
+    let mut runner = Runner::from_env(cli.mode.name(), cli.json);
+    let result = match cli.mode {
+        Mode::VersionGuard(args) => version_guard::run(args, &mut runner),
+        Mode::ChannelTags(args) => channel_tags::run(args, &mut runner),
+        Mode::SmokeInstall(args) => smoke_install::run(args, &mut runner),
+        Mode::PolicyCheck(args) => policy_check::run(args, &mut runner),
+    };
+    runner.finish(result)
+}
+
+fn usage_error(err: clap::Error, from_env: &[inputs::FromEnv], json: bool) -> i32 {
+    use clap::error::{ContextKind, ErrorKind};
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            return 0;
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let runner = Runner::from_env("release-action", json);
+            let failure = Failure::usage(
+                "No mode given",
+                "release-action needs a mode: version-guard, channel-tags, smoke-install or policy-check",
+            )
+            .with_fix("set the action's `mode` input, or pass the mode as the first argument (release-action --help)");
+            return runner.finish(Err(failure));
+        }
+        _ => {}
+    }
+    // Name the input (and its variable) when the bad value came from the environment.
+    let flag = err
+        .get(ContextKind::InvalidArg)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let flag_name = flag
+        .trim_start_matches("--")
+        .split([' ', '=', '<'])
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let mut message = err.render().to_string();
+    if let Some(origin) = from_env.iter().find(|f| f.input == flag_name) {
+        message = format!(
+            "input `{}` (from {}): {}",
+            origin.input,
+            origin.variable,
+            message.trim()
+        );
+    }
+    let mode = Runner::from_env("release-action", json);
+    let failure = Failure::usage("Invalid input", message.trim().to_string())
+        .with_fix("see `release-action <mode> --help` or the README for the accepted values");
+    mode.finish(Err(failure))
+}

@@ -1,0 +1,110 @@
+//! How a run ends when it does not succeed.
+//!
+//! The exit code is the contract with workflows: 1 means "the check ran and said no" (the thing
+//! the user asked us to catch), 2 means "the check could not run" (usage, configuration or
+//! environment). Every failure carries what to do about it, because it ends up in an annotation,
+//! the step summary and, for version-guard, on the pull request.
+
+use std::fmt;
+
+/// A place in a file an annotation can point at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: Option<usize>,
+    pub col: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// A guard or policy said no: exit 1.
+    Guard,
+    /// Bad input, bad configuration or an unusable environment: exit 2.
+    Usage,
+}
+
+/// A failure, boxed so `Result<T, Failure>` stays one pointer wide on the happy path.
+#[derive(Debug, Clone)]
+pub struct Failure(Box<Details>);
+
+#[derive(Debug, Clone)]
+pub struct Details {
+    pub kind: Kind,
+    /// One line, used as the annotation title and the summary heading.
+    pub title: String,
+    /// What went wrong, with the names of the inputs, files or tags involved.
+    pub message: String,
+    /// What the user should do about it.
+    pub fix: Option<String>,
+    pub location: Option<Location>,
+}
+
+pub type Result<T, E = Failure> = std::result::Result<T, E>;
+
+impl Failure {
+    fn new(kind: Kind, title: impl Into<String>, message: impl Into<String>) -> Self {
+        Failure(Box::new(Details {
+            kind,
+            title: title.into(),
+            message: message.into(),
+            fix: None,
+            location: None,
+        }))
+    }
+
+    pub fn guard(title: impl Into<String>, message: impl Into<String>) -> Self {
+        Failure::new(Kind::Guard, title, message)
+    }
+
+    pub fn usage(title: impl Into<String>, message: impl Into<String>) -> Self {
+        Failure::new(Kind::Usage, title, message)
+    }
+
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.0.fix = Some(fix.into());
+        self
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.0.location = Some(location);
+        self
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self.kind {
+            Kind::Guard => 1,
+            Kind::Usage => 2,
+        }
+    }
+}
+
+impl std::ops::Deref for Failure {
+    type Target = Details;
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.title, self.message)?;
+        if let Some(fix) = &self.fix {
+            write!(f, " (fix: {fix})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Anything unexpected (an I/O error, a tool that would not start) is an environment problem:
+/// the check could not run, so it exits 2.
+impl From<anyhow::Error> for Failure {
+    fn from(err: anyhow::Error) -> Self {
+        Failure::usage("release-action could not run", format!("{err:#}"))
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(err: std::io::Error) -> Self {
+        Failure::from(anyhow::Error::from(err))
+    }
+}

@@ -1,0 +1,34 @@
+//! One module per mode. Each exposes `Args` (its inputs, as clap flags), `OUTPUTS` (every output
+//! it may set, declared in `action.yml` too) and `run`.
+
+pub mod channel_tags;
+pub mod policy_check;
+pub mod smoke_install;
+pub mod version_guard;
+
+/// An output a mode may set. `action.yml` must declare every one: GitHub drops undeclared
+/// outputs of a composite action (a test checks the two agree).
+#[derive(Debug, Clone, Copy)]
+pub struct OutputSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+/// Every mode's name and outputs, for `--help`, the docs and the action.yml consistency test.
+pub fn all_outputs() -> Vec<(&'static str, &'static [OutputSpec])> {
+    vec![
+        ("version-guard", version_guard::OUTPUTS),
+        ("channel-tags", channel_tags::OUTPUTS),
+        ("smoke-install", smoke_install::OUTPUTS),
+        ("policy-check", policy_check::OUTPUTS),
+    ]
+}
+
+/// The failure a mode that is not built yet returns: a usage error, never a pass.
+pub fn not_built(mode: &str) -> crate::error::Failure {
+    crate::error::Failure::usage(
+        format!("{mode} is not available in this build"),
+        format!("the {mode} mode is not implemented in this version of release-action"),
+    )
+    .with_fix("pin a release of release-action that ships this mode")
+}

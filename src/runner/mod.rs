@@ -1,0 +1,263 @@
+//! The one place that speaks the GitHub Actions runner protocol: inputs, outputs, the step
+//! summary, workflow commands (annotations, groups, masks) and logs. Modes never print or write
+//! these files themselves; they call a [`Runner`].
+
+pub mod commands;
+pub mod inputs;
+pub mod outputs;
+pub mod summary;
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::error::{Failure, Kind, Result};
+pub use commands::{Annotation, Level};
+pub use summary::Summary;
+
+/// Input and environment names whose values are secrets: masked before anything is printed.
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_uppercase().replace('-', "_");
+    ["TOKEN", "PASSWORD", "SECRET"]
+        .iter()
+        .any(|s| upper.contains(s))
+}
+
+/// Environment variables that hold credentials even though no input names them.
+pub const SECRET_ENV: &[&str] = &["NODE_AUTH_TOKEN", "PKG_GITHUB_COM_TOKEN", "GITHUB_TOKEN"];
+
+pub struct Runner {
+    mode: &'static str,
+    /// Inside a workflow (`GITHUB_ACTIONS=true`): workflow commands and logs go to stdout, where
+    /// the runner reads them. By hand they go to stderr so stdout carries only the outputs.
+    in_actions: bool,
+    debug: bool,
+    json: bool,
+    output_file: Option<PathBuf>,
+    summary_file: Option<PathBuf>,
+    outputs: outputs::Outputs,
+    summary: Summary,
+    phase: RefCell<Option<String>>,
+    annotations: RefCell<Vec<(Level, Annotation)>>,
+}
+
+impl Runner {
+    /// A runner for `mode`, reading `GITHUB_*`/`RUNNER_DEBUG` from the environment.
+    pub fn from_env(mode: &'static str, json: bool) -> Self {
+        let path = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Runner {
+            mode,
+            in_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+            debug: std::env::var("RUNNER_DEBUG").is_ok_and(|v| v == "1"),
+            json,
+            output_file: path("GITHUB_OUTPUT"),
+            summary_file: path("GITHUB_STEP_SUMMARY"),
+            outputs: outputs::Outputs::default(),
+            summary: Summary::default(),
+            phase: RefCell::new(None),
+            annotations: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub fn mode(&self) -> &'static str {
+        self.mode
+    }
+
+    pub fn in_actions(&self) -> bool {
+        self.in_actions
+    }
+
+    /// Writes a line where the runner reads commands (stdout in a workflow, stderr by hand).
+    pub fn emit(&self, line: &str) {
+        if self.in_actions {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+        } else {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{line}");
+        }
+    }
+
+    /// Masks a secret in the job log. Only inside a workflow: at a terminal, printing the mask
+    /// command would print the secret.
+    pub fn mask(&self, secret: &str) {
+        if self.in_actions {
+            for line in commands::mask_commands(secret) {
+                self.emit(&line);
+            }
+        }
+    }
+
+    fn prefix(&self) -> String {
+        match &*self.phase.borrow() {
+            Some(phase) => format!("[{}:{}]", self.mode, phase),
+            None => format!("[{}]", self.mode),
+        }
+    }
+
+    /// A log line, prefixed `[<mode>:<phase>]`.
+    pub fn log(&self, message: &str) {
+        let prefix = self.prefix();
+        for line in message.lines() {
+            // A log line must never be read as a workflow command by the runner.
+            let line = if line.trim_start().starts_with("::") {
+                format!(" {line}")
+            } else {
+                line.to_string()
+            };
+            self.emit(&format!("{prefix} {line}"));
+        }
+    }
+
+    /// A `::debug::` line, only with `RUNNER_DEBUG=1`.
+    pub fn debug(&self, message: &str) {
+        if self.debug {
+            let text = format!("{} {message}", self.prefix());
+            self.emit(&commands::command("debug", &[], &text));
+        }
+    }
+
+    /// An annotation, printed now and remembered for the summary.
+    pub fn annotate(&self, level: Level, annotation: Annotation) {
+        self.emit(&annotation.to_command(level));
+        self.annotations.borrow_mut().push((level, annotation));
+    }
+
+    pub fn warning(&self, message: &str) {
+        self.annotate(Level::Warning, Annotation::new(message));
+    }
+
+    pub fn notice(&self, message: &str) {
+        self.annotate(Level::Notice, Annotation::new(message));
+    }
+
+    /// Annotations emitted so far.
+    pub fn annotations(&self) -> Vec<(Level, Annotation)> {
+        self.annotations.borrow().clone()
+    }
+
+    /// Runs one phase in a collapsible `::group::` and logs its duration. Groups cannot nest in the
+    /// runner's log, so an inner phase only changes the prefix.
+    pub fn phase<T>(&mut self, name: &str, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let outer = self.phase.replace(Some(name.to_string()));
+        let grouped = outer.is_none() && self.in_actions;
+        if grouped {
+            self.emit(&commands::command(
+                "group",
+                &[],
+                &format!("[{}:{}]", self.mode, name),
+            ));
+        }
+        let start = Instant::now();
+        let result = f(self);
+        let took = start.elapsed().as_secs_f64();
+        let status = if result.is_ok() { "" } else { " (failed)" };
+        self.log(&format!("took {took:.2}s{status}"));
+        if grouped {
+            self.emit("::endgroup::");
+        }
+        self.phase.replace(outer);
+        result
+    }
+
+    /// Sets a step output (written when the run ends).
+    pub fn set_output(&mut self, name: &str, value: impl Into<String>) {
+        self.outputs.set(name, value);
+    }
+
+    pub fn output(&self, name: &str) -> Option<&str> {
+        self.outputs.get(name)
+    }
+
+    pub fn summary(&mut self) -> &mut Summary {
+        &mut self.summary
+    }
+
+    /// Ends the run: reports a failure (annotation and a summary section first), writes outputs
+    /// and the summary, and returns the exit code.
+    ///
+    /// Outputs are written on success and on a guard failure (the run completed and its outputs are
+    /// what it decided), never after a usage error, which may have stopped half-way.
+    pub fn finish(mut self, result: Result<()>) -> i32 {
+        let code = match &result {
+            Ok(()) => 0,
+            Err(failure) => {
+                self.report_failure(failure);
+                failure.exit_code()
+            }
+        };
+        let write_outputs = !matches!(&result, Err(f) if f.kind == Kind::Usage);
+        let mut code = code;
+        if write_outputs {
+            if let Err(e) = self.flush_outputs() {
+                self.report_failure(&e);
+                code = 2;
+            }
+        }
+        if let Err(e) = self.flush_summary() {
+            self.annotate(Level::Error, Annotation::new(e.to_string()));
+            code = 2;
+        }
+        code
+    }
+
+    fn report_failure(&mut self, failure: &Failure) {
+        let mut message = failure.message.clone();
+        if let Some(fix) = &failure.fix {
+            message.push_str(&format!("\nFix: {fix}"));
+        }
+        let mut annotation = Annotation::new(message).title(failure.title.clone());
+        if let Some(loc) = &failure.location {
+            annotation.file = Some(loc.file.clone());
+            annotation.line = loc.line;
+            annotation.col = loc.col;
+        }
+        self.annotate(Level::Error, annotation);
+        let mut section = Summary::default();
+        let icon = match failure.kind {
+            Kind::Guard => "❌",
+            Kind::Usage => "⚠️",
+        };
+        section.heading(2, &format!("{icon} {}: {}", self.mode, failure.title));
+        section.paragraph(&failure.message);
+        if let Some(fix) = &failure.fix {
+            section.paragraph(&format!("**How to fix:** {fix}"));
+        }
+        self.summary.prepend(section);
+    }
+
+    fn flush_outputs(&self) -> Result<()> {
+        match &self.output_file {
+            Some(path) => self.outputs.write_file(path),
+            None => {
+                let text = if self.json {
+                    self.outputs.to_json()
+                } else {
+                    self.outputs.to_lines()
+                };
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(text.as_bytes());
+                Ok(())
+            }
+        }
+    }
+
+    fn flush_summary(&self) -> Result<()> {
+        if self.summary.is_empty() {
+            return Ok(());
+        }
+        match &self.summary_file {
+            Some(path) => self.summary.append_to(path),
+            None => {
+                let mut err = std::io::stderr().lock();
+                let _ = err.write_all(self.summary.render(summary::SUMMARY_LIMIT).as_bytes());
+                Ok(())
+            }
+        }
+    }
+}

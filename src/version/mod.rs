@@ -1,0 +1,1 @@
+//! Versions per ecosystem: each module knows its registry's grammar and normal form.

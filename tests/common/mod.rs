@@ -1,0 +1,329 @@
+//! Shared test harness: runs the real binary the way the runner does (temp `GITHUB_OUTPUT` and
+//! `GITHUB_STEP_SUMMARY`, `INPUT_*` variables, a clean environment) and parses what it wrote with
+//! a parser written to the runner's own rules.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_release-action");
+
+/// Environment variables kept from the test process: the tools the modes call need them.
+const KEEP_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "LANG",
+    "TMPDIR",
+    "GOCACHE",
+    "GOPATH",
+    "GOROOT",
+    "PYENV_ROOT",
+];
+
+pub struct Gha {
+    pub dir: TempDir,
+    pub output: PathBuf,
+    pub summary: PathBuf,
+    envs: Vec<(String, String)>,
+    args: Vec<String>,
+    cwd: Option<PathBuf>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    /// Outputs as the runner would read them (the last value of a name wins, as in the runner).
+    pub outputs: BTreeMap<String, String>,
+    /// Raw text of `$GITHUB_OUTPUT`.
+    pub output_text: String,
+    pub summary: String,
+}
+
+impl Run {
+    pub fn out(&self, name: &str) -> &str {
+        self.outputs
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no output {name:?}; outputs: {:?}\n{}",
+                    self.outputs,
+                    self.describe()
+                )
+            })
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}\n--- summary\n{}",
+            self.code, self.stdout, self.stderr, self.summary
+        )
+    }
+
+    /// Workflow-command lines (`::error …`) printed on stdout.
+    pub fn commands(&self, name: &str) -> Vec<String> {
+        let prefix = format!("::{name}");
+        self.stdout
+            .lines()
+            .filter(|l| l.starts_with(&prefix))
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "unexpected exit code\n{}", self.describe());
+        self
+    }
+}
+
+impl Default for Gha {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Gha {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let output = dir.path().join("github_output");
+        let summary = dir.path().join("step_summary");
+        std::fs::write(&output, "").unwrap();
+        std::fs::write(&summary, "").unwrap();
+        Gha {
+            dir,
+            output,
+            summary,
+            envs: vec![("GITHUB_ACTIONS".into(), "true".into())],
+            args: Vec::new(),
+            cwd: None,
+        }
+    }
+
+    /// A temp dir that lives as long as this harness.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Sets an input the way the runner does: `INPUT_<NAME>`.
+    pub fn input(mut self, name: &str, value: &str) -> Self {
+        self.envs.push((
+            format!("INPUT_{}", name.replace(' ', "_").to_uppercase()),
+            value.into(),
+        ));
+        self
+    }
+
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.envs.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn arg(mut self, arg: &str) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    pub fn cwd(mut self, dir: &Path) -> Self {
+        self.cwd = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Runs without `GITHUB_OUTPUT`/`GITHUB_STEP_SUMMARY` (a person at a terminal).
+    pub fn run_at_terminal(&self) -> Run {
+        self.run_with(false)
+    }
+
+    pub fn run(&self) -> Run {
+        self.run_with(true)
+    }
+
+    fn run_with(&self, files: bool) -> Run {
+        let mut cmd = Command::new(BIN);
+        cmd.env_clear();
+        for key in KEEP_ENV {
+            if let Ok(v) = std::env::var(key) {
+                cmd.env(key, v);
+            }
+        }
+        cmd.env("RUNNER_TEMP", self.dir.path());
+        if files {
+            cmd.env("GITHUB_OUTPUT", &self.output);
+            cmd.env("GITHUB_STEP_SUMMARY", &self.summary);
+        }
+        for (k, v) in &self.envs {
+            if !files && k == "GITHUB_ACTIONS" {
+                continue;
+            }
+            cmd.env(k, v);
+        }
+        cmd.args(&self.args);
+        cmd.current_dir(self.cwd.as_deref().unwrap_or(self.dir.path()));
+        let out = cmd.output().expect("run release-action");
+        let output_text = std::fs::read_to_string(&self.output).unwrap_or_default();
+        let outputs = parse_output_file(&output_text).unwrap_or_else(|e| {
+            panic!("GITHUB_OUTPUT is not valid for the runner: {e}\n{output_text}")
+        });
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            outputs,
+            output_text,
+            summary: std::fs::read_to_string(&self.summary).unwrap_or_default(),
+        }
+    }
+}
+
+/// Parses `$GITHUB_OUTPUT` by the runner's rules (actions/runner `FileCommandManager`): lines are
+/// split on LF; a line `name<<DELIM` starts a value that runs to the first line equal to DELIM;
+/// any other non-empty line must be `name=value`. A missing delimiter is an error, as it is for
+/// the runner.
+pub fn parse_output_file(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut map = BTreeMap::new();
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        i += 1;
+        if line.is_empty() {
+            continue;
+        }
+        let eq = line.find('=');
+        let heredoc = line.find("<<");
+        match (heredoc, eq) {
+            (Some(h), e) if e.is_none() || h < e.unwrap() => {
+                let name = &line[..h];
+                let delimiter = &line[h + 2..];
+                if name.is_empty() || delimiter.is_empty() {
+                    return Err(format!("invalid heredoc line {line:?}"));
+                }
+                let mut value_lines = Vec::new();
+                loop {
+                    if i >= lines.len() {
+                        return Err(format!(
+                            "value of {name} is not terminated by {delimiter:?}"
+                        ));
+                    }
+                    let l = lines[i];
+                    i += 1;
+                    if l == delimiter {
+                        break;
+                    }
+                    value_lines.push(l);
+                }
+                map.insert(name.to_string(), value_lines.join("\n"));
+            }
+            (_, Some(e)) => {
+                map.insert(line[..e].to_string(), line[e + 1..].to_string());
+            }
+            _ => return Err(format!("invalid line {line:?}")),
+        }
+    }
+    Ok(map)
+}
+
+/// Runs git in `dir` with a fixed identity and no user or system configuration.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_command(dir).args(args).output().expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+pub fn git_command(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com");
+    cmd
+}
+
+/// A git repository in a temp dir with commits at fixed times, so versions are reproducible.
+pub struct Repo {
+    pub dir: TempDir,
+    clock: i64,
+}
+
+impl Default for Repo {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Repo {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        Repo {
+            dir,
+            // 2024-01-02T03:04:05Z
+            clock: 1_704_164_645,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A commit (one file changed) one hour after the previous one; returns its sha.
+    pub fn commit(&mut self, message: &str) -> String {
+        self.clock += 3600;
+        let date = format!("@{} +0000", self.clock);
+        std::fs::write(self.path().join("file.txt"), message).unwrap();
+        git(self.path(), &["add", "-A"]);
+        let out = git_command(self.path())
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .args(["commit", "-q", "-m", message])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.head()
+    }
+
+    pub fn head(&self) -> String {
+        git(self.path(), &["rev-parse", "HEAD"])
+    }
+
+    /// The committer time of the last commit, in seconds since the epoch.
+    pub fn clock(&self) -> i64 {
+        self.clock
+    }
+
+    pub fn tag(&self, name: &str) {
+        git(self.path(), &["tag", name]);
+    }
+
+    pub fn annotated_tag(&self, name: &str) {
+        git(self.path(), &["tag", "-a", "-m", name, name]);
+    }
+}
+
+#[test]
+fn parser_follows_runner_rules() {
+    let m = parse_output_file("a=1\nb<<X\nline1\nline2\nX\n").unwrap();
+    assert_eq!(m["a"], "1");
+    assert_eq!(m["b"], "line1\nline2");
+    assert!(parse_output_file("b<<X\nno end\n").is_err());
+}

@@ -1,7 +1,10 @@
 //! release-action: version-guard, channel-tags, smoke-install and policy-check for GitHub Actions.
 
+pub mod channel;
 pub mod cli;
 pub mod error;
+pub mod git;
+pub mod github;
 pub mod modes;
 pub mod runner;
 pub mod version;

@@ -1,0 +1,122 @@
+//! Git, run as a subprocess in the repository being released. Read-only: nothing here writes to
+//! the repository.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::{Failure, Result};
+
+#[derive(Debug, Clone)]
+pub struct Git {
+    dir: PathBuf,
+}
+
+impl Git {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Git { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.dir)
+            // The workspace may belong to another user on self-hosted runners and containers.
+            .args(["-c", "safe.directory=*"])
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("LC_ALL", "C");
+        cmd
+    }
+
+    /// Runs git and returns its trimmed stdout, or an error that quotes git's own message.
+    pub fn run(&self, args: &[&str]) -> Result<String> {
+        let out = self.command().args(args).output().map_err(|e| {
+            Failure::usage("git is not available", format!("could not run git: {e}"))
+                .with_fix("install git on the runner, or use `tags-from: api`")
+        })?;
+        if !out.status.success() {
+            return Err(Failure::usage(
+                "git failed",
+                format!(
+                    "git {} failed in {}: {}",
+                    args.join(" "),
+                    self.dir.display(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+    }
+
+    /// Like [`Git::run`] but `None` when git exits non-zero (a question whose answer is "no").
+    pub fn try_run(&self, args: &[&str]) -> Option<String> {
+        let out = self.command().args(args).output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+    }
+
+    pub fn is_repository(&self) -> bool {
+        self.try_run(&["rev-parse", "--git-dir"]).is_some()
+    }
+
+    /// A shallow clone has cut history and, as actions/checkout makes it, no tags.
+    pub fn is_shallow(&self) -> bool {
+        self.try_run(&["rev-parse", "--is-shallow-repository"])
+            .is_some_and(|s| s == "true")
+    }
+
+    /// Every tag name (lightweight and annotated), unsorted.
+    pub fn tag_names(&self) -> Result<Vec<String>> {
+        let text = self.run(&["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"])?;
+        Ok(text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// Tags reachable from `rev` (merged into it), for the nearest-ancestor rules of Go.
+    pub fn tags_merged_into(&self, rev: &str) -> Result<Vec<String>> {
+        let text = self.run(&[
+            "for-each-ref",
+            "--format=%(refname:strip=2)",
+            "--merged",
+            rev,
+            "refs/tags",
+        ])?;
+        Ok(text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// The full sha `rev` points at (`^{commit}` peels annotated tags).
+    pub fn rev_parse(&self, rev: &str) -> Result<String> {
+        self.run(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ])
+    }
+
+    /// The commit's committer time, seconds since the epoch (what Go checks pseudo-versions against).
+    pub fn committer_time(&self, rev: &str) -> Result<i64> {
+        let text = self.run(&["show", "-s", "--format=%ct", rev])?;
+        text.trim().parse::<i64>().map_err(|_| {
+            Failure::usage(
+                "git failed",
+                format!("unexpected committer time {text:?} for {rev}"),
+            )
+        })
+    }
+
+    /// The current branch, when HEAD is on one.
+    pub fn current_branch(&self) -> Option<String> {
+        self.try_run(&["symbolic-ref", "--quiet", "--short", "HEAD"])
+    }
+}

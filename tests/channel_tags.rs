@@ -222,6 +222,46 @@ fn pull_request_event_uses_the_head_sha() {
         labels.contains("org.opencontainers.image.created=2024-01-02T04:04:05Z"),
         "{labels}"
     );
+    assert!(run.commands("warning").is_empty(), "{}", run.describe());
+}
+
+/// actions/checkout's default for a pull request: the merge commit at depth 1, without the head
+/// commit. The labels still come out, dated by the merge commit, with a warning saying so.
+#[test]
+fn pull_request_head_missing_from_a_shallow_checkout() {
+    let mut repo = repo(&[]);
+    let merge = repo.commit("merge");
+    let head = "a".repeat(40);
+    let g = gha(&repo, "refs/pull/7/merge");
+    let event = g.path().join("event.json");
+    std::fs::write(
+        &event,
+        serde_json::json!({"number": 7, "pull_request": {"number": 7, "head": {"sha": head, "ref": "feat"}}})
+            .to_string(),
+    )
+    .unwrap();
+    let run = g
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", event.to_str().unwrap())
+        .env("GITHUB_SHA", &merge)
+        .run();
+    run.assert_code(0);
+    let labels = run.out("labels");
+    assert!(
+        labels.contains(&format!("org.opencontainers.image.revision={head}")),
+        "{labels}"
+    );
+    // The second commit, an hour after the first.
+    assert!(
+        labels.contains("org.opencontainers.image.created=2024-01-02T05:04:05Z"),
+        "{labels}"
+    );
+    let warnings = run.commands("warning").join("\n");
+    assert!(
+        warnings.contains("not in the checkout"),
+        "{}",
+        run.describe()
+    );
 }
 
 fn versions_json(repo: &Repo, overrides: &[(&str, Value)]) -> String {

@@ -185,6 +185,8 @@ struct Decision {
     version: Option<String>,
     created: i64,
     created_from: &'static str,
+    /// Why `created` is not the build commit's own time, when it is not.
+    created_warning: Option<String>,
 }
 
 fn decide(inputs: &Inputs, ctx: &Context, git: &Git) -> Result<Decision> {
@@ -246,7 +248,8 @@ fn decide(inputs: &Inputs, ctx: &Context, git: &Git) -> Result<Decision> {
         .as_ref()
         .and_then(|v| v.short_sha.clone())
         .unwrap_or_else(|| sha[..12].to_string());
-    let (created, created_from) = created_time(inputs, git, &sha)?;
+    let (created, created_from, created_warning) =
+        created_time(inputs, git, &sha, channel == "pr")?;
     Ok(Decision {
         build,
         channel,
@@ -255,14 +258,20 @@ fn decide(inputs: &Inputs, ctx: &Context, git: &Git) -> Result<Decision> {
         version,
         created,
         created_from,
+        created_warning,
     })
 }
 
 /// `created`: version-guard's timestamp, else SOURCE_DATE_EPOCH, else the commit's committer
 /// time. Never the clock: the same commit must give the same labels (and image digests).
-fn created_time(inputs: &Inputs, git: &Git, sha: &str) -> Result<(i64, &'static str)> {
+fn created_time(
+    inputs: &Inputs,
+    git: &Git,
+    sha: &str,
+    pull_request: bool,
+) -> Result<(i64, &'static str, Option<String>)> {
     if let Some(v) = &inputs.versions {
-        return Ok((v.unix_time(), "versions.timestamp"));
+        return Ok((v.unix_time(), "versions.timestamp", None));
     }
     if let Some(epoch) = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
@@ -275,16 +284,33 @@ fn created_time(inputs: &Inputs, git: &Git, sha: &str) -> Result<(i64, &'static 
                 format!("SOURCE_DATE_EPOCH={epoch:?} is not a whole number of seconds"),
             )
         })?;
-        return Ok((seconds, "SOURCE_DATE_EPOCH"));
+        return Ok((seconds, "SOURCE_DATE_EPOCH", None));
     }
-    let seconds = git.committer_time(sha).map_err(|e| {
-        Failure::usage(
-            "Cannot date the commit",
-            format!("the image's `created` label is the committer time of {sha}, but: {}", e.message),
-        )
-        .with_fix("check out the repository (actions/checkout), or set SOURCE_DATE_EPOCH, or pass `versions`")
-    })?;
-    Ok((seconds, "commit time"))
+    let missing = match git.committer_time(sha) {
+        Ok(seconds) => return Ok((seconds, "commit time", None)),
+        Err(e) => e,
+    };
+    // actions/checkout fetches a pull request's merge commit with depth 1, so its head commit
+    // (the build's sha) is not in the clone. The merge commit is: its time is fixed once GitHub
+    // made it, which keeps a re-run's labels the same.
+    if pull_request {
+        if let Ok(seconds) = git.committer_time("HEAD") {
+            let warning = format!(
+                "the pull request's head commit {sha} is not in the checkout (a shallow clone), so                  `org.opencontainers.image.created` is the checked-out merge commit's time; use                  actions/checkout with `fetch-depth: 0` or `ref: ${{{{ github.event.pull_request.head.sha }}}}`                  for the head commit's"
+            );
+            return Ok((seconds, "merge commit time", Some(warning)));
+        }
+    }
+    Err(Failure::usage(
+        "Cannot date the commit",
+        format!(
+            "the image's `created` label is the committer time of {sha}, but: {}",
+            missing.message
+        ),
+    )
+    .with_fix(
+        "check out the repository (actions/checkout), or set SOURCE_DATE_EPOCH, or pass `versions`",
+    ))
 }
 
 fn rfc3339(seconds: i64) -> Result<String> {
@@ -666,6 +692,9 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
                 ""
             }
         ));
+        if let Some(warning) = &decision.created_warning {
+            r.warning(warning);
+        }
         Ok(decision)
     })?;
     // Outputs that hold whatever happens next: the channel is decided.

@@ -31,6 +31,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// One value per run, parsed once: boxing the larger modes' flags would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Mode {
     /// Find the latest release tag, refuse to go backwards, decide the channel and compute npm,
     /// PyPI and Go versions.

@@ -1,0 +1,160 @@
+//! The `versions` input: version-guard's `versions` JSON output, whose decisions (channel,
+//! version, sha, timestamp) channel-tags reuses so a build's packages and images agree.
+
+use serde_json::Value;
+use time::{format_description::FormatItem, macros::format_description, PrimitiveDateTime};
+
+use crate::error::{Failure, Result};
+use crate::github::context::is_full_sha;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versions {
+    pub channel: String,
+    pub is_release: bool,
+    pub is_prerelease: bool,
+    pub version: String,
+    pub sha: String,
+    pub short_sha: Option<String>,
+    /// `YYYYMMDDhhmmss`, UTC.
+    pub timestamp: String,
+    pub latest_version: Option<semver::Version>,
+    pub tag_prefix: Option<String>,
+}
+
+const TIMESTAMP: &[FormatItem<'static>] =
+    format_description!("[year][month][day][hour][minute][second]");
+
+fn bad(why: impl std::fmt::Display) -> Failure {
+    Failure::usage("Invalid input", format!("input `versions`: {why}")).with_fix(
+        "pass version-guard's output unchanged: `versions: ${{ steps.<version-guard step id>.outputs.versions }}`",
+    )
+}
+
+impl Versions {
+    pub fn parse(text: &str) -> Result<Versions> {
+        let json: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON ({e})")))?;
+        let Value::Object(map) = &json else {
+            return Err(bad("expected a JSON object"));
+        };
+        let string = |key: &str| -> Result<String> {
+            match map.get(key) {
+                Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+                Some(other) if !other.is_null() && !other.is_string() => {
+                    Err(bad(format!("key `{key}` must be a string, got {other}")))
+                }
+                _ => Err(bad(format!("key `{key}` is missing or empty"))),
+            }
+        };
+        let optional = |key: &str| -> Option<String> {
+            map.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        // version-guard writes JSON booleans; strings are accepted for hand-written values.
+        let boolean = |key: &str| -> Result<bool> {
+            match map.get(key) {
+                Some(Value::Bool(b)) => Ok(*b),
+                Some(Value::String(s)) if s == "true" => Ok(true),
+                Some(Value::String(s)) if s == "false" => Ok(false),
+                Some(other) => Err(bad(format!(
+                    "key `{key}` must be true or false, got {other}"
+                ))),
+                None => Err(bad(format!("key `{key}` is missing"))),
+            }
+        };
+        let sha = string("sha")?.to_lowercase();
+        if !is_full_sha(&sha) {
+            return Err(bad(format!(
+                "key `sha` must be a full 40-character commit sha, got {sha:?}"
+            )));
+        }
+        let timestamp = string("timestamp")?;
+        PrimitiveDateTime::parse(&timestamp, TIMESTAMP).map_err(|_| {
+            bad(format!(
+                "key `timestamp` must be YYYYMMDDhhmmss (UTC), got {timestamp:?}"
+            ))
+        })?;
+        let latest_version = match optional("latest-version") {
+            Some(v) => Some(semver::Version::parse(&v).map_err(|e| {
+                bad(format!(
+                    "key `latest-version` is not a semver version ({e}): {v:?}"
+                ))
+            })?),
+            None => None,
+        };
+        Ok(Versions {
+            channel: string("channel")?,
+            is_release: boolean("is-release")?,
+            is_prerelease: boolean("is-prerelease")?,
+            version: string("version")?,
+            sha,
+            short_sha: optional("short-sha"),
+            timestamp,
+            latest_version,
+            tag_prefix: map
+                .get("tag-prefix")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        })
+    }
+
+    /// The timestamp as seconds since the epoch.
+    pub fn unix_time(&self) -> i64 {
+        PrimitiveDateTime::parse(&self.timestamp, TIMESTAMP)
+            .map(|t| t.assume_utc().unix_timestamp())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> serde_json::Value {
+        serde_json::json!({
+            "channel": "main", "is-release": false, "is-prerelease": "false",
+            "base-version": "0.12.0", "version": "0.12.0-dev.20240102030405.g0123456789ab",
+            "latest-tag": "v0.11.0", "latest-version": "0.11.0",
+            "sha": "0123456789abcdef0123456789abcdef01234567", "short-sha": "0123456789ab",
+            "timestamp": "20240102030405", "tag-prefix": "v"
+        })
+    }
+
+    #[test]
+    fn parses_version_guard_output() {
+        let v = Versions::parse(&sample().to_string()).unwrap();
+        assert_eq!(v.channel, "main");
+        assert!(!v.is_release && !v.is_prerelease);
+        assert_eq!(v.latest_version.as_ref().unwrap().to_string(), "0.11.0");
+        assert_eq!(v.unix_time(), 1_704_164_645);
+    }
+
+    #[test]
+    fn names_the_input_and_key() {
+        let err = Versions::parse("not json").unwrap_err();
+        assert!(
+            err.message.starts_with("input `versions`: not JSON"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.exit_code(), 2);
+        for key in ["channel", "sha", "timestamp", "is-release", "version"] {
+            let mut v = sample();
+            v.as_object_mut().unwrap().remove(key);
+            let err = Versions::parse(&v.to_string()).unwrap_err();
+            assert!(
+                err.message.contains(&format!("key `{key}`")),
+                "{}",
+                err.message
+            );
+        }
+        let mut v = sample();
+        v["is-release"] = serde_json::json!("yes");
+        assert!(Versions::parse(&v.to_string()).is_err());
+        v = sample();
+        v["timestamp"] = serde_json::json!("2024-01-02");
+        assert!(Versions::parse(&v.to_string()).is_err());
+    }
+}

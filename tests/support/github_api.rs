@@ -141,7 +141,8 @@ fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>, port: u16, pref
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str("\r\n");
-        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(body.as_bytes()).is_err() {
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(body.as_bytes()).is_err()
+        {
             return;
         }
         let _ = writer.flush();
@@ -169,7 +170,10 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
         }
     }
     let mut body = Vec::new();
-    if let Some(len) = headers.get("content-length").and_then(|l| l.parse::<usize>().ok()) {
+    if let Some(len) = headers
+        .get("content-length")
+        .and_then(|l| l.parse::<usize>().ok())
+    {
         body.resize(len, 0);
         reader.read_exact(&mut body).ok()?;
     } else if headers
@@ -220,7 +224,11 @@ fn page(
         .and_then(|p| p.parse().ok())
         .unwrap_or(30)
         .clamp(1, 100);
-    let page: usize = request.query("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
+    let page: usize = request
+        .query("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let pages = items.len().div_ceil(per_page).max(1);
     let slice: Vec<_> = items
         .into_iter()
@@ -267,8 +275,17 @@ fn comment_json(c: &Comment, port: u16, repository: &str) -> serde_json::Value {
     })
 }
 
-fn respond(state: &mut State, request: &Request, port: u16, prefix: &str) -> (u16, Vec<(String, String)>, String) {
-    let auth = request.headers.get("authorization").cloned().unwrap_or_default();
+fn respond(
+    state: &mut State,
+    request: &Request,
+    port: u16,
+    prefix: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    let auth = request
+        .headers
+        .get("authorization")
+        .cloned()
+        .unwrap_or_default();
     if auth != format!("Bearer {}", state.token) && auth != format!("token {}", state.token) {
         return error(401, "Bad credentials");
     }
@@ -320,7 +337,11 @@ fn respond(state: &mut State, request: &Request, port: u16, prefix: &str) -> (u1
             };
             state.next_comment_id += 1;
             state.comments.push(c.clone());
-            (201, Vec::new(), comment_json(&c, port, &repository).to_string())
+            (
+                201,
+                Vec::new(),
+                comment_json(&c, port, &repository).to_string(),
+            )
         }
         ("PATCH", ["issues", "comments", id]) => {
             if state.forbid_writes {
@@ -333,7 +354,11 @@ fn respond(state: &mut State, request: &Request, port: u16, prefix: &str) -> (u1
             };
             c.body = body["body"].as_str().unwrap_or("").to_string();
             let c = c.clone();
-            (200, Vec::new(), comment_json(&c, port, &repository).to_string())
+            (
+                200,
+                Vec::new(),
+                comment_json(&c, port, &repository).to_string(),
+            )
         }
         _ => error(404, "Not Found"),
     }

@@ -10,9 +10,9 @@ fn tools_dir() -> PathBuf {
 }
 
 fn run(cmd: &mut Command, what: &str) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what} could not start ({e}): install it (see tests/tools/README.md)"));
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!("{what} could not start ({e}): install it (see tests/tools/README.md)")
+    });
     assert!(
         out.status.success(),
         "{what} failed:\n{}\n{}",
@@ -33,9 +33,11 @@ pub fn node_semver_valid(versions: &[&str]) -> Vec<Option<String>> {
         const input = JSON.parse(process.argv[1]); \
         console.log(JSON.stringify(input.map(v => semver.valid(v))));";
     let out = run(
-        Command::new("node")
-            .env("NODE_PATH", &modules)
-            .args(["-e", script, &serde_json::to_string(versions).unwrap()]),
+        Command::new("node").env("NODE_PATH", &modules).args([
+            "-e",
+            script,
+            &serde_json::to_string(versions).unwrap(),
+        ]),
         "node",
     );
     serde_json::from_str(out.trim()).unwrap()
@@ -48,9 +50,11 @@ pub fn node_semver_lt(pairs: &[(&str, &str)]) -> Vec<bool> {
         const input = JSON.parse(process.argv[1]); \
         console.log(JSON.stringify(input.map(([a, b]) => semver.lt(a, b))));";
     let out = run(
-        Command::new("node")
-            .env("NODE_PATH", &modules)
-            .args(["-e", script, &serde_json::to_string(pairs).unwrap()]),
+        Command::new("node").env("NODE_PATH", &modules).args([
+            "-e",
+            script,
+            &serde_json::to_string(pairs).unwrap(),
+        ]),
         "node",
     );
     serde_json::from_str(out.trim()).unwrap()
@@ -58,15 +62,17 @@ pub fn node_semver_lt(pairs: &[(&str, &str)]) -> Vec<bool> {
 
 /// `str(packaging.version.Version(v))` per version (or the error's text).
 pub fn packaging_str(versions: &[&str]) -> Vec<String> {
-    let script = "import json, sys\n\
-from packaging.version import Version, InvalidVersion\n\
-out = []\n\
-for v in json.loads(sys.argv[1]):\n\
-    try:\n\
-        out.append(str(Version(v)))\n\
-    except InvalidVersion as e:\n\
-        out.append('invalid: ' + str(e))\n\
-print(json.dumps(out))\n";
+    let script = r#"
+import json, sys
+from packaging.version import Version, InvalidVersion
+out = []
+for v in json.loads(sys.argv[1]):
+    try:
+        out.append(str(Version(v)))
+    except InvalidVersion as e:
+        out.append("invalid: " + str(e))
+print(json.dumps(out))
+"#;
     let out = run(
         Command::new("python3").args(["-c", script, &serde_json::to_string(versions).unwrap()]),
         "python3 with packaging",
@@ -76,9 +82,11 @@ print(json.dumps(out))\n";
 
 /// `Version(a) < Version(b)` per pair.
 pub fn packaging_lt(pairs: &[(&str, &str)]) -> Vec<bool> {
-    let script = "import json, sys\n\
-from packaging.version import Version\n\
-print(json.dumps([Version(a) < Version(b) for a, b in json.loads(sys.argv[1])]))\n";
+    let script = r#"
+import json, sys
+from packaging.version import Version
+print(json.dumps([Version(a) < Version(b) for a, b in json.loads(sys.argv[1])]))
+"#;
     let out = run(
         Command::new("python3").args(["-c", script, &serde_json::to_string(pairs).unwrap()]),
         "python3 with packaging",
@@ -86,31 +94,37 @@ print(json.dumps([Version(a) < Version(b) for a, b in json.loads(sys.argv[1])]))
     serde_json::from_str(out.trim()).unwrap()
 }
 
-/// The go command, resolving `example.com/<name>.git` from a local git repository, offline.
+/// The go command, resolving the module `example.com/sdk.git` from a local git repository,
+/// offline: the go command strips the `.git` and asks git for `https://example.com/sdk`, which
+/// git rewrites (`url.<file-url>.insteadOf`) to the repository's `file://` URL.
 pub struct GoModules {
     pub home: tempfile::TempDir,
     pub module: String,
 }
 
+pub const GO_MODULE: &str = "example.com/sdk.git";
+
 impl GoModules {
-    /// `repo_parent` holds the repository directory `<name>.git` (the module's root, with go.mod).
-    pub fn new(repo_parent: &Path, name: &str) -> GoModules {
+    /// `repo` is the module's root (with `go.mod` declaring [`GO_MODULE`]).
+    pub fn new(repo: &Path) -> GoModules {
         let home = tempfile::tempdir().unwrap();
         let gitconfig = home.path().join("gitconfig");
         std::fs::write(
             &gitconfig,
             format!(
-                "[url \"file://{}/\"]\n\tinsteadOf = https://example.com/\n[protocol \"file\"]\n\tallow = always\n[user]\n\tname = Test\n\temail = test@example.com\n",
-                repo_parent.display()
+                "[url \"file://{}\"]\n\tinsteadOf = https://example.com/sdk\n[protocol \"file\"]\n\tallow = always\n[user]\n\tname = Test\n\temail = test@example.com\n",
+                repo.display()
             ),
         )
         .unwrap();
         GoModules {
             home,
-            module: format!("example.com/{name}.git"),
+            module: GO_MODULE.to_string(),
         }
     }
 
+    /// The go command in `dir`, with its module cache inside `dir`: each check starts from a fresh
+    /// cache, as a consumer would (a cache from an earlier check would not see newer tags).
     fn go(&self, dir: &Path) -> Command {
         let h = self.home.path();
         let mut cmd = Command::new("go");
@@ -119,12 +133,13 @@ impl GoModules {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", h)
             .env("GOPATH", h.join("gopath"))
-            .env("GOMODCACHE", h.join("modcache"))
+            .env("GOMODCACHE", dir.join("modcache"))
             .env("GOCACHE", h.join("gocache"))
             .env("GOPROXY", "direct")
             .env("GOSUMDB", "off")
             .env("GONOSUMDB", "*")
-            .env("GOFLAGS", "-mod=mod")
+            // -modcacherw: the temp dirs must be deletable afterwards.
+            .env("GOFLAGS", "-mod=mod -modcacherw")
             .env("GOTOOLCHAIN", "local")
             .env("GIT_ALLOW_PROTOCOL", "file:https")
             .env("GIT_CONFIG_GLOBAL", h.join("gitconfig"))
@@ -137,7 +152,11 @@ impl GoModules {
     /// `Err(go's message)`.
     pub fn get(&self, version: &str) -> Result<String, String> {
         let consumer = tempfile::tempdir_in(self.home.path()).unwrap();
-        std::fs::write(consumer.path().join("go.mod"), "module consumer\n\ngo 1.19\n").unwrap();
+        std::fs::write(
+            consumer.path().join("go.mod"),
+            "module consumer\n\ngo 1.19\n",
+        )
+        .unwrap();
         let out = self
             .go(consumer.path())
             .args(["get", &format!("{}@{version}", self.module)])
@@ -151,7 +170,11 @@ impl GoModules {
             .args(["list", "-m", "-f", "{{.Version}}", &self.module])
             .output()
             .expect("go list");
-        assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+        assert!(
+            listed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&listed.stderr)
+        );
         Ok(String::from_utf8_lossy(&listed.stdout).trim().to_string())
     }
 }

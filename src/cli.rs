@@ -30,6 +30,8 @@ pub struct Cli {
     pub mode: Mode,
 }
 
+// Parsed once at start-up and moved once: boxing the larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 // One value per run, parsed once: boxing the larger modes' flags would buy nothing.
 #[allow(clippy::large_enum_variant)]

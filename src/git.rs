@@ -94,6 +94,16 @@ impl Git {
             .collect())
     }
 
+    /// Tags that point at `rev` itself (a lightweight tag on it, or an annotated tag of it).
+    pub fn tags_pointing_at(&self, rev: &str) -> Result<Vec<String>> {
+        let text = self.run(&["tag", "--points-at", rev])?;
+        Ok(text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+
     /// The full sha `rev` points at (`^{commit}` peels annotated tags).
     pub fn rev_parse(&self, rev: &str) -> Result<String> {
         self.run(&[

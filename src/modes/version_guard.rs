@@ -1,14 +1,968 @@
-//! The version-guard mode.
+//! The version-guard mode: find the latest release, refuse to go backwards, decide the channel and
+//! compute npm, PyPI and Go versions that every tool accepts unchanged.
+//!
+//! The run is one pass: inputs and context, then the release tags (git or the REST API), then the
+//! guard (tag builds must be above the latest release, snapshot bases too), then the versions. What
+//! was decided is published (outputs, summary, manifest files) even when the guard says no, so the
+//! summary and the pull-request comment can show it.
 
-use crate::error::Result;
+mod comment;
+mod version_file;
+
+use std::path::{Path, PathBuf};
+
+use semver::Version;
+use serde_json::json;
+
+use crate::channel::{self, Build, Channels, DEFAULT_CHANNELS};
+use crate::error::{Failure, Result};
+use crate::git::Git;
+use crate::github::api::Api;
+use crate::github::Context;
 use crate::modes::OutputSpec;
-use crate::runner::Runner;
+use crate::runner::{inputs, Runner};
+use crate::version::tags::{Releases, TagVersion};
+use crate::version::{go, npm, pep440};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TagsFrom {
+    /// Local git when the clone is complete, else the REST API.
+    Auto,
+    Git,
+    Api,
+}
 
 #[derive(Debug, Clone, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// What comes before the semver in a release tag: `v` for v1.2.3, `sdk/go/v` for a monorepo.
+    #[arg(long, default_value = "v")]
+    pub tag_prefix: String,
 
-pub const OUTPUTS: &[OutputSpec] = &[];
+    /// Where release tags come from: auto (git when the clone is complete, else the API), git or api.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub tags_from: TagsFrom,
 
-pub fn run(_args: Args, _runner: &mut Runner) -> Result<()> {
-    Err(super::not_built("version-guard"))
+    /// The next planned version (major.minor.patch), the base of snapshot versions.
+    #[arg(long)]
+    pub base_version: Option<String>,
+
+    /// Read the base version from package.json, pyproject.toml, Cargo.toml or a plain VERSION file.
+    #[arg(long)]
+    pub version_file: Option<String>,
+
+    /// Channels of branches: lines `<branch-glob>=<channel>`.
+    #[arg(long, default_value = DEFAULT_CHANNELS)]
+    pub channels: String,
+
+    /// Fail unless this build runs from a release tag.
+    #[arg(long, value_name = "BOOL", value_parser = inputs::boolean, default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub expect_release: bool,
+
+    /// Let a release below the latest pass when it is the highest of its own major line.
+    #[arg(long, value_name = "BOOL", value_parser = inputs::boolean, default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub maintenance_releases: bool,
+
+    /// The commit (40 hex); default: the pull request's head, GITHUB_SHA, then git HEAD.
+    #[arg(long)]
+    pub sha: Option<String>,
+
+    /// Snapshot timestamp: `commit` (SOURCE_DATE_EPOCH, else the committer time), `now`, or YYYYMMDDHHMMSS.
+    #[arg(long, default_value = "commit")]
+    pub timestamp: String,
+
+    /// Use this npm version instead of computing one.
+    #[arg(long)]
+    pub npm_version: Option<String>,
+
+    /// Use this PyPI version instead of computing one.
+    #[arg(long)]
+    pub pypi_version: Option<String>,
+
+    /// Use this Go version instead of computing one.
+    #[arg(long)]
+    pub go_version: Option<String>,
+
+    /// Prefix of the override variables (<PREFIX>_TS_SDK_VERSION, …).
+    #[arg(long, default_value = "AMEIDE")]
+    pub env_prefix: String,
+
+    /// The Go module path; a `/vN` suffix sets the major of Go versions.
+    #[arg(long)]
+    pub go_module: Option<String>,
+
+    /// Add `+g<sha>` to PyPI snapshots (set false for uploads to PyPI, which refuses local versions).
+    #[arg(long, value_name = "BOOL", value_parser = inputs::boolean, default_value = "true", num_args = 0..=1, default_missing_value = "true")]
+    pub pypi_local_version: bool,
+
+    /// Write versions.json, ts.json, python.json and go.json into this directory.
+    #[arg(long)]
+    pub manifest_dir: Option<PathBuf>,
+
+    /// On pull requests, explain a failure in one comment (updated when a later run passes).
+    #[arg(long, value_name = "BOOL", value_parser = inputs::boolean, default_value = "true", num_args = 0..=1, default_missing_value = "true")]
+    pub comment_on_pr: bool,
+
+    /// GitHub token for the REST API (tags in shallow clones, pull-request comments).
+    #[arg(long)]
+    pub token: Option<String>,
+}
+
+pub const OUTPUTS: &[OutputSpec] = &[
+    OutputSpec {
+        name: "channel",
+        description: "release, prerelease, main, dev, pr, branch or a channel from `channels`.",
+    },
+    OutputSpec {
+        name: "is-release",
+        description: "true on a stable release tag.",
+    },
+    OutputSpec {
+        name: "is-prerelease",
+        description: "true on a prerelease tag.",
+    },
+    OutputSpec {
+        name: "base-version",
+        description: "The version this build leads to (major.minor.patch).",
+    },
+    OutputSpec {
+        name: "version",
+        description: "The build's semver: the release on tags, the npm snapshot otherwise.",
+    },
+    OutputSpec {
+        name: "latest-tag",
+        description: "The latest stable release tag before this build (empty when none).",
+    },
+    OutputSpec {
+        name: "latest-version",
+        description: "The latest stable release version (empty when none).",
+    },
+    OutputSpec {
+        name: "npm-version",
+        description: "The npm version (node-semver valid, normalized).",
+    },
+    OutputSpec {
+        name: "pypi-version",
+        description: "The PyPI version (PEP 440 normal form).",
+    },
+    OutputSpec {
+        name: "go-version",
+        description: "The Go module version or pseudo-version.",
+    },
+    OutputSpec {
+        name: "sha",
+        description: "The commit (40 hex).",
+    },
+    OutputSpec {
+        name: "short-sha",
+        description: "The commit's first 12 hex digits.",
+    },
+    OutputSpec {
+        name: "timestamp",
+        description: "The snapshot timestamp, YYYYMMDDHHMMSS UTC.",
+    },
+    OutputSpec {
+        name: "versions",
+        description: "Every output above as one JSON object.",
+    },
+];
+
+/// What the run decided, filled in as it goes (a failure leaves later fields empty).
+#[derive(Debug, Default, Clone)]
+pub struct Decision {
+    pub tag_prefix: String,
+    pub channel: Option<String>,
+    pub is_release: bool,
+    pub is_prerelease: bool,
+    pub base_version: Option<String>,
+    pub version: Option<String>,
+    pub latest: Option<TagVersion>,
+    pub npm: Option<String>,
+    pub pypi: Option<String>,
+    pub go: Option<String>,
+    pub sha: Option<String>,
+    pub timestamp: Option<String>,
+    /// Whether the latest release is known (tags were read).
+    pub tags_read: bool,
+}
+
+impl Decision {
+    fn short_sha(&self) -> Option<String> {
+        self.sha.as_ref().map(|s| s[..12].to_string())
+    }
+
+    /// The `versions` JSON object (only when everything is decided).
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(json!({
+            "channel": self.channel.clone()?,
+            "is-release": self.is_release,
+            "is-prerelease": self.is_prerelease,
+            "base-version": self.base_version.clone()?,
+            "version": self.version.clone()?,
+            "latest-tag": self.latest.as_ref().map(|t| t.tag.clone()).unwrap_or_default(),
+            "latest-version": self.latest.as_ref().map(|t| t.version.to_string()).unwrap_or_default(),
+            "npm-version": self.npm.clone()?,
+            "pypi-version": self.pypi.clone()?,
+            "go-version": self.go.clone()?,
+            "sha": self.sha.clone()?,
+            "short-sha": self.short_sha()?,
+            "timestamp": self.timestamp.clone()?,
+            "tag-prefix": self.tag_prefix,
+        }))
+    }
+}
+
+pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    let dir = std::env::current_dir()?;
+    let git = Git::new(&dir);
+    let ctx = Context::from_env(&dir)?;
+    let mut decision = Decision {
+        tag_prefix: args.tag_prefix.clone(),
+        ..Default::default()
+    };
+    let result = decide(&args, &ctx, &git, &dir, &mut decision, runner);
+    publish(&args, &decision, runner, result.is_ok())?;
+    if args.comment_on_pr && ctx.is_pull_request_event() {
+        let token = token(&args);
+        runner.phase("comment", |r| {
+            comment::sync(r, &ctx, token.as_deref(), &decision, &result);
+            Ok(())
+        })?;
+    }
+    result
+}
+
+fn token(args: &Args) -> Option<String> {
+    args.token
+        .clone()
+        .or_else(|| std::env::var("GITHUB_TOKEN").ok())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+fn decide(
+    args: &Args,
+    ctx: &Context,
+    git: &Git,
+    dir: &Path,
+    decision: &mut Decision,
+    runner: &mut Runner,
+) -> Result<()> {
+    let build = runner.phase("context", |r| {
+        check_inputs(args)?;
+        let channels = Channels::parse(&args.channels)?;
+        let build = channel::decide(ctx, &channels, &args.tag_prefix)?;
+        decision.channel = Some(build.channel.clone());
+        decision.is_release = build.is_release();
+        decision.is_prerelease = build.is_prerelease();
+        let sha = ctx.resolve_sha(args.sha.as_deref(), git)?;
+        decision.sha = Some(sha.clone());
+        decision.timestamp = Some(resolve_timestamp(&args.timestamp, &sha, git, r)?);
+        r.log(&format!(
+            "ref {} → channel {}; commit {sha}",
+            if ctx.git_ref.is_empty() { "(none)" } else { &ctx.git_ref },
+            build.channel
+        ));
+        if args.expect_release && build.tag.is_none() {
+            return Err(Failure::guard(
+                "Not a release build",
+                format!(
+                    "`expect-release` is true but {} is not a release tag: release builds must run from a tag `{}<version>`",
+                    if ctx.git_ref.is_empty() { "this ref" } else { &ctx.git_ref },
+                    args.tag_prefix
+                ),
+            )
+            .with_fix("run the release workflow on `push: tags`, or set `expect-release: false` for branch builds"));
+        }
+        Ok(build)
+    })?;
+
+    let (tag_names, from_git) = runner.phase("tags", |r| read_tags(args, ctx, git, r))?;
+    decision.tags_read = true;
+
+    runner.phase("guard", |r| {
+        guard(args, &build, &tag_names, dir, decision, r)
+    })?;
+
+    runner.phase("versions", |r| {
+        versions(args, &build, &tag_names, from_git, git, decision, r)
+    })
+}
+
+/// Inputs whose grammar does not depend on the repository, checked before anything is read.
+fn check_inputs(args: &Args) -> Result<()> {
+    let prefix_ok = !args.env_prefix.is_empty()
+        && args
+            .env_prefix
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if !prefix_ok {
+        return Err(Failure::usage(
+            "Invalid input",
+            format!(
+                "input `env-prefix` must be upper-case letters, digits and `_`, got {:?}",
+                args.env_prefix
+            ),
+        ));
+    }
+    if args.tag_prefix.chars().any(char::is_whitespace) {
+        return Err(Failure::usage(
+            "Invalid input",
+            format!(
+                "input `tag-prefix` cannot contain spaces, got {:?}",
+                args.tag_prefix
+            ),
+        ));
+    }
+    if let Some(base) = &args.base_version {
+        parse_base(base)?;
+    }
+    if let Some(module) = &args.go_module {
+        if module.contains(char::is_whitespace) || module.starts_with('/') || module.is_empty() {
+            return Err(Failure::usage(
+                "Invalid input",
+                format!("input `go-module` must be a module path like example.com/sdk/v2, got {module:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn parse_base(text: &str) -> Result<Version> {
+    match Version::parse(text.trim()) {
+        Ok(v) if v.pre.is_empty() && v.build.is_empty() => Ok(v),
+        _ => Err(Failure::usage(
+            "Invalid input",
+            format!("input `base-version` must be major.minor.patch (e.g. 0.12.0), got {text:?}"),
+        )
+        .with_fix("set the next planned release without a `v` or a prerelease part")),
+    }
+}
+
+/// `YYYYMMDDHHMMSS` of a unix time, UTC.
+pub fn format_timestamp(unix: i64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).ok()?;
+    let format = time::macros::format_description!("[year][month][day][hour][minute][second]");
+    t.format(&format).ok().filter(|s| s.len() == 14)
+}
+
+fn resolve_timestamp(input: &str, sha: &str, git: &Git, runner: &Runner) -> Result<String> {
+    let invalid = |why: String| {
+        Failure::usage("Invalid input", why)
+            .with_fix("use `commit` (the default), `now`, or 14 digits YYYYMMDDHHMMSS in UTC")
+    };
+    match input.trim() {
+        "commit" => {
+            if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
+                let epoch = epoch.trim();
+                if !epoch.is_empty() {
+                    return epoch
+                        .parse::<i64>()
+                        .ok()
+                        .and_then(format_timestamp)
+                        .ok_or_else(|| {
+                            Failure::usage(
+                                "Invalid SOURCE_DATE_EPOCH",
+                                format!(
+                                    "SOURCE_DATE_EPOCH must be seconds since 1970, got {epoch:?}"
+                                ),
+                            )
+                        });
+                }
+            }
+            match git.committer_time(sha) {
+                Ok(t) => format_timestamp(t).ok_or_else(|| {
+                    Failure::usage(
+                        "git failed",
+                        format!("commit {sha} has an impossible committer time {t}"),
+                    )
+                }),
+                Err(_) => {
+                    // A shallow pull-request checkout has the merge commit, not the head: its time
+                    // is unknown here. The build clock keeps the run going, and says so.
+                    runner.warning(&format!(
+                        "commit {sha} is not in the local clone, so its committer time is unknown: \
+                         the timestamp is the build clock and will differ on a re-run. Use \
+                         `fetch-depth: 0` in actions/checkout or set `timestamp`."
+                    ));
+                    Ok(
+                        format_timestamp(time::OffsetDateTime::now_utc().unix_timestamp())
+                            .expect("now is a valid time"),
+                    )
+                }
+            }
+        }
+        "now" => Ok(
+            format_timestamp(time::OffsetDateTime::now_utc().unix_timestamp())
+                .expect("now is a valid time"),
+        ),
+        digits if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            let format =
+                time::macros::format_description!("[year][month][day][hour][minute][second]");
+            time::PrimitiveDateTime::parse(digits, &format)
+                .map(|_| digits.to_string())
+                .map_err(|e| {
+                    invalid(format!(
+                        "input `timestamp`: {digits:?} is not a real date and time ({e})"
+                    ))
+                })
+        }
+        other => Err(invalid(format!(
+            "input `timestamp` must be `commit`, `now` or YYYYMMDDHHMMSS, got {other:?}"
+        ))),
+    }
+}
+
+/// Tag names, and whether they came from local git (whose history can answer ancestry questions).
+fn read_tags(
+    args: &Args,
+    ctx: &Context,
+    git: &Git,
+    runner: &Runner,
+) -> Result<(Vec<String>, bool)> {
+    let shallow_fix = "check out the full history: `actions/checkout` with `fetch-depth: 0` \
+                       (or give a `token` with `tags-from: auto` or `api`, to read tags from the API)";
+    let is_repo = git.is_repository();
+    let shallow = is_repo && git.is_shallow();
+    let token = token(args);
+    let use_api = match args.tags_from {
+        TagsFrom::Git => {
+            if !is_repo {
+                return Err(Failure::usage(
+                    "No git repository",
+                    format!(
+                        "`tags-from: git` but {} is not a git repository",
+                        git.dir().display()
+                    ),
+                )
+                .with_fix(
+                    "run actions/checkout with `fetch-depth: 0` first, or use `tags-from: api`",
+                ));
+            }
+            if shallow {
+                return Err(Failure::usage(
+                    "Shallow clone",
+                    "`tags-from: git` but the clone is shallow: it has neither the full history nor the \
+                     tags, so the latest release cannot be found",
+                )
+                .with_fix(shallow_fix));
+            }
+            false
+        }
+        TagsFrom::Api => true,
+        TagsFrom::Auto => {
+            if is_repo && !shallow {
+                false
+            } else if token.is_some() {
+                true
+            } else if shallow {
+                return Err(Failure::usage(
+                    "Shallow clone",
+                    "the clone is shallow and there is no token for the API, so the latest release \
+                     cannot be found (a shallow clone from actions/checkout has no tags)",
+                )
+                .with_fix(shallow_fix));
+            } else {
+                return Err(Failure::usage(
+                    "No git repository",
+                    format!(
+                        "{} is not a git repository and there is no token for the API, so the latest release cannot be found",
+                        git.dir().display()
+                    ),
+                )
+                .with_fix("run actions/checkout with `fetch-depth: 0` first, or pass `token`"));
+            }
+        }
+    };
+    if !use_api {
+        let names = git.tag_names()?;
+        runner.log(&format!("{} tags from git", names.len()));
+        return Ok((names, true));
+    }
+    let Some(token) = token else {
+        return Err(Failure::usage(
+            "No token",
+            "`tags-from: api` needs a token to read the repository's tags",
+        )
+        .with_fix("pass `token: ${{ github.token }}` (the default)"));
+    };
+    let Some(repository) = ctx.repository.as_deref() else {
+        return Err(Failure::usage(
+            "No repository",
+            "reading tags from the API needs GITHUB_REPOSITORY (owner/name)",
+        )
+        .with_fix("run inside GitHub Actions, or set GITHUB_REPOSITORY"));
+    };
+    runner.mask(&token);
+    let api_fail = |e: crate::github::api::ApiError| {
+        let fix = match e.status() {
+            Some(401) => "the token is invalid or expired: pass a valid `token`",
+            Some(403) => "the token may not read this repository, or the rate limit is spent: grant `contents: read` or retry later",
+            Some(404) => "check GITHUB_REPOSITORY and that the token can see the repository (`contents: read`)",
+            _ => "check GITHUB_API_URL and the network, or check out with `fetch-depth: 0` and use `tags-from: git`",
+        };
+        Failure::usage(
+            "Cannot read tags from the GitHub API",
+            format!(
+                "GET {}/repos/{repository}/tags failed: {e}",
+                ctx.api_url.trim_end_matches('/')
+            ),
+        )
+        .with_fix(fix)
+    };
+    let api = Api::new(&ctx.api_url, &token, repository).map_err(api_fail)?;
+    let names = api.tag_names().map_err(api_fail)?;
+    runner.log(&format!("{} tags from {}", names.len(), ctx.api_url));
+    Ok((names, false))
+}
+
+fn guard(
+    args: &Args,
+    build: &Build,
+    tag_names: &[String],
+    dir: &Path,
+    decision: &mut Decision,
+    runner: &Runner,
+) -> Result<()> {
+    let prefix = &args.tag_prefix;
+    let file = match &args.version_file {
+        Some(path) => Some(version_file::read(dir, path)?),
+        None => None,
+    };
+    if let Some(tag) = &build.tag {
+        // The tag being built is among the tags: the release to beat is the highest of the others.
+        let others: Vec<&String> = tag_names.iter().filter(|n| **n != tag.tag).collect();
+        let releases = Releases::from_tag_names(&others, prefix);
+        decision.latest = releases.latest_stable().cloned();
+        decision.base_version = Some(core(&tag.version).to_string());
+        if let Some(latest) = releases.latest_stable() {
+            if tag.version.cmp_precedence(&latest.version).is_le() {
+                let line_best = releases.latest_stable_in_major(tag.version.major);
+                let highest_in_line =
+                    line_best.is_none_or(|b| tag.version.cmp_precedence(&b.version).is_gt());
+                if args.maintenance_releases && highest_in_line {
+                    runner.notice(&format!(
+                        "maintenance release {}: below {} but the highest of the {}.x line",
+                        tag.tag, latest.tag, tag.version.major
+                    ));
+                } else {
+                    let mut fix = format!(
+                        "tag a version above {} (e.g. {prefix}{}), and delete {} if it was pushed by mistake",
+                        latest.version,
+                        next_patch(&latest.version),
+                        tag.tag
+                    );
+                    if !args.maintenance_releases {
+                        fix.push_str(
+                            "; for a patch of an older major line set `maintenance-releases: true`",
+                        );
+                    } else if let Some(b) = line_best {
+                        fix.push_str(&format!(
+                            "; the {}.x line is already at {}",
+                            tag.version.major, b.tag
+                        ));
+                    }
+                    return Err(Failure::guard(
+                        "Release would go backwards",
+                        format!("refusing {}: {} already exists", tag.tag, latest.tag),
+                    )
+                    .with_fix(fix));
+                }
+            }
+        }
+        if let Some(file) = &file {
+            if !file.matches(&tag.version) {
+                return Err(Failure::guard(
+                    "Version file disagrees with the tag",
+                    format!(
+                        "{} says {} but the tag {} is version {}",
+                        file.file, file.text, tag.tag, tag.version
+                    ),
+                )
+                .with_fix(format!(
+                    "set the version in {} to {} before tagging, or tag the version the file says",
+                    file.file, tag.version
+                ))
+                .at(file.location()));
+            }
+        }
+        runner.log(&format!(
+            "release {} above {}",
+            tag.tag,
+            decision
+                .latest
+                .as_ref()
+                .map_or("no earlier release", |t| t.tag.as_str())
+        ));
+        return Ok(());
+    }
+
+    let releases = Releases::from_tag_names(tag_names, prefix);
+    decision.latest = releases.latest_stable().cloned();
+    let (base, source) = match (&args.base_version, &file) {
+        (Some(b), _) => (parse_base(b)?, "input `base-version`".to_string()),
+        (None, Some(f)) => (f.core()?, format!("{} (line {})", f.file, f.line)),
+        (None, None) => match releases.latest_stable() {
+            Some(l) => (next_patch(&l.version), format!("the patch after {}", l.tag)),
+            None => (Version::new(0, 1, 0), "no release yet".to_string()),
+        },
+    };
+    decision.base_version = Some(base.to_string());
+    // The release a snapshot must sort above: the latest overall, or of its own major line for
+    // maintenance branches.
+    let floor = if args.maintenance_releases {
+        releases.latest_stable_in_major(base.major)
+    } else {
+        releases.latest_stable()
+    };
+    if let Some(floor) = floor {
+        if base.cmp_precedence(&floor.version).is_le() {
+            let mut failure = Failure::guard(
+                "Base version is not above the latest release",
+                format!(
+                    "base version {base} (from {source}) is not above the latest release {}: its snapshots would sort below {}",
+                    floor.tag, floor.version
+                ),
+            )
+            .with_fix(format!(
+                "set the next planned version above {} (e.g. {}) in {}",
+                floor.version,
+                next_patch(&floor.version),
+                if args.base_version.is_some() { "`base-version`" } else if file.is_some() { "the version file" } else { "`base-version`" }
+            ));
+            if let (None, Some(f)) = (&args.base_version, &file) {
+                failure = failure.at(f.location());
+            }
+            return Err(failure);
+        }
+    }
+    runner.log(&format!(
+        "base {base} from {source}; latest release {}",
+        decision.latest.as_ref().map_or("none", |t| t.tag.as_str())
+    ));
+    Ok(())
+}
+
+fn core(v: &Version) -> Version {
+    Version::new(v.major, v.minor, v.patch)
+}
+
+fn next_patch(v: &Version) -> Version {
+    Version::new(v.major, v.minor, v.patch + 1)
+}
+
+/// An override: the input, else the first of `variables` that is set.
+fn override_value(
+    input: &Option<String>,
+    input_name: &str,
+    variables: &[String],
+) -> Option<(String, String)> {
+    if let Some(v) = input.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        return Some((format!("input `{input_name}`"), v.to_string()));
+    }
+    variables.iter().find_map(|name| {
+        std::env::var(name)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .map(|v| (name.clone(), v))
+    })
+}
+
+fn invalid_override(source: &str, value: &str, why: &str) -> Failure {
+    Failure::usage(
+        "Invalid version override",
+        format!("{source} is {value:?}: {why}"),
+    )
+    .with_fix(format!("fix or unset {source}"))
+}
+
+fn versions(
+    args: &Args,
+    build: &Build,
+    tag_names: &[String],
+    from_git: bool,
+    git: &Git,
+    decision: &mut Decision,
+    runner: &Runner,
+) -> Result<()> {
+    let sha = decision
+        .sha
+        .clone()
+        .expect("sha is decided before versions");
+    let short = &sha[..12];
+    let timestamp = decision
+        .timestamp
+        .clone()
+        .expect("timestamp is decided before versions");
+    let path_major = args.go_module.as_deref().and_then(go::path_major);
+    let p = &args.env_prefix;
+
+    let (npm_version, pypi_version, go_version) = match &build.tag {
+        Some(tag) => {
+            let mut npm_v = tag.version.clone();
+            npm_v.build = semver::BuildMetadata::EMPTY;
+            let pypi_v = pep440::from_semver(&tag.version).map_err(|e| {
+                Failure::usage("No PyPI version for this tag", format!("tag {}: {e}", tag.tag))
+                    .with_fix("use a prerelease PyPI understands (-alpha.N, -beta.N, -rc.N, -dev.N), or set `pypi-version`")
+            })?;
+            let go_v = format!("v{npm_v}");
+            (npm_v.to_string(), pypi_v.to_string(), go_v)
+        }
+        None => {
+            let base = Version::parse(decision.base_version.as_deref().expect("base is decided"))
+                .expect("the base is a semver version");
+            let npm_v = npm::snapshot(&base, &timestamp, short);
+            let pypi_v = pep440::snapshot(&base, &timestamp, short, args.pypi_local_version);
+            let go_v = go_snapshot(
+                args, tag_names, from_git, git, &sha, path_major, &timestamp, runner,
+            )?;
+            (npm_v.to_string(), pypi_v.to_string(), go_v)
+        }
+    };
+
+    let npm_final = match override_value(
+        &args.npm_version,
+        "npm-version",
+        &[format!("{p}_TS_SDK_VERSION")],
+    ) {
+        Some((source, value)) => {
+            npm::validate(&value).map_err(|why| invalid_override(&source, &value, &why))?;
+            runner.log(&format!("npm version {value} from {source}"));
+            value
+        }
+        None => npm_version,
+    };
+    let pypi_final = match override_value(
+        &args.pypi_version,
+        "pypi-version",
+        &[
+            format!("{p}_PYTHON_SDK_VERSION"),
+            format!("{p}_SDK_VERSION"),
+        ],
+    ) {
+        Some((source, value)) => {
+            let v =
+                pep440::normalize(&value).map_err(|why| invalid_override(&source, &value, &why))?;
+            if !args.pypi_local_version && v.is_local() {
+                return Err(invalid_override(
+                    &source,
+                    &value,
+                    "`pypi-local-version` is false and PyPI refuses local versions (`+…`)",
+                ));
+            }
+            let normal = v.to_string();
+            if normal != value {
+                runner.notice(&format!(
+                    "{source} {value:?} is written {normal} in PEP 440 normal form"
+                ));
+            }
+            runner.log(&format!("PyPI version {normal} from {source}"));
+            normal
+        }
+        None => pypi_version,
+    };
+    let go_final = match override_value(
+        &args.go_version,
+        "go-version",
+        &[format!("{p}_GO_SDK_VERSION"), "GO_SDK_VERSION".to_string()],
+    ) {
+        Some((source, value)) => {
+            go::validate(&value, path_major)
+                .map_err(|why| invalid_override(&source, &value, &why))?;
+            runner.log(&format!("Go version {value} from {source}"));
+            value
+        }
+        None => go_version,
+    };
+
+    decision.version = Some(npm_final.clone());
+    decision.npm = Some(npm_final);
+    decision.pypi = Some(pypi_final);
+    decision.go = Some(go_final);
+    runner.log(&format!(
+        "npm {} · PyPI {} · Go {}",
+        decision.npm.as_deref().unwrap_or(""),
+        decision.pypi.as_deref().unwrap_or(""),
+        decision.go.as_deref().unwrap_or("")
+    ));
+    Ok(())
+}
+
+/// The Go pseudo-version of an untagged build, built the way the go command checks it: the base is
+/// the highest tag reachable from the commit whose major the module allows, the time is the
+/// commit's committer time in UTC.
+#[allow(clippy::too_many_arguments)]
+fn go_snapshot(
+    args: &Args,
+    tag_names: &[String],
+    from_git: bool,
+    git: &Git,
+    sha: &str,
+    path_major: Option<u64>,
+    timestamp: &str,
+    runner: &Runner,
+) -> Result<String> {
+    let short = &sha[..12];
+    let commit_time = git.committer_time(sha).ok().and_then(format_timestamp);
+    let go_time = match &commit_time {
+        Some(t) => t.clone(),
+        None => {
+            runner.warning(&format!(
+                "commit {sha} is not in the local clone: the Go pseudo-version uses timestamp \
+                 {timestamp}, and the go command will refuse it unless that is the commit's committer \
+                 time. Use `fetch-depth: 0` in actions/checkout."
+            ));
+            timestamp.to_string()
+        }
+    };
+    // Go reads tags `<dir>/vX.Y.Z`; a prefix that does not end in `v` makes tags Go cannot see.
+    let go_prefix = args.tag_prefix.ends_with('v');
+    let allowed = |t: &TagVersion| go_prefix && go::major_allowed(path_major, t.version.major);
+    let highest = |names: &[String]| -> Option<TagVersion> {
+        Releases::from_tag_names(names, &args.tag_prefix)
+            .all()
+            .iter()
+            .filter(|t| allowed(t) && t.version.build.is_empty())
+            .max_by(|a, b| a.version.cmp_precedence(&b.version))
+            .cloned()
+    };
+    let base = if from_git && commit_time.is_some() {
+        let base = highest(&git.tags_merged_into(sha)?);
+        if let Some(b) = &base {
+            // Go refuses a pseudo-version derived from a tag on the commit itself: that commit's
+            // Go version is the tag.
+            if git.tags_pointing_at(sha)?.contains(&b.tag) {
+                runner.log(&format!(
+                    "Go version v{} is the tag on this commit",
+                    b.version
+                ));
+                return Ok(format!("v{}", b.version));
+            }
+        }
+        base
+    } else {
+        let base = highest(tag_names);
+        if let Some(b) = &base {
+            runner.warning(&format!(
+                "the Go pseudo-version assumes {} is an ancestor of {short}: the clone is too shallow \
+                 to check (use `fetch-depth: 0`)",
+                b.tag
+            ));
+        }
+        base
+    };
+    Ok(go::pseudo_version(
+        base.as_ref().map(|t| &t.version),
+        path_major,
+        &go_time,
+        short,
+    ))
+}
+
+/// Outputs, the summary table and the manifest files.
+fn publish(args: &Args, d: &Decision, runner: &mut Runner, complete: bool) -> Result<()> {
+    let mut set = |name: &str, value: Option<String>| {
+        if let Some(v) = value {
+            runner.set_output(name, v);
+        }
+    };
+    set("channel", d.channel.clone());
+    if d.channel.is_some() {
+        set("is-release", Some(d.is_release.to_string()));
+        set("is-prerelease", Some(d.is_prerelease.to_string()));
+    }
+    set("base-version", d.base_version.clone());
+    set("version", d.version.clone());
+    if d.tags_read {
+        set(
+            "latest-tag",
+            Some(d.latest.as_ref().map(|t| t.tag.clone()).unwrap_or_default()),
+        );
+        set(
+            "latest-version",
+            Some(
+                d.latest
+                    .as_ref()
+                    .map(|t| t.version.to_string())
+                    .unwrap_or_default(),
+            ),
+        );
+    }
+    set("npm-version", d.npm.clone());
+    set("pypi-version", d.pypi.clone());
+    set("go-version", d.go.clone());
+    set("sha", d.sha.clone());
+    set("short-sha", d.short_sha());
+    set("timestamp", d.timestamp.clone());
+    let json = if complete { d.to_json() } else { None };
+    if let Some(json) = &json {
+        runner.set_output("versions", json.to_string());
+    }
+
+    if d.channel.is_some() {
+        let summary = runner.summary();
+        summary.heading(2, "version-guard");
+        summary.table(&["", "Value"], &summary_rows(d));
+    }
+
+    if let (Some(dir), Some(json)) = (&args.manifest_dir, &json) {
+        write_manifest(dir, d, json)?;
+        runner.log(&format!(
+            "wrote versions.json, ts.json, python.json, go.json to {}",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+fn summary_rows(d: &Decision) -> Vec<Vec<String>> {
+    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let latest = if d.tags_read {
+        d.latest
+            .as_ref()
+            .map_or("none".to_string(), |t| t.tag.clone())
+    } else {
+        "—".into()
+    };
+    vec![
+        vec!["Channel".into(), or_dash(&d.channel)],
+        vec!["Base version".into(), or_dash(&d.base_version)],
+        vec!["Latest release".into(), latest],
+        vec!["npm".into(), or_dash(&d.npm)],
+        vec!["PyPI".into(), or_dash(&d.pypi)],
+        vec!["Go".into(), or_dash(&d.go)],
+        vec!["Commit".into(), or_dash(&d.short_sha())],
+        vec!["Timestamp".into(), or_dash(&d.timestamp)],
+    ]
+}
+
+fn write_manifest(dir: &Path, d: &Decision, versions: &serde_json::Value) -> Result<()> {
+    let fail = |e: std::io::Error| {
+        Failure::usage(
+            "Cannot write the manifest",
+            format!("input `manifest-dir`: {}: {e}", dir.display()),
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let write = |name: &str, value: &serde_json::Value| {
+        let text = serde_json::to_string_pretty(value).expect("JSON serializes") + "\n";
+        std::fs::write(dir.join(name), text).map_err(fail)
+    };
+    write("versions.json", versions)?;
+    for (name, version) in [
+        ("ts.json", &d.npm),
+        ("python.json", &d.pypi),
+        ("go.json", &d.go),
+    ] {
+        write(
+            name,
+            &json!({
+                "version": version,
+                "sha": d.sha,
+                "timestamp": d.timestamp,
+                "channel": d.channel,
+            }),
+        )?;
+    }
+    Ok(())
 }

@@ -1,3 +1,6 @@
 //! Versions per ecosystem: each module knows its registry's grammar and normal form.
 
+pub mod go;
+pub mod npm;
+pub mod pep440;
 pub mod tags;

@@ -1,0 +1,154 @@
+//! The GitHub REST API, through octocrab: release tags (every page) and pull-request comments.
+//!
+//! Blocking on the outside: a current-thread tokio runtime is created only when an `Api` is made,
+//! so runs that never touch the API start no runtime. `GITHUB_API_URL` is the base, so GitHub
+//! Enterprise Server (`https://ghe.example.com/api/v3`) works.
+
+use std::time::Duration;
+
+use octocrab::{Octocrab, Page};
+use serde::Deserialize;
+
+/// What went wrong talking to the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// GitHub answered with an error status.
+    Status { status: u16, message: String },
+    /// No answer (network, TLS, an unreadable body).
+    Transport(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            ApiError::Transport(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::Status { status, message } => write!(f, "HTTP {status}: {message}"),
+            ApiError::Transport(message) => write!(f, "{message}"),
+        }
+    }
+}
+
+fn api_error(err: octocrab::Error) -> ApiError {
+    match err {
+        octocrab::Error::GitHub { source, .. } => ApiError::Status {
+            status: source.status_code.as_u16(),
+            message: source.message.clone(),
+        },
+        other => {
+            // The error's Display is terse; its source chain says what actually failed.
+            let mut message = other.to_string();
+            let mut source = std::error::Error::source(&other);
+            while let Some(s) = source {
+                message.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            ApiError::Transport(message)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct TagItem {
+    name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+pub struct Api {
+    runtime: tokio::runtime::Runtime,
+    crab: Octocrab,
+    /// `owner/name`
+    repository: String,
+}
+
+impl Api {
+    /// A client for `repository` (`owner/name`) at `api_url`, authenticated with `token`.
+    pub fn new(api_url: &str, token: &str, repository: &str) -> Result<Api, ApiError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ApiError::Transport(format!("cannot start the HTTP runtime: {e}")))?;
+        let base = api_url.trim_end_matches('/').to_string();
+        // octocrab's builder registers tower services, which needs a runtime context.
+        let crab = runtime.block_on(async {
+            Octocrab::builder()
+                .base_uri(base.as_str())
+                .map_err(api_error)?
+                .personal_token(token.to_string())
+                .set_connect_timeout(Some(Duration::from_secs(30)))
+                .set_read_timeout(Some(Duration::from_secs(60)))
+                .build()
+                .map_err(api_error)
+        })?;
+        Ok(Api {
+            runtime,
+            crab,
+            repository: repository.to_string(),
+        })
+    }
+
+    /// Every tag name of the repository, reading every page (`Link: rel="next"`).
+    pub fn tag_names(&self) -> Result<Vec<String>, ApiError> {
+        let route = format!("/repos/{}/tags", self.repository);
+        self.runtime.block_on(async {
+            let first: Page<TagItem> = self
+                .crab
+                .get(&route, Some(&[("per_page", "100")]))
+                .await
+                .map_err(api_error)?;
+            let all = self.crab.all_pages(first).await.map_err(api_error)?;
+            Ok(all.into_iter().map(|t| t.name).collect())
+        })
+    }
+
+    /// The first comment on issue or pull request `number` whose body contains `marker`.
+    pub fn find_comment(&self, number: u64, marker: &str) -> Result<Option<Comment>, ApiError> {
+        let route = format!("/repos/{}/issues/{number}/comments", self.repository);
+        self.runtime.block_on(async {
+            let first: Page<Comment> = self
+                .crab
+                .get(&route, Some(&[("per_page", "100")]))
+                .await
+                .map_err(api_error)?;
+            let all = self.crab.all_pages(first).await.map_err(api_error)?;
+            Ok(all
+                .into_iter()
+                .find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker))))
+        })
+    }
+
+    pub fn create_comment(&self, number: u64, body: &str) -> Result<Comment, ApiError> {
+        let route = format!("/repos/{}/issues/{number}/comments", self.repository);
+        self.runtime.block_on(async {
+            self.crab
+                .post(route, Some(&serde_json::json!({ "body": body })))
+                .await
+                .map_err(api_error)
+        })
+    }
+
+    /// Updates a comment with `PATCH /repos/{owner}/{repo}/issues/comments/{id}` (the documented
+    /// method; octocrab's own helper sends POST).
+    pub fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ApiError> {
+        let route = format!("/repos/{}/issues/comments/{id}", self.repository);
+        self.runtime.block_on(async {
+            self.crab
+                .patch(route, Some(&serde_json::json!({ "body": body })))
+                .await
+                .map_err(api_error)
+        })
+    }
+}

@@ -1,0 +1,105 @@
+//! The pull-request comment: when the guard fails on a pull request, one comment (found again by a
+//! hidden marker) says why and how to fix it; when a later run passes, the same comment says so.
+//! Commenting never decides the run: a token that may not comment (fork pull requests get a
+//! read-only one) is a warning.
+
+use super::Decision;
+use crate::error::{Failure, Result};
+use crate::github::api::{Api, ApiError};
+use crate::github::Context;
+use crate::runner::Runner;
+
+/// The hidden marker; the tag prefix keeps monorepo guards (one per package) apart.
+pub fn marker(tag_prefix: &str) -> String {
+    format!("<!-- release-action:version-guard tag-prefix={tag_prefix} -->")
+}
+
+pub fn failure_body(d: &Decision, failure: &Failure) -> String {
+    let mut body = format!(
+        "{}\n### ❌ version-guard: {}\n\n{}\n",
+        marker(&d.tag_prefix),
+        failure.title,
+        failure.message
+    );
+    if let Some(fix) = &failure.fix {
+        body.push_str(&format!("\n**How to fix:** {fix}\n"));
+    }
+    if let Some(sha) = &d.sha {
+        body.push_str(&format!("\n<sub>Checked commit {sha}.</sub>\n"));
+    }
+    body
+}
+
+pub fn passing_body(d: &Decision) -> String {
+    let mut body = format!(
+        "{}\n### ✅ version-guard passes\n\nThe problem reported here earlier is fixed.\n",
+        marker(&d.tag_prefix)
+    );
+    let rows = [
+        ("Channel", &d.channel),
+        ("Base version", &d.base_version),
+        ("npm", &d.npm),
+        ("PyPI", &d.pypi),
+        ("Go", &d.go),
+    ];
+    body.push_str("\n| | Value |\n|---|---|\n");
+    for (name, value) in rows {
+        body.push_str(&format!(
+            "| {name} | {} |\n",
+            crate::runner::summary::cell(value.as_deref().unwrap_or("—"))
+        ));
+    }
+    if let Some(sha) = &d.sha {
+        body.push_str(&format!("\n<sub>Checked commit {sha}.</sub>\n"));
+    }
+    body
+}
+
+/// Creates, updates or leaves the comment for this run's result.
+pub fn sync(
+    runner: &Runner,
+    ctx: &Context,
+    token: Option<&str>,
+    decision: &Decision,
+    result: &Result<()>,
+) {
+    let Some(token) = token else {
+        if result.is_err() {
+            runner.log("no token: the failure is not commented on the pull request");
+        }
+        return;
+    };
+    let (Some(number), Some(repository)) = (ctx.pull_request_number(), ctx.repository.as_deref())
+    else {
+        runner.log("no pull request number or GITHUB_REPOSITORY: no comment");
+        return;
+    };
+    let outcome = (|| -> std::result::Result<String, ApiError> {
+        let api = Api::new(&ctx.api_url, token, repository)?;
+        let existing = api.find_comment(number, &marker(&decision.tag_prefix))?;
+        match (result, existing) {
+            (Err(failure), Some(c)) => {
+                api.update_comment(c.id, &failure_body(decision, failure))?;
+                Ok(format!("updated comment {} on #{number}", c.id))
+            }
+            (Err(failure), None) => {
+                let c = api.create_comment(number, &failure_body(decision, failure))?;
+                Ok(format!("commented on #{number} (comment {})", c.id))
+            }
+            (Ok(()), Some(c)) => {
+                api.update_comment(c.id, &passing_body(decision))?;
+                Ok(format!("updated comment {} on #{number}: passes now", c.id))
+            }
+            (Ok(()), None) => Ok("passes; nothing to comment".to_string()),
+        }
+    })();
+    match outcome {
+        Ok(message) => runner.log(&message),
+        Err(e) if e.status() == Some(403) => runner.warning(&format!(
+            "cannot comment on pull request #{number} ({e}): the token may not write to pull requests \
+             (pull requests from forks get a read-only token). Grant `pull-requests: write`, or set \
+             `comment-on-pr: false`."
+        )),
+        Err(e) => runner.warning(&format!("cannot comment on pull request #{number}: {e}")),
+    }
+}

@@ -30,11 +30,9 @@ pub struct Cli {
     pub mode: Mode,
 }
 
-// Parsed once at start-up and moved once: boxing the larger variants would buy nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Subcommand)]
 // One value per run, parsed once: boxing the larger modes' flags would buy nothing.
 #[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
 pub enum Mode {
     /// Find the latest release tag, refuse to go backwards, decide the channel and compute npm,
     /// PyPI and Go versions.

@@ -1,0 +1,375 @@
+//! The policy-check mode: repository rules (import boundaries, required environment, allowed
+//! registries and forbidden hosts, forbidden patterns) from one policy file, checked in one
+//! parallel walk of the repository, reported as annotations, a step summary, text, JSON or SARIF.
+
+pub mod config;
+pub mod imports;
+pub mod output;
+pub mod registries;
+pub mod rules;
+pub mod scan;
+pub mod text;
+pub mod waivers;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Failure, Result};
+use crate::modes::OutputSpec;
+use crate::runner::{Level, Runner};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The policy file, relative to the working directory (the repository root).
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = ".github/release-policy.yml"
+    )]
+    pub policy: String,
+
+    /// Report format: github (annotations and step summary), text, json or sarif (on stdout).
+    /// auto is github inside a workflow and text at a terminal. `--format` by hand.
+    #[arg(
+        long = "policy-format",
+        visible_alias = "format",
+        value_name = "FORMAT",
+        value_enum,
+        default_value = "auto"
+    )]
+    pub format: Format,
+
+    /// Also write a SARIF 2.1.0 report to this path (relative to the working directory), for
+    /// github/codeql-action/upload-sarif. Empty: no file.
+    #[arg(long, value_name = "PATH", default_value = "")]
+    pub sarif: String,
+
+    /// Which violations fail the step (exit 1): error, warning (errors and warnings) or never.
+    #[arg(long, value_name = "LEVEL", value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+
+    /// The context this check runs in (for example release or pull-request): required-env
+    /// rules with `modes:` apply only when it is listed.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub policy_mode: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Auto,
+    Github,
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+pub const OUTPUTS: &[OutputSpec] = &[
+    OutputSpec {
+        name: "violations",
+        description: "Number of violations that were not waived (all severities).",
+    },
+    OutputSpec {
+        name: "errors",
+        description: "Number of error-severity violations that were not waived.",
+    },
+    OutputSpec {
+        name: "warnings",
+        description: "Number of warning-severity violations that were not waived.",
+    },
+    OutputSpec {
+        name: "sarif-file",
+        description: "Path of the SARIF report written (the `sarif` input), empty when none.",
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Notice,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Notice => "notice",
+        }
+    }
+
+    pub fn level(self) -> Level {
+        match self {
+            Severity::Error => Level::Error,
+            Severity::Warning => Level::Warning,
+            Severity::Notice => Level::Notice,
+        }
+    }
+}
+
+/// How a violation was waived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Waived {
+    /// A `release-action: allow <rule> -- <reason>` comment at `line` of the same file.
+    Inline { line: usize, reason: String },
+    /// A waiver in the policy file, at `line`.
+    Policy {
+        line: usize,
+        reason: String,
+        expires: String,
+    },
+}
+
+impl Waived {
+    pub fn reason(&self) -> &str {
+        match self {
+            Waived::Inline { reason, .. } | Waived::Policy { reason, .. } => reason,
+        }
+    }
+}
+
+/// One finding: a rule broken at a place in a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Violation {
+    pub rule: String,
+    pub severity: Severity,
+    /// Repo-relative, `/`-separated.
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_col: Option<usize>,
+    /// What is wrong at this place, in one sentence.
+    pub detail: String,
+    /// The text that broke the rule (an import, a host, a match), for stable fingerprints.
+    #[serde(skip)]
+    pub matched: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<Waived>,
+}
+
+/// Rules the mode itself reports on (waivers); not configurable, and ids users cannot take.
+pub struct BuiltinRule {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub message: &'static str,
+}
+
+pub const WAIVER_EXPIRED: BuiltinRule = BuiltinRule {
+    id: "waiver-expired",
+    severity: Severity::Error,
+    message: "A waiver in the policy file is past its `expires` date, so it no longer applies. \
+              Fix what it waived, or extend `expires` with a reason that still holds.",
+};
+
+pub const WAIVER_UNUSED: BuiltinRule = BuiltinRule {
+    id: "waiver-unused",
+    severity: Severity::Warning,
+    message: "A waiver matched no violation: what it waived is gone or it names the wrong rule or \
+              paths. Remove it so it cannot hide a future violation.",
+};
+
+pub const INLINE_WAIVER_INVALID: BuiltinRule = BuiltinRule {
+    id: "inline-waiver-invalid",
+    severity: Severity::Warning,
+    message: "An inline waiver needs a reason: `release-action: allow <rule-id> -- <reason>`. \
+              Without one it waives nothing.",
+};
+
+pub const BUILTIN_RULES: &[&BuiltinRule] =
+    &[&WAIVER_EXPIRED, &WAIVER_UNUSED, &INLINE_WAIVER_INVALID];
+
+/// Everything one run found.
+pub struct Report {
+    pub policy: config::Policy,
+    pub files_scanned: usize,
+    /// Sorted by file, line, column and rule; waived ones included (with `waived` set).
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    pub fn active(&self) -> impl Iterator<Item = &Violation> {
+        self.violations.iter().filter(|v| v.waived.is_none())
+    }
+
+    pub fn waived(&self) -> impl Iterator<Item = &Violation> {
+        self.violations.iter().filter(|v| v.waived.is_some())
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.active().filter(|v| v.severity == severity).count()
+    }
+
+    /// The message (why and fix) of a rule, configured or built in.
+    pub fn rule_message(&self, id: &str) -> &str {
+        self.policy
+            .rules
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.message.as_str())
+            .or_else(|| BUILTIN_RULES.iter().find(|b| b.id == id).map(|b| b.message))
+            .unwrap_or("")
+    }
+
+    pub fn rule_kind(&self, id: &str) -> &'static str {
+        self.policy
+            .rules
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.kind.as_str())
+            .unwrap_or("waiver")
+    }
+}
+
+pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    let root = std::env::current_dir()?;
+    let policy_path = resolve(&root, &args.policy);
+    let display = relative(&root, &policy_path)
+        .unwrap_or_else(|| args.policy.trim_start_matches("./").to_string());
+    let today = config::today()?;
+
+    let policy = runner.phase("config", |r| {
+        let policy = config::load(&policy_path.to_string_lossy(), &display)?;
+        r.log(&format!(
+            "{}: {} rule(s), {} waiver(s)",
+            display,
+            policy.rules.len(),
+            policy.waivers.len()
+        ));
+        Ok(policy)
+    })?;
+
+    let (files_scanned, mut violations) = runner.phase("scan", |r| {
+        let policy_rel = relative(&root, &policy_path);
+        let found = scan::scan(&root, &policy, policy_rel.as_deref())?;
+        r.log(&format!(
+            "{} file(s) read, {} finding(s) before waivers",
+            found.files_read,
+            found.violations.len()
+        ));
+        let mut violations = found.violations;
+        violations.extend(rules::required_env::check(
+            &policy,
+            &args.policy_mode,
+            std::env::var("GITHUB_EVENT_NAME").ok().as_deref(),
+        ));
+        let inline_extra = waivers::apply_inline(&mut violations, found.inline_waivers, &policy);
+        violations.extend(inline_extra);
+        Ok((found.files_read, violations))
+    })?;
+
+    runner.phase("waivers", |r| {
+        let extra = waivers::apply_policy(&mut violations, &policy, today);
+        r.log(&format!(
+            "{} waived, {} waiver finding(s)",
+            violations.iter().filter(|v| v.waived.is_some()).count(),
+            extra.len()
+        ));
+        violations.extend(extra);
+        Ok(())
+    })?;
+
+    violations.sort_by(|a, b| {
+        (&a.file, a.line, a.col, &a.rule, &a.detail)
+            .cmp(&(&b.file, b.line, b.col, &b.rule, &b.detail))
+    });
+    let report = Report {
+        policy,
+        files_scanned,
+        violations,
+    };
+
+    let format = match args.format {
+        Format::Auto if runner.in_actions() => Format::Github,
+        Format::Auto => Format::Text,
+        other => other,
+    };
+    let sarif_file = runner.phase("report", |r| {
+        let sarif_file = if args.sarif.trim().is_empty() {
+            None
+        } else {
+            let path = resolve(&root, args.sarif.trim());
+            output::sarif::write(&report, &path)?;
+            r.log(&format!("SARIF written to {}", args.sarif.trim()));
+            Some(args.sarif.trim().to_string())
+        };
+        match format {
+            Format::Github | Format::Auto => output::github::report(&report, r, args.fail_on),
+            Format::Text => print_stdout(&output::text::render(&report)),
+            Format::Json => print_stdout(&output::json::render(&report)),
+            Format::Sarif => print_stdout(&output::sarif::render(&report)),
+        }
+        Ok(sarif_file)
+    })?;
+
+    let errors = report.count(Severity::Error);
+    let warnings = report.count(Severity::Warning);
+    let total = report.active().count();
+    // By hand, a text/json/sarif report owns stdout; the outputs would be appended to it.
+    let stdout_is_report = !matches!(format, Format::Github | Format::Auto)
+        && std::env::var_os("GITHUB_OUTPUT").is_none_or(|v| v.is_empty());
+    if !stdout_is_report {
+        runner.set_output("violations", total.to_string());
+        runner.set_output("errors", errors.to_string());
+        runner.set_output("warnings", warnings.to_string());
+        runner.set_output("sarif-file", sarif_file.unwrap_or_default());
+    }
+
+    let failing = match args.fail_on {
+        FailOn::Error => errors,
+        FailOn::Warning => errors + warnings,
+        FailOn::Never => 0,
+    };
+    if failing > 0 {
+        let what = match args.fail_on {
+            FailOn::Warning => "error or warning",
+            _ => "error",
+        };
+        return Err(Failure::guard(
+            "Policy violations",
+            format!(
+                "{failing} {what} violation(s) of {} ({errors} error(s), {warnings} warning(s))",
+                report.policy.path
+            ),
+        )
+        .with_fix(
+            "fix each violation listed, or waive it with a reason: an inline \
+             `release-action: allow <rule-id> -- <reason>` comment or a waiver in the policy file",
+        ));
+    }
+    Ok(())
+}
+
+fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = out.write_all(b"\n");
+    }
+}
+
+fn resolve(root: &Path, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
+/// `path` relative to `root`, `/`-separated, when it is inside it.
+fn relative(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    Some(text::slash_path(rel))
+}

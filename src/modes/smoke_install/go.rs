@@ -120,9 +120,10 @@ fn module_path(go_mod: &str) -> Option<String> {
 }
 
 fn read_dir(root: &Path) -> std::result::Result<Module, String> {
-    let go_mod = std::fs::read(root.join("go.mod")).map_err(|e| format!("cannot read go.mod: {e}"))?;
-    let path = module_path(&String::from_utf8_lossy(&go_mod))
-        .ok_or("go.mod has no `module` directive")?;
+    let go_mod =
+        std::fs::read(root.join("go.mod")).map_err(|e| format!("cannot read go.mod: {e}"))?;
+    let path =
+        module_path(&String::from_utf8_lossy(&go_mod)).ok_or("go.mod has no `module` directive")?;
     let mut files = Vec::new();
     collect_files(root, root, &mut files).map_err(|e| format!("cannot read the module: {e}"))?;
     let mut go_files = Vec::new();
@@ -178,7 +179,9 @@ fn read_zip(path: &Path) -> std::result::Result<Module, String> {
     let mut go_mod = None;
     let mut go_files = Vec::new();
     for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| format!("unreadable entry: {e}"))?;
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| format!("unreadable entry: {e}"))?;
         let name = entry
             .name()
             .map_err(|e| format!("an entry has an unreadable name: {e}"))?
@@ -188,10 +191,14 @@ fn read_zip(path: &Path) -> std::result::Result<Module, String> {
                 .components()
                 .any(|c| !matches!(c, Component::Normal(_)))
         {
-            return Err(format!("refused entry {name:?}: its path is absolute or contains `..`"));
+            return Err(format!(
+                "refused entry {name:?}: its path is absolute or contains `..`"
+            ));
         }
         if entry.is_symlink() {
-            return Err(format!("refused entry {name:?}: module zips cannot contain links"));
+            return Err(format!(
+                "refused entry {name:?}: module zips cannot contain links"
+            ));
         }
         // The module path may contain slashes: the prefix ends at the first `/` after the `@`.
         let first = name
@@ -201,7 +208,9 @@ fn read_zip(path: &Path) -> std::result::Result<Module, String> {
         match &prefix {
             None => prefix = Some(first.clone()),
             Some(p) if *p != first => {
-                return Err(format!("entry {name:?} is outside {p:?}: a module zip holds one module"))
+                return Err(format!(
+                    "entry {name:?} is outside {p:?}: a module zip holds one module"
+                ))
             }
             _ => {}
         }
@@ -226,8 +235,8 @@ fn read_zip(path: &Path) -> std::result::Result<Module, String> {
     let prefix = prefix.ok_or("the zip is empty")?;
     let (zip_module, zip_version) = prefix.rsplit_once('@').ok_or("no `@` in the zip prefix")?;
     let go_mod = go_mod.ok_or(format!("the zip has no {prefix}/go.mod"))?;
-    let path = module_path(&String::from_utf8_lossy(&go_mod))
-        .ok_or("go.mod has no `module` directive")?;
+    let path =
+        module_path(&String::from_utf8_lossy(&go_mod)).ok_or("go.mod has no `module` directive")?;
     if path != zip_module {
         return Err(format!(
             "the zip is laid out as {zip_module}@… but its go.mod declares module {path}"

@@ -223,7 +223,11 @@ pub struct Plan {
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     let packages = packages::resolve(&args, &std::env::current_dir()?)?;
     let versions = packages::expected_versions(&args, &packages)?;
-    let imports = args.imports.as_deref().map(inputs::list).unwrap_or_default();
+    let imports = args
+        .imports
+        .as_deref()
+        .map(inputs::list)
+        .unwrap_or_default();
     let registry = args
         .registry
         .as_deref()
@@ -267,11 +271,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         let plan = Plan {
             registry: registry.clone(),
             package_manager: args.package_manager,
-            imports: imports
-                .iter()
-                .filter(|e| item.claims(e))
-                .cloned()
-                .collect(),
+            imports: imports.iter().filter(|e| item.claims(e)).cloned().collect(),
             python: python.clone(),
             wheels: wheels.clone(),
         };
@@ -407,7 +407,7 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
                     format_duration(c.duration_ms),
                     c.error
                         .as_deref()
-                        .map(|e| first_lines(e, 6))
+                        .map(|e| excerpt(e, 8))
                         .unwrap_or_default(),
                 ]
             })
@@ -427,14 +427,18 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
     }
     let mut lines = Vec::new();
     for report in &reports {
-        for check in report.checks.iter().filter(|c| c.outcome == Outcome::Failed) {
+        for check in report
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Failed)
+        {
             lines.push(format!(
                 "- {} ({}): {} `{}` failed:\n{}",
                 report.package,
                 report.ecosystem.name(),
                 check.check,
                 check.entry_point,
-                indent(&first_lines(check.error.as_deref().unwrap_or(""), 12))
+                indent(&excerpt(check.error.as_deref().unwrap_or(""), 14))
             ));
         }
     }
@@ -448,12 +452,19 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
     ))
 }
 
-fn first_lines(text: &str, n: usize) -> String {
+/// The start and the end of a tool's output: Node puts the error first, Python last.
+fn excerpt(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() <= n {
         return text.to_string();
     }
-    format!("{}\n…", lines[..n].join("\n"))
+    let head = n / 3;
+    let tail = n - head;
+    format!(
+        "{}\n…\n{}",
+        lines[..head].join("\n"),
+        lines[lines.len() - tail..].join("\n")
+    )
 }
 
 fn indent(text: &str) -> String {

@@ -31,6 +31,8 @@ pub struct EntryPoint {
     pub specifier: String,
     pub import: bool,
     pub require: bool,
+    /// A JSON module: `import()` needs `with: { type: "json" }`.
+    pub json: bool,
 }
 
 pub struct Inspected {
@@ -310,9 +312,7 @@ const REQUIRE_CONDITIONS: &[&str] = &["node", "require"];
 
 fn has_condition(value: &Value, name: &str) -> bool {
     match value {
-        Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| k == name || has_condition(v, name)),
+        Value::Object(map) => map.iter().any(|(k, v)| k == name || has_condition(v, name)),
         Value::Array(items) => items.iter().any(|i| has_condition(i, name)),
         _ => false,
     }
@@ -332,7 +332,12 @@ fn pattern_matches<'a>(target: &str, files: &'a BTreeSet<String>) -> Vec<(&'a st
         .iter()
         .filter(|f| f.len() >= prefix.len() + suffix.len())
         .filter(|f| f.starts_with(prefix) && f.ends_with(suffix))
-        .map(|f| (f.as_str(), f[prefix.len()..f.len() - suffix.len()].to_string()))
+        .map(|f| {
+            (
+                f.as_str(),
+                f[prefix.len()..f.len() - suffix.len()].to_string(),
+            )
+        })
         .collect()
 }
 
@@ -383,9 +388,7 @@ fn missing_targets(manifest: &Value, files: &BTreeSet<String>) -> Vec<String> {
     }
     if let Some(main) = manifest["main"].as_str() {
         if main_file(main, files).is_none() {
-            problems.push(format!(
-                "main = {main:?}: file is missing from the tarball"
-            ));
+            problems.push(format!("main = {main:?}: file is missing from the tarball"));
         }
     }
     for field in ["module", "types", "typings"] {
@@ -427,20 +430,24 @@ fn normalize(target: &str) -> String {
 /// The file Node loads for `main`, trying the extensions it tries.
 fn main_file(main: &str, files: &BTreeSet<String>) -> Option<String> {
     let base = normalize(main);
-    ["", ".js", ".json", ".node", "/index.js", "/index.json", "/index.node"]
-        .iter()
-        .map(|ext| format!("{base}{ext}"))
-        .map(|c| c.trim_start_matches('/').to_string())
-        .find(|c| files.contains(c))
+    [
+        "",
+        ".js",
+        ".json",
+        ".node",
+        "/index.js",
+        "/index.json",
+        "/index.node",
+    ]
+    .iter()
+    .map(|ext| format!("{base}{ext}"))
+    .map(|c| c.trim_start_matches('/').to_string())
+    .find(|c| files.contains(c))
 }
 
 fn local_dependencies(manifest: &Value) -> Vec<String> {
     let mut problems = Vec::new();
-    for field in [
-        "dependencies",
-        "optionalDependencies",
-        "peerDependencies",
-    ] {
+    for field in ["dependencies", "optionalDependencies", "peerDependencies"] {
         let Some(deps) = manifest[field].as_object() else {
             continue;
         };
@@ -473,7 +480,8 @@ fn entry_points(name: &str, manifest: &Value, files: &BTreeSet<String>) -> Vec<E
         };
         for (subpath, tree) in &subpaths {
             let import = resolve(tree, IMPORT_CONDITIONS);
-            let require = resolve(tree, REQUIRE_CONDITIONS).filter(|_| has_condition(tree, "require"));
+            let require =
+                resolve(tree, REQUIRE_CONDITIONS).filter(|_| has_condition(tree, "require"));
             if subpath.ends_with('/') {
                 continue;
             }
@@ -491,6 +499,7 @@ fn entry_points(name: &str, manifest: &Value, files: &BTreeSet<String>) -> Vec<E
                             specifier: specifier(&expanded),
                             import: import.is_some(),
                             require: require.is_some(),
+                            json: target.ends_with(".json"),
                         });
                     }
                 }
@@ -501,6 +510,7 @@ fn entry_points(name: &str, manifest: &Value, files: &BTreeSet<String>) -> Vec<E
                     specifier: specifier(subpath),
                     import: import.is_some(),
                     require: require.is_some(),
+                    json: import.or(require).is_some_and(|t| t.ends_with(".json")),
                 });
             }
         }
@@ -512,6 +522,7 @@ fn entry_points(name: &str, manifest: &Value, files: &BTreeSet<String>) -> Vec<E
                 specifier: name.to_string(),
                 import: true,
                 require: !esm,
+                json: main_file(main, files).is_some_and(|f| f.ends_with(".json")),
             });
         }
     }
@@ -540,6 +551,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         for p in &points {
             skip_loads(&mut report, p, why);
         }
+        report.skip("package.json", "version", why);
         return Ok(report);
     }
     let sandbox = Sandbox::new("npm")?;
@@ -584,12 +596,12 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         for point in &points {
             if point.import {
                 let mut cmd = sandbox.command("node", &consumer);
-                cmd.args([
-                    "--input-type=module",
-                    "-e",
-                    "await import(process.argv[1])",
-                    &point.specifier,
-                ]);
+                let script = if point.json {
+                    "await import(process.argv[1], { with: { type: 'json' } })"
+                } else {
+                    "await import(process.argv[1])"
+                };
+                cmd.args(["--input-type=module", "-e", script, &point.specifier]);
                 let run = sandbox::run(&mut cmd)?;
                 r.log(&format!(
                     "import({:?}): {}",
@@ -615,7 +627,10 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
 
     runner.phase("npm-version", |r| {
         let start = Instant::now();
-        let path = consumer.join("node_modules").join(&name).join("package.json");
+        let path = consumer
+            .join("node_modules")
+            .join(&name)
+            .join("package.json");
         let installed = std::fs::read(&path)
             .ok()
             .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
@@ -683,7 +698,8 @@ fn choose(name: &str, all: Vec<EntryPoint>, imports: &[String]) -> Vec<EntryPoin
             all.iter()
                 .find(|p| p.specifier == specifier)
                 .cloned()
-                .unwrap_or(EntryPoint {
+                .unwrap_or_else(|| EntryPoint {
+                    json: specifier.ends_with(".json"),
                     specifier,
                     import: true,
                     require: false,
@@ -744,6 +760,10 @@ fn write_consumer(sandbox: &Sandbox, consumer: &Path, plan: &Plan) -> Result<()>
             format!("{host}/")
         };
         npmrc.push_str(&format!("{host}:_authToken=${{NODE_AUTH_TOKEN}}\n"));
+    }
+    if plan.registry.is_none() {
+        // The offline registry refuses every connection: retrying only delays the failure.
+        npmrc.push_str("fetch-retries=0\n");
     }
     std::fs::write(consumer.join(".npmrc"), npmrc)?;
     Ok(())

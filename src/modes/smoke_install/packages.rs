@@ -51,13 +51,19 @@ const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", ".venv", "__pycache__"];
 
 /// Expands the `packages` input into files and directories, each with its ecosystem.
 pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Package>> {
-    let items = args.packages.as_deref().map(inputs::list).unwrap_or_default();
+    let items = args
+        .packages
+        .as_deref()
+        .map(inputs::list)
+        .unwrap_or_default();
     if items.is_empty() {
         return Err(Failure::usage(
             "No packages to smoke",
             "input `packages` is empty: smoke-install needs the built artifacts to install",
         )
-        .with_fix("set `packages`, e.g. `dist/*.tgz`, `dist/*.whl` or the directory of a Go module"));
+        .with_fix(
+            "set `packages`, e.g. `dist/*.tgz`, `dist/*.whl` or the directory of a Go module",
+        ));
     }
     let mut seen = BTreeSet::new();
     let mut packages = Vec::new();
@@ -67,7 +73,10 @@ pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Package>> {
             if found.is_empty() {
                 return Err(Failure::usage(
                     "No package matches a pattern",
-                    format!("input `packages`: {item:?} matches no file under {}", cwd.display()),
+                    format!(
+                        "input `packages`: {item:?} matches no file under {}",
+                        cwd.display()
+                    ),
                 )
                 .with_fix("build the packages before this step, or fix the pattern"));
             }
@@ -77,7 +86,10 @@ pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Package>> {
             if !path.exists() {
                 return Err(Failure::usage(
                     "Package not found",
-                    format!("input `packages`: {item:?} does not exist (looked in {})", cwd.display()),
+                    format!(
+                        "input `packages`: {item:?} does not exist (looked in {})",
+                        cwd.display()
+                    ),
                 )
                 .with_fix("build the packages before this step, or fix the path"));
             }
@@ -179,7 +191,9 @@ fn classify(path: &Path, display: &str, choice: EcosystemChoice) -> Result<Ecosy
                 "Directory is not a Go module",
                 format!("input `packages`: {display} is a directory without a go.mod"),
             )
-            .with_fix("list npm tarballs (*.tgz), wheels (*.whl), Go module directories or module zips"));
+            .with_fix(
+                "list npm tarballs (*.tgz), wheels (*.whl), Go module directories or module zips",
+            ));
         }
     } else if name.ends_with(".tgz") {
         Some(Ecosystem::Npm)
@@ -404,8 +418,8 @@ mod tests {
             "x"
         )
         .is_ok());
-        let err = normalize(Ecosystem::Python, "not a version", "versions.pypi-version")
-            .unwrap_err();
+        let err =
+            normalize(Ecosystem::Python, "not a version", "versions.pypi-version").unwrap_err();
         assert!(err.message.contains("versions.pypi-version"));
     }
 }

@@ -141,7 +141,9 @@ fn read_wheel(path: &Path) -> std::result::Result<Wheel, String> {
             .map_err(|e| format!("an entry has an unreadable name: {e}"))?
             .to_string();
         if name.contains('\\') || name.starts_with('/') {
-            return Err(format!("refused entry {name:?}: its path is absolute or uses backslashes"));
+            return Err(format!(
+                "refused entry {name:?}: its path is absolute or uses backslashes"
+            ));
         }
         if Path::new(&name)
             .components()
@@ -150,7 +152,9 @@ fn read_wheel(path: &Path) -> std::result::Result<Wheel, String> {
             return Err(format!("refused entry {name:?}: its path contains `..`"));
         }
         if entry.is_symlink() {
-            return Err(format!("refused entry {name:?}: wheels cannot contain links"));
+            return Err(format!(
+                "refused entry {name:?}: wheels cannot contain links"
+            ));
         }
         names.push(name);
     }
@@ -162,12 +166,20 @@ fn read_wheel(path: &Path) -> std::result::Result<Wheel, String> {
     let dist_info = match dist_infos.len() {
         1 => dist_infos.into_iter().next().unwrap().to_string(),
         0 => return Err("the wheel has no .dist-info directory".into()),
-        _ => return Err(format!("the wheel has several .dist-info directories: {dist_infos:?}")),
+        _ => {
+            return Err(format!(
+                "the wheel has several .dist-info directories: {dist_infos:?}"
+            ))
+        }
     };
     let read = |zip: &mut zip::ZipArchive<std::fs::File>, file: &str| -> Option<String> {
         let mut entry = zip.by_name(&format!("{dist_info}/{file}")).ok()?;
         let mut buf = Vec::new();
-        entry.by_ref().take(METADATA_LIMIT).read_to_end(&mut buf).ok()?;
+        entry
+            .by_ref()
+            .take(METADATA_LIMIT)
+            .read_to_end(&mut buf)
+            .ok()?;
         Some(String::from_utf8_lossy(&buf).into_owned())
     };
     let metadata = read(&mut zip, "METADATA").ok_or(format!("{dist_info}/METADATA is missing"))?;
@@ -177,7 +189,9 @@ fn read_wheel(path: &Path) -> std::result::Result<Wheel, String> {
             .take_while(|l| !l.is_empty())
             .find_map(|l| {
                 let (k, v) = l.split_once(':')?;
-                k.trim().eq_ignore_ascii_case(key).then(|| v.trim().to_string())
+                k.trim()
+                    .eq_ignore_ascii_case(key)
+                    .then(|| v.trim().to_string())
             })
     };
     let name = header("Name").ok_or(format!("{dist_info}/METADATA has no Name"))?;
@@ -221,10 +235,7 @@ fn modules_from_record(record: &str) -> Vec<String> {
         let top = parts[0];
         let name = if parts.len() > 1 {
             top
-        } else if top.ends_with(".py")
-            || top.ends_with(".so")
-            || top.ends_with(".pyd")
-        {
+        } else if top.ends_with(".py") || top.ends_with(".so") || top.ends_with(".pyd") {
             top.split('.').next().unwrap_or("")
         } else {
             continue;
@@ -317,7 +328,10 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
             )
             .with_fix("install the venv module (Debian: apt-get install python3-venv)"));
         }
-        r.log(&format!("venv created in {:.2}s", run.duration.as_secs_f64()));
+        r.log(&format!(
+            "venv created in {:.2}s",
+            run.duration.as_secs_f64()
+        ));
         let mut cmd = pip_env(sandbox.command(&venv_python, &sandbox.tmp), &sandbox);
         cmd.args(["-I", "-m", "pip", "install", "--no-cache-dir", "--no-input"]);
         match &plan.registry {

@@ -115,11 +115,6 @@ impl ToolRun {
     pub fn tail(&self) -> String {
         tail(&self.output)
     }
-
-    /// The output on success, a check failure with the tool's words otherwise.
-    pub fn stdout_line(&self) -> &str {
-        self.output.lines().next().unwrap_or("").trim()
-    }
 }
 
 pub fn tail(text: &str) -> String {

@@ -1,0 +1,570 @@
+//! Go modules: served at the expected version from a temp `file://` GOPROXY (the layout
+//! `proxy.golang.org` uses), required by a temp consumer module that imports every non-internal
+//! library package, built with `go build` and checked with `go list -m`. Nothing comes from the
+//! public proxy or checksum database.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+use std::time::Instant;
+
+use super::sandbox::{self, Sandbox};
+use super::{Package, Plan, Report};
+use crate::error::{Failure, Result};
+use crate::runner::Runner;
+
+const FILE_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Where the module's files come from.
+enum Source {
+    /// A module directory: files are zipped under `module@version/` at smoke time.
+    Dir(Vec<(String, PathBuf)>),
+    /// A module zip already laid out as `module@version/…`.
+    Zip,
+}
+
+pub struct Inspected {
+    package: Package,
+    report: Report,
+    module: String,
+    version: String,
+    go_mod: Vec<u8>,
+    source: Source,
+    packages: Vec<String>,
+}
+
+impl Inspected {
+    pub fn claims(&self, entry: &str) -> bool {
+        !self.module.is_empty()
+            && (entry == self.module || entry.starts_with(&format!("{}/", self.module)))
+    }
+}
+
+pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
+    let mut report = Report::new(package, expected);
+    let mut inspected = Inspected {
+        package: package.clone(),
+        report: Report::new(package, expected),
+        module: String::new(),
+        version: expected.to_string(),
+        go_mod: Vec::new(),
+        source: Source::Zip,
+        packages: Vec::new(),
+    };
+    let start = Instant::now();
+    let read = if package.path.is_dir() {
+        read_dir(&package.path)
+    } else {
+        read_zip(&package.path)
+    };
+    let module = match read {
+        Ok(m) => m,
+        Err(problem) => {
+            runner.log(&format!("{}: {problem}", package.display));
+            report.fail("module", "open", start.elapsed(), &problem);
+            inspected.report = report;
+            return Ok(inspected);
+        }
+    };
+    report.name = module.path.clone();
+    report.pass("go.mod", "open", start.elapsed());
+    if let Some(zip_version) = &module.zip_version {
+        if zip_version != expected {
+            report.fail(
+                "module",
+                "version",
+                start.elapsed(),
+                &format!(
+                    "the module zip is {}@{zip_version}, expected {expected}",
+                    module.path
+                ),
+            );
+        }
+    }
+    let packages = library_packages(&module.path, &module.go_files);
+    runner.log(&format!(
+        "{} is module {}: {} library package(s): {}",
+        package.display,
+        module.path,
+        packages.len(),
+        packages.join(", ")
+    ));
+    inspected.module = module.path;
+    inspected.go_mod = module.go_mod;
+    inspected.source = module.source;
+    inspected.packages = packages;
+    inspected.report = report;
+    Ok(inspected)
+}
+
+struct Module {
+    path: String,
+    go_mod: Vec<u8>,
+    /// Paths relative to the module root with their package clause.
+    go_files: Vec<(String, Option<String>)>,
+    source: Source,
+    zip_version: Option<String>,
+}
+
+/// The `module` directive of a go.mod.
+fn module_path(go_mod: &str) -> Option<String> {
+    go_mod.lines().find_map(|l| {
+        let l = l.split("//").next()?.trim();
+        let rest = l.strip_prefix("module")?;
+        if !rest.starts_with([' ', '\t', '"']) {
+            return None;
+        }
+        let path = rest.trim().trim_matches('"').trim_matches('`').to_string();
+        (!path.is_empty()).then_some(path)
+    })
+}
+
+fn read_dir(root: &Path) -> std::result::Result<Module, String> {
+    let go_mod =
+        std::fs::read(root.join("go.mod")).map_err(|e| format!("cannot read go.mod: {e}"))?;
+    let path =
+        module_path(&String::from_utf8_lossy(&go_mod)).ok_or("go.mod has no `module` directive")?;
+    let mut files = Vec::new();
+    collect_files(root, root, &mut files).map_err(|e| format!("cannot read the module: {e}"))?;
+    let mut go_files = Vec::new();
+    for (rel, abs) in &files {
+        if rel.ends_with(".go") && !rel.ends_with("_test.go") {
+            let text = std::fs::read(abs).map_err(|e| format!("cannot read {rel}: {e}"))?;
+            go_files.push((rel.clone(), package_clause(&String::from_utf8_lossy(&text))));
+        }
+    }
+    Ok(Module {
+        path,
+        go_mod,
+        go_files,
+        source: Source::Dir(files),
+        zip_version: None,
+    })
+}
+
+/// The files `go mod` would zip: regular files, without VCS directories, vendor directories
+/// and nested modules.
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if kind.is_dir() {
+            if [".git", ".hg", ".svn", ".bzr", "vendor"].contains(&name.as_str())
+                || path.join("go.mod").is_file()
+            {
+                continue;
+            }
+            collect_files(root, &path, out)?;
+        } else if kind.is_file() {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((rel, path));
+        }
+    }
+    Ok(())
+}
+
+fn read_zip(path: &Path) -> std::result::Result<Module, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open the zip: {e}"))?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("not a zip archive: {e}"))?;
+    let mut prefix: Option<String> = None;
+    let mut go_mod = None;
+    let mut go_files = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| format!("unreadable entry: {e}"))?;
+        let name = entry
+            .name()
+            .map_err(|e| format!("an entry has an unreadable name: {e}"))?
+            .to_string();
+        if name.contains('\\')
+            || Path::new(&name)
+                .components()
+                .any(|c| !matches!(c, Component::Normal(_)))
+        {
+            return Err(format!(
+                "refused entry {name:?}: its path is absolute or contains `..`"
+            ));
+        }
+        if entry.is_symlink() {
+            return Err(format!(
+                "refused entry {name:?}: module zips cannot contain links"
+            ));
+        }
+        // The module path may contain slashes: the prefix ends at the first `/` after the `@`.
+        let first = name
+            .find('@')
+            .and_then(|at| name[at..].find('/').map(|end| name[..at + end].to_string()))
+            .ok_or_else(|| format!("entry {name:?} is not under a `module@version/` directory"))?;
+        match &prefix {
+            None => prefix = Some(first.clone()),
+            Some(p) if *p != first => {
+                return Err(format!(
+                    "entry {name:?} is outside {p:?}: a module zip holds one module"
+                ))
+            }
+            _ => {}
+        }
+        let rel = name[first.len()..].trim_start_matches('/').to_string();
+        if entry.is_dir() || rel.is_empty() {
+            continue;
+        }
+        if rel == "go.mod" || (rel.ends_with(".go") && !rel.ends_with("_test.go")) {
+            let mut buf = Vec::new();
+            entry
+                .by_ref()
+                .take(FILE_LIMIT)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read {name}: {e}"))?;
+            if rel == "go.mod" {
+                go_mod = Some(buf);
+            } else {
+                go_files.push((rel, package_clause(&String::from_utf8_lossy(&buf))));
+            }
+        }
+    }
+    let prefix = prefix.ok_or("the zip is empty")?;
+    let (zip_module, zip_version) = prefix.rsplit_once('@').ok_or("no `@` in the zip prefix")?;
+    let go_mod = go_mod.ok_or(format!("the zip has no {prefix}/go.mod"))?;
+    let path =
+        module_path(&String::from_utf8_lossy(&go_mod)).ok_or("go.mod has no `module` directive")?;
+    if path != zip_module {
+        return Err(format!(
+            "the zip is laid out as {zip_module}@… but its go.mod declares module {path}"
+        ));
+    }
+    Ok(Module {
+        path,
+        go_mod,
+        go_files,
+        source: Source::Zip,
+        zip_version: Some(zip_version.to_string()),
+    })
+}
+
+/// The package name a Go file declares, skipping comments; `None` for files excluded by
+/// `//go:build ignore`.
+fn package_clause(text: &str) -> Option<String> {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("//") {
+            let (line, tail) = after.split_once('\n').unwrap_or((after, ""));
+            if line.trim() == "go:build ignore" || line.trim() == "+build ignore" {
+                return None;
+            }
+            rest = tail;
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map(|(_, t)| t).unwrap_or("");
+        } else {
+            break;
+        }
+    }
+    let after = rest.strip_prefix("package")?;
+    let name: String = after
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Import paths of the packages a consumer can import: not `internal`, `testdata`, `vendor`,
+/// `_` or `.` directories, and not commands (`package main`).
+fn library_packages(module: &str, go_files: &[(String, Option<String>)]) -> Vec<String> {
+    let mut dirs: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for (rel, name) in go_files {
+        let Some(name) = name else { continue };
+        let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let hidden = dir.split('/').any(|part| {
+            part == "internal"
+                || part == "testdata"
+                || part == "vendor"
+                || part.starts_with('_')
+                || part.starts_with('.')
+        });
+        if hidden {
+            continue;
+        }
+        *dirs
+            .entry(dir.to_string())
+            .or_default()
+            .entry(name.clone())
+            .or_default() += 1;
+    }
+    let mut packages = BTreeSet::new();
+    for (dir, names) in dirs {
+        let name = names
+            .iter()
+            .filter(|(n, _)| n.as_str() != "documentation")
+            .max_by_key(|(_, count)| **count)
+            .map(|(n, _)| n.as_str());
+        if matches!(name, Some("main") | None) {
+            continue;
+        }
+        packages.insert(if dir.is_empty() {
+            module.to_string()
+        } else {
+            format!("{module}/{dir}")
+        });
+    }
+    packages.into_iter().collect()
+}
+
+/// A module path or version as the proxy protocol spells it: `!` before a lower-cased capital.
+fn escape(path: &str) -> String {
+    let mut out = String::new();
+    for c in path.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('!');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Lays out the module in a `file://` GOPROXY directory.
+fn write_proxy(inspected: &Inspected, proxy: &Path) -> Result<()> {
+    let dir = proxy.join(escape(&inspected.module)).join("@v");
+    std::fs::create_dir_all(&dir)?;
+    let version = &inspected.version;
+    let escaped = escape(version);
+    std::fs::write(dir.join("list"), format!("{version}\n"))?;
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(anyhow::Error::from)?;
+    std::fs::write(
+        dir.join(format!("{escaped}.info")),
+        serde_json::json!({"Version": version, "Time": now}).to_string(),
+    )?;
+    std::fs::write(dir.join(format!("{escaped}.mod")), &inspected.go_mod)?;
+    let zip_path = dir.join(format!("{escaped}.zip"));
+    match &inspected.source {
+        Source::Zip => {
+            std::fs::copy(&inspected.package.path, &zip_path)?;
+        }
+        Source::Dir(files) => {
+            let file = std::fs::File::create(&zip_path)?;
+            let mut zip = zip::ZipWriter::new(file);
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            let prefix = format!("{}@{version}", inspected.module);
+            for (rel, abs) in files {
+                zip.start_file(format!("{prefix}/{rel}"), options)
+                    .map_err(anyhow::Error::from)?;
+                let mut f = std::fs::File::open(abs)?;
+                std::io::copy(&mut f, &mut zip)?;
+            }
+            zip.finish().map_err(anyhow::Error::from)?.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn go_command(sandbox: &Sandbox, cwd: &Path, proxy: &str) -> std::process::Command {
+    let mut cmd = sandbox.command("go", cwd);
+    cmd.env("GOPROXY", proxy)
+        .env("GOSUMDB", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOPATH", sandbox.path().join("gopath"))
+        .env("GOMODCACHE", sandbox.path().join("gopath/pkg/mod"))
+        .env("GOCACHE", sandbox.path().join("gocache"))
+        .env("GOWORK", "off")
+        .env("GOTOOLCHAIN", "local")
+        .env("GO111MODULE", "on")
+        .env("GONOSUMDB", "")
+        .env("GOPRIVATE", "");
+    for key in ["GOROOT", "CGO_ENABLED", "CC", "CXX"] {
+        if let Some(v) = std::env::var_os(key) {
+            cmd.env(key, v);
+        }
+    }
+    cmd
+}
+
+pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<Report> {
+    let packages = if plan.imports.is_empty() {
+        inspected.packages.clone()
+    } else {
+        plan.imports.clone()
+    };
+    let module = inspected.module.clone();
+    let version = inspected.version.clone();
+    let label = if module.is_empty() {
+        inspected.package.display.clone()
+    } else {
+        module.clone()
+    };
+    let skip_rest = |report: &mut Report, why: &str| {
+        for p in &packages {
+            report.skip(p, "build", why);
+        }
+        report.skip("consumer", "go build ./...", why);
+        report.skip(&label, "version", why);
+    };
+    if !inspected.report.healthy() {
+        let mut report = inspected.report;
+        report.skip(&label, "download", "not run: the module failed inspection");
+        skip_rest(&mut report, "not run: the module failed inspection");
+        return Ok(report);
+    }
+    let sandbox = Sandbox::new("go")?;
+    let proxy_dir = sandbox.dir("proxy")?;
+    let consumer = sandbox.dir("consumer")?;
+    write_proxy(&inspected, &proxy_dir)?;
+    let mut report = inspected.report;
+    let mut proxy = format!("file://{}", proxy_dir.display());
+    if let Some(registry) = &plan.registry {
+        proxy.push(',');
+        proxy.push_str(registry);
+    }
+
+    let mut cmd = go_command(&sandbox, &consumer, &proxy);
+    cmd.args(["env", "GOVERSION"]);
+    let run = sandbox::run(&mut cmd)?;
+    let go_version = run
+        .output
+        .trim()
+        .strip_prefix("go")
+        .map(|v| v.split('.').take(2).collect::<Vec<_>>().join("."))
+        .filter(|v| run.ok && v.contains('.'))
+        .ok_or_else(|| {
+            Failure::usage(
+                "go does not start",
+                format!("`go env GOVERSION` failed: {}", run.tail()),
+            )
+            .with_fix("install Go (actions/setup-go, or apt-get install golang-go)")
+        })?;
+    std::fs::write(
+        consumer.join("go.mod"),
+        format!("module smokeinstall.invalid/consumer\n\ngo {go_version}\n\nrequire {module} {version}\n"),
+    )?;
+    let imports: String = packages.iter().map(|p| format!("\t_ {p:?}\n")).collect();
+    std::fs::write(
+        consumer.join("main.go"),
+        format!("// Imports every library package of {module} so the build compiles them.\npackage main\n\nimport (\n{imports})\n\nfunc main() {{}}\n"),
+    )?;
+
+    let downloaded = runner.phase("go-install", |r| {
+        let mut cmd = go_command(&sandbox, &consumer, &proxy);
+        cmd.args(["mod", "download", &module]);
+        let run = sandbox::run(&mut cmd)?;
+        r.log(&format!(
+            "go mod download {module}@{version}: {}",
+            if run.ok { "ok" } else { "failed" }
+        ));
+        Ok(report.tool(&label, "download", &run))
+    })?;
+    if !downloaded {
+        skip_rest(&mut report, "not run: the download failed");
+        return Ok(report);
+    }
+
+    runner.phase("go-build", |r| {
+        let mut all_built = true;
+        for package in &packages {
+            let mut cmd = go_command(&sandbox, &consumer, &proxy);
+            cmd.args(["build", package]);
+            let run = sandbox::run(&mut cmd)?;
+            r.log(&format!(
+                "go build {package}: {}",
+                if run.ok { "ok" } else { "failed" }
+            ));
+            all_built &= report.tool(package, "build", &run);
+        }
+        if all_built {
+            let mut cmd = go_command(&sandbox, &consumer, &proxy);
+            cmd.args(["build", "./..."]);
+            let run = sandbox::run(&mut cmd)?;
+            r.log(&format!(
+                "go build ./... (consumer): {}",
+                if run.ok { "ok" } else { "failed" }
+            ));
+            report.tool("consumer", "go build ./...", &run);
+        } else {
+            report.skip(
+                "consumer",
+                "go build ./...",
+                "not run: a package does not build",
+            );
+        }
+        Ok(())
+    })?;
+
+    runner.phase("go-version", |r| {
+        let mut cmd = go_command(&sandbox, &consumer, &proxy);
+        cmd.args(["list", "-m", &module]);
+        let run = sandbox::run(&mut cmd)?;
+        if !run.ok {
+            report.tool(&label, "version", &run);
+            return Ok(());
+        }
+        let line = run.output.lines().next().unwrap_or("").trim().to_string();
+        let found = line.split_whitespace().nth(1).unwrap_or("");
+        r.log(&format!("go list -m: {line}"));
+        if found == version {
+            report.pass(&label, "version", run.duration);
+        } else {
+            report.fail(
+                &label,
+                "version",
+                run.duration,
+                &format!("go list -m shows {line:?}, expected {module} {version}"),
+            );
+        }
+        Ok(())
+    })?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_clauses_skip_comments_and_ignored_files() {
+        assert_eq!(
+            package_clause("// Copyright\n/* x */\npackage sdk // c\n").as_deref(),
+            Some("sdk")
+        );
+        assert_eq!(package_clause("//go:build ignore\n\npackage main\n"), None);
+    }
+
+    #[test]
+    fn libraries_exclude_internal_and_commands() {
+        let files: Vec<(String, Option<String>)> = [
+            ("sdk.go", "sdk"),
+            ("client/c.go", "client"),
+            ("internal/x/x.go", "x"),
+            ("cmd/tool/main.go", "main"),
+            ("testdata/t.go", "t"),
+        ]
+        .iter()
+        .map(|(p, n)| (p.to_string(), Some(n.to_string())))
+        .collect();
+        assert_eq!(
+            library_packages("example.com/sdk", &files),
+            vec!["example.com/sdk", "example.com/sdk/client"]
+        );
+    }
+
+    #[test]
+    fn module_paths_escape_capitals() {
+        assert_eq!(escape("github.com/Azure/SDK"), "github.com/!azure/!s!d!k");
+        assert_eq!(
+            module_path("// c\nmodule \"example.com/m/v2\"\n\ngo 1.19\n").as_deref(),
+            Some("example.com/m/v2")
+        );
+    }
+}

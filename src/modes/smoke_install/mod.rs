@@ -1,0 +1,475 @@
+//! The smoke-install mode: installs built packages (npm tarballs, Python wheels, Go modules) into
+//! a fresh isolated consumer project, the way a user would, and proves every entry point loads at
+//! the expected version. Nothing is fetched from a public registry: dependencies come only from
+//! the `registry` input, otherwise any lookup fails loudly.
+//!
+//! Each ecosystem lives in its own submodule and goes through the same phases: `inspect` (read
+//! the artifact without unpacking it), `install`, `load` (import every entry point) and
+//! `version`. A failed check does not stop the run: every package is smoked and every failure
+//! reported, then the run exits 1.
+
+mod go;
+mod npm;
+mod packages;
+mod python;
+mod sandbox;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::error::{Failure, Result};
+use crate::modes::OutputSpec;
+use crate::runner::{inputs, Runner};
+pub use packages::{Ecosystem, Package};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EcosystemChoice {
+    Auto,
+    Npm,
+    Python,
+    Go,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PackageManager {
+    Pnpm,
+    Npm,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Packages to smoke: paths or globs, separated by newlines or commas. `*.tgz` is npm, `*.whl`
+    /// is Python, a directory with a go.mod or a module `.zip` is Go.
+    #[arg(long, value_name = "PATHS")]
+    pub packages: Option<String>,
+
+    /// Which ecosystem the packages are: auto (from the file name), npm, python or go.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub ecosystem: EcosystemChoice,
+
+    /// The version every package must install at (npm semver, PEP 440, or a Go `v` version).
+    #[arg(long, value_name = "VERSION")]
+    pub expected_version: Option<String>,
+
+    /// version-guard's `versions` JSON: gives each ecosystem its version (`npm-version`,
+    /// `pypi-version`, `go-version`). Use instead of `expected-version`.
+    #[arg(long, value_name = "JSON")]
+    pub versions: Option<String>,
+
+    /// Entry points to load instead of all of them: npm specifiers or `./subpaths`, Python
+    /// modules, Go package import paths (newlines or commas).
+    #[arg(long, value_name = "LIST")]
+    pub imports: Option<String>,
+
+    /// The npm client that installs tarballs: pnpm or npm.
+    #[arg(long, value_enum, default_value = "pnpm")]
+    pub package_manager: PackageManager,
+
+    /// A private registry for dependencies (npm registry URL, PyPI simple index URL or GOPROXY
+    /// URL). Without it the install is fully offline.
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+}
+
+pub const OUTPUTS: &[OutputSpec] = &[
+    OutputSpec {
+        name: "passed",
+        description: "true when every package installed and every entry point loaded at the expected version, else false.",
+    },
+    OutputSpec {
+        name: "results",
+        description: "JSON array: per package its ecosystem, name, expected version, outcome, duration and every check (entry point, check, outcome, duration, error).",
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+impl Outcome {
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Passed => "✅ passed",
+            Outcome::Failed => "❌ failed",
+            Outcome::Skipped => "⏭️ skipped",
+        }
+    }
+}
+
+/// One thing checked about one entry point of one package.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Check {
+    pub entry_point: String,
+    pub check: String,
+    pub outcome: Outcome,
+    #[serde(serialize_with = "millis")]
+    pub duration_ms: Duration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// Everything checked about one package.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Report {
+    pub package: String,
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub expected_version: String,
+    pub passed: bool,
+    #[serde(serialize_with = "millis")]
+    pub duration_ms: Duration,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn new(package: &Package, expected_version: &str) -> Self {
+        Report {
+            package: package.display.clone(),
+            ecosystem: package.ecosystem,
+            name: String::new(),
+            expected_version: expected_version.to_string(),
+            passed: true,
+            duration_ms: Duration::ZERO,
+            checks: Vec::new(),
+        }
+    }
+
+    pub fn pass(&mut self, entry_point: &str, check: &str, duration: Duration) {
+        self.push(entry_point, check, Outcome::Passed, duration, None);
+    }
+
+    pub fn fail(&mut self, entry_point: &str, check: &str, duration: Duration, error: &str) {
+        self.push(
+            entry_point,
+            check,
+            Outcome::Failed,
+            duration,
+            Some(error.trim().to_string()),
+        );
+    }
+
+    pub fn skip(&mut self, entry_point: &str, check: &str, why: &str) {
+        self.push(
+            entry_point,
+            check,
+            Outcome::Skipped,
+            Duration::ZERO,
+            Some(why.to_string()),
+        );
+    }
+
+    /// Records a tool run as a check: passed when the tool succeeded, else its output.
+    pub fn tool(&mut self, entry_point: &str, check: &str, run: &sandbox::ToolRun) -> bool {
+        if run.ok {
+            self.pass(entry_point, check, run.duration);
+        } else {
+            let output = run.tail();
+            let error = if output.is_empty() {
+                "failed without output".to_string()
+            } else {
+                output
+            };
+            self.fail(entry_point, check, run.duration, &error);
+        }
+        run.ok
+    }
+
+    fn push(
+        &mut self,
+        entry_point: &str,
+        check: &str,
+        outcome: Outcome,
+        duration: Duration,
+        error: Option<String>,
+    ) {
+        self.checks.push(Check {
+            entry_point: entry_point.to_string(),
+            check: check.to_string(),
+            outcome,
+            duration_ms: duration,
+            error,
+        });
+    }
+
+    /// True when nothing failed so far.
+    pub fn healthy(&self) -> bool {
+        !self.checks.iter().any(|c| c.outcome == Outcome::Failed)
+    }
+}
+
+/// What every ecosystem needs to know besides the package itself.
+pub struct Plan {
+    pub registry: Option<String>,
+    pub package_manager: PackageManager,
+    /// Explicit entry points from `imports`, or empty for "all of them".
+    pub imports: Vec<String>,
+    /// The Python that creates venvs, when there are wheels.
+    pub python: Option<std::path::PathBuf>,
+    /// Every wheel in `packages`: pip finds a wheel's dependencies among them.
+    pub wheels: Vec<std::path::PathBuf>,
+}
+
+pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    let packages = packages::resolve(&args, &std::env::current_dir()?)?;
+    let versions = packages::expected_versions(&args, &packages)?;
+    let imports = args
+        .imports
+        .as_deref()
+        .map(inputs::list)
+        .unwrap_or_default();
+    let registry = args
+        .registry
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| packages::registry(r, &packages))
+        .transpose()?;
+    let python = require_tools(&packages, args.package_manager)?;
+    let wheels: Vec<_> = packages
+        .iter()
+        .filter(|p| p.ecosystem == Ecosystem::Python)
+        .map(|p| p.path.clone())
+        .collect();
+
+    // Inspect everything first: a bad `imports` entry is a usage error before any install runs.
+    let mut inspected = Vec::new();
+    for package in &packages {
+        let expected = versions.for_ecosystem(package.ecosystem).to_string();
+        let phase = format!("{}-inspect", package.ecosystem.name());
+        let item = runner.phase(&phase, |r| inspect(package, &expected, r))?;
+        inspected.push(item);
+    }
+    let mut unclaimed: Vec<&String> = imports.iter().collect();
+    for item in &inspected {
+        unclaimed.retain(|entry| !item.claims(entry));
+    }
+    if let Some(entry) = unclaimed.first() {
+        return Err(Failure::usage(
+            "Unknown entry point in `imports`",
+            format!(
+                "input `imports`: {entry:?} is not an entry point of any package given in `packages` \
+                 (npm: the package name or a `./subpath`; Python: a module of a wheel; Go: a package \
+                 path inside a module)"
+            ),
+        )
+        .with_fix("name an entry point of one of the packages, or leave `imports` empty to load all of them"));
+    }
+
+    let mut reports = Vec::new();
+    for item in inspected {
+        let plan = Plan {
+            registry: registry.clone(),
+            package_manager: args.package_manager,
+            imports: imports.iter().filter(|e| item.claims(e)).cloned().collect(),
+            python: python.clone(),
+            wheels: wheels.clone(),
+        };
+        let report = item.smoke(&plan, runner)?;
+        reports.push(report);
+    }
+
+    finish(reports, runner)
+}
+
+/// A package after its `inspect` phase, ready to install.
+enum Inspected {
+    Npm(npm::Inspected),
+    Python(python::Inspected),
+    Go(go::Inspected),
+}
+
+fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
+    Ok(match package.ecosystem {
+        Ecosystem::Npm => Inspected::Npm(npm::inspect(package, expected, runner)?),
+        Ecosystem::Python => Inspected::Python(python::inspect(package, expected, runner)?),
+        Ecosystem::Go => Inspected::Go(go::inspect(package, expected, runner)?),
+    })
+}
+
+impl Inspected {
+    fn claims(&self, entry: &str) -> bool {
+        match self {
+            Inspected::Npm(i) => i.claims(entry),
+            Inspected::Python(i) => i.claims(entry),
+            Inspected::Go(i) => i.claims(entry),
+        }
+    }
+
+    fn smoke(self, plan: &Plan, runner: &mut Runner) -> Result<Report> {
+        let start = std::time::Instant::now();
+        let mut report = match self {
+            Inspected::Npm(i) => npm::smoke(i, plan, runner)?,
+            Inspected::Python(i) => python::smoke(i, plan, runner)?,
+            Inspected::Go(i) => go::smoke(i, plan, runner)?,
+        };
+        report.duration_ms = start.elapsed();
+        report.passed = report.healthy();
+        Ok(report)
+    }
+}
+
+/// Checks every tool is there before anything runs; returns the Python interpreter, if needed.
+fn require_tools(
+    packages: &[Package],
+    manager: PackageManager,
+) -> Result<Option<std::path::PathBuf>> {
+    let has = |e: Ecosystem| packages.iter().any(|p| p.ecosystem == e);
+    if has(Ecosystem::Npm) {
+        sandbox::require_tool(
+            "node",
+            "to load npm packages",
+            "install Node.js (actions/setup-node)",
+        )?;
+        match manager {
+            PackageManager::Pnpm => sandbox::require_tool(
+                "pnpm",
+                "to install npm tarballs (package-manager: pnpm)",
+                "install pnpm (pnpm/action-setup, or `npm install -g pnpm@10`), or set package-manager: npm",
+            )?,
+            PackageManager::Npm => sandbox::require_tool(
+                "npm",
+                "to install npm tarballs (package-manager: npm)",
+                "install Node.js with npm (actions/setup-node)",
+            )?,
+        };
+    }
+    let python = if has(Ecosystem::Python) {
+        Some(python::interpreter()?)
+    } else {
+        None
+    };
+    if has(Ecosystem::Go) {
+        sandbox::require_tool(
+            "go",
+            "to build Go modules",
+            "install Go (actions/setup-go, or apt-get install golang-go)",
+        )?;
+    }
+    Ok(python)
+}
+
+fn format_duration(d: Duration) -> String {
+    format!("{:.2}s", d.as_secs_f64())
+}
+
+fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
+    let passed = reports.iter().all(|r| r.passed);
+    let json = serde_json::to_string(&reports).map_err(anyhow::Error::from)?;
+    runner.set_output("passed", if passed { "true" } else { "false" });
+    runner.set_output("results", json);
+
+    let summary = runner.summary();
+    summary.heading(
+        2,
+        &format!(
+            "{} smoke-install: {} of {} package(s) passed",
+            if passed { "✅" } else { "❌" },
+            reports.iter().filter(|r| r.passed).count(),
+            reports.len()
+        ),
+    );
+    for report in &reports {
+        summary.heading(
+            3,
+            &format!(
+                "{} `{}` {} {} ({}, {})",
+                if report.passed { "✅" } else { "❌" },
+                report.package,
+                if report.name.is_empty() {
+                    "".to_string()
+                } else {
+                    format!("· {}", report.name)
+                },
+                report.expected_version,
+                report.ecosystem.name(),
+                format_duration(report.duration_ms)
+            ),
+        );
+        let rows: Vec<Vec<String>> = report
+            .checks
+            .iter()
+            .map(|c| {
+                vec![
+                    c.entry_point.clone(),
+                    c.check.clone(),
+                    c.outcome.label().to_string(),
+                    format_duration(c.duration_ms),
+                    c.error
+                        .as_deref()
+                        .map(|e| excerpt(e, 8))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        summary.table(
+            &["Entry point", "Check", "Outcome", "Duration", "Error"],
+            &rows,
+        );
+    }
+
+    if passed {
+        runner.log(&format!(
+            "{} package(s) installed and loaded at the expected version",
+            reports.len()
+        ));
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    for report in &reports {
+        for check in report
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Failed)
+        {
+            lines.push(format!(
+                "- {} ({}): {} `{}` failed:\n{}",
+                report.package,
+                report.ecosystem.name(),
+                check.check,
+                check.entry_point,
+                indent(&excerpt(check.error.as_deref().unwrap_or(""), 14))
+            ));
+        }
+    }
+    Err(Failure::guard(
+        "Smoke install failed",
+        format!("{} check(s) failed:\n{}", lines.len(), lines.join("\n")),
+    )
+    .with_fix(
+        "fix the package build (missing files, versions, dependencies, code that fails on import) \
+         and rebuild the artifacts; the step summary lists every check",
+    ))
+}
+
+/// The start and the end of a tool's output: Node puts the error first, Python last.
+fn excerpt(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= n {
+        return text.to_string();
+    }
+    let head = n / 3;
+    let tail = n - head;
+    format!(
+        "{}\n…\n{}",
+        lines[..head].join("\n"),
+        lines[lines.len() - tail..].join("\n")
+    )
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

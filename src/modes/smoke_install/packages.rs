@@ -1,0 +1,425 @@
+//! Which packages to smoke and at which version: the `packages`, `ecosystem`,
+//! `expected-version`, `versions` and `registry` inputs, validated before anything runs.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use globset::GlobBuilder;
+use serde::Serialize;
+
+use super::{Args, EcosystemChoice};
+use crate::error::{Failure, Result};
+use crate::runner::inputs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ecosystem {
+    Npm,
+    Python,
+    Go,
+}
+
+impl Ecosystem {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ecosystem::Npm => "npm",
+            Ecosystem::Python => "python",
+            Ecosystem::Go => "go",
+        }
+    }
+
+    /// The key of version-guard's `versions` JSON that holds this ecosystem's version.
+    fn versions_key(self) -> &'static str {
+        match self {
+            Ecosystem::Npm => "npm-version",
+            Ecosystem::Python => "pypi-version",
+            Ecosystem::Go => "go-version",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub path: PathBuf,
+    /// The path as the user wrote it (relative to the working directory), for reports.
+    pub display: String,
+    pub ecosystem: Ecosystem,
+}
+
+/// Directories never searched by a glob: they hold other people's packages, not build output.
+const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", ".venv", "__pycache__"];
+
+/// Expands the `packages` input into files and directories, each with its ecosystem.
+pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Package>> {
+    let items = args
+        .packages
+        .as_deref()
+        .map(inputs::list)
+        .unwrap_or_default();
+    if items.is_empty() {
+        return Err(Failure::usage(
+            "No packages to smoke",
+            "input `packages` is empty: smoke-install needs the built artifacts to install",
+        )
+        .with_fix(
+            "set `packages`, e.g. `dist/*.tgz`, `dist/*.whl` or the directory of a Go module",
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    let mut packages = Vec::new();
+    for item in &items {
+        let matches = if is_glob(item) {
+            let found = glob(item, cwd)?;
+            if found.is_empty() {
+                return Err(Failure::usage(
+                    "No package matches a pattern",
+                    format!(
+                        "input `packages`: {item:?} matches no file under {}",
+                        cwd.display()
+                    ),
+                )
+                .with_fix("build the packages before this step, or fix the pattern"));
+            }
+            found
+        } else {
+            let path = cwd.join(item);
+            if !path.exists() {
+                return Err(Failure::usage(
+                    "Package not found",
+                    format!(
+                        "input `packages`: {item:?} does not exist (looked in {})",
+                        cwd.display()
+                    ),
+                )
+                .with_fix("build the packages before this step, or fix the path"));
+            }
+            vec![path]
+        };
+        for path in matches {
+            let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+            if !seen.insert(canonical.clone()) {
+                continue;
+            }
+            let display = path
+                .strip_prefix(cwd)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| path.display().to_string());
+            let ecosystem = classify(&canonical, &display, args.ecosystem)?;
+            packages.push(Package {
+                path: canonical,
+                display,
+                ecosystem,
+            });
+        }
+    }
+    Ok(packages)
+}
+
+fn is_glob(item: &str) -> bool {
+    item.contains(['*', '?', '[', '{'])
+}
+
+fn glob(pattern: &str, cwd: &Path) -> Result<Vec<PathBuf>> {
+    let matcher = GlobBuilder::new(pattern.trim_start_matches("./"))
+        .literal_separator(true)
+        .build()
+        .map_err(|e| {
+            Failure::usage(
+                "Invalid glob",
+                format!("input `packages`: {pattern:?} is not a valid glob: {e}"),
+            )
+        })?
+        .compile_matcher();
+    // Walk only from the part of the pattern before the first wildcard.
+    let pattern = pattern.trim_start_matches("./");
+    let literal: Vec<&str> = pattern
+        .split('/')
+        .take_while(|part| !is_glob(part))
+        .collect();
+    let base_rel = if literal.len() == pattern.split('/').count() {
+        PathBuf::new()
+    } else {
+        literal.iter().collect::<PathBuf>()
+    };
+    let base = if Path::new(pattern).is_absolute() {
+        PathBuf::from("/").join(&base_rel)
+    } else {
+        cwd.join(&base_rel)
+    };
+    let mut found = Vec::new();
+    walk(&base, &mut |path| {
+        let rel = if Path::new(pattern).is_absolute() {
+            path.to_path_buf()
+        } else {
+            path.strip_prefix(cwd).unwrap_or(path).to_path_buf()
+        };
+        if matcher.is_match(&rel) {
+            found.push(path.to_path_buf());
+        }
+    });
+    found.sort();
+    Ok(found)
+}
+
+fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        visit(&path);
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        let name = entry.file_name();
+        if is_dir && !SKIPPED_DIRS.iter().any(|s| name == *s) {
+            walk(&path, visit);
+        }
+    }
+}
+
+fn classify(path: &Path, display: &str, choice: EcosystemChoice) -> Result<Ecosystem> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let detected = if path.is_dir() {
+        if path.join("go.mod").is_file() {
+            Some(Ecosystem::Go)
+        } else {
+            return Err(Failure::usage(
+                "Directory is not a Go module",
+                format!("input `packages`: {display} is a directory without a go.mod"),
+            )
+            .with_fix(
+                "list npm tarballs (*.tgz), wheels (*.whl), Go module directories or module zips",
+            ));
+        }
+    } else if name.ends_with(".tgz") {
+        Some(Ecosystem::Npm)
+    } else if name.ends_with(".whl") {
+        Some(Ecosystem::Python)
+    } else if name.ends_with(".zip") {
+        Some(Ecosystem::Go)
+    } else if name.ends_with(".tar.gz") && choice == EcosystemChoice::Npm {
+        Some(Ecosystem::Npm)
+    } else {
+        None
+    };
+    let wanted = match choice {
+        EcosystemChoice::Auto => None,
+        EcosystemChoice::Npm => Some(Ecosystem::Npm),
+        EcosystemChoice::Python => Some(Ecosystem::Python),
+        EcosystemChoice::Go => Some(Ecosystem::Go),
+    };
+    match (detected, wanted) {
+        (Some(d), Some(w)) if d != w => Err(Failure::usage(
+            "Package does not match `ecosystem`",
+            format!(
+                "input `packages`: {display} is a {} package but input `ecosystem` is {}",
+                d.name(),
+                w.name()
+            ),
+        )
+        .with_fix("set `ecosystem: auto` to smoke packages of several ecosystems together")),
+        (Some(d), _) => Ok(d),
+        (None, _) => Err(Failure::usage(
+            "Unknown package type",
+            format!(
+                "input `packages`: {display} is not an npm tarball (*.tgz), a wheel (*.whl), a Go \
+                 module zip (*.zip) or a directory with a go.mod{}",
+                if name.ends_with(".tar.gz") {
+                    " (a .tar.gz is ambiguous: set `ecosystem: npm` for an npm tarball; Python sdists are not smoked, build a wheel)"
+                } else {
+                    ""
+                }
+            ),
+        )
+        .with_fix("list only built artifacts in `packages`")),
+    }
+}
+
+/// The version each ecosystem must install at.
+#[derive(Debug, Default)]
+pub struct Versions {
+    npm: String,
+    python: String,
+    go: String,
+}
+
+impl Versions {
+    pub fn for_ecosystem(&self, ecosystem: Ecosystem) -> &str {
+        match ecosystem {
+            Ecosystem::Npm => &self.npm,
+            Ecosystem::Python => &self.python,
+            Ecosystem::Go => &self.go,
+        }
+    }
+}
+
+/// Reads `expected-version` or `versions` and checks each needed version against its
+/// ecosystem's grammar.
+pub fn expected_versions(args: &Args, packages: &[Package]) -> Result<Versions> {
+    let explicit = args
+        .expected_version
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    let json = args
+        .versions
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    let ecosystems: BTreeSet<Ecosystem> = packages.iter().map(|p| p.ecosystem).collect();
+    let mut versions = Versions::default();
+    match (explicit, json) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::usage(
+                "Two expected versions",
+                "inputs `expected-version` and `versions` are both set: smoke-install would not know which one to check",
+            )
+            .with_fix("set only one: `versions` (version-guard's output) to get each ecosystem's version, or `expected-version`"));
+        }
+        (None, None) => {
+            return Err(Failure::usage(
+                "No expected version",
+                "neither `expected-version` nor `versions` is set: smoke-install checks that packages install at the version the build computed",
+            )
+            .with_fix("pass `versions: ${{ steps.version.outputs.versions }}` from version-guard, or `expected-version`"));
+        }
+        (Some(version), None) => {
+            for ecosystem in &ecosystems {
+                let v = normalize(*ecosystem, version, "expected-version")?;
+                set(&mut versions, *ecosystem, v);
+            }
+        }
+        (None, Some(json)) => {
+            let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+                Failure::usage(
+                    "Invalid `versions`",
+                    format!("input `versions` is not valid JSON: {e}"),
+                )
+                .with_fix("pass version-guard's `versions` output unchanged")
+            })?;
+            let object = value.as_object().ok_or_else(|| {
+                Failure::usage(
+                    "Invalid `versions`",
+                    "input `versions` must be a JSON object (version-guard's `versions` output)",
+                )
+            })?;
+            for ecosystem in &ecosystems {
+                let key = ecosystem.versions_key();
+                let raw = object
+                    .get(key)
+                    .and_then(|v| v.as_str())
+                    .filter(|v| !v.trim().is_empty())
+                    .ok_or_else(|| {
+                        Failure::usage(
+                            "Invalid `versions`",
+                            format!(
+                                "input `versions` has no string {key:?}, needed for the {} package(s)",
+                                ecosystem.name()
+                            ),
+                        )
+                        .with_fix("pass version-guard's `versions` output unchanged, or use `expected-version`")
+                    })?;
+                let v = normalize(*ecosystem, raw, &format!("versions.{key}"))?;
+                set(&mut versions, *ecosystem, v);
+            }
+        }
+    }
+    Ok(versions)
+}
+
+fn set(versions: &mut Versions, ecosystem: Ecosystem, value: String) {
+    match ecosystem {
+        Ecosystem::Npm => versions.npm = value,
+        Ecosystem::Python => versions.python = value,
+        Ecosystem::Go => versions.go = value,
+    }
+}
+
+/// A version in its ecosystem's normal spelling, or a usage error naming the input.
+fn normalize(ecosystem: Ecosystem, raw: &str, input: &str) -> Result<String> {
+    let raw = raw.trim();
+    let invalid = |grammar: &str, e: String| {
+        Failure::usage(
+            "Invalid expected version",
+            format!("input `{input}`: {raw:?} is not a valid {grammar} version: {e}"),
+        )
+    };
+    match ecosystem {
+        Ecosystem::Npm => {
+            let v = raw.trim_start_matches(['v', '=']);
+            semver::Version::parse(v)
+                .map(|v| v.to_string())
+                .map_err(|e| invalid("npm (semver)", e.to_string()))
+        }
+        Ecosystem::Python => raw
+            .parse::<pep440_rs::Version>()
+            .map(|_| raw.to_string())
+            .map_err(|e| invalid("PEP 440", e.to_string())),
+        Ecosystem::Go => {
+            let bare = raw.strip_prefix('v').unwrap_or(raw);
+            let bare_core = bare.strip_suffix("+incompatible").unwrap_or(bare);
+            semver::Version::parse(bare_core)
+                .map_err(|e| invalid("Go module", e.to_string()))
+                .and_then(|v| {
+                    if v.build.is_empty() {
+                        Ok(format!("v{bare}"))
+                    } else {
+                        Err(invalid(
+                            "Go module",
+                            "Go versions carry no build metadata (only +incompatible)".into(),
+                        ))
+                    }
+                })
+        }
+    }
+}
+
+/// The `registry` input, checked to be an http(s) URL (or a `file://` GOPROXY for Go).
+pub fn registry(raw: &str, packages: &[Package]) -> Result<String> {
+    let ok_scheme = raw.starts_with("https://")
+        || raw.starts_with("http://")
+        || (raw.starts_with("file://") && packages.iter().all(|p| p.ecosystem == Ecosystem::Go));
+    if !ok_scheme || raw.contains(char::is_whitespace) {
+        return Err(Failure::usage(
+            "Invalid `registry`",
+            format!("input `registry`: {raw:?} is not an http(s) URL"),
+        )
+        .with_fix("give the URL of a private registry, e.g. https://npm.pkg.github.com, or leave it empty to install offline"));
+    }
+    Ok(raw.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_versions_get_their_v() {
+        assert_eq!(normalize(Ecosystem::Go, "1.2.3", "x").unwrap(), "v1.2.3");
+        assert_eq!(
+            normalize(Ecosystem::Go, "v0.11.1-0.20240102030405-0123456789ab", "x").unwrap(),
+            "v0.11.1-0.20240102030405-0123456789ab"
+        );
+        assert!(normalize(Ecosystem::Go, "v1.2", "x").is_err());
+        assert!(normalize(Ecosystem::Go, "v1.2.3+meta", "x").is_err());
+    }
+
+    #[test]
+    fn npm_and_python_versions_are_checked() {
+        assert_eq!(normalize(Ecosystem::Npm, "v1.2.3", "x").unwrap(), "1.2.3");
+        assert!(normalize(Ecosystem::Npm, "1.2", "x").is_err());
+        assert!(normalize(
+            Ecosystem::Python,
+            "0.12.0.dev20240102030405+g0123456789ab",
+            "x"
+        )
+        .is_ok());
+        let err =
+            normalize(Ecosystem::Python, "not a version", "versions.pypi-version").unwrap_err();
+        assert!(err.message.contains("versions.pypi-version"));
+    }
+}

@@ -1,0 +1,455 @@
+//! Python wheels: read the wheel's metadata and RECORD, install it by name and version into a
+//! fresh venv with pip cut off from the machine's configuration and from PyPI, import every
+//! top-level module it installs, check `importlib.metadata.version` and `pip check`.
+
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::time::Instant;
+
+use super::sandbox::{self, Sandbox};
+use super::{Package, Plan, Report};
+use crate::error::{Failure, Result};
+use crate::runner::Runner;
+
+const METADATA_LIMIT: u64 = 16 * 1024 * 1024;
+
+pub struct Inspected {
+    package: Package,
+    report: Report,
+    name: String,
+    modules: Vec<String>,
+}
+
+impl Inspected {
+    pub fn claims(&self, entry: &str) -> bool {
+        let top = entry.split('.').next().unwrap_or("");
+        self.modules.iter().any(|m| m == top)
+    }
+}
+
+/// The Python that creates the venvs, resolved through any shim (pyenv) with the caller's
+/// environment, minus anything that would change how it starts.
+pub fn interpreter() -> Result<PathBuf> {
+    let python = sandbox::find_on_path("python3")
+        .or_else(|| sandbox::find_on_path("python"))
+        .ok_or_else(|| {
+            Failure::usage(
+                "python3 is not installed",
+                "smoke-install needs `python3` on PATH to create a venv for wheels",
+            )
+            .with_fix("install Python (actions/setup-python)")
+        })?;
+    let mut cmd = std::process::Command::new(&python);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("PIP_") || key.starts_with("PYTHON") {
+            cmd.env_remove(key.as_ref());
+        }
+    }
+    cmd.args(["-c", "import sys; print(sys.executable)"]);
+    let run = sandbox::run(&mut cmd)?;
+    let exe = run.output.lines().next().unwrap_or("").trim().to_string();
+    if !run.ok || exe.is_empty() {
+        return Err(Failure::usage(
+            "python3 does not start",
+            format!("{} failed: {}", python.display(), run.tail()),
+        )
+        .with_fix("install a working Python (actions/setup-python)"));
+    }
+    Ok(PathBuf::from(exe))
+}
+
+pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
+    let mut report = Report::new(package, expected);
+    let start = Instant::now();
+    let wheel = match read_wheel(&package.path) {
+        Ok(w) => w,
+        Err(problem) => {
+            runner.log(&format!("{}: {problem}", package.display));
+            report.fail("wheel", "open", start.elapsed(), &problem);
+            return Ok(Inspected {
+                package: package.clone(),
+                report,
+                name: String::new(),
+                modules: Vec::new(),
+            });
+        }
+    };
+    report.name = wheel.name.clone();
+    runner.log(&format!(
+        "{} is {} {}: modules {}",
+        package.display,
+        wheel.name,
+        wheel.version,
+        wheel.modules.join(", ")
+    ));
+    report.pass("wheel", "open", start.elapsed());
+    let start = Instant::now();
+    if !same_version(&wheel.version, expected) {
+        report.fail(
+            "METADATA",
+            "version",
+            start.elapsed(),
+            &format!(
+                "the wheel is {} {}, expected {expected}",
+                wheel.name, wheel.version
+            ),
+        );
+    }
+    if wheel.modules.is_empty() {
+        report.fail(
+            "RECORD",
+            "modules",
+            start.elapsed(),
+            "the wheel installs no importable module",
+        );
+    }
+    Ok(Inspected {
+        package: package.clone(),
+        report,
+        name: wheel.name,
+        modules: wheel.modules,
+    })
+}
+
+fn same_version(a: &str, b: &str) -> bool {
+    match (
+        a.trim().parse::<pep440_rs::Version>(),
+        b.trim().parse::<pep440_rs::Version>(),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.trim() == b.trim(),
+    }
+}
+
+struct Wheel {
+    name: String,
+    version: String,
+    modules: Vec<String>,
+}
+
+fn read_wheel(path: &Path) -> std::result::Result<Wheel, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open the wheel: {e}"))?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("not a zip archive: {e}"))?;
+    let mut names = Vec::new();
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index(i)
+            .map_err(|e| format!("unreadable entry: {e}"))?;
+        let name = entry
+            .name()
+            .map_err(|e| format!("an entry has an unreadable name: {e}"))?
+            .to_string();
+        if name.contains('\\') || name.starts_with('/') {
+            return Err(format!(
+                "refused entry {name:?}: its path is absolute or uses backslashes"
+            ));
+        }
+        if Path::new(&name)
+            .components()
+            .any(|c| matches!(c, Component::ParentDir | Component::RootDir))
+        {
+            return Err(format!("refused entry {name:?}: its path contains `..`"));
+        }
+        if entry.is_symlink() {
+            return Err(format!(
+                "refused entry {name:?}: wheels cannot contain links"
+            ));
+        }
+        names.push(name);
+    }
+    let dist_infos: std::collections::BTreeSet<&str> = names
+        .iter()
+        .filter_map(|n| n.split('/').next())
+        .filter(|d| d.ends_with(".dist-info"))
+        .collect();
+    let dist_info = match dist_infos.len() {
+        1 => dist_infos.into_iter().next().unwrap().to_string(),
+        0 => return Err("the wheel has no .dist-info directory".into()),
+        _ => {
+            return Err(format!(
+                "the wheel has several .dist-info directories: {dist_infos:?}"
+            ))
+        }
+    };
+    let read = |zip: &mut zip::ZipArchive<std::fs::File>, file: &str| -> Option<String> {
+        let mut entry = zip.by_name(&format!("{dist_info}/{file}")).ok()?;
+        let mut buf = Vec::new();
+        entry
+            .by_ref()
+            .take(METADATA_LIMIT)
+            .read_to_end(&mut buf)
+            .ok()?;
+        Some(String::from_utf8_lossy(&buf).into_owned())
+    };
+    let metadata = read(&mut zip, "METADATA").ok_or(format!("{dist_info}/METADATA is missing"))?;
+    let header = |key: &str| {
+        metadata
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case(key)
+                    .then(|| v.trim().to_string())
+            })
+    };
+    let name = header("Name").ok_or(format!("{dist_info}/METADATA has no Name"))?;
+    let version = header("Version").ok_or(format!("{dist_info}/METADATA has no Version"))?;
+    let record = read(&mut zip, "RECORD").ok_or(format!("{dist_info}/RECORD is missing"))?;
+    let mut modules = modules_from_record(&record);
+    if modules.is_empty() {
+        if let Some(top_level) = read(&mut zip, "top_level.txt") {
+            modules = top_level
+                .lines()
+                .map(str::trim)
+                .filter(|m| is_identifier(m))
+                .map(str::to_string)
+                .collect();
+        }
+    }
+    Ok(Wheel {
+        name,
+        version,
+        modules,
+    })
+}
+
+/// Top-level importable names from RECORD: packages (directories) and modules (`.py`, extension
+/// modules), including those under `<name>.data/purelib|platlib`.
+fn modules_from_record(record: &str) -> Vec<String> {
+    let mut modules = std::collections::BTreeSet::new();
+    for line in record.lines() {
+        let path = record_path(line);
+        let mut parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        if parts.is_empty() || parts[0].ends_with(".dist-info") {
+            continue;
+        }
+        if parts[0].ends_with(".data") {
+            if parts.len() > 2 && (parts[1] == "purelib" || parts[1] == "platlib") {
+                parts.drain(..2);
+            } else {
+                continue;
+            }
+        }
+        let top = parts[0];
+        let name = if parts.len() > 1 {
+            top
+        } else if top.ends_with(".py") || top.ends_with(".so") || top.ends_with(".pyd") {
+            top.split('.').next().unwrap_or("")
+        } else {
+            continue;
+        };
+        if is_identifier(name) && name != "__pycache__" {
+            modules.insert(name.to_string());
+        }
+    }
+    modules.into_iter().collect()
+}
+
+/// The path column of a RECORD line (CSV; quoted when the path has a comma).
+fn record_path(line: &str) -> String {
+    if let Some(rest) = line.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = rest.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    out.push('"');
+                    chars.next();
+                } else {
+                    break;
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    } else {
+        line.split(',').next().unwrap_or("").to_string()
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<Report> {
+    let Inspected {
+        package,
+        mut report,
+        name,
+        modules,
+    } = inspected;
+    let modules = if plan.imports.is_empty() {
+        modules
+    } else {
+        plan.imports.clone()
+    };
+    let label = if name.is_empty() {
+        package.display.clone()
+    } else {
+        name.clone()
+    };
+    let skip_rest = |report: &mut Report, why: &str| {
+        for m in &modules {
+            report.skip(m, "import", why);
+        }
+        report.skip(&label, "version", why);
+        report.skip(&label, "pip check", why);
+    };
+    if !report.healthy() {
+        report.skip(&label, "install", "not run: the wheel failed inspection");
+        skip_rest(&mut report, "not run: the wheel failed inspection");
+        return Ok(report);
+    }
+    let python = plan.python.clone().map(Ok).unwrap_or_else(interpreter)?;
+    let sandbox = Sandbox::new("python")?;
+    let links = sandbox.dir("wheels")?;
+    for wheel in plan.wheels.iter().chain(std::iter::once(&package.path)) {
+        if let Some(file) = wheel.file_name() {
+            std::fs::copy(wheel, links.join(file))?;
+        }
+    }
+    let venv = sandbox.path().join("venv");
+    let venv_python = venv.join("bin").join("python");
+    let expected = report.expected_version.clone();
+
+    let installed = runner.phase("python-install", |r| {
+        let mut cmd = pip_env(sandbox.command(&python, sandbox.path()), &sandbox);
+        cmd.args(["-m", "venv"]).arg(&venv);
+        let run = sandbox::run(&mut cmd)?;
+        if !run.ok {
+            return Err(Failure::usage(
+                "Cannot create a Python venv",
+                format!("{} -m venv failed: {}", python.display(), run.tail()),
+            )
+            .with_fix("install the venv module (Debian: apt-get install python3-venv)"));
+        }
+        r.log(&format!(
+            "venv created in {:.2}s",
+            run.duration.as_secs_f64()
+        ));
+        let mut cmd = pip_env(sandbox.command(&venv_python, &sandbox.tmp), &sandbox);
+        cmd.args(["-I", "-m", "pip", "install", "--no-cache-dir", "--no-input"]);
+        match &plan.registry {
+            Some(index) => cmd.args(["--index-url", index]),
+            None => cmd.arg("--no-index"),
+        };
+        cmd.arg("--find-links")
+            .arg(&links)
+            .arg(format!("{name}=={expected}"));
+        let run = sandbox::run(&mut cmd)?;
+        r.log(&format!(
+            "pip install {name}=={expected}: {} in {:.2}s",
+            if run.ok { "ok" } else { "failed" },
+            run.duration.as_secs_f64()
+        ));
+        Ok(report.tool(&label, "install", &run))
+    })?;
+    if !installed {
+        skip_rest(&mut report, "not run: the install failed");
+        return Ok(report);
+    }
+
+    runner.phase("python-import", |r| {
+        for module in &modules {
+            let mut cmd = pip_env(sandbox.command(&venv_python, &sandbox.tmp), &sandbox);
+            cmd.args([
+                "-I",
+                "-c",
+                "import importlib, sys; importlib.import_module(sys.argv[1])",
+                module,
+            ]);
+            let run = sandbox::run(&mut cmd)?;
+            r.log(&format!(
+                "import {module}: {}",
+                if run.ok { "ok" } else { "failed" }
+            ));
+            report.tool(module, "import", &run);
+        }
+        Ok(())
+    })?;
+
+    runner.phase("python-version", |r| {
+        let mut cmd = pip_env(sandbox.command(&venv_python, &sandbox.tmp), &sandbox);
+        cmd.args([
+            "-I",
+            "-c",
+            "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))",
+            &name,
+        ]);
+        let run = sandbox::run(&mut cmd)?;
+        let found = run.output.lines().next().unwrap_or("").trim().to_string();
+        if !run.ok {
+            report.tool(&label, "version", &run);
+        } else if same_version(&found, &expected) {
+            r.log(&format!("importlib.metadata.version({name:?}) = {found}"));
+            report.pass(&label, "version", run.duration);
+        } else {
+            r.log(&format!(
+                "importlib.metadata.version({name:?}) = {found}, expected {expected}"
+            ));
+            report.fail(
+                &label,
+                "version",
+                run.duration,
+                &format!("importlib.metadata.version({name:?}) is {found}, expected {expected}"),
+            );
+        }
+
+        let mut cmd = pip_env(sandbox.command(&venv_python, &sandbox.tmp), &sandbox);
+        cmd.args(["-I", "-m", "pip", "check"]);
+        let run = sandbox::run(&mut cmd)?;
+        r.log(&format!("pip check: {}", run.tail()));
+        report.tool(&label, "pip check", &run);
+        Ok(())
+    })?;
+    Ok(report)
+}
+
+/// pip cut off from the machine: no config file, no `PIP_*` (the sandbox starts empty), no
+/// prompts, nothing written outside the sandbox.
+fn pip_env(mut cmd: std::process::Command, sandbox: &Sandbox) -> std::process::Command {
+    cmd.env("PIP_CONFIG_FILE", "/dev/null")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("PIP_NO_INPUT", "1")
+        .env("PYTHONNOUSERSITE", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("XDG_CACHE_HOME", sandbox.path().join("cache"));
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_come_from_record() {
+        let record = "good/__init__.py,sha256=x,1\n\
+                      good/sub/x.py,sha256=x,1\n\
+                      single.py,sha256=x,1\n\
+                      fast.cpython-311-x86_64-linux-gnu.so,sha256=x,1\n\
+                      good-1.0.dist-info/METADATA,,\n\
+                      good-1.0.data/purelib/extra/__init__.py,,\n\
+                      good-1.0.data/scripts/tool,,\n\
+                      \"we,ird/__init__.py\",,\n\
+                      site.pth,,\n";
+        assert_eq!(
+            modules_from_record(record),
+            vec!["extra", "fast", "good", "single"]
+        );
+    }
+
+    #[test]
+    fn pep440_versions_compare_normalized() {
+        assert!(same_version("1.0", "1.0.0"));
+        assert!(same_version(
+            "0.12.0.dev20240102030405+g0123456789ab",
+            "0.12.0.dev20240102030405+g0123456789ab"
+        ));
+        assert!(!same_version("1.0.1", "1.0.0"));
+    }
+}

@@ -1,0 +1,199 @@
+//! Isolated tool runs: every package is smoked in its own temp directory with its own HOME, and
+//! every tool starts from an empty environment, so nothing from the machine (`PIP_*`,
+//! `npm_config_*`, `GOFLAGS`, a `~/.npmrc`, a pip.conf) can change what gets installed, and
+//! nothing is left behind once the sandbox is dropped.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use crate::error::{Failure, Result};
+
+/// The most of a tool's output kept for a report: enough to see the error, not the whole log.
+const OUTPUT_TAIL_LINES: usize = 40;
+const OUTPUT_TAIL_BYTES: usize = 4000;
+
+pub struct Sandbox {
+    root: Option<TempDir>,
+    pub home: PathBuf,
+    pub tmp: PathBuf,
+}
+
+impl Sandbox {
+    /// A fresh sandbox under `$RUNNER_TEMP` (the runner cleans it) or the system temp dir.
+    pub fn new(label: &str) -> Result<Self> {
+        let parent = std::env::var_os("RUNNER_TEMP")
+            .map(PathBuf::from)
+            .filter(|p| p.is_dir())
+            .unwrap_or_else(std::env::temp_dir);
+        let root = tempfile::Builder::new()
+            .prefix(&format!("smoke-install-{label}-"))
+            .tempdir_in(&parent)
+            .map_err(|e| {
+                Failure::usage(
+                    "Cannot create a temp directory",
+                    format!("{}: {e}", parent.display()),
+                )
+                .with_fix("make RUNNER_TEMP (or TMPDIR) a writable directory")
+            })?;
+        let home = root.path().join("home");
+        let tmp = root.path().join("tmp");
+        std::fs::create_dir_all(&home)?;
+        std::fs::create_dir_all(&tmp)?;
+        Ok(Sandbox {
+            root: Some(root),
+            home,
+            tmp,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.root.as_ref().expect("sandbox is alive").path()
+    }
+
+    /// A directory inside the sandbox, created.
+    pub fn dir(&self, name: &str) -> Result<PathBuf> {
+        let dir = self.path().join(name);
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir)
+    }
+
+    /// A command with an empty environment apart from PATH, a sandboxed HOME and TMPDIR.
+    pub fn command(&self, program: impl AsRef<OsStr>, cwd: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .env("HOME", &self.home)
+            .env("TMPDIR", &self.tmp)
+            .env("LANG", "C.UTF-8")
+            .env("NO_COLOR", "1");
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        cmd
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(root) = self.root.take() {
+            // Go's module cache is read-only; without write permission back the temp dir
+            // could not be removed and would be left behind.
+            make_writable(root.path());
+            let _ = root.close();
+        }
+    }
+}
+
+fn make_writable(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            make_writable(&entry.path());
+        }
+    }
+}
+
+/// What a tool run did.
+pub struct ToolRun {
+    pub ok: bool,
+    /// stdout then stderr, trimmed.
+    pub output: String,
+    pub duration: Duration,
+}
+
+impl ToolRun {
+    /// The end of the output, where tools put their error.
+    pub fn tail(&self) -> String {
+        tail(&self.output)
+    }
+}
+
+pub fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.trim().lines().collect();
+    let start = lines.len().saturating_sub(OUTPUT_TAIL_LINES);
+    let mut kept = lines[start..].join("\n");
+    if kept.len() > OUTPUT_TAIL_BYTES {
+        let mut cut = kept.len() - OUTPUT_TAIL_BYTES;
+        while !kept.is_char_boundary(cut) {
+            cut += 1;
+        }
+        kept = format!("…{}", &kept[cut..]);
+    } else if start > 0 {
+        kept = format!("…\n{kept}");
+    }
+    kept
+}
+
+/// Runs a tool to completion. A tool that cannot start is an environment problem (exit 2); a
+/// tool that runs and fails is reported through `ok`.
+pub fn run(cmd: &mut Command) -> Result<ToolRun> {
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let start = Instant::now();
+    let out = cmd.output().map_err(|e| {
+        Failure::usage(
+            format!("Cannot run {program}"),
+            format!("starting `{program}` failed: {e}"),
+        )
+        .with_fix(format!("install {program} and put it on PATH"))
+    })?;
+    let duration = start.elapsed();
+    let mut output = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stderr.trim();
+    if !stderr.is_empty() {
+        if !output.is_empty() {
+            output.push('\n');
+        }
+        output.push_str(stderr);
+    }
+    Ok(ToolRun {
+        ok: out.status.success(),
+        output,
+        duration,
+    })
+}
+
+/// The first executable called `name` on PATH.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// A tool the mode needs, or a usage error saying how to get it.
+pub fn require_tool(name: &str, why: &str, install: &str) -> Result<PathBuf> {
+    find_on_path(name).ok_or_else(|| {
+        Failure::usage(
+            format!("{name} is not installed"),
+            format!("smoke-install needs `{name}` on PATH {why}"),
+        )
+        .with_fix(install.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_keeps_the_end() {
+        let text: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let t = tail(&text);
+        assert!(t.starts_with("…\nline 60"));
+        assert!(t.ends_with("line 99"));
+    }
+}

@@ -637,6 +637,39 @@ fn build_from_source_accepts_only_booleans() {
     );
 }
 
+/// macOS has no `sha256sum`: the script verifies with `shasum -a 256` there. Run it with a PATH
+/// holding only the tools it needs, `shasum` but no `sha256sum`.
+#[cfg(unix)]
+#[test]
+fn verifies_with_shasum_when_sha256sum_is_missing() {
+    let server = Server::start();
+    let (url, sha) = published_tar_gz(&server);
+    let tools = tempfile::tempdir().unwrap();
+    for tool in [
+        "bash", "curl", "tar", "gzip", "mkdir", "mktemp", "rm", "mv", "sed", "tr", "dirname",
+        "chmod", "sleep", "cat", "shasum", "perl", "sh", "echo",
+    ] {
+        let found = std::env::var_os("PATH")
+            .and_then(|p| {
+                std::env::split_paths(&p)
+                    .map(|d| d.join(tool))
+                    .find(|c| c.is_file())
+            })
+            .unwrap_or_else(|| panic!("{tool} not found on PATH"));
+        std::os::unix::fs::symlink(found, tools.path().join(tool)).unwrap();
+    }
+    let runner = Runner::new("macOS", "ARM64").env("PATH", tools.path().to_str().unwrap());
+    let manifest = runner.manifest(&url, Some(&sha));
+    let resolved = runner.resolve(&manifest);
+    assert_eq!(resolved.code, 0, "{}", resolved.describe());
+    assert!(resolved.stdout.contains(&format!("sha256 verified: {sha}")));
+    let wrong = runner.manifest(&url, Some(&sha256_hex(b"other")));
+    std::fs::remove_dir_all(runner.tool_cache().join("release-action")).unwrap();
+    let refused = runner.resolve(&wrong);
+    assert_eq!(refused.code, 1, "{}", refused.describe());
+    assert!(refused.errors()[0].contains("Checksum mismatch"));
+}
+
 #[cfg(unix)]
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
@@ -727,4 +760,153 @@ fn the_committed_manifest_pins_this_version_for_every_platform() {
             );
         }
     }
+}
+
+/// The composite action under `act` (host mode, no Docker): its own `dist/manifest.json` pins an
+/// asset holding the real binary, served by the local server. Job one downloads and verifies it,
+/// job two finds it in the tool cache without a request; both run `release-action --version`
+/// from the PATH the resolve step set. RELEASE_ACTION_BIN is not set.
+#[test]
+fn the_composite_action_under_act_downloads_once_then_uses_the_cache() {
+    let server = Server::start();
+    let real = std::fs::read(env!("CARGO_BIN_EXE_release-action")).unwrap();
+    let asset = {
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut builder = tar::Builder::new(gz);
+        let mut header = tar::Header::new_gnu();
+        header.set_size(real.len() as u64);
+        header.set_mode(0o755);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, "release-action", real.as_slice())
+            .unwrap();
+        builder.into_inner().unwrap().finish().unwrap()
+    };
+    let sha = sha256_hex(&asset);
+    server.route(
+        "/releases/download/v-act/release-action-linux.tar.gz",
+        asset,
+    );
+    let url = server.url("/releases/download/v-act/release-action-linux.tar.gz");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let home = tmp.path().join("home");
+    let tool_cache = tmp.path().join("toolcache");
+    for dir in [
+        &home,
+        &tool_cache,
+        &repo.join("dist"),
+        &repo.join(".github/workflows"),
+    ] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    std::fs::copy(script(), repo.join("dist/resolve.sh")).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    std::fs::write(
+        repo.join("dist/manifest.json"),
+        format!(
+            "{{\n  \"version\": \"{version}\",\n  \"published\": true,\n  \"assets\": {{\n    \"Linux-X64\": {{ \"url\": \"{url}\", \"sha256\": \"{sha}\" }},\n    \"Linux-ARM64\": {{ \"url\": \"{url}\", \"sha256\": \"{sha}\" }}\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    // act cannot load an action.yml whose `outputs:` holds only comments (the modes fill it in):
+    // give this copy one placeholder output in that case. The steps are the committed ones.
+    let action = std::fs::read_to_string(Path::new(ROOT).join("action.yml")).unwrap();
+    let parsed: yaml_serde::Value = yaml_serde::from_str(&action).unwrap();
+    let action = if parsed["outputs"].is_null() {
+        action.replacen(
+            "\noutputs:\n",
+            "\noutputs:\n  placeholder:\n    description: only in the act test's copy\n    value: x\n",
+            1,
+        )
+    } else {
+        action
+    };
+    std::fs::write(repo.join("action.yml"), action).unwrap();
+    // The mode's own result does not matter here (continue-on-error): the resolve step and the
+    // binary it put on the PATH do.
+    let job = |needs: &str| {
+        format!(
+            "    runs-on: ubuntu-latest\n{needs}    steps:\n      - uses: actions/checkout@v4\n      - uses: ./\n        continue-on-error: true\n        with:\n          mode: policy-check\n      - run: 'echo \"on PATH: $(release-action --version)\"'\n"
+        )
+    };
+    std::fs::write(
+        repo.join(".github/workflows/resolve.yml"),
+        format!(
+            "name: resolve\non: push\njobs:\n  first:\n{}  second:\n{}",
+            job(""),
+            job("    needs: first\n")
+        ),
+    )
+    .unwrap();
+    common_git(&repo, &["init", "-q", "-b", "main"]);
+    common_git(&repo, &["add", "-A"]);
+    common_git(&repo, &["commit", "-q", "-m", "act test"]);
+
+    let out = Command::new("act")
+        .args(["push", "-P", "ubuntu-latest=-self-hosted"])
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("ACT_DISABLE_VERSION_CHECK", "1")
+        .env_remove("RELEASE_ACTION_BIN")
+        .env_remove("RELEASE_ACTION_MANIFEST")
+        .current_dir(&repo)
+        .output()
+        .expect("run act");
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "act failed\n{log}");
+    assert!(!log.contains("RELEASE_ACTION_BIN"), "{log}");
+    let first_verified = log.lines().any(|l| {
+        l.starts_with("[resolve/first]") && l.contains(&format!("sha256 verified: {sha}"))
+    });
+    assert!(
+        first_verified,
+        "job first did not download and verify\n{log}"
+    );
+    let second_cached = log
+        .lines()
+        .any(|l| l.starts_with("[resolve/second]") && l.contains("from the tool cache"));
+    assert!(second_cached, "job second did not use the cache\n{log}");
+    for job in ["first", "second"] {
+        assert!(
+            log.lines()
+                .any(|l| l.starts_with(&format!("[resolve/{job}]"))
+                    && l.contains(&format!("on PATH: release-action {version}"))),
+            "job {job} did not run the resolved binary from PATH\n{log}"
+        );
+    }
+    assert_eq!(
+        server.requests(),
+        ["/releases/download/v-act/release-action-linux.tar.gz"],
+        "{log}"
+    );
+    let cached: Vec<_> = std::fs::read_dir(tool_cache.join(format!("release-action/{version}")))
+        .unwrap_or_else(|e| panic!("{e}\n{log}"))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(cached.len(), 2, "{cached:?}\n{log}");
+}
+
+fn common_git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -911,3 +911,94 @@ fn common_git(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn run_script(script: &str, args: &[&str]) -> String {
+    let out = Command::new("bash")
+        .arg(Path::new(ROOT).join(script))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{script} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The committed manifest is exactly what scripts/write-manifest.sh writes for this version
+/// (with no assets while unreleased), so the release's prepare step and resolve.sh agree.
+#[test]
+fn the_committed_manifest_is_what_write_manifest_writes() {
+    let text = std::fs::read_to_string(Path::new(ROOT).join("dist/manifest.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    let base = format!("https://github.com/ameideio/release-action/releases/download/v{version}");
+    let empty = tempfile::tempdir().unwrap();
+    let written = run_script(
+        "scripts/write-manifest.sh",
+        &[version, &base, empty.path().to_str().unwrap()],
+    );
+    if json["published"] == false {
+        assert_eq!(
+            written, text,
+            "regenerate dist/manifest.json with scripts/write-manifest.sh"
+        );
+    } else {
+        // Published: same shape and URLs, with the checksums the prepare step computed.
+        let written: serde_json::Value = serde_json::from_str(&written).unwrap();
+        for (platform, entry) in written["assets"].as_object().unwrap() {
+            assert_eq!(json["assets"][platform]["url"], entry["url"]);
+        }
+    }
+}
+
+/// The release path end to end, minus GitHub: scripts/package.sh packages a binary,
+/// scripts/write-manifest.sh pins it, resolve.sh downloads, verifies and unpacks it.
+#[test]
+fn packaged_assets_and_a_written_manifest_resolve() {
+    let server = Server::start();
+    let assets = tempfile::tempdir().unwrap();
+    let built = assets.path().join("built-binary");
+    std::fs::write(&built, fake_binary()).unwrap();
+    make_executable(&built);
+    let out_dir = assets.path().join("out");
+    for target in ["x86_64-unknown-linux-musl", "x86_64-pc-windows-msvc"] {
+        let line = run_script(
+            "scripts/package.sh",
+            &[target, built.to_str().unwrap(), out_dir.to_str().unwrap()],
+        );
+        let (path, sha) = line.trim().split_once(' ').unwrap();
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(sha256_hex(&bytes), sha);
+        let name = Path::new(path).file_name().unwrap().to_str().unwrap();
+        server.route(&format!("/v1.2.3/{name}"), bytes);
+    }
+    let manifest_text = run_script(
+        "scripts/write-manifest.sh",
+        &["1.2.3", &server.url("/v1.2.3/"), out_dir.to_str().unwrap()],
+    );
+    let json: serde_json::Value = serde_json::from_str(&manifest_text).unwrap();
+    assert_eq!(json["published"], false, "three platforms have no asset");
+    assert!(json["assets"]["macOS-ARM64"]["sha256"].is_null());
+
+    for (os, bin) in [
+        ("Linux", "release-action"),
+        ("Windows", "release-action.exe"),
+    ] {
+        let runner = Runner::new(os, "X64");
+        let manifest = runner.dir.path().join("written.json");
+        std::fs::write(&manifest, &manifest_text).unwrap();
+        let resolved = runner.resolve(&manifest);
+        assert_eq!(resolved.code, 0, "{}", resolved.describe());
+        assert!(resolved.path().ends_with(format!("1.2.3/x64/{bin}")));
+        assert_eq!(std::fs::read(resolved.path()).unwrap(), fake_binary());
+    }
+    let runner = Runner::new("macOS", "ARM64");
+    let manifest = runner.dir.path().join("written.json");
+    std::fs::write(&manifest, &manifest_text).unwrap();
+    let resolved = runner.resolve(&manifest);
+    assert_eq!(resolved.code, 2, "{}", resolved.describe());
+    assert!(resolved.errors()[0].contains("pins no published binary for macOS-ARM64"));
+    assert_eq!(server.requests().len(), 2);
+}

@@ -120,11 +120,17 @@ fi
 sha=${sha//\"/}
 
 # HTTPS only; plain http only to the loopback (the tests' local server).
-case "$url" in
-  https://*) proto='=https' ;;
-  http://127.0.0.1:* | http://127.0.0.1/* | http://localhost:* | http://localhost/*) proto='=http' ;;
-  *) fail "Insecure asset URL" "the asset URL for $platform must be https: $url" ;;
-esac
+# No user info (`http://127.0.0.1:1@elsewhere/` is a request to elsewhere).
+re_loopback='^http://(127\.0\.0\.1|localhost)(:[0-9]+)?/'
+if [[ $url == *@* ]]; then
+  fail "Insecure asset URL" "the asset URL for $platform must not contain '@': $url"
+elif [[ $url == https://* ]]; then
+  proto='=https'
+elif [[ $url =~ $re_loopback ]]; then
+  proto='=http'
+else
+  fail "Insecure asset URL" "the asset URL for $platform must be https: $url"
+fi
 
 asset_name=${url##*/}
 case "$asset_name" in

@@ -516,6 +516,9 @@ fn plain_http_is_refused_except_to_the_loopback() {
         "http://example.com/release-action.tar.gz",
         "http://127.0.0.1.example.com/release-action.tar.gz",
         "ftp://example.com/release-action.tar.gz",
+        "http://127.0.0.1:1@example.com/release-action.tar.gz",
+        "http://localhost.example.com/release-action.tar.gz",
+        "https://user@example.com/release-action.tar.gz",
     ] {
         let resolved = runner.resolve(&runner.manifest(url, Some(&sha)));
         assert_eq!(resolved.code, 2, "{url}: {}", resolved.describe());

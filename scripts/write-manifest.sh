@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Writes dist/manifest.json (to stdout): the binary version and, per runner platform, the asset URL
+# and its sha256, computed from the assets in <asset-dir>. A platform whose asset is not in the
+# directory gets "sha256": null (resolve.sh refuses it); "published" is true only when all five
+# are there. One asset per line: resolve.sh reads the file line by line, with no JSON tool.
+# Usage: scripts/write-manifest.sh <version> <base-url> <asset-dir> > dist/manifest.json
+#   base-url: https://github.com/ameideio/release-action/releases/download/v<version> for a release
+set -euo pipefail
+
+if [ "$#" -ne 3 ]; then
+  echo "usage: $0 <version> <base-url> <asset-dir>" >&2
+  exit 2
+fi
+version=$1 base=${2%/} dir=$3
+
+sha256_of() {
+  if command -v sha256sum >/dev/null 2>&1; then sha256sum -b "$1" | cut -d' ' -f1; else shasum -a 256 -b "$1" | cut -d' ' -f1; fi
+}
+
+# Runner platform (RUNNER_OS-RUNNER_ARCH) and the file built for it.
+platforms="Linux-X64:release-action-x86_64-unknown-linux-musl.tar.gz
+Linux-ARM64:release-action-aarch64-unknown-linux-musl.tar.gz
+macOS-X64:release-action-x86_64-apple-darwin.tar.gz
+macOS-ARM64:release-action-aarch64-apple-darwin.tar.gz
+Windows-X64:release-action-x86_64-pc-windows-msvc.zip"
+
+entries=""
+published=true
+n=0
+while IFS=: read -r platform file; do
+  n=$((n + 1))
+  if [ -f "$dir/$file" ]; then
+    sha="\"$(sha256_of "$dir/$file")\""
+  else
+    sha=null
+    published=false
+  fi
+  sep=","
+  [ "$n" -eq 5 ] && sep=""
+  entries="$entries    \"$platform\": { \"url\": \"$base/$file\", \"sha256\": $sha }$sep
+"
+done <<<"$platforms"
+
+printf '{\n  "version": "%s",\n  "published": %s,\n  "assets": {\n%s  }\n}\n' "$version" "$published" "$entries"

@@ -26,21 +26,34 @@ fn push_to_main_chains_guard_into_image_tags() {
     let repo = release_repo();
     let run = repo.act(
         "push",
-        &[("EXPECT_CHANNEL", "main"), ("EXPECT_TAG", "ghcr.io/acme/app:latest")],
+        &[
+            ("EXPECT_CHANNEL", "main"),
+            ("EXPECT_TAG", "ghcr.io/acme/app:latest"),
+        ],
         None,
     );
     run.assert_success();
     let guard = line_value(&run.log, "E2E-GUARD ");
     let images = line_value(&run.log, "E2E-IMAGES ");
     assert_eq!(guard.len(), 1, "{}", run.log);
-    assert!(guard[0].starts_with("channel=main npm=1.3.0-dev."), "{}", guard[0]);
+    assert!(
+        guard[0].starts_with("channel=main npm=1.3.0-dev."),
+        "{}",
+        guard[0]
+    );
     // The images job saw exactly the channel and commit the guard decided.
     let sha = guard[0].split("sha=").nth(1).unwrap();
     assert_eq!(sha.len(), 40);
-    assert_eq!(images, vec![format!("channel=main version=latest sha={sha}")]);
+    assert_eq!(
+        images,
+        vec![format!("channel=main version=latest sha={sha}")]
+    );
     let tags = line_value(&run.log, "E2E-TAG ");
     assert!(tags.contains(&"ghcr.io/acme/app:latest"), "{tags:?}");
-    assert!(tags.iter().any(|t| t.starts_with("ghcr.io/acme/app:sha-")), "{tags:?}");
+    assert!(
+        tags.iter().any(|t| t.starts_with("ghcr.io/acme/app:sha-")),
+        "{tags:?}"
+    );
 }
 
 #[test]
@@ -50,16 +63,29 @@ fn tag_above_the_latest_release_is_a_release_build() {
     let payload = serde_json::json!({"ref": "refs/tags/v1.3.0"});
     let run = repo.act(
         "push",
-        &[("EXPECT_CHANNEL", "release"), ("EXPECT_TAG", "ghcr.io/acme/app:1.3.0")],
+        &[
+            ("EXPECT_CHANNEL", "release"),
+            ("EXPECT_TAG", "ghcr.io/acme/app:1.3.0"),
+        ],
         Some(&payload),
     );
     run.assert_success();
     let guard = line_value(&run.log, "E2E-GUARD ");
-    assert!(guard[0].starts_with("channel=release npm=1.3.0 version=1.3.0 "), "{guard:?}");
+    assert!(
+        guard[0].starts_with("channel=release npm=1.3.0 version=1.3.0 "),
+        "{guard:?}"
+    );
     let images = line_value(&run.log, "E2E-IMAGES ");
-    assert!(images[0].starts_with("channel=release version=1.3.0 "), "{images:?}");
+    assert!(
+        images[0].starts_with("channel=release version=1.3.0 "),
+        "{images:?}"
+    );
     let tags = line_value(&run.log, "E2E-TAG ");
-    for expected in ["ghcr.io/acme/app:1.3.0", "ghcr.io/acme/app:1.3", "ghcr.io/acme/app:1"] {
+    for expected in [
+        "ghcr.io/acme/app:1.3.0",
+        "ghcr.io/acme/app:1.3",
+        "ghcr.io/acme/app:1",
+    ] {
         assert!(tags.contains(&expected), "{expected} missing from {tags:?}");
     }
 }
@@ -72,10 +98,21 @@ fn tag_below_the_latest_release_fails_in_the_guard_and_never_reaches_images() {
     let payload = serde_json::json!({"ref": "refs/tags/v1.1.5"});
     let run = repo.act(
         "push",
-        &[("EXPECT_CHANNEL", "release"), ("EXPECT_TAG", "ghcr.io/acme/app:1.1.5")],
+        &[
+            ("EXPECT_CHANNEL", "release"),
+            ("EXPECT_TAG", "ghcr.io/acme/app:1.1.5"),
+        ],
         Some(&payload),
     );
     run.assert_failure();
-    assert!(run.log.contains("refusing v1.1.5: v1.2.0 already exists"), "{}", run.log);
-    assert!(line_value(&run.log, "E2E-IMAGES ").is_empty(), "images job ran:\n{}", run.log);
+    assert!(
+        run.log.contains("refusing v1.1.5: v1.2.0 already exists"),
+        "{}",
+        run.log
+    );
+    assert!(
+        line_value(&run.log, "E2E-IMAGES ").is_empty(),
+        "images job ran:\n{}",
+        run.log
+    );
 }

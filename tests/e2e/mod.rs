@@ -32,7 +32,11 @@ impl ActRun {
 
     #[track_caller]
     pub fn assert_failure(&self) -> &Self {
-        assert!(!self.success, "act run unexpectedly succeeded:\n{}", self.log);
+        assert!(
+            !self.success,
+            "act run unexpectedly succeeded:\n{}",
+            self.log
+        );
         self
     }
 }
@@ -104,7 +108,11 @@ impl ActRepo {
             .args(["commit", "-q", "--allow-empty", "-m", message])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         git(self.path(), &["rev-parse", "HEAD"])
     }
 
@@ -113,7 +121,12 @@ impl ActRepo {
     }
 
     /// Runs `act <event>` with `--env` pairs and an optional event payload.
-    pub fn act(&self, event: &str, env: &[(&str, &str)], payload: Option<&serde_json::Value>) -> ActRun {
+    pub fn act(
+        &self,
+        event: &str,
+        env: &[(&str, &str)],
+        payload: Option<&serde_json::Value>,
+    ) -> ActRun {
         let mut cmd = Command::new("act");
         cmd.current_dir(self.path())
             .arg(event)
@@ -122,16 +135,28 @@ impl ActRepo {
             // Workflows written for users say `uses: ameideio/release-action@v1`; act resolves
             // that to this repository's copy of the action instead of fetching it from GitHub.
             .arg("--local-repository")
-            .arg(format!("ameideio/release-action@v1={}", self.path().display()))
+            .arg(format!(
+                "ameideio/release-action@v1={}",
+                self.path().display()
+            ))
             .arg("--env")
             .arg(format!("RELEASE_ACTION_BIN={BIN}"))
             .arg("--env")
-            .arg(format!("E2E_ARTIFACTS={}", self.events.path().join("artifacts").display()));
+            .arg(format!(
+                "E2E_ARTIFACTS={}",
+                self.events.path().join("artifacts").display()
+            ));
         // Stand-ins for the artifact actions, at the exact pins the workflows use.
         let stand_ins = manifest_dir().join("tests/e2e/stand-ins");
         for (action, sha) in [
-            ("upload-artifact", "ea165f8d65b6e75b540449e92b4886f43607fa02"),
-            ("download-artifact", "d3f86a106a0bac45b974a628896c90dbdf5c8093"),
+            (
+                "upload-artifact",
+                "ea165f8d65b6e75b540449e92b4886f43607fa02",
+            ),
+            (
+                "download-artifact",
+                "d3f86a106a0bac45b974a628896c90dbdf5c8093",
+            ),
         ] {
             cmd.arg("--local-repository").arg(format!(
                 "actions/{action}@{sha}={}",

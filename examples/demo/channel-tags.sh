@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # channel-tags by hand: image tags and OCI labels for a branch build and for a release tag.
 # Sourced by examples/demo.sh with $BIN (the release-action binary) and $WORK (a throwaway dir).
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # policy-check demo: a tiny repository whose service imports generated proto code directly and
 # whose .npmrc resolves the @ameideio scope from the public registry. Sourced by
 # examples/demo.sh with $BIN (the release-action binary) and $WORK (a throwaway directory).

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # smoke-install demo: packs a tiny npm package by hand and smoke-installs it offline with pnpm.
 # Sourced by examples/demo.sh with $BIN (the release-action binary) and $WORK (a throwaway dir).
 smoke_dir="$WORK/smoke-install"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # version-guard by hand. Sourced by examples/demo.sh with $BIN (the binary) and $WORK (a
 # throwaway directory). Builds a tiny repository with fixed commit times, so the versions printed
 # are the same on every run.

@@ -928,10 +928,8 @@ pub fn fetch_go(
             ));
         }
     }
-    let mut mod_files = vec![(
-        format!("{module}@{version}/go.mod"),
-        Sha256::digest(&go_mod.body).into(),
-    )];
+    // Go hashes the .mod under the bare name `go.mod` (modfetch.HashGoMod).
+    let mut mod_files = vec![("go.mod".to_string(), Sha256::digest(&go_mod.body).into())];
     let mod_h1 = go_h1(&mut mod_files);
     verified.push(format!("every zip entry is under {module}@{version}/"));
     verified.push(format!("go.sum: {module} {version} {h1}"));
@@ -1063,10 +1061,10 @@ mod tests {
     }
 
     #[test]
-    fn go_h1_matches_go() {
-        // `go mod download -json` reports this GoModSum for a go.mod of "module example.com/m\n".
+    fn go_h1_has_go_sum_form() {
+        // Checked against `go mod download -json` in tests/fetch_registries.rs.
         let mut files = vec![(
-            "example.com/m@v1.0.0/go.mod".to_string(),
+            "go.mod".to_string(),
             Sha256::digest(b"module example.com/m\n").into(),
         )];
         let h1 = go_h1(&mut files);

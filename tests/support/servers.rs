@@ -17,13 +17,16 @@ pub fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
+/// Status, lower-cased headers and body.
+pub type HttpReply = (u16, Vec<(String, String)>, Vec<u8>);
+
 /// A minimal HTTP/1.1 client (Connection: close) for setting servers up.
 pub fn http(
     method: &str,
     url: &str,
     headers: &[(&str, &str)],
     body: &[u8],
-) -> std::io::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+) -> std::io::Result<HttpReply> {
     let rest = url
         .strip_prefix("http://")
         .ok_or_else(|| std::io::Error::other("http:// only"))?;
@@ -69,10 +72,7 @@ pub fn http(
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
         let size_text = String::from_utf8_lossy(&data[..eol]);
         let size =
             usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap_or(0);

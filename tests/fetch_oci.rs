@@ -58,12 +58,15 @@ fn descriptor(media: &str, bytes: &[u8], title: Option<&str>) -> serde_json::Val
 }
 
 /// Blob upload: POST /v2/<name>/blobs/uploads/ then PUT <location>&digest=….
-fn push_blob(base: &str, name: &str, bytes: &[u8]) -> String {
+fn push_blob(base: &str, auth: Option<&str>, name: &str, bytes: &[u8]) -> String {
+    let auth_header: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
+    let mut put_headers = vec![("Content-Type", "application/octet-stream")];
+    put_headers.extend(auth_header.iter().copied());
     let d = digest(bytes);
     let (status, headers, body) = servers::http(
         "POST",
         &format!("{base}/v2/{name}/blobs/uploads/"),
-        &[],
+        &auth_header,
         b"",
     )
     .unwrap();
@@ -78,7 +81,7 @@ fn push_blob(base: &str, name: &str, bytes: &[u8]) -> String {
     let (status, _, body) = servers::http(
         "PUT",
         &format!("{location}{sep}digest={d}"),
-        &[("Content-Type", "application/octet-stream")],
+        &put_headers,
         bytes,
     )
     .unwrap();
@@ -88,16 +91,19 @@ fn push_blob(base: &str, name: &str, bytes: &[u8]) -> String {
 
 fn push_manifest(
     base: &str,
+    auth: Option<&str>,
     name: &str,
     reference: &str,
     media: &str,
     doc: &serde_json::Value,
 ) -> String {
+    let mut put_headers = vec![("Content-Type", media)];
+    put_headers.extend(auth.map(|a| ("Authorization", a)));
     let bytes = serde_json::to_vec(doc).unwrap();
     let (status, headers, body) = servers::http(
         "PUT",
         &format!("{base}/v2/{name}/manifests/{reference}"),
-        &[("Content-Type", media)],
+        &put_headers,
         &bytes,
     )
     .unwrap();
@@ -113,16 +119,17 @@ fn push_manifest(
 /// An ORAS-style artifact: empty config, one layer per file titled with its name.
 fn push_artifact(
     base: &str,
+    auth: Option<&str>,
     name: &str,
     tag: &str,
     artifact_type: &str,
     files: &[(&str, &[u8])],
 ) -> String {
-    let config = push_blob(base, name, b"{}");
+    let config = push_blob(base, auth, name, b"{}");
     let layers: Vec<serde_json::Value> = files
         .iter()
         .map(|(title, bytes)| {
-            push_blob(base, name, bytes);
+            push_blob(base, auth, name, bytes);
             descriptor("application/vnd.oci.image.layer.v1.tar", bytes, Some(title))
         })
         .collect();
@@ -134,7 +141,7 @@ fn push_artifact(
         "layers": layers,
         "annotations": {"org.opencontainers.image.created": "2026-01-01T00:00:00Z"}
     });
-    push_manifest(base, name, tag, MANIFEST, &manifest)
+    push_manifest(base, auth, name, tag, MANIFEST, &manifest)
 }
 
 #[test]
@@ -145,6 +152,7 @@ fn oci_artifacts_from_a_distribution_registry() {
     let package: &[u8] = b"\x1f\x8b pretend this is hello-1.0.0.tgz";
     let pkg_digest = push_artifact(
         &base,
+        None,
         "acme/hello",
         "1.0.0",
         "application/vnd.acme.package.v1",
@@ -189,6 +197,7 @@ fn oci_artifacts_from_a_distribution_registry() {
     let sbom: &[u8] = br#"{"sbom":true}"#;
     let sbom_digest = push_artifact(
         &base,
+        None,
         "acme/hello",
         "sbom",
         "application/vnd.acme.sbom.v1",
@@ -212,7 +221,7 @@ fn oci_artifacts_from_a_distribution_registry() {
             {"mediaType": MANIFEST, "digest": pkg_digest, "size": manifest_size(&pkg_digest), "artifactType": "application/vnd.acme.package.v1"}
         ]
     });
-    push_manifest(&base, "acme/hello", "multi", INDEX, &index);
+    push_manifest(&base, None, "acme/hello", "multi", INDEX, &index);
     let d1 = tempfile::tempdir().unwrap();
     let first = fetch(&format!("oci://{host}/acme/hello:multi"), d1.path()).unwrap();
     assert_eq!(first.path, d1.path().join("sbom.json"));
@@ -236,6 +245,7 @@ fn oci_artifacts_from_a_distribution_registry() {
     // Several layers: one is chosen by its title, or the entry must name one.
     push_artifact(
         &base,
+        None,
         "acme/files",
         "2.0.0",
         "application/vnd.acme.files.v1",
@@ -258,10 +268,11 @@ fn oci_artifacts_from_a_distribution_registry() {
     // A Helm chart as `helm push` stores it: helm config, one untitled chart layer.
     let chart: &[u8] = b"\x1f\x8b pretend chart";
     let chart_config: &[u8] = br#"{"name":"mychart","version":"0.1.0","apiVersion":"v2"}"#;
-    push_blob(&base, "acme/charts/mychart", chart_config);
-    push_blob(&base, "acme/charts/mychart", chart);
+    push_blob(&base, None, "acme/charts/mychart", chart_config);
+    push_blob(&base, None, "acme/charts/mychart", chart);
     push_manifest(
         &base,
+        None,
         "acme/charts/mychart",
         "0.1.0",
         MANIFEST,
@@ -399,4 +410,50 @@ fn oci_bearer_challenge_with_token_and_anonymously() {
         err.contains("401") && err.contains("registry-token"),
         "{err}"
     );
+}
+
+#[test]
+fn oci_basic_auth_registry_takes_user_and_password() {
+    let registry = servers::docker_registry_with_user("ci-bot", "pw-2026-ok");
+    let base = registry.base();
+    let host = format!("127.0.0.1:{}", registry.port);
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("ci-bot:pw-2026-ok")
+    );
+    let file: &[u8] = b"private artifact";
+    push_artifact(
+        &base,
+        Some(&basic),
+        "team/private",
+        "1.0.0",
+        "application/vnd.acme.package.v1",
+        &[("private.bin", file)],
+    );
+    let entry = format!("oci://{host}/team/private:1.0.0");
+    let dir = tempfile::tempdir().unwrap();
+
+    let (result, _) = fetch_with_logs(&entry, &RemoteOptions::default(), dir.path());
+    let err = result.unwrap_err();
+    assert!(
+        err.contains("401") && err.contains("registry-token"),
+        "{err}"
+    );
+
+    let wrong = RemoteOptions {
+        registry_token: Some("ci-bot:wrong".into()),
+        ..RemoteOptions::default()
+    };
+    let (result, _) = fetch_with_logs(&entry, &wrong, dir.path());
+    let err = result.unwrap_err();
+    assert!(err.starts_with("Guard|") && err.contains("401"), "{err}");
+
+    let right = RemoteOptions {
+        registry_token: Some("ci-bot:pw-2026-ok".into()),
+        ..RemoteOptions::default()
+    };
+    let (result, logs) = fetch_with_logs(&entry, &right, dir.path());
+    let fetched = result.unwrap();
+    assert_eq!(std::fs::read(&fetched.path).unwrap(), file);
+    assert!(!logs.contains("pw-2026-ok"), "{logs}");
 }

@@ -308,6 +308,16 @@ pub fn static_http(root: &Path) -> Server {
 
 /// The Docker distribution registry (`/usr/bin/docker-registry`) with filesystem storage.
 pub fn docker_registry() -> Server {
+    docker_registry_with(None)
+}
+
+/// The registry with htpasswd (Basic) auth for one user; the bcrypt hash comes from bcryptjs
+/// (installed with Verdaccio).
+pub fn docker_registry_with_user(user: &str, password: &str) -> Server {
+    docker_registry_with(Some((user, password)))
+}
+
+fn docker_registry_with(user: Option<(&str, &str)>) -> Server {
     let bin = Path::new("/usr/bin/docker-registry");
     assert!(
         bin.exists(),
@@ -317,9 +327,36 @@ pub fn docker_registry() -> Server {
     let port = free_port();
     let config = format!(
         "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  \
-         delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+         delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: test-only-secret\n",
         dir.path().join("storage").display()
     );
+    let mut config = config;
+    if let Some((name, password)) = user {
+        let bcryptjs = repo_root().join("tests/tools/verdaccio/node_modules/bcryptjs");
+        assert!(
+            bcryptjs.exists(),
+            "bcryptjs missing: run `{VERDACCIO_INSTALL}`"
+        );
+        let out = Command::new("node")
+            .arg("-e")
+            .arg("console.log(require(process.argv[1]).hashSync(process.argv[2], 10))")
+            .arg(&bcryptjs)
+            .arg(password)
+            .output()
+            .expect("node must be installed");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let hash = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let htpasswd = dir.path().join("htpasswd");
+        std::fs::write(&htpasswd, format!("{name}:{hash}\n")).unwrap();
+        config.push_str(&format!(
+            "auth:\n  htpasswd:\n    realm: test-registry\n    path: {}\n",
+            htpasswd.display()
+        ));
+    }
     let config_path = dir.path().join("config.yml");
     std::fs::write(&config_path, config).unwrap();
     let mut cmd = Command::new(bin);

@@ -390,6 +390,22 @@ fn fetch_by_url_sends_the_token_to_its_host_and_checks_the_cache() {
     }
     assert_eq!(files_in(dir.path()), vec!["tool-1.0.tgz"]);
     assert_eq!(logs.matching("check-cache").len(), 1, "{}", logs.all());
+    let report = fetched.report_lines();
+    assert!(
+        report[0].starts_with(&server.url("/dist/tool-1.0.tgz")),
+        "{report:?}"
+    );
+    assert!(
+        report.iter().any(|l| l.starts_with("verified: sha256:")),
+        "{report:?}"
+    );
+    assert!(
+        report
+            .last()
+            .unwrap()
+            .starts_with("check-cache: first fetch"),
+        "{report:?}"
+    );
 
     // sha256 and integrity together are a usage error.
     let both = RemoteOptions {

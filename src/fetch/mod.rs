@@ -293,6 +293,33 @@ pub struct Fetched {
     pub cache: Option<CacheTimings>,
 }
 
+impl Fetched {
+    /// Lines for the log and the step summary: what was fetched, verified and checked.
+    pub fn report_lines(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{} → {} ({} bytes, sha256:{})",
+            self.source,
+            self.path.display(),
+            self.bytes,
+            self.sha256
+        )];
+        lines.extend(self.verified.iter().map(|v| format!("verified: {v}")));
+        lines.extend(
+            self.checks
+                .iter()
+                .map(|c| format!("check-registry {}: {}", c.name, c.detail)),
+        );
+        if let Some(t) = &self.cache {
+            lines.push(format!(
+                "check-cache: first fetch {} ms, second {} ms",
+                t.first.as_millis(),
+                t.second.as_millis()
+            ));
+        }
+        lines
+    }
+}
+
 /// Where progress goes: the runner's log, or any callback (tests).
 pub trait Log {
     fn log(&self, message: &str);

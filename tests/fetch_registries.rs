@@ -81,6 +81,13 @@ fn npm_package_fetched_with_integrity_and_registry_checked() {
             "tarball package.json"
         ]
     );
+    assert!(
+        fetched.checks[0]
+            .detail
+            .contains("abbreviated (application/vnd.npm.install-v1+json)"),
+        "Verdaccio serves the abbreviated packument when asked: {}",
+        fetched.checks[0].detail
+    );
     let tags = &fetched.checks[1].detail;
     assert!(tags.contains("next → 1.1.0-rc.1"), "{tags}");
     assert_eq!(fetched.checks[4].detail, "@acme/hello@1.1.0-rc.1");

@@ -501,6 +501,42 @@ mod tests {
         assert!(Source::parse("go:example.com/m@1.0.0").unwrap().is_err());
     }
 
+    #[derive(clap::Parser, Debug)]
+    struct Flattened {
+        #[command(flatten)]
+        remote: RemoteOptions,
+    }
+
+    #[test]
+    fn options_flatten_into_a_mode() {
+        use clap::Parser;
+        let d = Flattened::try_parse_from(["x"]).unwrap().remote;
+        let want = RemoteOptions::default();
+        assert_eq!(
+            (d.retries, d.timeout, d.check_registry, d.check_cache),
+            (want.retries, want.timeout, false, false)
+        );
+        assert_eq!(d.npm_registry, DEFAULT_NPM_REGISTRY);
+        assert_eq!(d.pypi_index, DEFAULT_PYPI_INDEX);
+        assert_eq!(d.goproxy, DEFAULT_GOPROXY);
+        // The way INPUT_* variables arrive: --name=value.
+        let o = Flattened::try_parse_from([
+            "x",
+            "--retries=2",
+            "--timeout=5",
+            "--check-registry=true",
+            "--check-cache=False",
+            "--registry-token=t",
+            "--integrity=sha512-x",
+        ])
+        .unwrap()
+        .remote;
+        assert_eq!((o.retries, o.timeout), (2, 5));
+        assert!(o.check_registry && !o.check_cache);
+        assert_eq!(o.registry_token.as_deref(), Some("t"));
+        assert!(Flattened::try_parse_from(["x", "--check-registry=yes"]).is_err());
+    }
+
     #[test]
     fn file_names_are_sanitized() {
         assert_eq!(sanitize_file_name("..", "x"), "x");

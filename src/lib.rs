@@ -3,6 +3,7 @@
 pub mod channel;
 pub mod cli;
 pub mod error;
+pub mod fetch;
 pub mod git;
 pub mod github;
 pub mod modes;

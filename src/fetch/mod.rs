@@ -1,0 +1,554 @@
+//! Remote sources: every download the binary makes goes through here.
+//!
+//! - [`download`]: one HTTP client with retries (exponential backoff with jitter on connection
+//!   errors, timeouts, 5xx, 408 and 429 honouring `Retry-After`), integrity (sha256 hex or SRI,
+//!   checked before the file reaches its final path) and per-host authentication that never
+//!   follows a redirect to another host.
+//! - [`oci`]: artifacts in an OCI registry (`oci://host/name:tag` or `@sha256:…`), as ORAS and
+//!   `helm push` store them.
+//! - [`registry`]: `npm:`, `pypi:` and `go:` coordinates resolved against their registries, and
+//!   the registry protocol smoke (`check-registry`, `check-cache`).
+//!
+//! Every fetch returns a [`Fetched`]: the local file (inside the directory it was given) and what
+//! was verified, so smoke-install can install it exactly like a local artifact.
+
+pub mod download;
+pub mod oci;
+pub mod registry;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::error::{Failure, Result};
+use crate::runner::{inputs, Runner};
+
+pub use download::{Digest, Fetcher, Integrity};
+
+/// Default public registries.
+pub const DEFAULT_NPM_REGISTRY: &str = "https://registry.npmjs.org";
+pub const DEFAULT_PYPI_INDEX: &str = "https://pypi.org/simple";
+pub const DEFAULT_GOPROXY: &str = "https://proxy.golang.org";
+
+/// Environment variable (milliseconds) for the first retry delay; later retries double it.
+pub const RETRY_BASE_ENV: &str = "RELEASE_ACTION_RETRY_BASE_MS";
+/// Environment variable (milliseconds) capping any single wait, including `Retry-After`.
+pub const RETRY_MAX_WAIT_ENV: &str = "RELEASE_ACTION_RETRY_MAX_WAIT_MS";
+pub const DEFAULT_RETRY_BASE: Duration = Duration::from_millis(1000);
+pub const DEFAULT_RETRY_MAX_WAIT: Duration = Duration::from_secs(60);
+
+fn parse_bool(value: &str) -> std::result::Result<bool, String> {
+    inputs::boolean(value)
+}
+
+/// Inputs for remote sources, meant to be flattened into smoke-install's `Args`
+/// (`#[command(flatten)] remote: RemoteOptions`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemoteOptions {
+    /// Retries after the first attempt on connection errors, timeouts, 5xx, 408 and 429.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub retries: u32,
+
+    /// Per-request timeout in seconds (connect, headers and body).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+
+    /// Token for the registries (npm, PyPI index, GOPROXY, OCI, a URL's host). Defaults:
+    /// NODE_AUTH_TOKEN for the npm registry; PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN, for
+    /// GitHub hosts (ghcr.io, npm.pkg.github.com, …) only.
+    #[arg(long, value_name = "TOKEN")]
+    pub registry_token: Option<String>,
+
+    /// npm registry for `npm:` entries.
+    #[arg(long, default_value = DEFAULT_NPM_REGISTRY, value_name = "URL")]
+    pub npm_registry: String,
+
+    /// PEP 503 simple index for `pypi:` entries.
+    #[arg(long, default_value = DEFAULT_PYPI_INDEX, value_name = "URL")]
+    pub pypi_index: String,
+
+    /// GOPROXY for `go:` entries (the first http(s) entry of a comma or pipe separated list).
+    #[arg(long, default_value = DEFAULT_GOPROXY, value_name = "URL")]
+    pub goproxy: String,
+
+    /// Check the registry protocol for each remote entry (packument, simple page, GOPROXY
+    /// endpoints) and fail on any inconsistency.
+    #[arg(long, value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "false", value_name = "BOOL")]
+    pub check_registry: bool,
+
+    /// Fetch each remote artifact twice and report both timings (a cold and a warm cache).
+    #[arg(long, value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "false", value_name = "BOOL")]
+    pub check_cache: bool,
+
+    /// Expected sha256 (hex) of the artifact, for a single remote entry.
+    #[arg(long, value_name = "HEX")]
+    pub sha256: Option<String>,
+
+    /// Expected Subresource Integrity (`sha512-…` or `sha256-…`) of the artifact, for a single
+    /// remote entry.
+    #[arg(long, value_name = "SRI")]
+    pub integrity: Option<String>,
+}
+
+impl Default for RemoteOptions {
+    fn default() -> Self {
+        RemoteOptions {
+            retries: 4,
+            timeout: 30,
+            registry_token: None,
+            npm_registry: DEFAULT_NPM_REGISTRY.into(),
+            pypi_index: DEFAULT_PYPI_INDEX.into(),
+            goproxy: DEFAULT_GOPROXY.into(),
+            check_registry: false,
+            check_cache: false,
+            sha256: None,
+            integrity: None,
+        }
+    }
+}
+
+impl RemoteOptions {
+    /// The expected digest from `sha256`/`integrity`, validated.
+    pub fn expected(&self) -> Result<Option<Integrity>> {
+        match (&self.sha256, &self.integrity) {
+            (Some(_), Some(_)) => Err(Failure::usage(
+                "sha256 and integrity both given",
+                "only one expected digest can be given for a remote entry",
+            )
+            .with_fix("keep either sha256 (hex) or integrity (sha512-…/sha256-…)")),
+            (Some(hex), None) => Integrity::parse_sha256_hex(hex).map(Some),
+            (None, Some(sri)) => Integrity::parse_sri(sri).map(Some),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// The explicit token, else the one from the environment for this kind of registry.
+    pub fn token_for(&self, host: &str, npm: bool) -> Option<String> {
+        if let Some(t) = self.registry_token.as_deref().map(str::trim) {
+            if !t.is_empty() {
+                return Some(t.to_string());
+            }
+        }
+        let env = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        if npm {
+            if let Some(t) = env("NODE_AUTH_TOKEN") {
+                return Some(t);
+            }
+        }
+        if is_github_host(host) {
+            return env("PKG_GITHUB_COM_TOKEN").or_else(|| env("GITHUB_TOKEN"));
+        }
+        None
+    }
+}
+
+/// Hosts a GitHub token may be sent to without being named for them.
+pub fn is_github_host(host: &str) -> bool {
+    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+    host == "ghcr.io"
+        || host == "github.com"
+        || host == "api.github.com"
+        || host.ends_with(".pkg.github.com")
+}
+
+/// A remote entry of smoke-install's `packages` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `https://…` or `http://…`: a file by URL.
+    Url(String),
+    /// `oci://host/name:tag` or `oci://host/name@sha256:…`.
+    Oci(oci::Reference),
+    /// `npm:name@version` or `npm:@scope/name@version`.
+    Npm { name: String, version: String },
+    /// `pypi:name==version`.
+    Pypi { name: String, version: String },
+    /// `go:module/path@version`.
+    Go { module: String, version: String },
+}
+
+impl Source {
+    /// `None` when the entry is not a remote form (a local path or glob).
+    pub fn parse(entry: &str) -> Option<Result<Source>> {
+        let entry = entry.trim();
+        let bad = |form: &str, example: &str| {
+            Failure::usage(
+                format!("malformed {form} entry"),
+                format!("{entry:?} is not a valid {form} entry"),
+            )
+            .with_fix(format!("write it as {example}"))
+        };
+        if entry.starts_with("https://") || entry.starts_with("http://") {
+            return Some(match reqwest::Url::parse(entry) {
+                Ok(_) => Ok(Source::Url(entry.to_string())),
+                Err(e) => Err(bad("URL", "https://host/path/file.tgz").with_fix(format!(
+                    "fix the URL ({e}); write it as https://host/path/file.tgz"
+                ))),
+            });
+        }
+        if let Some(rest) = entry.strip_prefix("oci://") {
+            return Some(oci::Reference::parse(rest).map(Source::Oci));
+        }
+        if let Some(rest) = entry.strip_prefix("npm:") {
+            let example = "npm:@scope/name@1.2.3 or npm:name@1.2.3";
+            let (name, version) = match rest.rfind('@') {
+                Some(i) if i > 0 => (&rest[..i], &rest[i + 1..]),
+                _ => return Some(Err(bad("npm:", example))),
+            };
+            let scoped_ok = !name.starts_with('@') || name.matches('/').count() == 1;
+            if name.is_empty() || version.is_empty() || !scoped_ok || name.contains(' ') {
+                return Some(Err(bad("npm:", example)));
+            }
+            return Some(Ok(Source::Npm {
+                name: name.into(),
+                version: version.into(),
+            }));
+        }
+        if let Some(rest) = entry.strip_prefix("pypi:") {
+            return Some(match rest.split_once("==") {
+                Some((n, v)) if !n.trim().is_empty() && !v.trim().is_empty() => Ok(Source::Pypi {
+                    name: n.trim().into(),
+                    version: v.trim().into(),
+                }),
+                _ => Err(bad("pypi:", "pypi:name==1.2.3")),
+            });
+        }
+        if let Some(rest) = entry.strip_prefix("go:") {
+            return Some(match rest.rsplit_once('@') {
+                Some((m, v)) if !m.is_empty() && v.starts_with('v') => Ok(Source::Go {
+                    module: m.into(),
+                    version: v.into(),
+                }),
+                _ => Err(bad("go:", "go:example.com/mod@v1.2.3")),
+            });
+        }
+        None
+    }
+
+    /// The entry as written.
+    pub fn display(&self) -> String {
+        match self {
+            Source::Url(u) => u.clone(),
+            Source::Oci(r) => format!("oci://{r}"),
+            Source::Npm { name, version } => format!("npm:{name}@{version}"),
+            Source::Pypi { name, version } => format!("pypi:{name}=={version}"),
+            Source::Go { module, version } => format!("go:{module}@{version}"),
+        }
+    }
+}
+
+/// What kind of artifact was fetched, so smoke-install picks the installer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArtifactKind {
+    /// An npm package tarball (`.tgz`).
+    NpmTarball,
+    /// A wheel or sdist.
+    PythonDist,
+    /// A Go module zip; `proxy_dir` is a GOPROXY tree (`<module>/@v/{list,V.info,V.mod,V.zip}`)
+    /// to use as `GOPROXY=file://<proxy_dir>`.
+    GoModule {
+        module: String,
+        version: String,
+        proxy_dir: PathBuf,
+    },
+    /// Anything else (a URL or an OCI layer): classify by file name.
+    File,
+}
+
+/// One registry protocol check and its outcome detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: String,
+    pub detail: String,
+}
+
+/// Timings of the two fetches `check-cache` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheTimings {
+    pub first: Duration,
+    pub second: Duration,
+}
+
+/// A fetched artifact.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The entry as written.
+    pub source: String,
+    /// Where the bytes came from (after resolving coordinates; before redirects).
+    pub url: String,
+    /// The local file, inside the directory given to [`fetch`].
+    pub path: PathBuf,
+    pub kind: ArtifactKind,
+    pub bytes: u64,
+    /// sha256 of the file, hex.
+    pub sha256: String,
+    /// What was verified, one line each (`sha512 integrity from the packument`, …).
+    pub verified: Vec<String>,
+    /// Registry protocol checks that passed (`check-registry`).
+    pub checks: Vec<Check>,
+    /// `check-cache` timings.
+    pub cache: Option<CacheTimings>,
+}
+
+impl Fetched {
+    /// Lines for the log and the step summary: what was fetched, verified and checked.
+    pub fn report_lines(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{} → {} ({} bytes, sha256:{})",
+            self.source,
+            self.path.display(),
+            self.bytes,
+            self.sha256
+        )];
+        lines.extend(self.verified.iter().map(|v| format!("verified: {v}")));
+        lines.extend(
+            self.checks
+                .iter()
+                .map(|c| format!("check-registry {}: {}", c.name, c.detail)),
+        );
+        if let Some(t) = &self.cache {
+            lines.push(format!(
+                "check-cache: first fetch {} ms, second {} ms",
+                t.first.as_millis(),
+                t.second.as_millis()
+            ));
+        }
+        lines
+    }
+}
+
+/// Where progress goes: the runner's log, or any callback (tests).
+pub trait Log {
+    fn log(&self, message: &str);
+    fn mask(&self, _secret: &str) {}
+}
+
+impl Log for Runner {
+    fn log(&self, message: &str) {
+        Runner::log(self, message)
+    }
+    fn mask(&self, secret: &str) {
+        Runner::mask(self, secret)
+    }
+}
+
+impl<F: Fn(&str)> Log for F {
+    fn log(&self, message: &str) {
+        self(message)
+    }
+}
+
+/// Fetches one remote entry into `dir` (a temp dir owned by the caller).
+pub fn fetch(source: &Source, opts: &RemoteOptions, dir: &Path, log: &dyn Log) -> Result<Fetched> {
+    let fetcher = Fetcher::from_options(opts, log)?;
+    fetch_with(&fetcher, source, opts, dir)
+}
+
+/// Like [`fetch`], with a [`Fetcher`] the caller built (to share it or tune it).
+pub fn fetch_with(
+    fetcher: &Fetcher,
+    source: &Source,
+    opts: &RemoteOptions,
+    dir: &Path,
+) -> Result<Fetched> {
+    let expected = opts.expected()?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Failure::usage(
+            "cannot create the download directory",
+            format!("{}: {e}", dir.display()),
+        )
+    })?;
+    match source {
+        Source::Url(url) => fetch_url(fetcher, source, url, opts, expected, dir),
+        Source::Oci(reference) => oci::fetch(fetcher, reference, opts, expected, dir),
+        Source::Npm { name, version } => {
+            registry::fetch_npm(fetcher, name, version, opts, expected, dir)
+        }
+        Source::Pypi { name, version } => {
+            registry::fetch_pypi(fetcher, name, version, opts, expected, dir)
+        }
+        Source::Go { module, version } => {
+            registry::fetch_go(fetcher, module, version, opts, expected, dir)
+        }
+    }
+}
+
+fn fetch_url(
+    fetcher: &Fetcher,
+    source: &Source,
+    url: &str,
+    opts: &RemoteOptions,
+    expected: Option<Integrity>,
+    dir: &Path,
+) -> Result<Fetched> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| {
+        Failure::usage("malformed URL", format!("{url}: {e}")).with_fix("fix the URL")
+    })?;
+    let host = download::host_of(&parsed);
+    let token = opts.token_for(&host, false);
+    let auth = token.map(|t| download::Auth::bearer_for(&parsed, t));
+    let name = file_name_from_url(&parsed);
+    let dest = dir.join(&name);
+    let request = download::Download {
+        url: url.to_string(),
+        dest: dest.clone(),
+        expected: expected.clone().into_iter().collect(),
+        size: None,
+        auth: auth.clone(),
+        accept: None,
+    };
+    let (done, cache) = download::download_maybe_twice(fetcher, &request, opts.check_cache)?;
+    let mut verified = Vec::new();
+    if let Some(e) = &expected {
+        verified.push(format!("{} matches the expected digest", e.describe()));
+    } else {
+        verified.push("no expected digest given: only the length was checked".into());
+    }
+    Ok(Fetched {
+        source: source.display(),
+        url: url.to_string(),
+        path: dest,
+        kind: ArtifactKind::File,
+        bytes: done.bytes,
+        sha256: done.sha256_hex(),
+        verified,
+        checks: Vec::new(),
+        cache,
+    })
+}
+
+/// A safe local file name from the last URL segment.
+pub(crate) fn file_name_from_url(url: &reqwest::Url) -> String {
+    let last = url
+        .path_segments()
+        .and_then(|mut s| s.next_back().map(str::to_string))
+        .unwrap_or_default();
+    sanitize_file_name(&last, "download")
+}
+
+/// Keeps a file name to `[A-Za-z0-9._+-]`, never empty, never `.`/`..`.
+pub(crate) fn sanitize_file_name(name: &str, fallback: &str) -> String {
+    let decoded = percent_decode(name);
+    let base = decoded.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._+-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.is_empty() || clean.chars().all(|c| c == '.') {
+        fallback.to_string()
+    } else {
+        clean
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_remote_entries() {
+        assert_eq!(
+            Source::parse("npm:@scope/pkg@1.2.3-rc.1").unwrap().unwrap(),
+            Source::Npm {
+                name: "@scope/pkg".into(),
+                version: "1.2.3-rc.1".into()
+            }
+        );
+        assert_eq!(
+            Source::parse("pypi:My_Pkg==1.0").unwrap().unwrap(),
+            Source::Pypi {
+                name: "My_Pkg".into(),
+                version: "1.0".into()
+            }
+        );
+        assert_eq!(
+            Source::parse("go:example.com/A/b@v1.2.3").unwrap().unwrap(),
+            Source::Go {
+                module: "example.com/A/b".into(),
+                version: "v1.2.3".into()
+            }
+        );
+        assert!(Source::parse("./dist/pkg.tgz").is_none());
+        assert!(Source::parse("npm:@scope/pkg").unwrap().is_err());
+        assert!(Source::parse("pypi:pkg").unwrap().is_err());
+        assert!(Source::parse("go:example.com/m@1.0.0").unwrap().is_err());
+    }
+
+    #[derive(clap::Parser, Debug)]
+    struct Flattened {
+        #[command(flatten)]
+        remote: RemoteOptions,
+    }
+
+    #[test]
+    fn options_flatten_into_a_mode() {
+        use clap::Parser;
+        let d = Flattened::try_parse_from(["x"]).unwrap().remote;
+        let want = RemoteOptions::default();
+        assert_eq!(
+            (d.retries, d.timeout, d.check_registry, d.check_cache),
+            (want.retries, want.timeout, false, false)
+        );
+        assert_eq!(d.npm_registry, DEFAULT_NPM_REGISTRY);
+        assert_eq!(d.pypi_index, DEFAULT_PYPI_INDEX);
+        assert_eq!(d.goproxy, DEFAULT_GOPROXY);
+        // The way INPUT_* variables arrive: --name=value.
+        let o = Flattened::try_parse_from([
+            "x",
+            "--retries=2",
+            "--timeout=5",
+            "--check-registry=true",
+            "--check-cache=False",
+            "--registry-token=t",
+            "--integrity=sha512-x",
+        ])
+        .unwrap()
+        .remote;
+        assert_eq!((o.retries, o.timeout), (2, 5));
+        assert!(o.check_registry && !o.check_cache);
+        assert_eq!(o.registry_token.as_deref(), Some("t"));
+        assert!(Flattened::try_parse_from(["x", "--check-registry=yes"]).is_err());
+    }
+
+    #[test]
+    fn file_names_are_sanitized() {
+        assert_eq!(sanitize_file_name("..", "x"), "x");
+        assert_eq!(sanitize_file_name("a%2Fb.tgz", "x"), "b.tgz");
+        assert_eq!(sanitize_file_name("pkg 1.tgz", "x"), "pkg_1.tgz");
+    }
+
+    #[test]
+    fn github_tokens_stay_on_github_hosts() {
+        assert!(is_github_host("ghcr.io"));
+        assert!(is_github_host("npm.pkg.github.com"));
+        assert!(!is_github_host("evil.com"));
+        assert!(!is_github_host("github.com.evil.com"));
+    }
+}

@@ -1,0 +1,365 @@
+//! Real servers for the remote-sources tests, started on 127.0.0.1 and killed in Drop:
+//! Verdaccio (npm), pypiserver (PyPI), `python3 -m http.server` (a GOPROXY directory) and the
+//! Docker distribution registry. A missing tool fails the test loudly, naming the install command.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+/// A free port: bind 127.0.0.1:0, read it, release it.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    l.local_addr().unwrap().port()
+}
+
+/// Status, lower-cased headers and body.
+pub type HttpReply = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// A minimal HTTP/1.1 client (Connection: close) for setting servers up.
+pub fn http(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<HttpReply> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| std::io::Error::other("http:// only"))?;
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let mut stream = TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(req.as_bytes())?;
+    stream.write_all(body)?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no HTTP head"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let hdrs: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    if hdrs
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"))
+    {
+        body = dechunk(&body);
+    }
+    Ok((status, hdrs, body))
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&data[..eol]);
+        let size =
+            usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = eol + 2;
+        out.extend_from_slice(&data[start..start + size]);
+        data = &data[start + size + 2..];
+    }
+    out
+}
+
+pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A child process and its temp dir, killed and removed on drop.
+pub struct Server {
+    pub port: u16,
+    pub dir: TempDir,
+    child: Child,
+    name: &'static str,
+}
+
+impl Server {
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Polls `path` until it answers (any HTTP status), at most ~60 s.
+    fn wait_ready(mut self, path: &str) -> Server {
+        let url = format!("{}{path}", self.base());
+        for _ in 0..600 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let log =
+                    std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+                panic!(
+                    "{} exited ({status}) before it was ready:\n{log}",
+                    self.name
+                );
+            }
+            if http("GET", &url, &[], b"").is_ok_and(|(s, _, _)| s != 0) {
+                return self;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+        panic!("{} did not answer {url} within 60 s:\n{log}", self.name);
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(name: &'static str, mut cmd: Command, dir: TempDir, port: u16, install: &str) -> Server {
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    cmd.stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {name} ({e}); install it with: {install}"));
+    Server {
+        port,
+        dir,
+        child,
+        name,
+    }
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub const VERDACCIO_INSTALL: &str = "npm ci --prefix tests/tools/verdaccio";
+pub const PYPISERVER_INSTALL: &str = "python3 -m pip install pypiserver==2.4.2";
+pub const REGISTRY_INSTALL: &str = "apt-get install docker-registry";
+
+/// Verdaccio 6.8.0 with no uplinks: `@private/*` needs a login, everything else is public to
+/// read; publishing needs a login (users via `PUT /-/user/org.couchdb.user:NAME`).
+pub fn verdaccio() -> Server {
+    let bin = repo_root().join("tests/tools/verdaccio/node_modules/verdaccio/bin/verdaccio");
+    assert!(
+        bin.exists(),
+        "Verdaccio is not installed at {}: run `{VERDACCIO_INSTALL}`",
+        bin.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = format!(
+        "storage: {storage}\n\
+         auth:\n  htpasswd:\n    file: {htpasswd}\n    max_users: 100\n\
+         uplinks: {{}}\n\
+         packages:\n  '@private/*':\n    access: $authenticated\n    publish: $authenticated\n\
+         \x20 '**':\n    access: $all\n    publish: $authenticated\n\
+         web:\n  enable: false\n\
+         listen: 127.0.0.1:{port}\n\
+         log: {{ type: stdout, format: pretty, level: warn }}\n",
+        storage = dir.path().join("storage").display(),
+        htpasswd = dir.path().join("htpasswd").display(),
+    );
+    let config_path = dir.path().join("config.yaml");
+    std::fs::write(&config_path, config).unwrap();
+    let mut cmd = Command::new("node");
+    cmd.arg(&bin)
+        .arg("--config")
+        .arg(&config_path)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path().join("xdg"))
+        .env("XDG_DATA_HOME", dir.path().join("xdg"));
+    spawn("verdaccio", cmd, dir, port, VERDACCIO_INSTALL).wait_ready("/-/ping")
+}
+
+/// Creates a Verdaccio user and returns its token.
+pub fn verdaccio_user(server: &Server, name: &str, password: &str) -> String {
+    let body = serde_json::json!({"name": name, "password": password}).to_string();
+    let (status, _, body) = http(
+        "PUT",
+        &format!("{}/-/user/org.couchdb.user:{name}", server.base()),
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert!(
+        status == 201 || status == 200,
+        "adding a Verdaccio user: {status} {}",
+        String::from_utf8_lossy(&body)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    v["token"].as_str().expect("token").to_string()
+}
+
+/// `npm publish` of a tiny package to Verdaccio; `tag` for prereleases.
+pub fn npm_publish(server: &Server, token: &str, name: &str, version: &str, tag: Option<&str>) {
+    let work = tempfile::tempdir().unwrap();
+    let pkg = work.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        pkg.join("package.json"),
+        serde_json::json!({"name": name, "version": version, "main": "index.js", "license": "MIT"})
+            .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        pkg.join("index.js"),
+        format!("module.exports = {{ version: {version:?} }};\n"),
+    )
+    .unwrap();
+    let npmrc = work.path().join("npmrc");
+    std::fs::write(
+        &npmrc,
+        format!(
+            "registry={base}/\n//127.0.0.1:{port}/:_authToken={token}\n",
+            base = server.base(),
+            port = server.port
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::new("npm");
+    cmd.current_dir(&pkg)
+        .args(["publish", "--registry"])
+        .arg(format!("{}/", server.base()))
+        .arg("--userconfig")
+        .arg(&npmrc)
+        .arg("--cache")
+        .arg(work.path().join("cache"))
+        .arg("--logs-dir")
+        .arg(work.path().join("logs"))
+        .env("HOME", work.path())
+        .env_remove("NODE_AUTH_TOKEN")
+        .env_remove("npm_config_userconfig");
+    if let Some(tag) = tag {
+        cmd.args(["--tag", tag]);
+    }
+    let out = cmd.output().expect("npm must be installed");
+    assert!(
+        out.status.success(),
+        "npm publish {name}@{version} failed:\n{}\n{}\n--- verdaccio\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        server.log()
+    );
+}
+
+/// pypiserver 2.4.2 serving `packages` (a temp dir under the server's), no auth, no fallback.
+pub fn pypiserver() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let packages = dir.path().join("packages");
+    std::fs::create_dir_all(&packages).unwrap();
+    let probe = Command::new("python3")
+        .args(["-c", "import pypiserver; print(pypiserver.__version__)"])
+        .output()
+        .expect("python3 must be installed");
+    assert!(
+        probe.status.success(),
+        "pypiserver is not installed: run `{PYPISERVER_INSTALL}`\n{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    let port = free_port();
+    let mut cmd = Command::new("python3");
+    cmd.args(["-m", "pypiserver", "run", "-i", "127.0.0.1", "-p"])
+        .arg(port.to_string())
+        .args(["-a", ".", "-P", ".", "--disable-fallback"])
+        .arg(&packages)
+        .env("HOME", dir.path());
+    spawn("pypiserver", cmd, dir, port, PYPISERVER_INSTALL).wait_ready("/simple/")
+}
+
+/// `python3 -m http.server` serving `root` (a GOPROXY tree).
+pub fn static_http(root: &Path) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut cmd = Command::new("python3");
+    cmd.args(["-m", "http.server", "--bind", "127.0.0.1", "--directory"])
+        .arg(root)
+        .arg(port.to_string());
+    spawn("python3 -m http.server", cmd, dir, port, "python3").wait_ready("/")
+}
+
+/// The Docker distribution registry (`/usr/bin/docker-registry`) with filesystem storage.
+pub fn docker_registry() -> Server {
+    docker_registry_with(None)
+}
+
+/// The registry with htpasswd (Basic) auth for one user; the bcrypt hash comes from bcryptjs
+/// (installed with Verdaccio).
+pub fn docker_registry_with_user(user: &str, password: &str) -> Server {
+    docker_registry_with(Some((user, password)))
+}
+
+fn docker_registry_with(user: Option<(&str, &str)>) -> Server {
+    let bin = Path::new("/usr/bin/docker-registry");
+    assert!(
+        bin.exists(),
+        "docker-registry is not installed: run `{REGISTRY_INSTALL}`"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = format!(
+        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  \
+         delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: test-only-secret\n",
+        dir.path().join("storage").display()
+    );
+    let mut config = config;
+    if let Some((name, password)) = user {
+        let bcryptjs = repo_root().join("tests/tools/verdaccio/node_modules/bcryptjs");
+        assert!(
+            bcryptjs.exists(),
+            "bcryptjs missing: run `{VERDACCIO_INSTALL}`"
+        );
+        let out = Command::new("node")
+            .arg("-e")
+            .arg("console.log(require(process.argv[1]).hashSync(process.argv[2], 10))")
+            .arg(&bcryptjs)
+            .arg(password)
+            .output()
+            .expect("node must be installed");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let hash = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let htpasswd = dir.path().join("htpasswd");
+        std::fs::write(&htpasswd, format!("{name}:{hash}\n")).unwrap();
+        config.push_str(&format!(
+            "auth:\n  htpasswd:\n    realm: test-registry\n    path: {}\n",
+            htpasswd.display()
+        ));
+    }
+    let config_path = dir.path().join("config.yml");
+    std::fs::write(&config_path, config).unwrap();
+    let mut cmd = Command::new(bin);
+    cmd.arg("serve").arg(&config_path);
+    spawn("docker-registry", cmd, dir, port, REGISTRY_INSTALL).wait_ready("/v2/")
+}

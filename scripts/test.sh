@@ -16,11 +16,19 @@ step "shellcheck"
 shellcheck dist/*.sh scripts/*.sh examples/*.sh examples/demo/*.sh
 
 shopt -s nullglob
-workflows=(examples/workflows/*.yml tests/e2e/workflows/*.yml .github/workflows/*.yml)
+examples=(examples/workflows/*.yml)
+workflows=("${examples[@]}" tests/e2e/workflows/*.yml .github/workflows/*.yml)
 shopt -u nullglob
 
 step "actionlint"
-actionlint "${workflows[@]}"
+actionlint tests/e2e/workflows/*.yml .github/workflows/*.yml
+# The example workflows are meant to be copied into a repository's .github/workflows/ (GitHub
+# runs reusable workflows only from there), so they are linted in that layout.
+user_repo=$(mktemp -d)
+trap 'rm -rf "$user_repo"' EXIT
+mkdir -p "$user_repo/.github/workflows"
+cp "${examples[@]}" "$user_repo/.github/workflows/"
+(cd "$user_repo" && git init -q && actionlint)
 
 step "zizmor --offline"
 zizmor --offline --no-progress --config .github/zizmor.yml action.yml "${workflows[@]}"

@@ -16,13 +16,14 @@ step "shellcheck"
 shellcheck dist/*.sh scripts/*.sh examples/*.sh examples/demo/*.sh
 
 shopt -s nullglob
-examples=(examples/workflows/*.yml)
-workflows=("${examples[@]}" tests/e2e/workflows/*.yml .github/workflows/*.yml)
+examples=(examples/workflows/*.yml tests/e2e/workflows/call-*.yml)
+in_place=(tests/e2e/workflows/chain.yml .github/workflows/*.yml)
+workflows=("${examples[@]}" "${in_place[@]}")
 shopt -u nullglob
 
 step "actionlint"
-actionlint tests/e2e/workflows/*.yml .github/workflows/*.yml
-# The example workflows are meant to be copied into a repository's .github/workflows/ (GitHub
+actionlint "${in_place[@]}"
+# The example workflows (and the e2e callers of them) are meant to be copied into a repository's .github/workflows/ (GitHub
 # runs reusable workflows only from there), so they are linted in that layout.
 user_repo=$(mktemp -d)
 trap 'rm -rf "$user_repo"' EXIT

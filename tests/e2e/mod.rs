@@ -146,21 +146,30 @@ impl ActRepo {
                 "E2E_ARTIFACTS={}",
                 self.events.path().join("artifacts").display()
             ));
-        // Stand-ins for the artifact actions, at the exact pins the workflows use.
+        // Stand-ins for actions GitHub would fetch, at the exact pins the workflows use:
+        // (repository, sha, directory under tests/e2e/stand-ins).
         let stand_ins = manifest_dir().join("tests/e2e/stand-ins");
-        for (action, sha) in [
+        const STAND_INS: &[(&str, &str, &str)] = &[
             (
-                "upload-artifact",
+                "actions/upload-artifact",
                 "ea165f8d65b6e75b540449e92b4886f43607fa02",
+                "upload-artifact",
             ),
             (
-                "download-artifact",
+                "actions/download-artifact",
                 "d3f86a106a0bac45b974a628896c90dbdf5c8093",
+                "download-artifact",
             ),
-        ] {
+            (
+                "github/codeql-action",
+                "5d4e8d1aca955e8d8589aabd499c5cae939e33c7",
+                "codeql-action",
+            ),
+        ];
+        for (repository, sha, dir) in STAND_INS {
             cmd.arg("--local-repository").arg(format!(
-                "actions/{action}@{sha}={}",
-                stand_ins.join(action).display()
+                "{repository}@{sha}={}",
+                stand_ins.join(dir).display()
             ));
         }
         for (k, v) in env {

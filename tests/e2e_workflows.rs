@@ -1,0 +1,140 @@
+//! The reusable workflows in examples/workflows/, run by act as a user's repository would run
+//! them: cd-service-images calls cd-packages (guard → build → smoke → publish), then tags images
+//! with the packages job's decision; pr-guard runs version-guard and policy-check on a pull request.
+
+mod common;
+mod e2e;
+
+use e2e::ActRepo;
+
+const BUILD_SH: &str = r#"#!/usr/bin/env bash
+# Builds one npm package at the version the guard computed.
+set -euo pipefail
+mkdir -p pkg/dist dist
+printf '{"name":"@acme/sdk","version":"%s","type":"module","exports":{".":"./dist/index.js"}}\n' "$NPM_VERSION" > pkg/package.json
+echo 'export const ok = true;' > pkg/dist/index.js
+(cd pkg && npm pack --silent --pack-destination ../dist >/dev/null)
+echo "E2E-BUILD npm=$NPM_VERSION channel=$CHANNEL"
+"#;
+
+fn pipeline_repo() -> ActRepo {
+    let mut repo = ActRepo::new(&[
+        "examples/workflows/cd-packages.yml",
+        "examples/workflows/cd-service-images.yml",
+        "call-service-images.yml",
+    ]);
+    repo.write("build.sh", BUILD_SH);
+    repo.commit("build script");
+    repo.tag("v1.1.0");
+    repo.commit("feature");
+    repo.tag("v1.2.0");
+    repo.commit("next");
+    repo
+}
+
+fn values<'a>(log: &'a str, marker: &str) -> Vec<&'a str> {
+    // Only what steps printed (act prefixes it with `| `), not act's echo of the script.
+    let mut v: Vec<&str> = log
+        .lines()
+        .filter_map(|l| {
+            let printed = &l[l.find("| ")? + 2..];
+            printed.strip_prefix(marker).map(str::trim)
+        })
+        .collect();
+    // act echoes a step's output lines once per job log; keep each distinct line once.
+    v.dedup();
+    v
+}
+
+#[test]
+fn push_to_main_runs_the_whole_pipeline_and_images_follow_the_packages_decision() {
+    let repo = pipeline_repo();
+    let run = repo.act("push", &[], None);
+    run.assert_success();
+    let build = values(&run.log, "E2E-BUILD ");
+    assert_eq!(build.len(), 1, "{}", run.log);
+    assert!(build[0].starts_with("npm=1.3.0-dev."), "{build:?}");
+    assert!(build[0].ends_with("channel=main"), "{build:?}");
+    // The smoke job installed exactly what was built, at the guard's version.
+    assert!(run.log.contains("@acme/sdk"), "{}", run.log);
+    assert_eq!(values(&run.log, "E2E-CALLER "), vec!["channel=main"]);
+    let tags = values(&run.log, "E2E-CALLER-TAG ");
+    assert!(tags.contains(&"ghcr.io/acme/api:latest"), "{tags:?}");
+    // The publish job is skipped unless asked for.
+    assert!(!run.log.contains("publish: channel="), "{}", run.log);
+}
+
+#[test]
+fn tag_above_the_latest_is_released_with_semver_image_tags() {
+    let repo = pipeline_repo();
+    repo.tag("v1.3.0");
+    let run = repo.act(
+        "push",
+        &[],
+        Some(&serde_json::json!({"ref": "refs/tags/v1.3.0"})),
+    );
+    run.assert_success();
+    assert_eq!(
+        values(&run.log, "E2E-BUILD "),
+        vec!["npm=1.3.0 channel=release"]
+    );
+    assert_eq!(values(&run.log, "E2E-CALLER "), vec!["channel=release"]);
+    let tags = values(&run.log, "E2E-CALLER-TAG ");
+    for t in [
+        "ghcr.io/acme/api:1.3.0",
+        "ghcr.io/acme/api:1.3",
+        "ghcr.io/acme/api:1",
+    ] {
+        assert!(tags.contains(&t), "{t} missing from {tags:?}");
+    }
+}
+
+#[test]
+fn tag_below_the_latest_fails_in_the_guard_and_never_builds_or_tags_images() {
+    let mut repo = pipeline_repo();
+    repo.commit("backport");
+    repo.tag("v1.1.1");
+    let run = repo.act(
+        "push",
+        &[],
+        Some(&serde_json::json!({"ref": "refs/tags/v1.1.1"})),
+    );
+    run.assert_failure();
+    assert!(
+        run.log.contains("refusing v1.1.1: v1.2.0 already exists"),
+        "{}",
+        run.log
+    );
+    assert!(
+        values(&run.log, "E2E-BUILD ").is_empty(),
+        "build ran:\n{}",
+        run.log
+    );
+    assert!(
+        values(&run.log, "E2E-CALLER").is_empty(),
+        "images ran:\n{}",
+        run.log
+    );
+}
+
+#[test]
+fn pull_request_guard_runs_version_guard_and_policy_check_with_sarif() {
+    let mut repo = ActRepo::new(&["examples/workflows/pr-guard.yml"]);
+    repo.write(
+        ".github/release-policy.yml",
+        "rules:\n  - id: no-pnpm-init-y\n    kind: forbidden-patterns\n    severity: error\n    \
+         message: pnpm init -y was removed in pnpm 7; write package.json directly.\n    \
+         files: [\"**/*.sh\"]\n    patterns: [\"pnpm init -y\"]\n",
+    );
+    repo.write("scripts/setup.sh", "#!/bin/sh\necho ok\n");
+    repo.tag("v0.4.0");
+    let head = repo.commit("feature work");
+    let payload = serde_json::json!({
+        "number": 7,
+        "pull_request": {"number": 7, "head": {"sha": head, "ref": "feature"}, "base": {"ref": "main"}},
+    });
+    let run = repo.act("pull_request", &[], Some(&payload));
+    run.assert_success();
+    assert!(run.log.contains("E2E-SARIF results=0"), "{}", run.log);
+    assert!(run.log.contains("channel=pr"), "{}", run.log);
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Resolves the release-action binary for this runner: prints `path=<binary>` to $GITHUB_OUTPUT and
-# adds the binary's directory to $GITHUB_PATH. See docs/distribution.md.
+# adds the binary's directory to $GITHUB_PATH. See the README, section Distribution.
 #
 # Order, with no silent fallback from one to the next:
 #   1. RELEASE_ACTION_BIN: an executable to use as is (tests and local runs).

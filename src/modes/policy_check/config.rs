@@ -300,7 +300,7 @@ fn invalid(title: &str, message: String, at: Location) -> Failure {
     Failure::usage(title, message)
         .with_fix(
             "correct the policy file; every key is described in schema/release-policy.schema.json \
-             and docs/policy-check.md",
+             and the README, section policy-check",
         )
         .at(at)
 }
@@ -425,7 +425,7 @@ pub fn load(path: &str, display: &str) -> Result<Policy> {
         let (title, fix) = if e.kind() == std::io::ErrorKind::NotFound {
             (
                 "Policy file not found",
-                "create the policy file (see docs/policy-check.md) or point the `policy` input at it",
+                "create the policy file (see the README, section policy-check) or point the `policy` input at it",
             )
         } else {
             ("Cannot read the policy file", "check the `policy` input and the file's permissions")

@@ -87,14 +87,23 @@ def case_version_guard(tmp, runs, tags):
     lines = [f"{head} refs/tags/v{i // 100}.{i % 100}.{j}" for i in range(tags // 10) for j in range(10)]
     (repo / ".git/packed-refs").write_text("# pack-refs with: peeled fully-peeled sorted \n" + "\n".join(sorted(lines)) + "\n")
     env.update(GITHUB_REF="refs/heads/main", GITHUB_SHA=head)
-    return measure(
-        f"version-guard, {tags} tags",
-        [str(BIN), "version-guard", "--tags-from", "git"],
-        ["git", "for-each-ref", "refs/tags"],
-        repo, env, runs,
-        target="<= 1.5x git, < 50 ms beyond git",
-        budget=lambda r: r["ratio"] <= 1.5 or r["extra_ms"] < 50,
-    )
+    ours = [str(BIN), "version-guard", "--tags-from", "git"]
+    # The baseline lists tags with git's default format, which reads every tag's object;
+    # the stricter one lists names only, the least any tool must do. Both are reported.
+    return [
+        measure(
+            f"version-guard, {tags} tags vs git for-each-ref refs/tags",
+            ours, ["git", "for-each-ref", "refs/tags"], repo, env, runs,
+            target="<= 1.5x git, < 50 ms beyond git",
+            budget=lambda r: r["ratio"] <= 1.5 and r["extra_ms"] < 50,
+        ),
+        measure(
+            f"version-guard, {tags} tags vs git for-each-ref --format=%(refname)",
+            ours, ["git", "for-each-ref", "--format=%(refname)", "refs/tags"], repo, env, runs,
+            target="< 50 ms beyond git",
+            budget=lambda r: r["extra_ms"] < 50,
+        ),
+    ]
 
 
 def case_startup(tmp, runs):
@@ -207,7 +216,8 @@ def main():
             continue
         with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
             print(f"... {name}", file=sys.stderr, flush=True)
-            rows.append(case(Path(tmp)))
+            result = case(Path(tmp))
+            rows.extend(result if isinstance(result, list) else [result])
     size = BIN.stat().st_size / (1024 * 1024)
     print(f"\nbinary: {BIN} ({size:.2f} MiB), {os.cpu_count()} cores, median of {args.runs} runs\n")
     print("| case | release-action | baseline | ratio | extra | peak RSS | target | verdict |")

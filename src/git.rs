@@ -1,19 +1,27 @@
 //! Git, run as a subprocess in the repository being released. Read-only: nothing here writes to
 //! the repository.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::error::{Failure, Result};
 
+/// Each git process costs a few milliseconds, which is most of version-guard's run time, so what
+/// is asked twice is answered from memory.
 #[derive(Debug, Clone)]
 pub struct Git {
     dir: PathBuf,
+    committer_times: RefCell<HashMap<String, i64>>,
 }
 
 impl Git {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Git { dir: dir.into() }
+        Git {
+            dir: dir.into(),
+            committer_times: RefCell::default(),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -59,16 +67,23 @@ impl Git {
     }
 
     pub fn is_repository(&self) -> bool {
-        self.try_run(&["rev-parse", "--git-dir"]).is_some()
+        self.shallow_state().is_some()
     }
 
     /// A shallow clone has cut history and, as actions/checkout makes it, no tags.
     pub fn is_shallow(&self) -> bool {
-        self.try_run(&["rev-parse", "--is-shallow-repository"])
-            .is_some_and(|s| s == "true")
+        self.shallow_state() == Some(true)
     }
 
-    /// Every tag name (lightweight and annotated), unsorted.
+    /// `None` outside a repository, else whether the clone is shallow: one process for both
+    /// questions.
+    pub fn shallow_state(&self) -> Option<bool> {
+        self.try_run(&["rev-parse", "--is-shallow-repository"])
+            .map(|s| s.trim() == "true")
+    }
+
+    /// Every tag name (lightweight and annotated), unsorted. Names only: asking for objects
+    /// makes git read every tag object, which costs more than everything else version-guard does.
     pub fn tag_names(&self) -> Result<Vec<String>> {
         let text = self.run(&["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"])?;
         Ok(text
@@ -96,7 +111,13 @@ impl Git {
 
     /// Tags that point at `rev` itself (a lightweight tag on it, or an annotated tag of it).
     pub fn tags_pointing_at(&self, rev: &str) -> Result<Vec<String>> {
-        let text = self.run(&["tag", "--points-at", rev])?;
+        let text = self.run(&[
+            "for-each-ref",
+            "--format=%(refname:strip=2)",
+            "--points-at",
+            rev,
+            "refs/tags",
+        ])?;
         Ok(text
             .lines()
             .filter(|l| !l.is_empty())
@@ -116,13 +137,20 @@ impl Git {
 
     /// The commit's committer time, seconds since the epoch (what Go checks pseudo-versions against).
     pub fn committer_time(&self, rev: &str) -> Result<i64> {
+        if let Some(time) = self.committer_times.borrow().get(rev) {
+            return Ok(*time);
+        }
         let text = self.run(&["show", "-s", "--format=%ct", rev])?;
-        text.trim().parse::<i64>().map_err(|_| {
+        let time = text.trim().parse::<i64>().map_err(|_| {
             Failure::usage(
                 "git failed",
                 format!("unexpected committer time {text:?} for {rev}"),
             )
-        })
+        })?;
+        self.committer_times
+            .borrow_mut()
+            .insert(rev.to_string(), time);
+        Ok(time)
     }
 
     /// The current branch, when HEAD is on one.

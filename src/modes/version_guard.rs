@@ -421,8 +421,9 @@ fn read_tags(
 ) -> Result<(Vec<String>, bool)> {
     let shallow_fix = "check out the full history: `actions/checkout` with `fetch-depth: 0` \
                        (or give a `token` with `tags-from: auto` or `api`, to read tags from the API)";
-    let is_repo = git.is_repository();
-    let shallow = is_repo && git.is_shallow();
+    let state = git.shallow_state();
+    let is_repo = state.is_some();
+    let shallow = state == Some(true);
     let token = token(args);
     let use_api = match args.tags_from {
         TagsFrom::Git => {

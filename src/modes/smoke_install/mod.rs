@@ -193,9 +193,14 @@ impl FetchReport {
     fn new(fetched: &Fetched, duration: Duration) -> Self {
         // The first report line names the temp file, gone once the run ends: say where the
         // bytes came from instead.
+        let from = if fetched.source == fetched.url {
+            String::new()
+        } else {
+            format!(" from {}", fetched.url)
+        };
         let mut lines = vec![format!(
-            "{} fetched from {} ({} bytes, sha256:{})",
-            fetched.source, fetched.url, fetched.bytes, fetched.sha256
+            "{} fetched{from} ({} bytes, sha256:{})",
+            fetched.source, fetched.bytes, fetched.sha256
         )];
         lines.extend(fetched.report_lines().into_iter().skip(1));
         FetchReport {

@@ -65,6 +65,12 @@ impl Failure {
         self
     }
 
+    /// Puts context (which input, which entry) before the message.
+    pub fn prefixed(mut self, prefix: impl AsRef<str>) -> Self {
+        self.0.message = format!("{}{}", prefix.as_ref(), self.0.message);
+        self
+    }
+
     pub fn at(mut self, location: Location) -> Self {
         self.0.location = Some(location);
         self

@@ -420,9 +420,17 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         return Ok(report);
     }
     let sandbox = Sandbox::new("go")?;
-    let proxy_dir = sandbox.dir("proxy")?;
     let consumer = sandbox.dir("consumer")?;
-    write_proxy(&inspected, &proxy_dir)?;
+    // A `go:` entry arrives as the GOPROXY tree the fetch wrote from the registry's own files;
+    // a local module gets a tree built from its directory or zip.
+    let proxy_dir = match &inspected.package.go_proxy {
+        Some(fetched) => fetched.clone(),
+        None => {
+            let dir = sandbox.dir("proxy")?;
+            write_proxy(&inspected, &dir)?;
+            dir
+        }
+    };
     let mut report = inspected.report;
     let mut proxy = format!("file://{}", proxy_dir.display());
     if let Some(registry) = &plan.registry {

@@ -3,6 +3,12 @@
 //! the expected version. Nothing is fetched from a public registry: dependencies come only from
 //! the `registry` input, otherwise any lookup fails loudly.
 //!
+//! A `packages` entry may also be remote (a URL, `oci://`, `npm:`, `pypi:`, `go:`): the `fetch`
+//! phase downloads it with [`crate::fetch`] (retries, integrity, credentials, `check-registry`,
+//! `check-cache`) into a temp directory under `RUNNER_TEMP`, and from then on it is smoked like a
+//! local artifact. Every fetch happens before any install: a download that fails stops the run
+//! with nothing installed.
+//!
 //! Each ecosystem lives in its own submodule and goes through the same phases: `inspect` (read
 //! the artifact without unpacking it), `install`, `load` (import every entry point) and
 //! `version`. A failed check does not stop the run: every package is smoked and every failure
@@ -14,14 +20,17 @@ mod packages;
 mod python;
 mod sandbox;
 
-use std::time::Duration;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::error::{Failure, Result};
+use crate::error::{Failure, Kind, Result};
+use crate::fetch::{self, ArtifactKind, Fetched, Fetcher, RemoteOptions, Source};
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Runner};
-pub use packages::{Ecosystem, Package};
+pub use packages::{Ecosystem, Entry, Package};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EcosystemChoice {
@@ -40,7 +49,9 @@ pub enum PackageManager {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
     /// Packages to smoke: paths or globs, separated by newlines or commas. `*.tgz` is npm, `*.whl`
-    /// is Python, a directory with a go.mod or a module `.zip` is Go.
+    /// is Python, a directory with a go.mod or a module `.zip` is Go. An entry may also be remote:
+    /// `https://…/file.tgz`, `oci://host/name:tag` (or `@sha256:…`), `npm:name@version`,
+    /// `pypi:name==version`, `go:module@version`.
     #[arg(long, value_name = "PATHS")]
     pub packages: Option<String>,
 
@@ -70,6 +81,10 @@ pub struct Args {
     /// URL). Without it the install is fully offline.
     #[arg(long, value_name = "URL")]
     pub registry: Option<String>,
+
+    /// Where and how remote entries are fetched.
+    #[command(flatten)]
+    pub remote: RemoteOptions,
 }
 
 pub const OUTPUTS: &[OutputSpec] = &[
@@ -79,7 +94,7 @@ pub const OUTPUTS: &[OutputSpec] = &[
     },
     OutputSpec {
         name: "results",
-        description: "JSON array: per package its ecosystem, name, expected version, outcome, duration and every check (entry point, check, outcome, duration, error).",
+        description: "JSON array: per package its ecosystem, name, expected version, outcome, duration and every check (entry point, check, outcome, duration, error); for a remote entry also what was fetched from where, what was verified, the registry checks and the cache timings.",
     },
 ];
 
@@ -129,20 +144,105 @@ pub struct Report {
     pub passed: bool,
     #[serde(serialize_with = "millis")]
     pub duration_ms: Duration,
+    /// For a remote entry: the fetch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetched: Option<FetchReport>,
     pub checks: Vec<Check>,
+}
+
+/// What the `fetch` phase did for a remote entry, as `results` reports it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct FetchReport {
+    /// The entry as written.
+    pub source: String,
+    /// Where the bytes came from (after resolving coordinates).
+    pub url: String,
+    pub bytes: u64,
+    pub sha256: String,
+    /// What was verified, one line each.
+    pub verified: Vec<String>,
+    /// The registry protocol checks that passed (`check-registry`).
+    pub registry_checks: Vec<RegistryCheck>,
+    /// The two download timings (`check-cache`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheReport>,
+    #[serde(serialize_with = "millis")]
+    pub duration_ms: Duration,
+    /// Lines for the log and the step summary.
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryCheck {
+    pub name: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct CacheReport {
+    #[serde(serialize_with = "millis")]
+    pub first_ms: Duration,
+    #[serde(serialize_with = "millis")]
+    pub second_ms: Duration,
+}
+
+impl FetchReport {
+    fn new(fetched: &Fetched, duration: Duration) -> Self {
+        // The first report line names the temp file, gone once the run ends: say where the
+        // bytes came from instead.
+        let from = if fetched.source == fetched.url {
+            String::new()
+        } else {
+            format!(" from {}", fetched.url)
+        };
+        let mut lines = vec![format!(
+            "{} fetched{from} ({} bytes, sha256:{})",
+            fetched.source, fetched.bytes, fetched.sha256
+        )];
+        lines.extend(fetched.report_lines().into_iter().skip(1));
+        FetchReport {
+            source: fetched.source.clone(),
+            url: fetched.url.clone(),
+            bytes: fetched.bytes,
+            sha256: fetched.sha256.clone(),
+            verified: fetched.verified.clone(),
+            registry_checks: fetched
+                .checks
+                .iter()
+                .map(|c| RegistryCheck {
+                    name: c.name.clone(),
+                    detail: c.detail.clone(),
+                })
+                .collect(),
+            cache: fetched.cache.map(|t| CacheReport {
+                first_ms: t.first,
+                second_ms: t.second,
+            }),
+            duration_ms: duration,
+            lines,
+        }
+    }
 }
 
 impl Report {
     pub fn new(package: &Package, expected_version: &str) -> Self {
-        Report {
+        let mut report = Report {
             package: package.display.clone(),
             ecosystem: package.ecosystem,
             name: String::new(),
             expected_version: expected_version.to_string(),
             passed: true,
             duration_ms: Duration::ZERO,
+            fetched: package.fetched.clone(),
             checks: Vec::new(),
+        };
+        if let Some(fetched) = &package.fetched {
+            report.pass(&fetched.url, "fetch", fetched.duration_ms);
         }
+        report
     }
 
     pub fn pass(&mut self, entry_point: &str, check: &str, duration: Duration) {
@@ -221,8 +321,61 @@ pub struct Plan {
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
-    let packages = packages::resolve(&args, &std::env::current_dir()?)?;
-    let versions = packages::expected_versions(&args, &packages)?;
+    let entries = packages::resolve(&args, &std::env::current_dir()?)?;
+    let remote: Vec<Source> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Remote(source) => Some(source.clone()),
+            Entry::Local(_) => None,
+        })
+        .collect();
+    // Everything that can be checked before a download is checked before it.
+    let known: BTreeSet<Ecosystem> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Local(p) => Some(p.ecosystem),
+            Entry::Remote(Source::Npm { .. }) => Some(Ecosystem::Npm),
+            Entry::Remote(Source::Pypi { .. }) => Some(Ecosystem::Python),
+            Entry::Remote(Source::Go { .. }) => Some(Ecosystem::Go),
+            Entry::Remote(_) => None,
+        })
+        .collect();
+    packages::expected_versions(&args, &known)?;
+    check_remote_inputs(&args.remote, remote.len())?;
+
+    // Downloads live in one temp dir under RUNNER_TEMP, removed when the run ends.
+    let downloads = if remote.is_empty() {
+        None
+    } else {
+        Some(sandbox::Sandbox::new("fetch")?)
+    };
+    let mut fetched = match &downloads {
+        None => Vec::new(),
+        Some(dir) => {
+            let fetched = runner.phase("fetch", |r| fetch_all(&args, &remote, dir.path(), r));
+            match fetched {
+                Ok(f) => f,
+                Err(failure) => {
+                    // The check ran and the registry said no: nothing was installed.
+                    if failure.kind == Kind::Guard {
+                        runner.set_output("passed", "false");
+                    }
+                    return Err(failure);
+                }
+            }
+        }
+    }
+    .into_iter();
+    let packages: Vec<Package> = entries
+        .into_iter()
+        .map(|e| match e {
+            Entry::Local(p) => p,
+            Entry::Remote(_) => fetched.next().expect("one package per remote entry"),
+        })
+        .collect();
+
+    let ecosystems: BTreeSet<Ecosystem> = packages.iter().map(|p| p.ecosystem).collect();
+    let versions = packages::expected_versions(&args, &ecosystems)?;
     let imports = args
         .imports
         .as_deref()
@@ -280,6 +433,69 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     }
 
     finish(reports, runner)
+}
+
+/// `sha256` and `integrity` pin one artifact: they need exactly one remote entry.
+fn check_remote_inputs(opts: &RemoteOptions, remote: usize) -> Result<()> {
+    let pinned = [("sha256", &opts.sha256), ("integrity", &opts.integrity)]
+        .into_iter()
+        .find_map(|(name, v)| v.as_ref().map(|_| name));
+    if let Some(input) = pinned {
+        if remote != 1 {
+            return Err(Failure::usage(
+                format!("`{input}` needs one remote entry"),
+                format!(
+                    "input `{input}` is the digest of one remote artifact, but `packages` has {remote} remote entries (URLs, oci://, npm:, pypi:, go:)"
+                ),
+            )
+            .with_fix(format!(
+                "smoke one remote entry per step when you pin its digest, or remove `{input}` (npm:, pypi:, oci:// and go: entries are verified against their registry anyway)"
+            )));
+        }
+    }
+    opts.expected()?;
+    Ok(())
+}
+
+/// Fetches every remote entry into its own directory under `dir`, in the `fetch` phase.
+fn fetch_all(
+    args: &Args,
+    remote: &[Source],
+    dir: &Path,
+    runner: &mut Runner,
+) -> Result<Vec<Package>> {
+    let runner: &Runner = runner;
+    let fetcher = Fetcher::from_options(&args.remote, runner)?;
+    let mut packages = Vec::new();
+    for (i, source) in remote.iter().enumerate() {
+        let display = source.display();
+        runner.log(&format!("fetching {display}"));
+        let start = Instant::now();
+        let fetched = fetch::fetch_with(
+            &fetcher,
+            source,
+            &args.remote,
+            &dir.join(format!("entry-{i}")),
+        )
+        .map_err(|f| f.prefixed(format!("input `packages`: {display}: ")))?;
+        let report = FetchReport::new(&fetched, start.elapsed());
+        for line in &report.lines {
+            runner.log(line);
+        }
+        let ecosystem = packages::classify_fetched(&fetched, args.ecosystem)?;
+        let go_proxy = match &fetched.kind {
+            ArtifactKind::GoModule { proxy_dir, .. } => Some(proxy_dir.clone()),
+            _ => None,
+        };
+        packages.push(Package {
+            path: fetched.path.clone(),
+            display,
+            ecosystem,
+            go_proxy,
+            fetched: Some(report),
+        });
+    }
+    Ok(packages)
 }
 
 /// A package after its `inspect` phase, ready to install.
@@ -412,6 +628,14 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
                 ]
             })
             .collect();
+        if let Some(fetched) = &report.fetched {
+            let lines: String = fetched
+                .lines
+                .iter()
+                .map(|l| format!("- {}\n", l.replace('\n', " ")))
+                .collect();
+            summary.raw(&format!("{lines}\n"));
+        }
         summary.table(
             &["Entry point", "Check", "Outcome", "Duration", "Error"],
             &rows,

@@ -1,5 +1,7 @@
 //! Which packages to smoke and at which version: the `packages`, `ecosystem`,
 //! `expected-version`, `versions` and `registry` inputs, validated before anything runs.
+//! A `packages` entry is a local path or glob, or a remote source (a URL, `oci://`, `npm:`,
+//! `pypi:`, `go:`) that the `fetch` phase downloads before it is classified like a local file.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -9,6 +11,7 @@ use serde::Serialize;
 
 use super::{Args, EcosystemChoice};
 use crate::error::{Failure, Result};
+use crate::fetch::{ArtifactKind, Fetched, Source};
 use crate::runner::inputs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -44,13 +47,26 @@ pub struct Package {
     /// The path as the user wrote it (relative to the working directory), for reports.
     pub display: String,
     pub ecosystem: Ecosystem,
+    /// For a Go module fetched by `go:`, the `file://` GOPROXY tree the fetch wrote (served as
+    /// is instead of a tree built from the zip).
+    pub go_proxy: Option<PathBuf>,
+    /// For a remote entry: what was fetched from where and what was verified.
+    pub fetched: Option<super::FetchReport>,
+}
+
+/// One `packages` entry: local files (a path, or what a glob matched) or a remote source.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    Local(Package),
+    Remote(Source),
 }
 
 /// Directories never searched by a glob: they hold other people's packages, not build output.
 const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", ".venv", "__pycache__"];
 
-/// Expands the `packages` input into files and directories, each with its ecosystem.
-pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Package>> {
+/// Expands the `packages` input, in order: local paths and globs into files and directories, each
+/// with its ecosystem; remote entries parsed (a malformed one is a usage error) but not fetched.
+pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Entry>> {
     let items = args
         .packages
         .as_deref()
@@ -68,6 +84,11 @@ pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Package>> {
     let mut seen = BTreeSet::new();
     let mut packages = Vec::new();
     for item in &items {
+        if let Some(source) = Source::parse(item) {
+            let source = source.map_err(|f| f.prefixed("input `packages`: "))?;
+            packages.push(Entry::Remote(source));
+            continue;
+        }
         let matches = if is_glob(item) {
             let found = glob(item, cwd)?;
             if found.is_empty() {
@@ -105,11 +126,13 @@ pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Package>> {
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|_| path.display().to_string());
             let ecosystem = classify(&canonical, &display, args.ecosystem)?;
-            packages.push(Package {
+            packages.push(Entry::Local(Package {
                 path: canonical,
                 display,
                 ecosystem,
-            });
+                go_proxy: None,
+                fetched: None,
+            }));
         }
     }
     Ok(packages)
@@ -179,10 +202,6 @@ fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) {
 }
 
 fn classify(path: &Path, display: &str, choice: EcosystemChoice) -> Result<Ecosystem> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
     let detected = if path.is_dir() {
         if path.join("go.mod").is_file() {
             Some(Ecosystem::Go)
@@ -195,7 +214,20 @@ fn classify(path: &Path, display: &str, choice: EcosystemChoice) -> Result<Ecosy
                 "list npm tarballs (*.tgz), wheels (*.whl), Go module directories or module zips",
             ));
         }
-    } else if name.ends_with(".tgz") {
+    } else {
+        by_extension(&file_name(path), choice)
+    };
+    choose(detected, &file_name(path), display, choice)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+fn by_extension(name: &str, choice: EcosystemChoice) -> Option<Ecosystem> {
+    if name.ends_with(".tgz") {
         Some(Ecosystem::Npm)
     } else if name.ends_with(".whl") {
         Some(Ecosystem::Python)
@@ -205,7 +237,42 @@ fn classify(path: &Path, display: &str, choice: EcosystemChoice) -> Result<Ecosy
         Some(Ecosystem::Npm)
     } else {
         None
+    }
+}
+
+/// The ecosystem of a fetched artifact: from what the registry said it is (`npm:`, `pypi:`,
+/// `go:`), else (a URL, an OCI layer) from its file name, as for a local file.
+pub fn classify_fetched(fetched: &Fetched, choice: EcosystemChoice) -> Result<Ecosystem> {
+    let display = &fetched.source;
+    let name = file_name(&fetched.path);
+    let detected = match &fetched.kind {
+        ArtifactKind::NpmTarball => Some(Ecosystem::Npm),
+        ArtifactKind::GoModule { .. } => Some(Ecosystem::Go),
+        ArtifactKind::PythonDist if name.ends_with(".whl") => Some(Ecosystem::Python),
+        ArtifactKind::PythonDist => {
+            return Err(Failure::usage(
+                "No wheel to smoke",
+                format!(
+                    "input `packages`: {display} resolved to {name}, a source distribution: \
+                     smoke-install installs wheels only"
+                ),
+            )
+            .with_fix(
+                "publish a wheel for this version (python -m build --wheel) next to the sdist",
+            ))
+        }
+        ArtifactKind::File => by_extension(&name, choice),
     };
+    choose(detected, &name, display, choice)
+}
+
+/// The detected ecosystem, checked against the `ecosystem` input.
+fn choose(
+    detected: Option<Ecosystem>,
+    name: &str,
+    display: &str,
+    choice: EcosystemChoice,
+) -> Result<Ecosystem> {
     let wanted = match choice {
         EcosystemChoice::Auto => None,
         EcosystemChoice::Npm => Some(Ecosystem::Npm),
@@ -259,7 +326,7 @@ impl Versions {
 
 /// Reads `expected-version` or `versions` and checks each needed version against its
 /// ecosystem's grammar.
-pub fn expected_versions(args: &Args, packages: &[Package]) -> Result<Versions> {
+pub fn expected_versions(args: &Args, ecosystems: &BTreeSet<Ecosystem>) -> Result<Versions> {
     let explicit = args
         .expected_version
         .as_deref()
@@ -270,7 +337,6 @@ pub fn expected_versions(args: &Args, packages: &[Package]) -> Result<Versions> 
         .as_deref()
         .map(str::trim)
         .filter(|v| !v.is_empty());
-    let ecosystems: BTreeSet<Ecosystem> = packages.iter().map(|p| p.ecosystem).collect();
     let mut versions = Versions::default();
     match (explicit, json) {
         (Some(_), Some(_)) => {
@@ -288,7 +354,7 @@ pub fn expected_versions(args: &Args, packages: &[Package]) -> Result<Versions> 
             .with_fix("pass `versions: ${{ steps.version.outputs.versions }}` from version-guard, or `expected-version`"));
         }
         (Some(version), None) => {
-            for ecosystem in &ecosystems {
+            for ecosystem in ecosystems {
                 let v = normalize(*ecosystem, version, "expected-version")?;
                 set(&mut versions, *ecosystem, v);
             }
@@ -307,7 +373,7 @@ pub fn expected_versions(args: &Args, packages: &[Package]) -> Result<Versions> 
                     "input `versions` must be a JSON object (version-guard's `versions` output)",
                 )
             })?;
-            for ecosystem in &ecosystems {
+            for ecosystem in ecosystems {
                 let key = ecosystem.versions_key();
                 let raw = object
                     .get(key)

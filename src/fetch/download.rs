@@ -178,14 +178,25 @@ impl Auth {
         }
     }
 
-    /// Whether the header may be sent to `url`.
+    /// Whether the header may be sent to `url`: its own origin only, and never in clear text
+    /// over plain http except to this machine (local test registries).
     pub fn applies_to(&self, url: &Url) -> bool {
-        self.origin == origin_of(url)
+        self.origin == origin_of(url) && (url.scheme() == "https" || is_loopback(url))
     }
 
     pub fn origin(&self) -> &str {
         &self.origin
     }
+}
+
+/// Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `[::1]`).
+pub fn is_loopback(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or("");
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `host` or `host:port` of a URL.
@@ -849,6 +860,25 @@ pub fn download_maybe_twice(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn credentials_never_travel_in_clear_text_off_this_machine() {
+        let url = |u: &str| Url::parse(u).unwrap();
+        let remote = Auth::bearer_for(&url("http://registry.example.com/"), "t");
+        assert!(!remote.applies_to(&url("http://registry.example.com/pkg")));
+        let secure = Auth::bearer_for(&url("https://registry.example.com/"), "t");
+        assert!(secure.applies_to(&url("https://registry.example.com/pkg")));
+        assert!(!secure.applies_to(&url("https://other.example.com/pkg")));
+        for local in [
+            "http://127.0.0.1:4873/",
+            "http://localhost:4873/",
+            "http://[::1]:4873/",
+        ] {
+            let auth = Auth::bearer_for(&url(local), "t");
+            assert!(auth.applies_to(&url(&format!("{local}pkg"))), "{local}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -184,14 +184,26 @@ def case_smoke_npm(tmp, runs):
         "node -e \"import('@bench/sdk').then(m => { if (!m.hello) process.exit(1) })\"\n"
         "cd /; rm -rf \"$d\"\n"
     )
-    return measure(
-        "smoke-install, one npm tarball",
-        [str(BIN), "smoke-install", "--packages", str(tgz), "--expected-version", "1.2.3"],
-        ["bash", str(by_hand)],
-        tmp, base_env(), runs,
-        target="< 10% over pnpm add + node by hand",
-        budget=lambda r: r["ratio"] <= 1.10,
-    )
+    # smoke-install gives pnpm a fresh HOME (empty store, no cached registry metadata) so that a
+    # warm cache cannot hide a missing dependency; the second baseline does the same by hand.
+    isolated = tmp / "by-hand-isolated.sh"
+    isolated.write_text(by_hand.read_text().replace(
+        "cd \"$d\"\n", "export HOME=\"$d/home\"; mkdir -p \"$HOME\"\ncd \"$d\"\n", 1))
+    ours = [str(BIN), "smoke-install", "--packages", str(tgz), "--expected-version", "1.2.3"]
+    return [
+        measure(
+            "smoke-install, one npm tarball vs pnpm add + node by hand (warm store)",
+            ours, ["bash", str(by_hand)], tmp, base_env(), runs,
+            target="< 10% over by hand",
+            budget=lambda r: r["ratio"] <= 1.10,
+        ),
+        measure(
+            "smoke-install, one npm tarball vs the same by hand with a fresh HOME",
+            ours, ["bash", str(isolated)], tmp, base_env(), runs,
+            target="< 10% over by hand",
+            budget=lambda r: r["ratio"] <= 1.10,
+        ),
+    ]
 
 
 def main():

@@ -85,39 +85,24 @@ impl Git {
     /// Every tag name (lightweight and annotated), unsorted. Names only: asking for objects
     /// makes git read every tag object, which costs more than everything else version-guard does.
     pub fn tag_names(&self) -> Result<Vec<String>> {
-        let text = self.run(&["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"])?;
-        Ok(text
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect())
+        self.list_tags(&[])
     }
 
     /// Tags reachable from `rev` (merged into it), for the nearest-ancestor rules of Go.
     pub fn tags_merged_into(&self, rev: &str) -> Result<Vec<String>> {
-        let text = self.run(&[
-            "for-each-ref",
-            "--format=%(refname:strip=2)",
-            "--merged",
-            rev,
-            "refs/tags",
-        ])?;
-        Ok(text
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect())
+        self.list_tags(&["--merged", rev])
     }
 
     /// Tags that point at `rev` itself (a lightweight tag on it, or an annotated tag of it).
     pub fn tags_pointing_at(&self, rev: &str) -> Result<Vec<String>> {
-        let text = self.run(&[
-            "for-each-ref",
-            "--format=%(refname:strip=2)",
-            "--points-at",
-            rev,
-            "refs/tags",
-        ])?;
+        self.list_tags(&["--points-at", rev])
+    }
+
+    fn list_tags(&self, filter: &[&str]) -> Result<Vec<String>> {
+        let mut args = vec!["for-each-ref", "--format=%(refname:strip=2)"];
+        args.extend_from_slice(filter);
+        args.push("refs/tags");
+        let text = self.run(&args)?;
         Ok(text
             .lines()
             .filter(|l| !l.is_empty())

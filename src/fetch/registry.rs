@@ -723,19 +723,7 @@ fn wheel_metadata(path: &Path, url: &str) -> Result<(String, String)> {
 // ---------------------------------------------------------------------------------------------
 // Go
 
-/// Go's case-encoding for module paths and versions: uppercase → `!` + lowercase.
-pub fn go_escape(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for c in path.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('!');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+pub use crate::version::go::escape_path as go_escape;
 
 /// The first http(s) entry of a GOPROXY list.
 pub fn first_proxy(goproxy: &str) -> Option<String> {

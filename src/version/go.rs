@@ -5,6 +5,21 @@
 
 use semver::Version;
 
+/// Go's case-encoding of module paths and versions in the proxy protocol and module cache:
+/// each capital letter becomes `!` and the lower-case letter (`Azure` → `!azure`).
+pub fn escape_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('!');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The major version a module path asks for: `example.com/m/v3` → 3; `None` without a `/vN`
 /// suffix (majors 0 and 1).
 pub fn path_major(module: &str) -> Option<u64> {

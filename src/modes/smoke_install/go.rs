@@ -12,6 +12,7 @@ use super::sandbox::{self, Sandbox};
 use super::{Package, Plan, Report};
 use crate::error::{Failure, Result};
 use crate::runner::Runner;
+use crate::version::go::escape_path as escape;
 
 const FILE_LIMIT: u64 = 64 * 1024 * 1024;
 
@@ -318,20 +319,6 @@ fn library_packages(module: &str, go_files: &[(String, Option<String>)]) -> Vec<
         });
     }
     packages.into_iter().collect()
-}
-
-/// A module path or version as the proxy protocol spells it: `!` before a lower-cased capital.
-fn escape(path: &str) -> String {
-    let mut out = String::new();
-    for c in path.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('!');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Lays out the module in a `file://` GOPROXY directory.

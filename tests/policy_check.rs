@@ -12,19 +12,6 @@ const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/polic
 /// Between the fixture's live waiver (2099) and its expired one (2024-03-31).
 const TODAY: &str = "2025-06-01";
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A harness whose working directory is a fresh copy of the fixture monorepo (no `.git`), with
 /// a git-ignored file that would break a rule if the walk read it.
 fn monorepo() -> (Gha, PathBuf) {

@@ -255,6 +255,38 @@ pub fn git_command(dir: &Path) -> Command {
     cmd
 }
 
+/// Commits everything in `dir` with author and committer time `epoch`; returns the new sha.
+pub fn commit_all_at(dir: &Path, epoch: i64, message: &str) -> String {
+    let date = format!("@{epoch} +0000");
+    git(dir, &["add", "-A"]);
+    let out = git_command(dir)
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .args(["commit", "-q", "--allow-empty", "-m", message])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+/// Copies a directory tree (fixtures into temp dirs).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 /// A git repository in a temp dir with commits at fixed times, so versions are reproducible.
 pub struct Repo {
     pub dir: TempDir,
@@ -285,21 +317,8 @@ impl Repo {
     /// A commit (one file changed) one hour after the previous one; returns its sha.
     pub fn commit(&mut self, message: &str) -> String {
         self.clock += 3600;
-        let date = format!("@{} +0000", self.clock);
         std::fs::write(self.path().join("file.txt"), message).unwrap();
-        git(self.path(), &["add", "-A"]);
-        let out = git_command(self.path())
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .args(["commit", "-q", "-m", message])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        self.head()
+        commit_all_at(self.path(), self.clock, message)
     }
 
     pub fn head(&self) -> String {

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
-use crate::common::{git, git_command, BIN};
+use crate::common::{commit_all_at, copy_dir, git, BIN};
 
 pub struct ActRepo {
     pub dir: TempDir,
@@ -43,19 +43,6 @@ impl ActRun {
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 impl ActRepo {
@@ -100,20 +87,7 @@ impl ActRepo {
 
     pub fn commit(&mut self, message: &str) -> String {
         self.clock += 3600;
-        let date = format!("@{} +0000", self.clock);
-        git(self.path(), &["add", "-A"]);
-        let out = git_command(self.path())
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .args(["commit", "-q", "--allow-empty", "-m", message])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        git(self.path(), &["rev-parse", "HEAD"])
+        commit_all_at(self.path(), self.clock, message)
     }
 
     pub fn tag(&self, name: &str) {

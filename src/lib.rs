@@ -1,5 +1,6 @@
 //! release-action: version-guard, channel-tags, smoke-install and policy-check for GitHub Actions.
 
+pub mod archive;
 pub mod channel;
 pub mod cli;
 pub mod error;

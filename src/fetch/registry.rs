@@ -12,7 +12,6 @@
 //! failure naming the URL.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -23,6 +22,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::download::{self, Auth, Download, Downloaded, Fetcher, Integrity};
 use super::{ArtifactKind, CacheTimings, Check, Fetched, RemoteOptions};
+use crate::archive;
 use crate::error::{Failure, Result};
 
 pub const NPM_ABBREVIATED: &str = "application/vnd.npm.install-v1+json";
@@ -325,26 +325,37 @@ pub fn fetch_npm(
     })
 }
 
+/// Most bytes read of a manifest (package.json, METADATA) inside an archive.
+const MANIFEST_LIMIT: u64 = 16 * 1024 * 1024;
+
 /// Name and version from `package/package.json` in an npm tarball.
 fn npm_tarball_manifest(path: &Path, url: &Url) -> Result<(String, String)> {
     let bad =
         |why: String| protocol_failure("tarball is not an npm package", format!("{url}: {why}"));
     let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    let entries = archive.entries().map_err(|e| bad(e.to_string()))?;
+    let what = format!("the tarball {url}");
+    let stream = archive::Capped::new(
+        flate2::read::GzDecoder::new(file),
+        what.clone(),
+        archive::MAX_UNPACKED,
+    );
+    let mut tarball = tar::Archive::new(stream);
+    let entries = tarball.entries().map_err(|e| bad(e.to_string()))?;
+    let mut budget = archive::Budget::new(what, archive::MAX_ENTRIES, archive::MAX_UNPACKED);
     for entry in entries {
         let mut entry = entry.map_err(|e| bad(format!("unreadable tar: {e}")))?;
+        budget
+            .entry(entry.header().size().unwrap_or(u64::MAX))
+            .map_err(bad)?;
         let is_manifest = entry
             .path()
             .map(|p| p.to_string_lossy() == "package/package.json")
             .unwrap_or(false);
         if is_manifest {
-            let mut text = String::new();
-            entry
-                .read_to_string(&mut text)
-                .map_err(|e| bad(e.to_string()))?;
+            let text =
+                archive::read_capped(&mut entry, "package.json", MANIFEST_LIMIT).map_err(bad)?;
             let value: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| bad(format!("package.json: {e}")))?;
+                serde_json::from_slice(&text).map_err(|e| bad(format!("package.json: {e}")))?;
             let field = |k: &str| {
                 value
                     .get(k)
@@ -701,16 +712,25 @@ fn wheel_metadata(path: &Path, url: &str) -> Result<(String, String)> {
     let bad = |why: String| protocol_failure("file is not a valid wheel", format!("{url}: {why}"));
     let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
     let mut archive = zip::ZipArchive::new(file).map_err(|e| bad(format!("not a zip: {e}")))?;
+    let mut budget = archive::Budget::new(
+        format!("the wheel {url}"),
+        archive::MAX_ENTRIES,
+        archive::MAX_UNPACKED,
+    );
+    for i in 0..archive.len() {
+        let size = archive
+            .by_index_raw(i)
+            .map_err(|e| bad(e.to_string()))?
+            .size();
+        budget.entry(size).map_err(bad)?;
+    }
     let name = (0..archive.len())
         .filter_map(|i| archive.name_for_index(i)?.ok().map(|n| n.into_owned()))
         .find(|n| n.ends_with(".dist-info/METADATA") && n.matches('/').count() == 1)
         .ok_or_else(|| bad("no *.dist-info/METADATA".into()))?;
-    let mut text = String::new();
-    archive
-        .by_name(&name)
-        .map_err(|e| bad(e.to_string()))?
-        .read_to_string(&mut text)
-        .map_err(|e| bad(e.to_string()))?;
+    let entry = archive.by_name(&name).map_err(|e| bad(e.to_string()))?;
+    let text = archive::read_capped(entry, &name, MANIFEST_LIMIT).map_err(bad)?;
+    let text = String::from_utf8_lossy(&text);
     let field = |key: &str| {
         text.lines()
             .take_while(|l| !l.is_empty())
@@ -969,22 +989,37 @@ fn verify_module_zip(
     let prefix = format!("{module}@{version}/");
     let mut hashes = Vec::new();
     let mut go_mod = None;
+    let what = format!("the module zip {url}");
+    let mut budget = archive::Budget::new(
+        what.clone(),
+        archive::MAX_ENTRIES,
+        archive::MAX_GO_ZIP_UNPACKED,
+    );
+    let mut left = archive::MAX_GO_ZIP_UNPACKED;
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| bad(e.to_string()))?;
+        let entry = archive.by_index(i).map_err(|e| bad(e.to_string()))?;
+        budget.entry(entry.size()).map_err(bad)?;
         let name = entry
             .name()
             .map_err(|e| bad(format!("entry {i}: {e}")))?
             .into_owned();
-        if !name.starts_with(&prefix) || name.split('/').any(|c| c == "..") {
+        if !name.starts_with(&prefix)
+            || name.contains('\\')
+            || name.split('/').any(|c| c == ".." || c == ".")
+        {
             return Err(bad(format!("entry {name:?} is not under {prefix}")));
+        }
+        if entry.is_symlink() {
+            return Err(bad(format!(
+                "entry {name:?} is a link: module zips hold only files"
+            )));
         }
         if entry.is_dir() {
             continue;
         }
-        let mut bytes = Vec::new();
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| bad(format!("{name}: {e}")))?;
+        // Sizes in the zip's directory can lie: the bytes actually inflated count too.
+        let bytes = archive::read_capped(entry, &what, left).map_err(bad)?;
+        left -= bytes.len() as u64;
         if name == format!("{prefix}go.mod") {
             go_mod = Some(bytes.clone());
         }

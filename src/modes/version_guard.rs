@@ -603,10 +603,33 @@ fn guard(
         (Some(b), _) => (parse_base(b)?, "input `base-version`".to_string()),
         (None, Some(f)) => (f.core()?, format!("{} (line {})", f.file, f.line)),
         (None, None) => match releases.latest_stable() {
-            Some(l) => (next_patch(&l.version), format!("the patch after {}", l.tag)),
+            Some(l) => {
+                let patch = l.version.patch.checked_add(1).ok_or_else(|| {
+                    Failure::usage(
+                        "Cannot compute the next version",
+                        format!(
+                            "the latest release {} has the largest patch number there is, so it has no next patch",
+                            l.tag
+                        ),
+                    )
+                    .with_fix("set `base-version` to the next planned release")
+                })?;
+                (
+                    Version::new(l.version.major, l.version.minor, patch),
+                    format!("the patch after {}", l.tag),
+                )
+            }
             None => (Version::new(0, 1, 0), "no release yet".to_string()),
         },
     };
+    // npm reads versions as JavaScript numbers: a larger base makes snapshots npm refuses.
+    if let Err(why) = npm::validate(&base.to_string()) {
+        return Err(Failure::usage(
+            "Base version too large",
+            format!("base version {base} (from {source}) has no npm form: {why}"),
+        )
+        .with_fix("set `base-version` to the next planned release"));
+    }
     decision.base_version = Some(base.to_string());
     // The release a snapshot must sort above: the latest overall, or of its own major line for
     // maintenance branches.
@@ -647,8 +670,9 @@ fn core(v: &Version) -> Version {
     Version::new(v.major, v.minor, v.patch)
 }
 
-fn next_patch(v: &Version) -> Version {
-    Version::new(v.major, v.minor, v.patch + 1)
+/// The patch after `v`, for messages: never overflows (the patch may be `u64::MAX`).
+fn next_patch(v: &Version) -> String {
+    format!("{}.{}.{}", v.major, v.minor, u128::from(v.patch) + 1)
 }
 
 /// An override: the input, else the first of `variables` that is set.

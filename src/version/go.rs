@@ -79,11 +79,12 @@ pub fn pseudo_version(
     match base {
         // After a release vX.Y.Z: vX.Y.(Z+1)-0.<ts>-<sha>, which sorts above vX.Y.Z and below
         // vX.Y.(Z+1).
+        // The go command increments the patch in decimal, without a limit: so does this.
         Some(b) if b.pre.is_empty() => format!(
             "v{}.{}.{}-0.{timestamp}-{short_sha}",
             b.major,
             b.minor,
-            b.patch + 1
+            u128::from(b.patch) + 1
         ),
         // After a prerelease vX.Y.Z-pre: vX.Y.Z-pre.0.<ts>-<sha>.
         Some(b) => format!(
@@ -125,6 +126,15 @@ mod tests {
         ] {
             assert!(validate(&p, None).is_ok(), "{p}");
         }
+    }
+
+    #[test]
+    fn pseudo_version_after_the_largest_patch_does_not_overflow() {
+        let v = Version::parse("1.2.18446744073709551615").unwrap();
+        assert_eq!(
+            pseudo_version(Some(&v), None, "20240102030405", "0123456789ab"),
+            "v1.2.18446744073709551616-0.20240102030405-0123456789ab"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use super::sandbox::{self, Sandbox};
 use super::{Package, Plan, Report};
+use crate::archive;
 use crate::error::{Failure, Result};
 use crate::runner::Runner;
 use crate::version::go::escape_path as escape;
@@ -179,10 +180,16 @@ fn read_zip(path: &Path) -> std::result::Result<Module, String> {
     let mut prefix: Option<String> = None;
     let mut go_mod = None;
     let mut go_files = Vec::new();
+    let mut budget = archive::Budget::new(
+        format!("the module zip {}", path.display()),
+        archive::MAX_ENTRIES,
+        archive::MAX_GO_ZIP_UNPACKED,
+    );
     for i in 0..zip.len() {
         let mut entry = zip
             .by_index(i)
             .map_err(|e| format!("unreadable entry: {e}"))?;
+        budget.entry(entry.size())?;
         let name = entry
             .name()
             .map_err(|e| format!("an entry has an unreadable name: {e}"))?

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::sandbox::{self, Sandbox};
 use super::{Package, PackageManager, Plan, Report};
+use crate::archive;
 use crate::error::Result;
 use crate::runner::Runner;
 
@@ -148,15 +149,23 @@ pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result
 /// unpacked: `..`, absolute paths, links that leave the package, devices.
 fn read_tarball(path: &Path) -> std::result::Result<Tarball, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open the tarball: {e}"))?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let what = format!("the tarball {}", path.display());
+    let stream = archive::Capped::new(
+        flate2::read::GzDecoder::new(file),
+        what.clone(),
+        archive::MAX_UNPACKED,
+    );
+    let mut archive = tar::Archive::new(stream);
     let entries = archive
         .entries()
         .map_err(|e| format!("not a gzipped tarball: {e}"))?;
+    let mut budget = archive::Budget::new(what, archive::MAX_ENTRIES, archive::MAX_UNPACKED);
     let mut files = BTreeSet::new();
     let mut manifest = None;
     let mut root: Option<String> = None;
     for entry in entries {
         let mut entry = entry.map_err(|e| format!("not a readable gzipped tarball: {e}"))?;
+        budget.entry(entry.header().size().unwrap_or(u64::MAX))?;
         let raw = entry
             .path()
             .map_err(|e| format!("an entry has an unreadable path: {e}"))?

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use super::sandbox::{self, Sandbox};
 use super::{Package, Plan, Report};
+use crate::archive;
 use crate::error::{Failure, Result};
 use crate::runner::Runner;
 
@@ -132,10 +133,16 @@ fn read_wheel(path: &Path) -> std::result::Result<Wheel, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open the wheel: {e}"))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("not a zip archive: {e}"))?;
     let mut names = Vec::new();
+    let mut budget = archive::Budget::new(
+        format!("the wheel {}", path.display()),
+        archive::MAX_ENTRIES,
+        archive::MAX_UNPACKED,
+    );
     for i in 0..zip.len() {
         let entry = zip
             .by_index(i)
             .map_err(|e| format!("unreadable entry: {e}"))?;
+        budget.entry(entry.size())?;
         let name = entry
             .name()
             .map_err(|e| format!("an entry has an unreadable name: {e}"))?

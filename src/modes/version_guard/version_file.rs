@@ -228,4 +228,30 @@ mod tests {
         let err = bad.core().unwrap_err();
         assert!(err.message.contains("line 2"), "{}", err.message);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000),
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// The version-file readers and the base they yield, on arbitrary text: an error, never a
+        /// panic.
+        #[test]
+        fn version_file_readers_never_panic(
+            text in "[\\[\\]\"' =#.\\n\\-+a-z0-9{}:,\u{e9}]{0,200}|\\PC{0,100}",
+            version in "[0-9.a-z+\\-!]{0,20}",
+        ) {
+            let _ = from_package_json(&text);
+            let _ = from_toml(&text, &["project", "tool.poetry", "package", "workspace.package"]);
+            for grammar in [Grammar::Semver, Grammar::Pep440, Grammar::Either] {
+                let file = FileVersion { file: "VERSION".into(), line: 1, text: version.clone(), grammar };
+                if let Ok(core) = file.core() {
+                    proptest::prop_assert!(core.pre.is_empty() && core.build.is_empty());
+                }
+                let _ = file.matches(&semver::Version::new(1, 2, 3));
+            }
+        }
+    }
 }

@@ -108,6 +108,24 @@ pub fn npm_packument_path(name: &str) -> String {
     name.replace('/', "%2f")
 }
 
+/// The registry's base URL (from the input named `input`) and the credentials that go to it,
+/// masked before anything can print them.
+fn registry_with_auth(
+    fetcher: &Fetcher,
+    input: &str,
+    value: &str,
+    opts: &RemoteOptions,
+    npm: bool,
+) -> Result<(Url, Option<Auth>)> {
+    let base = base_url(input, value)?;
+    let token = opts.token_for(&download::host_of(&base), npm);
+    if let Some(t) = &token {
+        fetcher.mask(t);
+    }
+    let auth = token.map(|t| Auth::bearer_for(&base, t));
+    Ok((base, auth))
+}
+
 /// Fetches `npm:name@version` (see the module docs).
 pub fn fetch_npm(
     fetcher: &Fetcher,
@@ -117,12 +135,7 @@ pub fn fetch_npm(
     expected: Option<Integrity>,
     dir: &Path,
 ) -> Result<Fetched> {
-    let base = base_url("npm-registry", &opts.npm_registry)?;
-    let token = opts.token_for(&download::host_of(&base), true);
-    if let Some(t) = &token {
-        fetcher.mask(t);
-    }
-    let auth = token.map(|t| Auth::bearer_for(&base, t));
+    let (base, auth) = registry_with_auth(fetcher, "npm-registry", &opts.npm_registry, opts, true)?;
     let packument_url = base
         .join(&npm_packument_path(name))
         .map_err(|e| Failure::usage("malformed npm package name", format!("{name}: {e}")))?;
@@ -544,12 +557,7 @@ pub fn fetch_pypi(
     expected: Option<Integrity>,
     dir: &Path,
 ) -> Result<Fetched> {
-    let base = base_url("pypi-index", &opts.pypi_index)?;
-    let token = opts.token_for(&download::host_of(&base), false);
-    if let Some(t) = &token {
-        fetcher.mask(t);
-    }
-    let auth = token.map(|t| Auth::bearer_for(&base, t));
+    let (base, auth) = registry_with_auth(fetcher, "pypi-index", &opts.pypi_index, opts, false)?;
     let normalized = pep503_normalize(name);
     let page_url = base
         .join(&format!("{normalized}/"))

@@ -8,6 +8,7 @@ mod common;
 mod fault_server;
 #[path = "support/servers.rs"]
 mod servers;
+use servers::push_artifact;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -116,67 +117,6 @@ fn goproxy_tree(root: &Path, module: &str, version: &str, files: &[(&str, &str)]
 
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-// ---------------------------------------------------------------- OCI pushes
-
-const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const EMPTY_CONFIG: &str = "application/vnd.oci.empty.v1+json";
-
-fn push_blob(base: &str, name: &str, bytes: &[u8]) -> String {
-    let digest = format!("sha256:{}", sha256_hex(bytes));
-    let (status, headers, body) = servers::http(
-        "POST",
-        &format!("{base}/v2/{name}/blobs/uploads/"),
-        &[],
-        b"",
-    )
-    .unwrap();
-    assert_eq!(status, 202, "{}", String::from_utf8_lossy(&body));
-    let location = servers::header(&headers, "location").unwrap().to_string();
-    let location = if location.starts_with("http") {
-        location
-    } else {
-        format!("{base}{location}")
-    };
-    let sep = if location.contains('?') { '&' } else { '?' };
-    let (status, _, body) = servers::http(
-        "PUT",
-        &format!("{location}{sep}digest={digest}"),
-        &[("Content-Type", "application/octet-stream")],
-        bytes,
-    )
-    .unwrap();
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
-    digest
-}
-
-/// Pushes an ORAS-style artifact (one layer titled `title`); returns the manifest digest.
-fn push_artifact(base: &str, name: &str, tag: &str, title: &str, bytes: &[u8]) -> String {
-    let config = push_blob(base, name, b"{}");
-    let layer = push_blob(base, name, bytes);
-    let manifest = json!({
-        "schemaVersion": 2,
-        "mediaType": MANIFEST,
-        "artifactType": "application/vnd.acme.package.v1",
-        "config": {"mediaType": EMPTY_CONFIG, "digest": config, "size": 2},
-        "layers": [{
-            "mediaType": "application/vnd.oci.image.layer.v1.tar",
-            "digest": layer,
-            "size": bytes.len(),
-            "annotations": {"org.opencontainers.image.title": title}
-        }]
-    });
-    let doc = serde_json::to_vec(&manifest).unwrap();
-    let (status, _, body) = servers::http(
-        "PUT",
-        &format!("{base}/v2/{name}/manifests/{tag}"),
-        &[("Content-Type", MANIFEST)],
-        &doc,
-    )
-    .unwrap();
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
-    format!("sha256:{}", sha256_hex(&doc))
 }
 
 // ---------------------------------------------------------------- helpers
@@ -589,10 +529,11 @@ fn oci_artifact_from_a_distribution_registry_installs() {
     let bytes = npm_tarball_bytes("@acme/chart-sdk", "2.0.0");
     let digest = push_artifact(
         &registry.base(),
+        None,
         "acme/sdk",
         "2.0.0",
-        "acme-sdk-2.0.0.tgz",
-        &bytes,
+        "application/vnd.acme.package.v1",
+        &[("acme-sdk-2.0.0.tgz", &bytes)],
     );
     let host = format!("127.0.0.1:{}", registry.port);
 

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
 use tempfile::TempDir;
 
 /// A free port: bind 127.0.0.1:0, read it, release it.
@@ -362,4 +364,107 @@ fn docker_registry_with(user: Option<(&str, &str)>) -> Server {
     let mut cmd = Command::new(bin);
     cmd.arg("serve").arg(&config_path);
     spawn("docker-registry", cmd, dir, port, REGISTRY_INSTALL).wait_ready("/v2/")
+}
+
+// ---------------------------------------------------------------- OCI pushes
+
+/// Media types of OCI documents the tests push.
+pub const EMPTY_CONFIG: &str = "application/vnd.oci.empty.v1+json";
+pub const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+pub fn digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+pub fn descriptor(media: &str, bytes: &[u8], title: Option<&str>) -> serde_json::Value {
+    let mut d = json!({"mediaType": media, "digest": digest(bytes), "size": bytes.len()});
+    if let Some(t) = title {
+        d["annotations"] = json!({"org.opencontainers.image.title": t});
+    }
+    d
+}
+
+/// Blob upload: POST /v2/<name>/blobs/uploads/ then PUT <location>&digest=….
+pub fn push_blob(base: &str, auth: Option<&str>, name: &str, bytes: &[u8]) -> String {
+    let auth_header: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
+    let mut put_headers = vec![("Content-Type", "application/octet-stream")];
+    put_headers.extend(auth_header.iter().copied());
+    let d = digest(bytes);
+    let (status, headers, body) = http(
+        "POST",
+        &format!("{base}/v2/{name}/blobs/uploads/"),
+        &auth_header,
+        b"",
+    )
+    .unwrap();
+    assert_eq!(status, 202, "{}", String::from_utf8_lossy(&body));
+    let location = header(&headers, "location").unwrap().to_string();
+    let location = if location.starts_with("http") {
+        location
+    } else {
+        format!("{base}{location}")
+    };
+    let sep = if location.contains('?') { '&' } else { '?' };
+    let (status, _, body) = http(
+        "PUT",
+        &format!("{location}{sep}digest={d}"),
+        &put_headers,
+        bytes,
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    d
+}
+
+pub fn push_manifest(
+    base: &str,
+    auth: Option<&str>,
+    name: &str,
+    reference: &str,
+    media: &str,
+    doc: &serde_json::Value,
+) -> String {
+    let mut put_headers = vec![("Content-Type", media)];
+    put_headers.extend(auth.map(|a| ("Authorization", a)));
+    let bytes = serde_json::to_vec(doc).unwrap();
+    let (status, headers, body) = http(
+        "PUT",
+        &format!("{base}/v2/{name}/manifests/{reference}"),
+        &put_headers,
+        &bytes,
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let d = digest(&bytes);
+    assert_eq!(header(&headers, "docker-content-digest"), Some(d.as_str()));
+    d
+}
+
+/// An ORAS-style artifact: empty config, one layer per file titled with its name.
+pub fn push_artifact(
+    base: &str,
+    auth: Option<&str>,
+    name: &str,
+    tag: &str,
+    artifact_type: &str,
+    files: &[(&str, &[u8])],
+) -> String {
+    let config = push_blob(base, auth, name, b"{}");
+    let layers: Vec<serde_json::Value> = files
+        .iter()
+        .map(|(title, bytes)| {
+            push_blob(base, auth, name, bytes);
+            descriptor("application/vnd.oci.image.layer.v1.tar", bytes, Some(title))
+        })
+        .collect();
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": MANIFEST,
+        "artifactType": artifact_type,
+        "config": {"mediaType": EMPTY_CONFIG, "digest": config, "size": 2},
+        "layers": layers,
+        "annotations": {"org.opencontainers.image.created": "2026-01-01T00:00:00Z"}
+    });
+    push_manifest(base, auth, name, tag, MANIFEST, &manifest)
 }

@@ -200,7 +200,17 @@ fn usage_error(err: clap::Error, from_env: &[inputs::FromEnv], json: bool) -> i3
         .next()
         .unwrap_or("")
         .to_string();
-    let mut message = err.render().to_string();
+    // clap's own framing ("error: …", "For more information, try '--help'.") is for a terminal;
+    // the annotation and the summary carry the fix instead.
+    let rendered = err.render().to_string();
+    let mut message = rendered
+        .trim()
+        .trim_start_matches("error: ")
+        .split("\n\nFor more information")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if let Some(origin) = from_env.iter().find(|f| f.input == flag_name) {
         message = format!(
             "input `{}` (from {}): {}",

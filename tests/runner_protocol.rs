@@ -14,11 +14,54 @@ fn no_mode_is_a_usage_error_with_an_annotation_and_summary() {
 
 #[test]
 fn invalid_boolean_input_names_the_input_and_variable() {
-    // Checked against whichever mode declares a boolean input first; policy-check and version-guard
-    // both do once built. Until then this only checks that unknown values are refused cleanly.
-    let run = Gha::new().input("mode", "no-such-mode").run();
+    let run = Gha::new()
+        .input("mode", "version-guard")
+        .input("expect-release", "yes")
+        .run();
     run.assert_code(2);
-    assert!(!run.stdout.contains("panicked"));
+    let errors = run.commands("error");
+    assert_eq!(errors.len(), 1, "{}", run.describe());
+    assert!(
+        errors[0].contains("input `expect-release` (from INPUT_EXPECT-RELEASE)"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].contains("is not a boolean"), "{}", errors[0]);
+    assert!(!errors[0].contains("For more information"), "{}", errors[0]);
+    assert!(run.summary.contains("Invalid input"));
+    // A usage error writes no outputs.
+    assert!(run.outputs.is_empty());
+}
+
+#[test]
+fn underscore_spelling_of_an_input_is_accepted_and_a_flag_beats_the_environment() {
+    let mut repo = Repo::new();
+    repo.commit("first");
+    let run = Gha::new()
+        .env("INPUT_EXPECT_RELEASE", "maybe")
+        .args(&[
+            "version-guard",
+            "--expect-release",
+            "false",
+            "--base-version",
+            "0.3.0",
+        ])
+        .env("GITHUB_REF", "refs/heads/main")
+        .cwd(repo.path())
+        .run();
+    // The flag wins over the (invalid) environment value.
+    run.assert_code(0);
+    assert_eq!(run.out("channel"), "main");
+    let run = Gha::new()
+        .input("mode", "version-guard")
+        .env("INPUT_EXPECT_RELEASE", "maybe")
+        .run();
+    run.assert_code(2);
+    assert!(
+        run.stdout.contains("(from INPUT_EXPECT_RELEASE)"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

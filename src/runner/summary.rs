@@ -48,12 +48,22 @@ impl Block {
     }
 }
 
-/// Escapes text for a markdown table cell: pipes and newlines would break the row.
+/// Escapes text for a markdown table cell: pipes and newlines would break the row. Other
+/// backslashes are left alone (inside a code span GitHub would show a doubled one as two); only
+/// one right before a pipe is doubled, so it cannot cancel the pipe's escape.
 pub fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace("\r\n", "<br>")
-        .replace(['\n', '\r'], "<br>")
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => out.push_str("\\\\"),
+            '|' => out.push_str("\\|"),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' | '\n' => out.push_str("<br>"),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 impl Summary {
@@ -213,5 +223,8 @@ mod tests {
     #[test]
     fn cells_cannot_break_rows() {
         assert_eq!(cell("a|b\nc"), "a\\|b<br>c");
+        assert_eq!(cell("x\r\ny"), "x<br>y");
+        assert_eq!(cell(r"console\.log\("), r"console\.log\(");
+        assert_eq!(cell(r"a\|b"), r"a\\\|b");
     }
 }

@@ -149,9 +149,15 @@ pub fn run(argv: Vec<OsString>) -> i32 {
 
     let cmd = command();
     let (argv, from_env) = inputs::argv_with_env_inputs(&cmd, argv);
+    // The mode the run was asked for, to name it in a usage error's summary.
+    let asked: &'static str = modes::all_outputs()
+        .into_iter()
+        .map(|(name, _)| name)
+        .find(|name| argv.iter().any(|a| a == *name))
+        .unwrap_or("release-action");
     let matches = match cmd.try_get_matches_from(argv) {
         Ok(m) => m,
-        Err(err) => return usage_error(err, &from_env, json),
+        Err(err) => return usage_error(err, &from_env, json, asked),
     };
     let probe = Runner::from_env("release-action", json);
     for secret in Mode::secret_values(&matches) {
@@ -159,7 +165,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
     }
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(err) => return usage_error(err, &from_env, json),
+        Err(err) => return usage_error(err, &from_env, json, asked),
     };
     let mut runner = Runner::from_env(cli.mode.name(), cli.json);
     let result = match cli.mode {
@@ -171,7 +177,12 @@ pub fn run(argv: Vec<OsString>) -> i32 {
     runner.finish(result)
 }
 
-fn usage_error(err: clap::Error, from_env: &[inputs::FromEnv], json: bool) -> i32 {
+fn usage_error(
+    err: clap::Error,
+    from_env: &[inputs::FromEnv],
+    json: bool,
+    mode: &'static str,
+) -> i32 {
     use clap::error::{ContextKind, ErrorKind};
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
@@ -219,8 +230,14 @@ fn usage_error(err: clap::Error, from_env: &[inputs::FromEnv], json: bool) -> i3
             message.trim()
         );
     }
-    let mode = Runner::from_env("release-action", json);
-    let failure = Failure::usage("Invalid input", message.trim().to_string())
-        .with_fix("see `release-action <mode> --help` or the README for the accepted values");
-    mode.finish(Err(failure))
+    let runner = Runner::from_env(mode, json);
+    let failure = Failure::usage("Invalid input", message.trim().to_string()).with_fix(format!(
+        "see `release-action {} --help` or the README for the accepted values",
+        if mode == "release-action" {
+            "<mode>"
+        } else {
+            mode
+        }
+    ));
+    runner.finish(Err(failure))
 }

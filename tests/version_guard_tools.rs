@@ -159,3 +159,59 @@ fn go_accepts_every_go_version_against_the_repository() {
         "{err}"
     );
 }
+
+#[test]
+fn go_accepts_the_go_versions_of_a_major_version_module() {
+    let v2 = format!("{}/v2", tools::GO_MODULE);
+    let write_module = |repo: &Repo, module: &str| {
+        std::fs::write(
+            repo.path().join("go.mod"),
+            format!("module {module}\n\ngo 1.19\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            repo.path().join("sdk.go"),
+            "package sdk\n\nconst Name = \"sdk\"\n",
+        )
+        .unwrap();
+    };
+    let guard_v2 = |repo: &Repo, git_ref: &str| ok(guard(repo, git_ref).input("go-module", &v2));
+
+    // v1 history: the module path has no suffix and the tags are v1.
+    let mut repo = Repo::new();
+    write_module(&repo, tools::GO_MODULE);
+    repo.commit("one");
+    repo.tag("v1.0.0");
+    repo.commit("two");
+    repo.tag("v1.2.0");
+    // The module moves to /v2: no v2 tag yet, so the v1 tags are no base for it.
+    write_module(&repo, &v2);
+    let c3 = repo.commit("three");
+    let mut go = tools::GoModules::new(repo.path());
+    go.module = v2.clone();
+
+    let untagged = guard_v2(&repo, "refs/heads/main");
+    let v = untagged.out("go-version");
+    assert_eq!(v, format!("v2.0.0-20240102060405-{}", &c3[..12]));
+    assert_eq!(go.get(v).as_deref(), Ok(v), "go get {v2}@{v}");
+
+    repo.commit("four");
+    repo.tag("v2.1.0");
+    let tag_build = guard_v2(&repo, "refs/tags/v2.1.0");
+    assert_eq!(tag_build.out("go-version"), "v2.1.0");
+    assert_eq!(go.get("v2.1.0").as_deref(), Ok("v2.1.0"));
+
+    let c5 = repo.commit("five");
+    let after = guard_v2(&repo, "refs/heads/main");
+    let v = after.out("go-version");
+    assert_eq!(v, format!("v2.1.1-0.20240102080405-{}", &c5[..12]));
+    assert_eq!(go.get(v).as_deref(), Ok(v), "go get {v2}@{v}");
+
+    // The check is real: without `go-module` the base is the v1 tag, and go refuses that v1
+    // pseudo-version (its base tag exists and is an ancestor) for the /v2 module.
+    let no_module = ok(guard(&repo, "refs/heads/main"));
+    let wrong = no_module.out("go-version");
+    assert_eq!(wrong, format!("v1.2.1-0.20240102080405-{}", &c5[..12]));
+    let err = go.get(wrong).unwrap_err();
+    assert!(err.contains("major version must match"), "{err}");
+}

@@ -28,7 +28,11 @@ fn invalid_boolean_input_names_the_input_and_variable() {
     );
     assert!(errors[0].contains("is not a boolean"), "{}", errors[0]);
     assert!(!errors[0].contains("For more information"), "{}", errors[0]);
-    assert!(run.summary.contains("version-guard: Invalid input"), "{}", run.summary);
+    assert!(
+        run.summary.contains("version-guard: Invalid input"),
+        "{}",
+        run.summary
+    );
     // A usage error writes no outputs.
     assert!(run.outputs.is_empty());
 }

@@ -697,3 +697,39 @@ fn shallow_clones_are_refused_without_a_token() {
     let r = run("svn");
     r.assert_code(2);
 }
+
+#[test]
+fn a_tag_whose_major_does_not_match_the_go_module_path_is_refused() {
+    let mut repo = Repo::new();
+    repo.commit("one");
+    repo.tag("v1.0.0");
+    repo.commit("two");
+    repo.tag("v1.3.0");
+    // go would refuse v1.3.0 for a /v2 module: the release must not go out.
+    let run = guard(&repo, "refs/tags/v1.3.0")
+        .input("go-module", "example.com/sdk/v2")
+        .run();
+    run.assert_code(1);
+    let errors = run.commands("error");
+    assert_eq!(errors.len(), 1, "{}", run.describe());
+    assert!(
+        errors[0].contains("tag v1.3.0 is major 1, but go-module example.com/sdk/v2 takes v2.x.y"),
+        "{}",
+        errors[0]
+    );
+    assert!(run.summary.contains("How to fix"), "{}", run.summary);
+    // A v2 tag for a module without a /vN suffix is refused the same way.
+    repo.commit("three");
+    repo.tag("v2.0.0");
+    let run = guard(&repo, "refs/tags/v2.0.0")
+        .input("go-module", "example.com/sdk")
+        .run();
+    run.assert_code(1);
+    assert!(run.stdout.contains("path ending in /v2"), "{}", run.stdout);
+    // The matching module path passes.
+    let run = guard(&repo, "refs/tags/v2.0.0")
+        .input("go-module", "example.com/sdk/v2")
+        .run();
+    run.assert_code(0);
+    assert_eq!(run.out("go-version"), "v2.0.0");
+}

@@ -730,6 +730,34 @@ fn versions(
                 Failure::usage("No PyPI version for this tag", format!("tag {}: {e}", tag.tag))
                     .with_fix("use a prerelease PyPI understands (-alpha.N, -beta.N, -rc.N, -dev.N), or set `pypi-version`")
             })?;
+            // The go command refuses a version whose major does not match the module path
+            // (`/v2` needs v2.x.y; no suffix allows v0 and v1): releasing it would publish a Go
+            // version nobody can `go get`.
+            if let Some(module) = args.go_module.as_deref() {
+                if !go::major_allowed(path_major, tag.version.major) {
+                    let wanted = match path_major {
+                        Some(n) => format!("v{n}.x.y"),
+                        None => "v0.x.y or v1.x.y".to_string(),
+                    };
+                    return Err(Failure::guard(
+                        "Tag does not match the Go module's major version",
+                        format!(
+                            "tag {} is major {}, but go-module {module} takes {wanted}: the go command refuses {}",
+                            tag.tag,
+                            tag.version.major,
+                            format_args!("v{npm_v}")
+                        ),
+                    )
+                    .with_fix(if tag.version.major >= 2 {
+                        format!(
+                            "tag a {wanted} release, or set `go-module` to the path ending in /v{}",
+                            tag.version.major
+                        )
+                    } else {
+                        format!("tag a {wanted} release, or set `go-module` to the path without a /vN suffix")
+                    }));
+                }
+            }
             let go_v = format!("v{npm_v}");
             (npm_v.to_string(), pypi_v.to_string(), go_v)
         }

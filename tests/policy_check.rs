@@ -565,3 +565,30 @@ fn a_clean_repository_passes() {
     let sarif = assert_valid_sarif(&sarif);
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn imports_in_comments_and_strings_are_not_violations() {
+    let policy = r#"
+rules:
+  - id: no-proto
+    kind: forbidden-imports
+    severity: error
+    message: Use the SDK.
+    from: ["src/**"]
+    to: [proto]
+"#;
+    let files = [
+        (
+            "src/a.ts",
+            "/* import x from 'proto';\n */\nconst s = \"require('proto')\";\nimport { y } from 'proto/y';\n",
+        ),
+        (
+            "src/b.py",
+            "\"\"\"Usage:\n\nimport proto\n\"\"\"\nfrom proto import (\n    a,\n)\n",
+        ),
+    ];
+    let (gha, _repo) = repo_with(policy, &files);
+    let run = gha.run();
+    run.assert_code(1);
+    assert_eq!(annotated(&run, "error"), ["src/a.ts:4:20", "src/b.py:5:6"]);
+}

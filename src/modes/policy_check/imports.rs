@@ -1,15 +1,17 @@
 //! Imports, extracted per language with regexes compiled once. This is not a parser: it finds
-//! the module names a boundary rule cares about, with their exact position, and skips imports
-//! in line comments. Relative imports are also resolved to what they name in the repository
-//! (TypeScript/JavaScript to a repo-relative path, Python to a dotted package), so a boundary
-//! cannot be stepped around with `../../`.
+//! the module names a boundary rule cares about, with their exact position. A linear scan first
+//! finds each file's comments and string literals (see [`Lexed`]): comments (and, in Python, all
+//! strings) are blanked out before matching, and a match whose keyword sits inside a literal, or
+//! whose module is not a literal of its own, is dropped. Relative imports are also resolved to
+//! what they name in the repository (TypeScript/JavaScript to a repo-relative path, Python to a
+//! dotted package), so a boundary cannot be stepped around with `../../`.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
 
 use regex::Regex;
-
-use super::text::LineIndex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
@@ -30,13 +32,6 @@ impl Language {
             "go" => Some(Language::Go),
             "proto" => Some(Language::Proto),
             _ => None,
-        }
-    }
-
-    fn line_comment(self) -> &'static str {
-        match self {
-            Language::Python => "#",
-            _ => "//",
         }
     }
 }
@@ -66,8 +61,12 @@ static PY_IMPORT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?m)^[ \t]*import[ \t]+([A-Za-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?)*)",
     )
 });
-static PY_FROM: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?m)^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([^\n#]*)"));
+// The names: a parenthesised list (across lines), or one line continued with backslashes.
+static PY_FROM: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?m)^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import(?:[ \t]*\(([^)]*)|[ \t]+([^\n\\(]*(?:\\\r?\n[^\n\\]*)*))",
+    )
+});
 static PY_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"[A-Za-z_][\w.]*"));
 static GO_SINGLE: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(?m)^[ \t]*import[ \t]+(?:[\w.]+[ \t]+)?"([^"\n]+)""#));
@@ -80,36 +79,45 @@ static PROTO_IMPORT: LazyLock<Regex> =
 /// The imports of one file. `path` is repo-relative; `root` is the repository, used to find
 /// Python package roots (`__init__.py`) for relative imports.
 pub fn extract(language: Language, path: &str, text: &str, root: &Path) -> Vec<Import> {
-    let index = LineIndex::new(text);
-    let commented = |offset: usize| {
-        let before = index.before(offset);
-        let trimmed = before.trim_start();
-        before.contains(language.line_comment())
-            || trimmed.starts_with('*')
-            || trimmed.starts_with("/*")
-    };
+    // Every form needs one of these words: a file without them is not scanned.
+    let keyword =
+        text.contains("import") || (language == Language::TypeScript && text.contains("require"));
+    if !keyword {
+        return Vec::new();
+    }
+    let lexed = Lexed::new(language, text);
+    let code: &str = &lexed.code;
     let mut imports = Vec::new();
-    let mut push = |offset: usize, module: &str, candidates: Vec<String>| {
-        if !commented(offset) {
-            imports.push(Import {
-                offset,
-                len: module.len(),
-                module: module.to_string(),
-                candidates,
-            });
+    // `keyword` is where the match starts, `module` the module's byte range. A module that is
+    // quoted must be a string literal of its own: the quote before it opens one.
+    let mut push = |keyword: usize, module: Range<usize>, quoted: bool, candidates: Vec<String>| {
+        if lexed.in_literal(keyword) || (quoted && !lexed.literal_at(module.start - 1)) {
+            return;
         }
+        imports.push(Import {
+            offset: module.start,
+            len: module.len(),
+            module: text[module].to_string(),
+            candidates,
+        });
     };
     match language {
         Language::TypeScript => {
             for regex in [&*TS_FROM, &*TS_BARE, &*TS_CALL] {
-                for c in regex.captures_iter(text) {
+                for c in regex.captures_iter(code) {
                     let m = c.get(1).expect("group 1");
-                    push(m.start(), m.as_str(), ts_candidates(path, m.as_str()));
+                    let candidates = ts_candidates(path, m.as_str());
+                    push(
+                        c.get(0).expect("match").start(),
+                        m.range(),
+                        true,
+                        candidates,
+                    );
                 }
             }
         }
         Language::Python => {
-            for c in PY_IMPORT.captures_iter(text) {
+            for c in PY_IMPORT.captures_iter(code) {
                 let list = c.get(1).expect("group 1");
                 for name in list.as_str().split(',') {
                     let module = name.split_whitespace().next().unwrap_or_default();
@@ -117,17 +125,28 @@ pub fn extract(language: Language, path: &str, text: &str, root: &Path) -> Vec<I
                         continue;
                     }
                     let start = list.start() + offset_in(list.as_str(), module);
-                    push(start, module, vec![module.to_string()]);
+                    push(
+                        start,
+                        start..start + module.len(),
+                        false,
+                        vec![module.to_string()],
+                    );
                 }
             }
-            for c in PY_FROM.captures_iter(text) {
+            for c in PY_FROM.captures_iter(code) {
                 let m = c.get(1).expect("group 1");
                 let base = python_absolute(path, m.as_str(), root);
                 let mut candidates = vec![m.as_str().to_string()];
                 if let Some(base) = base {
-                    let names = c.get(2).map(|n| n.as_str()).unwrap_or_default();
+                    let names = c
+                        .get(2)
+                        .or(c.get(3))
+                        .map(|n| n.as_str())
+                        .unwrap_or_default();
+                    // `c as d` imports `c`; `d` is only its local name.
+                    let mut alias = false;
                     for name in PY_NAME.find_iter(names) {
-                        if name.as_str() == "as" {
+                        if std::mem::replace(&mut alias, name.as_str() == "as") || alias {
                             continue;
                         }
                         if !base.is_empty() {
@@ -141,36 +160,330 @@ pub fn extract(language: Language, path: &str, text: &str, root: &Path) -> Vec<I
                     }
                 }
                 candidates.dedup();
-                push(m.start(), m.as_str(), candidates);
+                push(m.start(), m.range(), false, candidates);
             }
         }
         Language::Go => {
-            for c in GO_SINGLE.captures_iter(text) {
+            for c in GO_SINGLE.captures_iter(code) {
                 let m = c.get(1).expect("group 1");
-                push(m.start(), m.as_str(), vec![m.as_str().to_string()]);
+                let keyword = c.get(0).expect("match").start();
+                push(keyword, m.range(), true, vec![m.as_str().to_string()]);
             }
-            for block in GO_BLOCK.captures_iter(text) {
+            for block in GO_BLOCK.captures_iter(code) {
+                let keyword = block.get(0).expect("match").start();
                 let body = block.get(1).expect("group 1");
                 for item in GO_BLOCK_ITEM.captures_iter(body.as_str()) {
                     let inner = item.get(1).expect("group 1");
-                    push(
-                        body.start() + inner.start(),
-                        inner.as_str(),
-                        vec![inner.as_str().to_string()],
-                    );
+                    let start = body.start() + inner.start();
+                    let module = start..start + inner.len();
+                    push(keyword, module, true, vec![inner.as_str().to_string()]);
                 }
             }
         }
         Language::Proto => {
-            for c in PROTO_IMPORT.captures_iter(text) {
+            for c in PROTO_IMPORT.captures_iter(code) {
                 let m = c.get(1).expect("group 1");
-                push(m.start(), m.as_str(), vec![m.as_str().to_string()]);
+                let keyword = c.get(0).expect("match").start();
+                push(keyword, m.range(), true, vec![m.as_str().to_string()]);
             }
         }
     }
     imports.sort_by_key(|i| i.offset);
     imports.dedup_by_key(|i| i.offset);
     imports
+}
+
+/// One file's comments and literals, found in a single pass over its bytes. Comments are
+/// blanked in `code` (bytes to spaces, newlines kept, so every offset, line and `^` anchor is
+/// the same as in the text); string, template and regular-expression literals are kept and
+/// listed in `literals`, because a module specifier is one. Python lists none: its imports name
+/// no strings, so its strings (docstrings included) are blanked like comments.
+///
+/// This is a tokenizer, not a parser. JavaScript's regex-or-division `/` is decided by the
+/// token before it; JSX text is read as code, where an apostrophe opens a string that ends at
+/// the line's end. Every range starts and ends at an ASCII byte or the end of the text, so
+/// blanking keeps the text UTF-8.
+struct Lexed<'a> {
+    code: Cow<'a, str>,
+    literals: Vec<Range<usize>>,
+}
+
+impl<'a> Lexed<'a> {
+    fn new(language: Language, text: &'a str) -> Self {
+        let mut lexer = Lexer {
+            bytes: text.as_bytes(),
+            blanked: None,
+            literals: Vec::new(),
+        };
+        match language {
+            Language::TypeScript => lexer.c_like(true),
+            Language::Go | Language::Proto => lexer.c_like(false),
+            Language::Python => lexer.python(),
+        }
+        let code = match lexer.blanked {
+            // Whole UTF-8 sequences became spaces (see above), so this cannot fail.
+            Some(bytes) => Cow::Owned(String::from_utf8(bytes).expect("blanked text is UTF-8")),
+            None => Cow::Borrowed(text),
+        };
+        Lexed {
+            code,
+            literals: lexer.literals,
+        }
+    }
+
+    /// Whether `offset` is inside a literal (its opening quote included).
+    fn in_literal(&self, offset: usize) -> bool {
+        let i = self.literals.partition_point(|r| r.end <= offset);
+        self.literals.get(i).is_some_and(|r| r.start <= offset)
+    }
+
+    /// Whether a literal opens at `offset`.
+    fn literal_at(&self, offset: usize) -> bool {
+        let i = self.literals.partition_point(|r| r.start < offset);
+        self.literals.get(i).is_some_and(|r| r.start == offset)
+    }
+}
+
+struct Lexer<'a> {
+    bytes: &'a [u8],
+    /// A copy of the text with comments blanked, made at the first comment.
+    blanked: Option<Vec<u8>>,
+    literals: Vec<Range<usize>>,
+}
+
+/// Words after which a JavaScript `/` starts a regular expression rather than dividing.
+const REGEX_AFTER: &[&[u8]] = &[
+    b"return",
+    b"typeof",
+    b"instanceof",
+    b"in",
+    b"of",
+    b"new",
+    b"delete",
+    b"void",
+    b"throw",
+    b"case",
+    b"do",
+    b"else",
+    b"yield",
+    b"await",
+];
+
+impl Lexer<'_> {
+    fn blank(&mut self, range: Range<usize>) {
+        let blanked = self.blanked.get_or_insert_with(|| self.bytes.to_vec());
+        for b in &mut blanked[range] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+    }
+
+    /// The end of a line comment starting at `i`: the newline, or the end of the text.
+    fn line_end(&self, i: usize) -> usize {
+        self.bytes[i..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(self.bytes.len(), |p| i + p)
+    }
+
+    /// The end of a quoted string opening at `i` (past its closing quote), or of its line when
+    /// the line ends first (before the newline; a backslash continues it).
+    fn quoted_end(&self, i: usize) -> usize {
+        let quote = self.bytes[i];
+        let mut j = i + 1;
+        while let Some(&b) = self.bytes.get(j) {
+            match b {
+                b'\\' => j += 2,
+                b'\n' => return j,
+                _ if b == quote => return j + 1,
+                _ => j += 1,
+            }
+        }
+        self.bytes.len()
+    }
+
+    /// TypeScript/JavaScript (`js`: templates and regular expressions), Go and proto: `//` and
+    /// `/* */` comments; `'` and `"` strings; `` ` `` raw strings (Go) or templates (JS).
+    fn c_like(&mut self, js: bool) {
+        let len = self.bytes.len();
+        // Per open template `${`, the depth of `{` inside it.
+        let mut templates: Vec<u32> = Vec::new();
+        // The last byte of the last token, for regex-or-division.
+        let mut last: Option<usize> = None;
+        // After a `/` that looked like a regular expression but ran into the end of its line,
+        // the rest of that line is not tried again (which keeps the scan linear).
+        let mut no_regex_before = 0;
+        let mut i = 0;
+        while i < len {
+            let b = self.bytes[i];
+            let next = self.bytes.get(i + 1).copied();
+            match b {
+                b'/' if next == Some(b'/') => {
+                    let end = self.line_end(i);
+                    self.blank(i..end);
+                    i = end;
+                }
+                b'/' if next == Some(b'*') => {
+                    let end = self.bytes[i + 2..]
+                        .windows(2)
+                        .position(|w| w == b"*/")
+                        .map_or(len, |p| i + 2 + p + 2);
+                    self.blank(i..end);
+                    i = end;
+                }
+                b'"' | b'\'' => {
+                    let end = self.quoted_end(i);
+                    self.literals.push(i..end);
+                    last = Some(end - 1);
+                    i = end;
+                }
+                b'`' if !js => {
+                    let end = self.bytes[i + 1..]
+                        .iter()
+                        .position(|&b| b == b'`')
+                        .map_or(len, |p| i + 1 + p + 1);
+                    self.literals.push(i..end);
+                    last = Some(end - 1);
+                    i = end;
+                }
+                b'`' => i = self.template(i, &mut templates, &mut last),
+                b'}' if js && templates.last() == Some(&0) => {
+                    templates.pop();
+                    i = self.template(i, &mut templates, &mut last);
+                }
+                b'/' if js && i >= no_regex_before && self.regex_may_start(last) => {
+                    match self.regex_end(i) {
+                        Ok(end) => {
+                            self.literals.push(i..end);
+                            last = Some(end - 1);
+                            i = end;
+                        }
+                        Err(line_end) => {
+                            no_regex_before = line_end;
+                            last = Some(i);
+                            i += 1;
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(depth) = templates.last_mut() {
+                        match b {
+                            b'{' => *depth += 1,
+                            b'}' => *depth -= 1,
+                            _ => {}
+                        }
+                    }
+                    if !b.is_ascii_whitespace() {
+                        last = Some(i);
+                    }
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    /// A template literal's text from `i` (its opening `` ` ``, or the `}` closing a `${`) to
+    /// its closing `` ` `` or next `${`, which pushes a new expression depth. Returns the end.
+    fn template(&mut self, i: usize, templates: &mut Vec<u32>, last: &mut Option<usize>) -> usize {
+        let len = self.bytes.len();
+        let mut j = i + 1;
+        let end = loop {
+            match self.bytes.get(j) {
+                None => break len,
+                Some(b'\\') => j += 2,
+                Some(b'`') => break j + 1,
+                Some(b'$') if self.bytes.get(j + 1) == Some(&b'{') => {
+                    templates.push(0);
+                    break j + 2;
+                }
+                Some(_) => j += 1,
+            }
+        };
+        let end = end.min(len);
+        self.literals.push(i..end);
+        *last = Some(end - 1);
+        end
+    }
+
+    /// Whether a `/` after the token ending at `last` starts a regular expression: at the
+    /// start, after an operator or opening punctuation, or after a keyword such as `return`.
+    fn regex_may_start(&self, last: Option<usize>) -> bool {
+        let Some(last) = last else { return true };
+        let b = self.bytes[last];
+        if is_word_byte(b) {
+            let start = self.bytes[..=last]
+                .iter()
+                .rposition(|&b| !is_word_byte(b))
+                .map_or(0, |p| p + 1);
+            return REGEX_AFTER.contains(&&self.bytes[start..=last]);
+        }
+        !matches!(b, b')' | b']' | b'}' | b'"' | b'\'' | b'`' | b'/')
+    }
+
+    /// The end of a regular-expression literal opening at `i` (past its closing `/`; flags are
+    /// read as code), or, when the line ends first (it was a division after all), `Err` with
+    /// where the scan stopped.
+    fn regex_end(&self, i: usize) -> Result<usize, usize> {
+        let mut class = false;
+        let mut j = i + 1;
+        while let Some(&b) = self.bytes.get(j) {
+            match b {
+                b'\\' if self.bytes.get(j + 1) != Some(&b'\n') => j += 2,
+                b'\n' => return Err(j),
+                b'[' => {
+                    class = true;
+                    j += 1
+                }
+                b']' => {
+                    class = false;
+                    j += 1
+                }
+                b'/' if !class => return Ok(j + 1),
+                _ => j += 1,
+            }
+        }
+        Err(self.bytes.len())
+    }
+
+    /// Python: `#` comments and every string (prefixes stay; triple-quoted ones across lines,
+    /// others to the end of the line unless continued with a backslash) are blanked.
+    fn python(&mut self) {
+        let len = self.bytes.len();
+        let mut i = 0;
+        while i < len {
+            match self.bytes[i] {
+                b'#' => {
+                    let end = self.line_end(i);
+                    self.blank(i..end);
+                    i = end;
+                }
+                quote @ (b'"' | b'\'') => {
+                    let end = if self.bytes[i..].starts_with(&[quote; 3]) {
+                        let mut j = i + 3;
+                        loop {
+                            match self.bytes.get(j) {
+                                None => break len,
+                                Some(b'\\') => j += 2,
+                                Some(_) if self.bytes[j..].starts_with(&[quote; 3]) => break j + 3,
+                                Some(_) => j += 1,
+                            }
+                        }
+                    } else {
+                        self.quoted_end(i)
+                    };
+                    let end = end.min(len);
+                    self.blank(i..end);
+                    i = end;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 
 /// Byte offset of `part`, a subslice of `whole`, within `whole`.
@@ -295,5 +608,140 @@ mod tests {
             .map(|m| m.0)
             .collect();
         assert_eq!(names, ["a/b.proto", "c.proto"]);
+    }
+
+    /// Module, 1-based line and column (in characters) of every import.
+    fn positions(language: Language, path: &str, text: &str) -> Vec<(String, usize, usize)> {
+        let index = crate::modes::policy_check::text::LineIndex::new(text);
+        extract(language, path, text, Path::new("/nonexistent"))
+            .into_iter()
+            .map(|i| {
+                assert_eq!(&text[i.offset..i.offset + i.len], i.module);
+                let (line, col) = index.position(i.offset);
+                (i.module, line, col)
+            })
+            .collect()
+    }
+
+    fn at(module: &str, line: usize, col: usize) -> (String, usize, usize) {
+        (module.to_string(), line, col)
+    }
+
+    #[test]
+    fn typescript_skips_comments_and_strings() {
+        let text = concat!(
+            "/* import a from 'blocked';\n",
+            " * require(\"doc\")\n",
+            " */\n",
+            "const s = \"import x from 'forbidden'\";\n",
+            "const t = 'require(\"nope\")';\n",
+            "const u = `import y from \"tpl\"\n  import 'tpl-line2'`;\n",
+            "const v = `${require(\"real\")} import z from 'tpl2' ${ {a: import(`inner`)}.a }`;\n",
+            "/* é */ import /* from 'inner' */ b from \"b\"; // import c from 'c'\n",
+            "const w = a / b; import e from 'e'; const q = c / d;\n",
+            "const re = /import d from 'd'/; const quote = /'/g; import f from \"f\";\n",
+            "function g(s) { return /\"/.test(s) } import h from 'h';\n",
+        );
+        assert_eq!(
+            positions(Language::TypeScript, "src/x.ts", text),
+            [
+                at("real", 8, 23),
+                at("inner", 8, 67),
+                at("b", 9, 43),
+                at("e", 10, 33),
+                at("f", 11, 68),
+                at("h", 12, 53),
+            ]
+        );
+    }
+
+    #[test]
+    fn go_skips_comments_and_raw_strings() {
+        let text = concat!(
+            "package x\n\n",
+            "/*\nimport \"blocked\"\n*/\n",
+            "import \"fmt\" // import \"c\"\n",
+            "var s = `\nimport \"raw\"\n`\n",
+            "import (\n",
+            "\t// \"commented\"\n",
+            "\t\"os\" // see (docs)\n",
+            "\t/* \"inner\" */ \"strings\"\n",
+            ")\n",
+            "var q = '\"'\n",
+            "import \"after\"\n",
+        );
+        assert_eq!(
+            positions(Language::Go, "x.go", text),
+            [
+                at("fmt", 6, 9),
+                at("os", 12, 3),
+                at("strings", 13, 17),
+                at("after", 16, 9),
+            ]
+        );
+    }
+
+    #[test]
+    fn python_skips_docstrings_and_reads_parenthesised_names() {
+        let text = concat!(
+            "\"\"\"Docs.\n\nimport forbidden\nfrom forbidden import x\n\"\"\"\n",
+            "import os  # import hidden\n",
+            "s = '''\nimport also_hidden\n'''\n",
+            "from pkg.mod import (\n",
+            "    a,  # from nope import b\n",
+            "    c as d,\n",
+            ")\n",
+            "from other import e, \\\n    f\n",
+            "from third import(g)\n",
+        );
+        assert_eq!(
+            positions(Language::Python, "x.py", text),
+            [
+                at("os", 6, 8),
+                at("pkg.mod", 10, 6),
+                at("other", 14, 6),
+                at("third", 16, 6)
+            ]
+        );
+        let found = modules(Language::Python, "x.py", text);
+        assert_eq!(
+            found[1].1,
+            ["pkg.mod", "pkg.mod.a", "pkg.mod.c"],
+            "names across lines, no alias, nothing from the comment"
+        );
+        assert_eq!(found[2].1, ["other", "other.e", "other.f"]);
+        assert_eq!(found[3].1, ["third", "third.g"]);
+    }
+
+    #[test]
+    fn proto_skips_comments() {
+        let text = concat!(
+            "syntax = \"proto3\";\n",
+            "// import \"line.proto\";\n",
+            "/* import \"block.proto\";\n",
+            "import \"block2.proto\"; */\n",
+            "import \"real.proto\"; /* import \"after.proto\"; */\n",
+        );
+        assert_eq!(
+            positions(Language::Proto, "x.proto", text),
+            [at("real.proto", 5, 9)]
+        );
+    }
+
+    #[test]
+    fn unterminated_literals_and_comments_end_cleanly() {
+        // A string ends with its line; a comment or template left open runs to the end.
+        let ts = "const s = 'open\nimport a from 'a';\n/* open";
+        assert_eq!(
+            positions(Language::TypeScript, "x.ts", ts),
+            [at("a", 2, 16)]
+        );
+        let ts = "import a from 'a';\nconst t = `open\nimport b from 'b';\n";
+        assert_eq!(
+            positions(Language::TypeScript, "x.ts", ts),
+            [at("a", 1, 16)]
+        );
+        let py = "import a\n'''open\nimport b\n";
+        assert_eq!(positions(Language::Python, "x.py", py), [at("a", 1, 8)]);
     }
 }

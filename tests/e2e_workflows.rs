@@ -136,5 +136,12 @@ fn pull_request_guard_runs_version_guard_and_policy_check_with_sarif() {
     let run = repo.act("pull_request", &[], Some(&payload));
     run.assert_success();
     assert!(run.log.contains("E2E-SARIF results=0"), "{}", run.log);
-    assert!(run.log.contains("channel=pr"), "{}", run.log);
+    // version-guard decided the pull-request channel (act echoes each step output it records).
+    assert!(
+        run.log.contains("::set-output:: channel=pr\n"),
+        "{}",
+        run.log
+    );
+    // policy-check ran and found the repository clean.
+    assert!(run.log.contains("::set-output:: errors=0\n"), "{}", run.log);
 }

@@ -6,6 +6,8 @@
 mod common;
 #[path = "support/fault_server.rs"]
 mod fault_server;
+#[path = "support/packages.rs"]
+mod packages;
 #[path = "support/servers.rs"]
 mod servers;
 use servers::push_artifact;
@@ -54,39 +56,11 @@ fn npm_tarball_bytes(name: &str, version: &str) -> Vec<u8> {
     tar.into_inner().unwrap().finish().unwrap()
 }
 
-/// A wheel as a build backend writes it: a module, METADATA, WHEEL and RECORD.
+/// A wheel with one module, `<name>/__init__.py`, that records its version.
 fn wheel(dir: &Path, name: &str, version: &str) -> PathBuf {
-    let path = dir.join(format!("{name}-{version}-py3-none-any.whl"));
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    let options = zip::write::SimpleFileOptions::default();
-    let dist_info = format!("{name}-{version}.dist-info");
-    let files = [
-        (
-            format!("{name}/__init__.py"),
-            format!("__version__ = {version:?}\n"),
-        ),
-        (
-            format!("{dist_info}/METADATA"),
-            format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"),
-        ),
-        (
-            format!("{dist_info}/WHEEL"),
-            "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-                .to_string(),
-        ),
-    ];
-    let mut record = String::new();
-    for (p, c) in &files {
-        zip.start_file(p.as_str(), options).unwrap();
-        zip.write_all(c.as_bytes()).unwrap();
-        record.push_str(&format!("{p},,\n"));
-    }
-    record.push_str(&format!("{dist_info}/RECORD,,\n"));
-    zip.start_file(format!("{dist_info}/RECORD"), options)
-        .unwrap();
-    zip.write_all(record.as_bytes()).unwrap();
-    zip.finish().unwrap();
-    path
+    let module = format!("{name}/__init__.py");
+    let source = format!("__version__ = {version:?}\n");
+    packages::wheel(dir, name, version, &[(&module, &source)], &[])
 }
 
 /// `<root>/<module>/@v/{list,V.info,V.mod,V.zip}`: what a GOPROXY serves for one version.

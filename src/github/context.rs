@@ -97,6 +97,15 @@ impl Context {
         })
     }
 
+    /// The ref for logs and summaries; `(none)` when the run has none.
+    pub fn ref_display(&self) -> &str {
+        if self.git_ref.is_empty() {
+            "(none)"
+        } else {
+            &self.git_ref
+        }
+    }
+
     pub fn ref_kind(&self) -> RefKind {
         RefKind::parse(&self.git_ref)
     }

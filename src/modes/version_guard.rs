@@ -259,7 +259,7 @@ fn decide(
         decision.timestamp = Some(resolve_timestamp(&args.timestamp, &sha, git, r)?);
         r.log(&format!(
             "ref {} → channel {}; commit {sha}",
-            if ctx.git_ref.is_empty() { "(none)" } else { &ctx.git_ref },
+            ctx.ref_display(),
             build.channel
         ));
         if args.expect_release && build.tag.is_none() {

@@ -679,11 +679,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         let decision = decide(&inputs, &ctx, &git)?;
         r.log(&format!(
             "ref {} -> channel `{}`, commit {}{}",
-            if ctx.git_ref.is_empty() {
-                "(none)"
-            } else {
-                &ctx.git_ref
-            },
+            ctx.ref_display(),
             decision.channel,
             decision.sha,
             if inputs.versions.is_some() {
@@ -788,11 +784,7 @@ fn write_summary(
     summary.heading(2, &format!("channel-tags: `{}` channel", decision.channel));
     summary.paragraph(&format!(
         "Ref `{}` · commit `{}` · created {created} ({}){}",
-        if ctx.git_ref.is_empty() {
-            "(none)"
-        } else {
-            &ctx.git_ref
-        },
+        ctx.ref_display(),
         decision.short_sha,
         decision.created_from,
         if inputs.versions.is_some() {

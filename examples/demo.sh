@@ -20,6 +20,14 @@ unset GITHUB_OUTPUT GITHUB_STEP_SUMMARY GITHUB_ACTIONS
 
 banner() { printf '\n\033[1m=== %s ===\033[0m\n' "$*"; }
 
+# Every run the tour makes is recorded as "what, exit code, expected exit code" in $RESULTS, and
+# the tour ends with that table; it exits 1 when a run did not end as expected.
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+export RESULTS
+# shellcheck disable=SC2317 # called by the sourced parts
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; }
+
 banner "release-action --version"
 "$BIN" --version
 
@@ -29,4 +37,12 @@ for part in "$here"/demo/*.sh; do
   # shellcheck source=/dev/null
   ( cd "$WORK" && source "$part" )
 done
-banner "done"
+banner "results"
+status=0
+printf '%-58s %-5s %s\n' "run" "exit" "expected"
+while IFS=$'\t' read -r what code want; do
+  mark=""
+  [ "$code" = "$want" ] || { mark="  <-- unexpected"; status=1; }
+  printf '%-58s %-5s %s%s\n' "$what" "$code" "$want" "$mark"
+done <"$RESULTS"
+exit "$status"

@@ -3,6 +3,9 @@
 # pnpm, pip, go and act runs), and the workflow linters over action.yml and examples/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project-local tools from scripts/install-tools.sh come first on PATH.
+# shellcheck source=scripts/tools-env.sh
+source scripts/tools-env.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -13,7 +16,7 @@ step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 
 step "shellcheck"
-shellcheck dist/*.sh scripts/*.sh examples/*.sh examples/demo/*.sh
+shellcheck -x dist/*.sh scripts/*.sh examples/*.sh examples/demo/*.sh
 
 shopt -s nullglob
 examples=(examples/workflows/*.yml tests/e2e/workflows/call-*.yml)

@@ -29,7 +29,9 @@ ct_run() {
 }
 
 echo "== channel-tags on refs/heads/main (latest + sha tag)"
-GITHUB_REF=refs/heads/main ct_run
+code=0; GITHUB_REF=refs/heads/main ct_run || code=$?
+record "channel-tags: main" "$code" 0
 
 echo "== channel-tags on refs/tags/v1.9.1 with v2.0.1 released: 1.9.1, 1.9, 1, but never latest"
-GITHUB_REF=refs/tags/v1.9.1 ct_run --channel-tags 'release={version},{major}.{minor},{major},latest'
+code=0; GITHUB_REF=refs/tags/v1.9.1 ct_run --channel-tags 'release={version},{major}.{minor},{major},latest' || code=$?
+record "channel-tags: tag v1.9.1 below v2.0.1 (no latest)" "$code" 0

@@ -48,3 +48,4 @@ echo "\$ release-action policy-check --format text"
 demo_status=0
 (cd "$demo_repo" && RELEASE_ACTION_TODAY=2025-01-01 "$BIN" policy-check --format text 2>/dev/null) || demo_status=$?
 echo "exit code: $demo_status (1: an error-severity violation)"
+record "policy-check: a forbidden import (violation found)" "$demo_status" 1

@@ -30,16 +30,18 @@ vg_commit "first release" 1704164645
 vg_git tag v0.11.0
 vg_commit "work after the release" 1704168245
 
+vg_record() { local what=$1 want=$2; shift 2; local code=0; vg_run "$@" || code=$?; record "version-guard: $what" "$code" "$want"; }
+
 echo "== version-guard on main (a snapshot after v0.11.0)"
-vg_run refs/heads/main
+vg_record "main, snapshot after v0.11.0" 0 refs/heads/main
 
 echo "== version-guard on main with base-version 0.12.0"
-vg_run refs/heads/main --base-version 0.12.0
+vg_record "main, base-version 0.12.0" 0 refs/heads/main --base-version 0.12.0
 
 vg_git tag v0.12.0-rc.1
 echo "== version-guard on the tag v0.12.0-rc.1 (a prerelease)"
-vg_run refs/tags/v0.12.0-rc.1
+vg_record "tag v0.12.0-rc.1 (prerelease)" 0 refs/tags/v0.12.0-rc.1
 
 vg_git tag v0.10.5
 echo "== version-guard on the tag v0.10.5 (below v0.11.0: refused, exit 1)"
-vg_run refs/tags/v0.10.5 || echo "exit code $? (expected 1)"
+vg_record "tag v0.10.5, below v0.11.0 (refused)" 1 refs/tags/v0.10.5

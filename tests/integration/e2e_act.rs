@@ -1,10 +1,9 @@
 //! The composite action on a real runner (act): outputs declared in action.yml reach later steps
 //! and later jobs, and a failed guard stops the pipeline.
 
-mod common;
-mod e2e;
+use crate::support::act;
 
-use e2e::ActRepo;
+use act::ActRepo;
 
 fn line_value<'a>(log: &'a str, marker: &str) -> Vec<&'a str> {
     log.lines()

@@ -3,8 +3,7 @@
 //! `$GITHUB_OUTPUT`, any file under the temp dirs, the sandbox the package is loaded in) except in
 //! the `::add-mask::` commands that hide them.
 
-mod common;
-use common::*;
+use crate::support::harness::*;
 
 use std::path::Path;
 

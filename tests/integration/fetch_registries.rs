@@ -1,10 +1,8 @@
 //! npm:, pypi: and go: coordinates against real registries on 127.0.0.1 (Verdaccio 6.8.0,
 //! pypiserver 2.4.2, a GOPROXY tree served by `python3 -m http.server`), with `check-registry`.
 
-#[path = "support/fault_server.rs"]
-mod fault_server;
-#[path = "support/servers.rs"]
-mod servers;
+use crate::support::fault_server;
+use crate::support::servers;
 
 use std::cell::RefCell;
 use std::io::Write;

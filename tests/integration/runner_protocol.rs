@@ -1,7 +1,6 @@
 //! The runner protocol, end to end through the real binary: outputs, masks, annotations, exit codes.
 
-mod common;
-use common::*;
+use crate::support::harness::*;
 
 #[test]
 fn no_mode_is_a_usage_error_with_an_annotation_and_summary() {

@@ -2,10 +2,10 @@
 //! Python's `packaging` for PyPI, and the go command (which verifies pseudo-versions against the
 //! git repository: timestamp, revision and base tag).
 
-mod common;
-mod support;
+use crate::support;
+use crate::support::harness;
 
-use common::{Gha, Repo, Run};
+use harness::{Gha, Repo, Run};
 use support::tools;
 
 fn guard(repo: &Repo, git_ref: &str) -> Gha {

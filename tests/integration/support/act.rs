@@ -10,7 +10,7 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
-use crate::common::{commit_all_at, copy_dir, git, BIN};
+use crate::support::harness::{commit_all_at, copy_dir, git, BIN};
 
 pub struct ActRepo {
     pub dir: TempDir,

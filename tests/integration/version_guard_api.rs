@@ -1,11 +1,11 @@
-//! version-guard against a local GitHub REST API (tests/support/github_api.rs): tags from the API
+//! version-guard against a local GitHub REST API (tests/integration/support/github_api.rs): tags from the API
 //! in shallow clones, every page read, errors, GitHub Enterprise base paths, and the pull-request
 //! comment.
 
-mod common;
-mod support;
+use crate::support;
+use crate::support::harness;
 
-use common::{git, Gha, Repo, Run};
+use harness::{git, Gha, Repo, Run};
 use support::github_api::{Comment, GitHubApi};
 
 const REPOSITORY: &str = "acme/sdk";

@@ -1,8 +1,7 @@
 //! channel-tags end to end through the real binary: a table of refs and event payloads, with the
 //! outputs, the bake file and the summary snapshotted, and every invariant's exit code.
 
-mod common;
-use common::*;
+use crate::support::harness::*;
 
 use std::collections::BTreeMap;
 

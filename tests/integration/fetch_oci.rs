@@ -2,10 +2,8 @@
 //! registry API the way ORAS and `helm push` store them; and the bearer-token challenge against a
 //! scripted registry (token realm, blob redirect to another host).
 
-#[path = "support/fault_server.rs"]
-mod fault_server;
-#[path = "support/servers.rs"]
-mod servers;
+use crate::support::fault_server;
+use crate::support::servers;
 use servers::{
     descriptor, digest, push_artifact, push_blob, push_manifest, EMPTY_CONFIG, INDEX, MANIFEST,
 };

@@ -1,8 +1,7 @@
 //! policy-check, driven through the real binary against a fixture monorepo (TypeScript, Python,
 //! Go, proto, lockfiles, workflows) that trips every rule kind and every waiver case.
 
-mod common;
-use common::*;
+use crate::support::harness::*;
 
 use std::path::{Path, PathBuf};
 

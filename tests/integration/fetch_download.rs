@@ -1,8 +1,7 @@
 //! The download layer against a fault-injecting server on 127.0.0.1: retries, Retry-After,
 //! 404, truncated bodies, wrong digests, stalls, and credentials across redirects.
 
-#[path = "support/fault_server.rs"]
-mod fault_server;
+use crate::support::fault_server;
 
 use std::cell::RefCell;
 use std::time::Duration;

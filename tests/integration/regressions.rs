@@ -1,9 +1,9 @@
 //! Bugs the robustness work found (property tests and fuzzing), each pinned by the run that
 //! showed it.
 
-mod common;
+use crate::support::harness;
 
-use common::{Gha, Repo};
+use harness::{Gha, Repo};
 
 fn guard(repo: &Repo, git_ref: &str) -> Gha {
     Gha::new()

@@ -2,10 +2,9 @@
 //! them: cd-service-images calls cd-packages (guard → build → smoke → publish), then tags images
 //! with the packages job's decision; pr-guard runs version-guard and policy-check on a pull request.
 
-mod common;
-mod e2e;
+use crate::support::act;
 
-use e2e::ActRepo;
+use act::ActRepo;
 
 const BUILD_SH: &str = r#"#!/usr/bin/env bash
 # Builds one npm package at the version the guard computed.

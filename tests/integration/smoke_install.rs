@@ -1,10 +1,9 @@
 //! smoke-install end to end: the real binary installs fixtures these tests build (npm tarballs,
 //! wheels, Go modules) with real pnpm, npm, node, python venv/pip and go.
 
-mod common;
-#[path = "support/packages.rs"]
-mod packages;
-use common::*;
+use crate::support::harness;
+use crate::support::packages;
+use harness::*;
 use packages::wheel;
 
 use std::io::{Read, Write};

@@ -3,8 +3,7 @@
 //! refused before any tool sees it, with an error naming the entry or the archive, and nothing
 //! appears outside the temp dir: a sentinel directory the entries aim at stays empty.
 
-mod common;
-use common::*;
+use crate::support::harness::*;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -3,20 +3,17 @@
 //! distribution registry, a fault-injecting server) and then installs and imports what it fetched
 //! with real pnpm, node, python venv/pip and go.
 
-mod common;
-#[path = "support/fault_server.rs"]
-mod fault_server;
-#[path = "support/packages.rs"]
-mod packages;
-#[path = "support/servers.rs"]
-mod servers;
+use crate::support::fault_server;
+use crate::support::harness;
+use crate::support::packages;
+use crate::support::servers;
 use servers::push_artifact;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use common::*;
 use fault_server::{FaultServer, Reply};
+use harness::*;
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 

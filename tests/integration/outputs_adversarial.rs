@@ -1,7 +1,7 @@
 //! `$GITHUB_OUTPUT` written by the real writer and read back by a parser that follows the
 //! runner's rules: no value, however hostile, adds, drops or changes an output.
 
-mod common;
+use crate::support::harness;
 
 use std::collections::BTreeMap;
 
@@ -14,7 +14,7 @@ fn round_trip(values: &[(&str, String)]) -> BTreeMap<String, String> {
         outputs.set(name, value.clone());
     }
     let text = outputs.to_file_text().expect("writable");
-    common::parse_output_file(&text).expect("the runner can read it")
+    harness::parse_output_file(&text).expect("the runner can read it")
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! version-guard against real git repositories in temp dirs: the latest release, the guard rules,
 //! channels, snapshot versions, timestamps, overrides, manifests and the step summary.
 
-mod common;
+use crate::support::harness;
 
-use common::{git, Gha, Repo, Run};
+use harness::{git, Gha, Repo, Run};
 
 /// A run of version-guard in `repo` on `git_ref`.
 fn guard(repo: &Repo, git_ref: &str) -> Gha {
@@ -162,7 +162,7 @@ fn thousands_of_tags_from_git() {
         }
     }
     refs.push_str(&format!("create refs/tags/v3.0.0-rc.1 {sha}\n"));
-    let mut child = common::git_command(repo.path())
+    let mut child = harness::git_command(repo.path())
         .args(["update-ref", "--stdin"])
         .stdin(std::process::Stdio::piped())
         .spawn()

@@ -1,0 +1,27 @@
+//! The one integration-test binary: every test drives the real `release-action` binary (or the
+//! library) from here. One binary links the crate once, where twenty binaries linked it twenty
+//! times; `support` holds everything the tests share.
+
+mod support;
+
+mod action_yml;
+mod archives;
+mod channel_tags;
+mod e2e_act;
+mod e2e_workflows;
+mod fetch_download;
+mod fetch_oci;
+mod fetch_registries;
+mod newcomer;
+mod outputs_adversarial;
+mod policy_check;
+mod properties;
+mod regressions;
+mod resolve_script;
+mod runner_protocol;
+mod secrets;
+mod smoke_install;
+mod smoke_install_remote;
+mod version_guard;
+mod version_guard_api;
+mod version_guard_tools;

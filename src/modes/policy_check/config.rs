@@ -579,7 +579,7 @@ fn compile_rule(raw: RawRule, index: usize, locator: &Locator) -> Result<Rule> {
         return Err(invalid(
             "Reserved rule id",
             format!(
-                "{}: rule id {:?} is reserved for findings about waivers; choose another id",
+                "{}: rule id {:?} is reserved for a built-in finding (waivers, unscanned files); choose another id",
                 describe(&at),
                 raw.id
             ),

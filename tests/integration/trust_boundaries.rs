@@ -166,3 +166,43 @@ fn a_file_over_the_cap_is_a_finding_not_a_whole_read() {
     assert!(error.contains("file=big.js"), "{error}");
     assert!(error.contains("16 MiB"), "{error}");
 }
+
+// ---- 4. the policy itself ------------------------------------------------------------------
+
+#[test]
+fn a_pull_request_cannot_weaken_the_policy_read_from_policy_ref() {
+    let (gha, repo) = policy_repo(&[]);
+    let base = git(&repo, &["rev-parse", "HEAD"]);
+    // The pull request empties the policy and adds what it forbade.
+    for weakened in ["version: 1\nrules: []\n", "{}\n", ""] {
+        std::fs::write(repo.join(".github/release-policy.yml"), weakened).unwrap();
+        std::fs::write(repo.join("index.js"), "eval(payload)\n").unwrap();
+        let run = Gha::new()
+            .cwd(&repo)
+            .input("mode", "policy-check")
+            .input("policy-ref", &base)
+            .run();
+        run.assert_code(1);
+        assert!(run.stdout.contains("file=index.js"), "{}", run.describe());
+    }
+    // Without policy-ref, zero rules is at least a warning annotation.
+    let run = gha.run();
+    run.assert_code(0);
+    assert!(
+        run.commands("warning")
+            .iter()
+            .any(|w| w.contains("has no rules") && w.contains("policy-ref")),
+        "{}",
+        run.describe()
+    );
+    // A ref that is an option, or no commit, is a usage error naming the input.
+    for bad in ["--output=/tmp/x", "no-such-branch"] {
+        let run = Gha::new()
+            .cwd(&repo)
+            .input("mode", "policy-check")
+            .input("policy-ref", bad)
+            .run();
+        run.assert_code(2);
+        assert!(run.stdout.contains("policy-ref"), "{}", run.describe());
+    }
+}

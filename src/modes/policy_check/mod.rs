@@ -29,6 +29,12 @@ pub struct Args {
     )]
     pub policy: String,
 
+    /// Read the policy file from this git ref (e.g. the pull request's base commit) instead of
+    /// the working tree, so a pull request cannot weaken the policy that checks it. Empty: the
+    /// working tree.
+    #[arg(long, value_name = "REF", default_value = "")]
+    pub policy_ref: String,
+
     /// Report format: github (annotations and step summary), text, json or sarif (on stdout).
     /// auto is github inside a workflow and text at a terminal. `--format` by hand.
     #[arg(
@@ -267,14 +273,31 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         .unwrap_or_else(|| args.policy.trim_start_matches("./").to_string());
     let today = config::today()?;
 
+    let policy_ref = args.policy_ref.trim();
     let policy = runner.phase("config", |r| {
-        let policy = config::load(&policy_path.to_string_lossy(), &display)?;
+        let policy = if policy_ref.is_empty() {
+            config::load(&policy_path.to_string_lossy(), &display)?
+        } else {
+            let text = config::read_at_ref(&root, policy_ref, &display)?;
+            config::parse(&text, &display)?
+        };
+        let from = if policy_ref.is_empty() {
+            String::new()
+        } else {
+            format!(" (from {policy_ref})")
+        };
         r.log(&format!(
-            "{}: {} rule(s), {} waiver(s)",
+            "{}{from}: {} rule(s), {} waiver(s)",
             display,
             policy.rules.len(),
             policy.waivers.len()
         ));
+        if policy.rules.is_empty() {
+            r.warning(&format!(
+                "{display}{from} has no rules, so policy-check checks nothing. If a pull request \
+                 emptied it, read the policy from the base branch with `policy-ref`."
+            ));
+        }
         Ok(policy)
     })?;
 

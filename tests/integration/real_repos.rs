@@ -494,3 +494,62 @@ fn a_maintenance_release_equal_to_an_existing_one_is_refused() {
         .run()
         .assert_code(0);
 }
+
+// --- versions kept in code ----------------------------------------------------------------------
+
+#[test]
+fn the_base_version_from_a_python_module_and_a_helm_chart() {
+    let mut repo = Repo::new();
+    repo.commit("one");
+    repo.tag("v0.11.0");
+    std::fs::create_dir_all(repo.path().join("ameide_sdk")).unwrap();
+    std::fs::write(
+        repo.path().join("ameide_sdk/version.py"),
+        "# the next release\nBASE_VERSION = \"0.12.0\"\n__version__ = BASE_VERSION\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(repo.path().join("charts/app")).unwrap();
+    std::fs::write(
+        repo.path().join("charts/app/Chart.yaml"),
+        "apiVersion: v2\nname: app\nversion: 0.13.0\n",
+    )
+    .unwrap();
+    repo.commit("two");
+    repo.tag("v0.12.1");
+    let run = guard(&repo, "refs/heads/main", None)
+        .input("version-file", "ameide_sdk/version.py")
+        .run();
+    // 0.12.0 is not above the latest release v0.12.1: refused, pointing at the line.
+    run.assert_code(1);
+    let error = run.commands("error").join("\n");
+    assert!(
+        error.contains("file=ameide_sdk/version.py,line=2"),
+        "{error}"
+    );
+    let chart = guard(&repo, "refs/heads/main", None)
+        .input("version-file", "charts/app/Chart.yaml")
+        .run();
+    chart.assert_code(0);
+    assert_eq!(chart.out("base-version"), "0.13.0");
+    // On a tag the file must say the tag's version.
+    let tag = guard(&repo, "refs/tags/v0.12.1", None)
+        .input("version-file", "ameide_sdk/version.py")
+        .run();
+    tag.assert_code(1);
+    assert!(tag
+        .stdout
+        .contains("ameide_sdk/version.py says 0.12.0 but the tag v0.12.1 is version 0.12.1"));
+    // A computed version cannot be read: exit 2 naming the line.
+    std::fs::write(
+        repo.path().join("ameide_sdk/version.py"),
+        "import importlib.metadata\n__version__ = importlib.metadata.version(\"ameide-sdk\")\n",
+    )
+    .unwrap();
+    let computed = guard(&repo, "refs/heads/main", None)
+        .input("version-file", "ameide_sdk/version.py")
+        .run();
+    computed.assert_code(2);
+    assert!(computed.stdout.contains(
+        "ameide_sdk/version.py, line 2: `__version__` must be assigned a plain string literal"
+    ));
+}

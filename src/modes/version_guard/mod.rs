@@ -47,7 +47,8 @@ pub struct Args {
     #[arg(long)]
     pub base_version: Option<String>,
 
-    /// Read the base version from package.json, pyproject.toml, Cargo.toml or a plain VERSION file.
+    /// Read the base version from package.json, pyproject.toml, setup.cfg, a Python file, Chart.yaml,
+    /// Cargo.toml or a plain VERSION file.
     #[arg(long)]
     pub version_file: Option<String>,
 

@@ -146,6 +146,37 @@ impl RemoteOptions {
     }
 }
 
+/// Refuses credentials written into a URL (`https://user:pass@host/…`) anywhere in an input's
+/// value: they would be printed in logs, annotations and the summary, and sent as Basic auth to
+/// whatever host the URL names. Tokens have their own masked inputs. Every `scheme://` word of
+/// the value is checked (lists, GOPROXY's `,`/`|` lists); the error names the input and shows the
+/// URL with its userinfo replaced by `***`, so the secret is never echoed.
+pub fn refuse_url_userinfo(input: &str, value: &str) -> Result<()> {
+    for word in value.split(|c: char| c.is_whitespace() || c == ',' || c == '|') {
+        let Some(scheme_end) = word.find("://") else {
+            continue;
+        };
+        let rest = &word[scheme_end + 3..];
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let Some(at) = rest[..authority_end].rfind('@') else {
+            continue;
+        };
+        let shown = format!("{}***@{}", &word[..scheme_end + 3], &rest[at + 1..]);
+        return Err(Failure::usage(
+            format!("Credentials in input `{input}`"),
+            format!(
+                "input `{input}`: {shown} carries credentials in the URL (user:password@); they \
+                 would be printed in the log and sent to that host"
+            ),
+        )
+        .with_fix(
+            "remove the user:password@ part and pass the token through `registry-token` \
+             (masked, sent only to that registry's host)",
+        ));
+    }
+    Ok(())
+}
+
 /// Hosts a GitHub token may be sent to without being named for them.
 pub fn is_github_host(host: &str) -> bool {
     let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();

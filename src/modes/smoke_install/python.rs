@@ -41,6 +41,7 @@ pub fn interpreter() -> Result<PathBuf> {
             .with_fix("install Python (actions/setup-python)")
         })?;
     let mut cmd = std::process::Command::new(&python);
+    crate::secrets::remove_from(&mut cmd);
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
         if key.starts_with("PIP_") || key.starts_with("PYTHON") {

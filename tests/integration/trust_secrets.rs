@@ -1,0 +1,338 @@
+//! Trust boundaries (issue #16, items 6, 7, 9, 10, 11, 14 and 15): secrets, registries and
+//! distributions. Each test performs the attack against the built binary (or dist/resolve.sh)
+//! and asserts the safe outcome.
+
+use crate::support::harness::*;
+use crate::support::packages::wheel;
+
+use std::path::Path;
+
+// ------------------------------------------------------------------ 6: secrets and /proc
+
+/// Distinctive values, one per place a secret can come from.
+const SECRETS: &[(&str, &str)] = &[
+    ("INPUT_TOKEN", "ghp_procWALKinputTOKEN0123456789abc"),
+    ("INPUT_REGISTRY-TOKEN", "npm_procWALKregistryTOKEN012345678"),
+    ("NODE_AUTH_TOKEN", "procWALKnodeAUTHtoken-5f1e2d3c4b5a"),
+    ("GITHUB_TOKEN", "ghs_procWALKgithubTOKEN0123456789ab"),
+    ("PKG_GITHUB_COM_TOKEN", "procWALKpkgGITHUBcomTOKEN-0a1b2c3d"),
+];
+
+/// Node code run at import time: walks from its own process up through every ancestor and
+/// appends what each one's `/proc/<pid>/environ` and `cmdline` hold to `dump`.
+fn node_proc_walker(dump: &Path) -> String {
+    format!(
+        r#"const fs = require('fs');
+let pid = 'self', out = '';
+for (let i = 0; i < 64; i++) {{
+  let status;
+  try {{ status = fs.readFileSync(`/proc/${{pid}}/status`, 'utf8'); }} catch (e) {{ break; }}
+  const name = (status.match(/^Name:\s*(.*)$/m) || [])[1];
+  const ppid = Number((status.match(/^PPid:\s*(\d+)$/m) || [])[1] || 0);
+  let env, cmdline;
+  try {{ env = fs.readFileSync(`/proc/${{pid}}/environ`, 'latin1'); }} catch (e) {{ env = 'UNREADABLE ' + e.code; }}
+  try {{ cmdline = fs.readFileSync(`/proc/${{pid}}/cmdline`, 'latin1'); }} catch (e) {{ cmdline = 'UNREADABLE ' + e.code; }}
+  out += `=== ${{name}}\n${{env.split('\0').join('\n')}}\n--- cmdline\n${{cmdline.split('\0').join(' ')}}\n`;
+  if (!ppid) break;
+  pid = ppid;
+}}
+fs.appendFileSync({dump:?}, out);
+exports.hello = () => 'hi';
+"#,
+        dump = dump.display().to_string()
+    )
+}
+
+/// The same walk in Python, for a wheel's `__init__.py`.
+fn python_proc_walker(dump: &Path) -> String {
+    format!(
+        r#"import re
+pid, out = "self", ""
+for _ in range(64):
+    try:
+        status = open(f"/proc/{{pid}}/status").read()
+    except OSError:
+        break
+    name = re.search(r"^Name:\s*(.*)$", status, re.M).group(1)
+    ppid = int(re.search(r"^PPid:\s*(\d+)$", status, re.M).group(1))
+    try:
+        env = open(f"/proc/{{pid}}/environ", "rb").read().decode("latin1")
+    except OSError as e:
+        env = f"UNREADABLE {{e}}"
+    try:
+        cmdline = open(f"/proc/{{pid}}/cmdline", "rb").read().decode("latin1")
+    except OSError as e:
+        cmdline = f"UNREADABLE {{e}}"
+    out += f"=== {{name}}\n" + env.replace("\0", "\n") + "\n--- cmdline\n" + cmdline.replace("\0", " ") + "\n"
+    if not ppid:
+        break
+    pid = ppid
+with open({dump:?}, "a") as f:
+    f.write(out)
+def hello():
+    return "hi"
+"#,
+        dump = dump.display().to_string()
+    )
+}
+
+fn npm_tarball(path: &Path, files: &[(&str, &str)]) {
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::default(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    for (name, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(1_704_164_645);
+        tar.append_data(&mut header, format!("package/{name}"), content.as_bytes())
+            .unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+/// Runs smoke-install through action.yml's own step with a secret in every place one can come
+/// from (today's action.yml hands `token` to every mode), over a package whose import-time code
+/// reads its own and every ancestor's environment. No secret value is in what it found, and it
+/// did reach the binary.
+fn assert_package_code_finds_no_secret(package: &str, expected_version: &str, dump: &Path) {
+    let work = dump.parent().unwrap();
+    let mut gha = Gha::new()
+        .input("mode", "smoke-install")
+        .input("packages", package)
+        .input("expected-version", expected_version)
+        .cwd(work);
+    for (name, value) in SECRETS {
+        gha = gha.env(name, value);
+    }
+    let run = gha.run_as_action_step();
+    run.assert_code(0);
+    assert_eq!(run.out("passed"), "true", "{}", run.describe());
+    let found = std::fs::read_to_string(dump).expect("the package's code ran and wrote its dump");
+    let processes: Vec<&str> = found.lines().filter(|l| l.starts_with("=== ")).collect();
+    // The binary (its process name is `exe` once it re-executed itself through /proc/self/exe;
+    // its command line still names it).
+    let binary = found
+        .split("=== ")
+        .find(|section| {
+            section
+                .split("--- cmdline\n")
+                .nth(1)
+                .is_some_and(|cmdline| cmdline.contains("release-action"))
+        })
+        .unwrap_or_else(|| panic!("the walk did not reach the binary: {processes:?}"));
+    assert!(
+        binary.contains("GITHUB_OUTPUT="),
+        "the binary's environment was not readable, so the test proves nothing ({processes:?})"
+    );
+    for (name, value) in SECRETS {
+        // Name the process whose environment or command line holds it (not the whole dump: it
+        // holds the machine's environment above the test).
+        let holders: Vec<&str> = found
+            .split("=== ")
+            .filter(|section| section.contains(value))
+            .map(|section| section.lines().next().unwrap_or(""))
+            .collect();
+        assert!(
+            holders.is_empty(),
+            "{name} is readable from package code in {holders:?} (walked {processes:?})"
+        );
+    }
+    for (name, value) in SECRETS {
+        assert!(!run.stdout.contains(&format!("={value}")), "{name} printed");
+    }
+}
+
+#[test]
+fn npm_package_code_finds_no_secret_in_any_ancestor_environment() {
+    let work = tempfile::tempdir().unwrap();
+    let dump = work.path().join("found.txt");
+    npm_tarball(
+        &work.path().join("walker-1.0.0.tgz"),
+        &[
+            (
+                "package.json",
+                r#"{"name": "walker", "version": "1.0.0", "main": "index.js"}"#,
+            ),
+            ("index.js", &node_proc_walker(&dump)),
+        ],
+    );
+    assert_package_code_finds_no_secret("walker-1.0.0.tgz", "1.0.0", &dump);
+}
+
+#[test]
+fn python_package_code_finds_no_secret_in_any_ancestor_environment() {
+    let work = tempfile::tempdir().unwrap();
+    let dump = work.path().join("found.txt");
+    wheel(
+        work.path(),
+        "walker",
+        "1.0.0",
+        &[("walker/__init__.py", &python_proc_walker(&dump))],
+        &[],
+    );
+    assert_package_code_finds_no_secret("walker-1.0.0-py3-none-any.whl", "1.0.0", &dump);
+}
+
+/// Secrets still work after the binary dropped them from its environment: version-guard reads
+/// tags from the REST API with `token`, and policy-check's required-env still sees them.
+#[test]
+fn secrets_still_reach_the_code_that_needs_them() {
+    let mut repo = Repo::new();
+    repo.commit("one");
+    let policy = repo.path().join(".github");
+    std::fs::create_dir_all(&policy).unwrap();
+    std::fs::write(
+        policy.join("release-policy.yml"),
+        "rules:\n  - id: creds\n    kind: required-env\n    severity: error\n    message: Set the credentials.\n    names: [NODE_AUTH_TOKEN]\n",
+    )
+    .unwrap();
+    let run = Gha::new()
+        .input("mode", "policy-check")
+        .env("NODE_AUTH_TOKEN", "nodeAUTHtoken-present-1234567890")
+        .env("RELEASE_ACTION_TODAY", "2025-06-01")
+        .cwd(repo.path())
+        .run_as_action_step();
+    run.assert_code(0);
+    assert_eq!(run.out("violations"), "0", "{}", run.describe());
+}
+
+/// action.yml hands each secret only to the modes that read it.
+#[test]
+fn action_yml_passes_each_secret_only_to_its_modes() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml")).unwrap();
+    let action: yaml_serde::Value = yaml_serde::from_str(&text).unwrap();
+    let step = action["runs"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"].as_str() == Some("run"))
+        .unwrap();
+    let env = &step["env"];
+    let expr = |name: &str| env[name].as_str().unwrap_or_default().replace(' ', "");
+    assert_eq!(
+        expr("INPUT_TOKEN"),
+        "${{inputs.mode=='version-guard'&&inputs.token||''}}"
+    );
+    assert_eq!(
+        expr("INPUT_REGISTRY-TOKEN"),
+        "${{inputs.mode=='smoke-install'&&inputs.registry-token||''}}"
+    );
+    let run = step["run"].as_str().unwrap().trim();
+    assert!(
+        run.starts_with("exec "),
+        "the step's shell must exec the binary (else its environment keeps the secrets): {run}"
+    );
+}
+
+// ------------------------------------------------------------------ 7: credentials in URLs
+
+/// A TCP listener on 127.0.0.1 that counts the connections it gets (and answers none).
+struct Listener {
+    port: u16,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Listener {
+    fn start() -> Listener {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = connections.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(stream);
+            }
+        });
+        Listener { port, connections }
+    }
+
+    fn count(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn credentials_in_any_url_input_are_refused_before_anything_is_printed_or_sent() {
+    const PASSWORD: &str = "hunter2-urlPASSWORD-9f8e7d";
+    let server = Listener::start();
+    let port = server.port;
+    let with_creds = format!("http://deploy:{PASSWORD}@127.0.0.1:{port}");
+    let plain = format!("http://127.0.0.1:{port}");
+    let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+        (
+            "packages",
+            vec![("packages", format!("{with_creds}/sdk-1.0.0.tgz"))],
+        ),
+        (
+            "packages",
+            vec![(
+                "packages",
+                format!("local.tgz\noci://deploy:{PASSWORD}@127.0.0.1:{port}/org/sdk:1.0.0"),
+            )],
+        ),
+        (
+            "npm-registry",
+            vec![
+                ("packages", "npm:left-pad@1.3.0".into()),
+                ("npm-registry", format!("{with_creds}/")),
+            ],
+        ),
+        (
+            "pypi-index",
+            vec![
+                ("packages", "pypi:six==1.16.0".into()),
+                ("pypi-index", format!("{with_creds}/simple")),
+            ],
+        ),
+        (
+            "goproxy",
+            vec![
+                ("packages", "go:example.com/mod@v1.0.0".into()),
+                ("goproxy", format!("{plain}|{with_creds}")),
+            ],
+        ),
+        (
+            "registry",
+            vec![
+                ("packages", format!("{plain}/sdk-1.0.0.tgz")),
+                ("registry", format!("{with_creds}/")),
+            ],
+        ),
+    ];
+    for (input, inputs) in cases {
+        let mut gha = Gha::new()
+            .input("mode", "smoke-install")
+            .input("expected-version", "1.0.0")
+            .input("retries", "0")
+            .input("timeout", "2");
+        for (name, value) in &inputs {
+            gha = gha.input(name, value);
+        }
+        let run = gha.run();
+        run.assert_code(2);
+        let errors = run.commands("error");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains(&format!("input `{input}`")) && e.contains("credentials")),
+            "{input}: the error does not name the input\n{}",
+            run.describe()
+        );
+        for (what, text) in [
+            ("stdout", &run.stdout),
+            ("stderr", &run.stderr),
+            ("the summary", &run.summary),
+            ("GITHUB_OUTPUT", &run.output_text),
+        ] {
+            assert!(
+                !text.contains(PASSWORD),
+                "{input}: the password is in {what}"
+            );
+        }
+        assert_eq!(server.count(), 0, "{input}: a connection was made");
+    }
+}

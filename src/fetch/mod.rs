@@ -233,6 +233,9 @@ impl Source {
             if name.is_empty() || version.is_empty() || !scoped_ok || name.contains(' ') {
                 return Some(Err(bad("npm:", example)));
             }
+            if let Err(why) = crate::version::npm::check_package_name(name) {
+                return Some(Err(bad("npm:", example).with_fix(why)));
+            }
             return Some(Ok(Source::Npm {
                 name: name.into(),
                 version: version.into(),
@@ -240,19 +243,30 @@ impl Source {
         }
         if let Some(rest) = entry.strip_prefix("pypi:") {
             return Some(match rest.split_once("==") {
-                Some((n, v)) if !n.trim().is_empty() && !v.trim().is_empty() => Ok(Source::Pypi {
-                    name: n.trim().into(),
-                    version: v.trim().into(),
-                }),
+                Some((n, v)) if !n.trim().is_empty() && !v.trim().is_empty() => {
+                    match crate::version::pep440::check_distribution_name(n.trim()) {
+                        Ok(()) => Ok(Source::Pypi {
+                            name: n.trim().into(),
+                            version: v.trim().into(),
+                        }),
+                        Err(why) => Err(bad("pypi:", "pypi:name==1.2.3").with_fix(why)),
+                    }
+                }
                 _ => Err(bad("pypi:", "pypi:name==1.2.3")),
             });
         }
         if let Some(rest) = entry.strip_prefix("go:") {
             return Some(match rest.rsplit_once('@') {
-                Some((m, v)) if !m.is_empty() && v.starts_with('v') => Ok(Source::Go {
-                    module: m.into(),
-                    version: v.into(),
-                }),
+                Some((m, v)) if !m.is_empty() && v.starts_with('v') => {
+                    match crate::version::go::check_module_path(m) {
+                        Ok(()) => Ok(Source::Go {
+                            module: m.into(),
+                            version: v.into(),
+                        }),
+                        Err(why) => Err(bad("go:", "go:example.com/mod@v1.2.3")
+                            .with_fix(format!("{m:?} is not a Go module path: {why}"))),
+                    }
+                }
                 _ => Err(bad("go:", "go:example.com/mod@v1.2.3")),
             });
         }

@@ -336,3 +336,165 @@ fn credentials_in_any_url_input_are_refused_before_anything_is_printed_or_sent()
         assert_eq!(server.count(), 0, "{input}: a connection was made");
     }
 }
+
+// ------------------------------------------------------------------ 9: Go module paths
+
+/// Every directory under `root` (symlinks not followed).
+fn directories(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                out.push(entry.path());
+                stack.push(entry.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_go_module_path_that_climbs_out_is_refused_and_nothing_is_written_outside() {
+    let work = tempfile::tempdir().unwrap();
+    // RUNNER_TEMP deep inside the temp dir: a path that climbs out of the sandbox still lands
+    // where the test can see it.
+    let runner_temp = work.path().join("a/b/c/runner-temp");
+    std::fs::create_dir_all(&runner_temp).unwrap();
+    let absolute = work.path().join("absolute-target");
+    for module in [
+        "../../../outside".to_string(),
+        "../../../../../outside".to_string(),
+        absolute.display().to_string(),
+    ] {
+        let root = work.path().join("gosdk");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("go.mod"), format!("module {module}\n\ngo 1.19\n")).unwrap();
+        std::fs::write(
+            root.join("sdk.go"),
+            "package sdk\n\nfunc Hello() string { return \"hi\" }\n",
+        )
+        .unwrap();
+        let run = Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", "gosdk")
+            .input("expected-version", "v1.0.0")
+            .env("RUNNER_TEMP", runner_temp.to_str().unwrap())
+            .cwd(work.path())
+            .run();
+        run.assert_code(2);
+        assert!(
+            run.commands("error")
+                .iter()
+                .any(|e| e.contains("go.mod line 1") && e.contains("not a valid module path")),
+            "{module}: the error does not name go.mod and the rule\n{}",
+            run.describe()
+        );
+        let escaped: Vec<_> = directories(work.path())
+            .into_iter()
+            .filter(|d| !d.starts_with(&runner_temp) && !d.starts_with(&root))
+            .filter(|d| d.file_name().is_some_and(|n| n == "@v" || n == "outside"))
+            .collect();
+        assert!(escaped.is_empty(), "{module}: written outside: {escaped:?}");
+        assert!(!absolute.exists(), "{module}: wrote to the absolute path");
+    }
+}
+
+// ------------------------------------------------------------------ 15: names and `--`
+
+/// A wheel whose distribution name starts with `-` is refused by name (PEP 508), and pip never
+/// sees it as an option (`-rh…` would be `-r h…`, a requirements file).
+#[test]
+fn a_wheel_named_like_an_option_is_refused_by_name_not_run_as_an_option() {
+    let work = tempfile::tempdir().unwrap();
+    wheel(
+        work.path(),
+        "-rh",
+        "1.0.0",
+        &[("rh/__init__.py", "def hello():\n    return 'hi'\n")],
+        &[],
+    );
+    let run = Gha::new()
+        .input("mode", "smoke-install")
+        .input("packages", "*.whl")
+        .input("expected-version", "1.0.0")
+        .cwd(work.path())
+        .run();
+    run.assert_code(1);
+    let results = run.out("results");
+    assert!(
+        results.contains("not a PEP 508 distribution name"),
+        "the name is not refused\n{}",
+        run.describe()
+    );
+    assert!(
+        !results.contains("requirements file") && !run.stdout.contains("pip install -rh"),
+        "pip saw the name\n{}",
+        run.describe()
+    );
+}
+
+/// An npm package named `-rh` is refused by name (npm's rules) before any tool sees it; the
+/// load scripts also pass specifiers after `--`, so node could never take one for its own option.
+#[test]
+fn an_npm_package_named_like_an_option_is_refused_by_name() {
+    let work = tempfile::tempdir().unwrap();
+    npm_tarball(
+        &work.path().join("rh-1.0.0.tgz"),
+        &[
+            (
+                "package.json",
+                r#"{"name": "-rh", "version": "1.0.0", "main": "index.js"}"#,
+            ),
+            ("index.js", "exports.hello = () => 'hi';\n"),
+        ],
+    );
+    let run = Gha::new()
+        .input("mode", "smoke-install")
+        .input("packages", "rh-1.0.0.tgz")
+        .input("expected-version", "1.0.0")
+        .cwd(work.path())
+        .run();
+    run.assert_code(1);
+    let results = run.out("results");
+    assert!(
+        results.contains("not a valid npm package name"),
+        "the name is not refused\n{}",
+        run.describe()
+    );
+    assert!(
+        results.contains("not run: the tarball failed inspection"),
+        "a tool ran with the name\n{}",
+        run.describe()
+    );
+}
+
+/// `npm:`, `pypi:` and `go:` entries are checked by name before anything is fetched.
+#[test]
+fn remote_entries_with_invalid_names_are_usage_errors() {
+    let server = Listener::start();
+    let registry = format!("http://127.0.0.1:{}", server.port);
+    for (entry, why) in [
+        ("npm:../../etc@1.0.0", "npm package name"),
+        ("pypi:-rrequirements.txt==1.0.0", "PEP 508"),
+        ("go:../../outside@v1.0.0", "not a Go module path"),
+    ] {
+        let run = Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", entry)
+            .input("expected-version", "1.0.0")
+            .input("npm-registry", &registry)
+            .input("pypi-index", &registry)
+            .input("goproxy", &registry)
+            .input("retries", "0")
+            .input("timeout", "2")
+            .run();
+        run.assert_code(2);
+        assert!(
+            run.commands("error").iter().any(|e| e.contains(why)),
+            "{entry}: {why} not said\n{}",
+            run.describe()
+        );
+    }
+    assert_eq!(server.count(), 0, "a request was sent");
+}

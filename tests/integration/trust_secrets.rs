@@ -498,3 +498,113 @@ fn remote_entries_with_invalid_names_are_usage_errors() {
     }
     assert_eq!(server.count(), 0, "a request was sent");
 }
+
+// ------------------------------------------------------------------ 14: hostile OCI answers
+
+/// smoke-install of `oci://<registry>/org/sdk@<digest of manifest>` where the registry answers
+/// `manifest` (a scripted stand-in speaking the distribution API's paths).
+fn smoke_oci_manifest(
+    manifest: &serde_json::Value,
+) -> (Run, crate::support::fault_server::FaultServer) {
+    use crate::support::fault_server::{FaultServer, Reply};
+    use sha2::Digest as _;
+    let registry = FaultServer::start();
+    let body = serde_json::to_vec(manifest).unwrap();
+    let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&body)));
+    let reply = Reply::with_header(
+        200,
+        "content-type",
+        "application/vnd.oci.image.manifest.v1+json",
+        body,
+    );
+    registry.script(
+        &format!("/v2/org/sdk/manifests/{digest}"),
+        vec![reply.clone(), reply],
+    );
+    let host = registry.base().trim_start_matches("http://").to_string();
+    let run = Gha::new()
+        .input("mode", "smoke-install")
+        .input("packages", &format!("oci://{host}/org/sdk@{digest}"))
+        .input("expected-version", "1.0.0")
+        .input("retries", "0")
+        .input("timeout", "5")
+        .run();
+    (run, registry)
+}
+
+fn layer(digest: &str, title: Option<&str>) -> serde_json::Value {
+    let mut layer = serde_json::json!({
+        "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+        "digest": digest,
+        "size": 10
+    });
+    if let Some(title) = title {
+        layer["annotations"] = serde_json::json!({ "org.opencontainers.image.title": title });
+    }
+    layer
+}
+
+fn manifest_with(layers: Vec<serde_json::Value>) -> serde_json::Value {
+    serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.empty.v1+json",
+            "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+            "size": 2
+        },
+        "layers": layers
+    })
+}
+
+#[test]
+fn a_malformed_layer_digest_is_exit_2_naming_the_registry_and_field_not_a_panic() {
+    for digest in [
+        "sha256:abc",
+        "sha256:",
+        "md5:0123",
+        "sha256:../../../v2/other/blobs/x",
+    ] {
+        let (run, registry) = smoke_oci_manifest(&manifest_with(vec![layer(digest, None)]));
+        run.assert_code(2);
+        let host = registry.base().trim_start_matches("http://").to_string();
+        assert!(
+            !run.stdout.contains("internal error"),
+            "{digest}: the binary panicked\n{}",
+            run.describe()
+        );
+        assert!(
+            run.commands("error")
+                .iter()
+                .any(|e| e.contains(&format!("registry {host}")) && e.contains("layers[0].digest")),
+            "{digest}: the error names neither the registry nor the field\n{}",
+            run.describe()
+        );
+        let blob_requests = registry
+            .all_requests()
+            .into_iter()
+            .filter(|r| !r.path.contains("/manifests/"))
+            .count();
+        assert_eq!(blob_requests, 0, "{digest}: a blob was requested");
+    }
+}
+
+#[test]
+fn a_percent_before_a_multibyte_character_in_a_title_is_not_a_panic() {
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let (run, registry) =
+        smoke_oci_manifest(&manifest_with(vec![layer(&digest, Some("sdk%1é.tgz"))]));
+    assert!(
+        !run.stdout.contains("internal error"),
+        "the binary panicked\n{}",
+        run.describe()
+    );
+    // The title became a file name and the blob was asked for (it is missing: a clear failure).
+    assert_eq!(
+        registry.count(&format!("/v2/org/sdk/blobs/{digest}")),
+        1,
+        "{}",
+        run.describe()
+    );
+    assert_ne!(run.code, 0);
+}

@@ -608,3 +608,115 @@ fn a_percent_before_a_multibyte_character_in_a_title_is_not_a_panic() {
     );
     assert_ne!(run.code, 0);
 }
+
+// ------------------------------------------------------------------ 11: the sticky comment
+
+const REPOSITORY: &str = "acme/sdk";
+const API_TOKEN: &str = "ghs_trust_comment_token_123";
+const MARKER: &str = "<!-- release-action:version-guard tag-prefix=v -->";
+
+/// A failing pull-request run of version-guard (base version below the latest release) in a repo
+/// whose package.json is the pull request's.
+fn failing_pr_run(api: &crate::support::github_api::GitHubApi, package_json: &str) -> Run {
+    let mut repo = Repo::new();
+    repo.commit("one");
+    repo.tag("v0.11.0");
+    std::fs::write(repo.path().join("package.json"), package_json).unwrap();
+    repo.commit("two");
+    let gha = Gha::new();
+    let event = gha.path().join("event.json");
+    std::fs::write(
+        &event,
+        serde_json::json!({"number": 7, "pull_request": {"number": 7, "head": {"sha": repo.head(), "ref": "feature"}}})
+            .to_string(),
+    )
+    .unwrap();
+    gha.input("mode", "version-guard")
+        .input("token", API_TOKEN)
+        .input("version-file", "package.json")
+        .env("GITHUB_REF", "refs/pull/7/merge")
+        .env("GITHUB_REPOSITORY", REPOSITORY)
+        .env("GITHUB_API_URL", &api.url())
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", event.to_str().unwrap())
+        .cwd(repo.path())
+        .run()
+}
+
+#[test]
+fn a_strangers_comment_carrying_the_marker_is_never_edited() {
+    use crate::support::github_api::{Comment, GitHubApi, ACTIONS_BOT};
+    for token_user in [None, Some("release-bot")] {
+        let api = GitHubApi::start(REPOSITORY, API_TOKEN);
+        let planted = format!("{MARKER}\nplease click [here](https://evil.example)");
+        api.with(|s| {
+            s.token_user = token_user.map(str::to_string);
+            s.comments.push(Comment {
+                id: 42,
+                issue: 7,
+                body: planted.clone(),
+                author: "mallory".into(),
+            });
+        });
+        let run = failing_pr_run(&api, r#"{"name": "sdk", "version": "0.10.0"}"#);
+        run.assert_code(1);
+        let comments = api.comments();
+        let planted_now = comments.iter().find(|c| c.id == 42).unwrap();
+        assert_eq!(
+            planted_now.body, planted,
+            "the stranger's comment was edited"
+        );
+        assert!(
+            api.requests()
+                .iter()
+                .all(|r| !(r.method == "PATCH" && r.path().ends_with("/comments/42"))),
+            "PATCH sent to the stranger's comment"
+        );
+        let ours: Vec<&Comment> = comments.iter().filter(|c| c.id != 42).collect();
+        assert_eq!(ours.len(), 1, "{}", run.describe());
+        assert_eq!(ours[0].author, token_user.unwrap_or(ACTIONS_BOT));
+        assert!(ours[0].body.contains(MARKER));
+
+        // The next run finds its own comment (and still not the stranger's).
+        failing_pr_run(&api, r#"{"name": "sdk", "version": "0.10.1"}"#).assert_code(1);
+        let comments = api.comments();
+        assert_eq!(comments.len(), 2, "a second comment was added");
+        assert_eq!(comments.iter().find(|c| c.id == 42).unwrap().body, planted);
+    }
+}
+
+#[test]
+fn untrusted_text_in_the_comment_cannot_render_links_images_or_html() {
+    use crate::support::github_api::GitHubApi;
+    let api = GitHubApi::start(REPOSITORY, API_TOKEN);
+    let hostile = r#"0.1.0-[click](https://evil.example/a)![x](https://evil.example/i.png)<img src=https://evil.example/p.png>`code`"#;
+    let run = failing_pr_run(
+        &api,
+        &serde_json::json!({"name": "sdk", "version": hostile}).to_string(),
+    );
+    assert_ne!(run.code, 0, "{}", run.describe());
+    let comments = api.comments();
+    assert_eq!(comments.len(), 1, "{}", run.describe());
+    let body = &comments[0].body;
+    assert!(
+        body.contains("evil"),
+        "the comment does not quote the value, so the test proves nothing:\n{body}"
+    );
+    // What is left once every backslash-escaped character is dropped: the markup that renders.
+    let mut rendered = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            chars.next();
+        } else {
+            rendered.push(c);
+        }
+    }
+    for raw in ["](", "<img", "![", "https://evil", "`code`"] {
+        assert!(
+            !rendered.contains(raw),
+            "{raw:?} reached the comment unescaped:\n{body}"
+        );
+    }
+    assert!(body.contains("&lt;img"), "{body}");
+}

@@ -720,3 +720,108 @@ fn untrusted_text_in_the_comment_cannot_render_links_images_or_html() {
     }
     assert!(body.contains("&lt;img"), "{body}");
 }
+
+// ------------------------------------------------------------------ 10: dist/resolve.sh
+
+#[test]
+fn a_planted_binary_with_a_forged_marker_is_not_run() {
+    use crate::resolve_script::*;
+    let server = Server::start();
+    let (url, sha) = published_tar_gz(&server);
+    let runner = Runner::new("Linux", "X64");
+    let manifest = runner.manifest(&url, Some(&sha));
+    // What an attacker with write access to a self-hosted runner's tool cache plants: a binary
+    // and a marker naming the (public) pinned asset digest and the planted binary's own hash.
+    let version_dir = runner
+        .tool_cache()
+        .join(format!("release-action/{VERSION}"));
+    std::fs::create_dir_all(version_dir.join("x64")).unwrap();
+    let planted = b"#!/bin/sh\necho planted\n";
+    let bin = version_dir.join("x64/release-action");
+    std::fs::write(&bin, planted).unwrap();
+    std::process::Command::new("chmod")
+        .args(["755", bin.to_str().unwrap()])
+        .status()
+        .unwrap();
+    std::fs::write(
+        version_dir.join("x64.complete"),
+        format!(
+            "asset_sha256={sha}\nbinary_sha256={}\nurl={url}\n",
+            sha256_hex(planted)
+        ),
+    )
+    .unwrap();
+    let resolved = runner.resolve(&manifest);
+    assert_eq!(resolved.code, 0, "{}", resolved.describe());
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "the planted copy was taken as a cache hit\n{}",
+        resolved.describe()
+    );
+    assert_eq!(run_binary(&resolved.path()), FAKE_OUTPUT);
+}
+
+#[test]
+fn a_downloaded_binary_that_does_not_match_its_pin_is_refused() {
+    use crate::resolve_script::*;
+    let server = Server::start();
+    let (url, sha) = published_tar_gz(&server);
+    let runner = Runner::new("Linux", "X64");
+    // The asset matches its pin, but the binary inside is not the one the manifest pins.
+    let manifest = runner.manifest_pinning(&url, Some(&sha), Some(&sha256_hex(b"another binary")));
+    let resolved = runner.resolve(&manifest);
+    assert_eq!(resolved.code, 1, "{}", resolved.describe());
+    assert!(
+        resolved.errors()[0].contains("Checksum mismatch"),
+        "{}",
+        resolved.describe()
+    );
+    assert!(!runner
+        .tool_cache()
+        .join(format!("release-action/{VERSION}/x64/release-action"))
+        .exists());
+}
+
+#[test]
+fn twelve_concurrent_resolves_on_one_tool_cache_all_succeed() {
+    use crate::resolve_script::*;
+    let server = Server::start();
+    let (url, sha) = published_tar_gz(&server);
+    let shared = tempfile::tempdir().unwrap();
+    let tool_cache = shared.path().to_str().unwrap().to_string();
+    let runners: Vec<Runner> = (0..12)
+        .map(|_| Runner::new("Linux", "X64").env("RUNNER_TOOL_CACHE", &tool_cache))
+        .collect();
+    let results: Vec<(i32, String, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = runners
+            .iter()
+            .map(|runner| {
+                let manifest = runner.manifest(&url, Some(&sha));
+                scope.spawn(move || {
+                    let resolved = runner.resolve(&manifest);
+                    let output = if resolved.code == 0 {
+                        run_binary(&resolved.path())
+                    } else {
+                        String::new()
+                    };
+                    (resolved.code, output, resolved.describe())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (code, output, describe) in &results {
+        assert_eq!(*code, 0, "a concurrent resolve failed\n{describe}");
+        assert_eq!(output, FAKE_OUTPUT);
+    }
+    // Nothing of the per-run directories is left.
+    let leftovers: Vec<_> =
+        std::fs::read_dir(shared.path().join(format!("release-action/{VERSION}")))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".tmp"))
+            .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

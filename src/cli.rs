@@ -139,6 +139,18 @@ fn install_panic_hook() {
 
 /// Runs the binary with the process's arguments and environment; returns the exit code.
 pub fn main() -> i32 {
+    // First of all: package code smoke-install runs later can read this process's exec-time
+    // environment, so the secrets leave it (by re-executing) before anything else happens.
+    if let Err(message) = crate::secrets::drop_from_process_environment() {
+        let json = std::env::args_os().any(|a| a == "--json");
+        let runner = Runner::from_env("release-action", json);
+        mask_environment_secrets(&runner);
+        let failure = Failure::usage("Cannot protect the secrets", message).with_fix(
+            "pass tokens only through the `token` and `registry-token` inputs, and report this \
+             with the step's log if it persists",
+        );
+        return runner.finish(Err(failure));
+    }
     run(std::env::args_os().collect())
 }
 

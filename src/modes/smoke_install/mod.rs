@@ -321,6 +321,16 @@ pub struct Plan {
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    // Before anything quotes an entry or connects anywhere.
+    for (input, value) in [
+        ("packages", args.packages.as_deref()),
+        ("registry", args.registry.as_deref()),
+        ("npm-registry", Some(args.remote.npm_registry.as_str())),
+        ("pypi-index", Some(args.remote.pypi_index.as_str())),
+        ("goproxy", Some(args.remote.goproxy.as_str())),
+    ] {
+        fetch::refuse_url_userinfo(input, value.unwrap_or_default())?;
+    }
     let entries = packages::resolve(&args, &std::env::current_dir()?)?;
     let remote: Vec<Source> = entries
         .iter()

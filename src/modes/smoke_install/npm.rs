@@ -108,6 +108,8 @@ pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result
     let mut problems = Vec::new();
     if name.is_empty() {
         problems.push("package.json has no \"name\"".to_string());
+    } else if let Err(why) = crate::version::npm::check_package_name(&name) {
+        problems.push(format!("package.json \"name\": {why}"));
     }
     if manifest["version"].as_str().is_none() {
         problems.push("package.json has no \"version\"".to_string());
@@ -610,7 +612,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
                 } else {
                     "await import(process.argv[1])"
                 };
-                cmd.args(["--input-type=module", "-e", script, &point.specifier]);
+                cmd.args(["--input-type=module", "-e", script, "--", &point.specifier]);
                 let run = sandbox::run(&mut cmd)?;
                 r.log(&format!(
                     "import({:?}): {}",
@@ -621,7 +623,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
             }
             if point.require {
                 let mut cmd = sandbox.command("node", &consumer);
-                cmd.args(["-e", "require(process.argv[1])", &point.specifier]);
+                cmd.args(["-e", "require(process.argv[1])", "--", &point.specifier]);
                 let run = sandbox::run(&mut cmd)?;
                 r.log(&format!(
                     "require({:?}): {}",

@@ -206,3 +206,71 @@ fn a_pull_request_cannot_weaken_the_policy_read_from_policy_ref() {
         assert!(run.stdout.contains("policy-ref"), "{}", run.describe());
     }
 }
+
+// ---- 12. workflow-command injection --------------------------------------------------------
+
+/// Lines as the runner splits them: on LF, on CRLF and on a bare CR.
+fn runner_lines(text: &str) -> Vec<String> {
+    text.replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .map(|l| l.trim_start().to_string())
+        .collect()
+}
+
+#[test]
+fn file_names_in_a_text_report_cannot_start_workflow_commands() {
+    let (gha, _repo) = policy_repo(&[
+        ("::add-mask::leak.js", b"eval(a)\n"),
+        ("x\r::stop-commands::tok.js", b"eval(b)\n"),
+        ("##[warning]old.js", b"eval(c)\n"),
+    ]);
+    let run = gha.input("policy-format", "text").run();
+    run.assert_code(1);
+    // The report is there…
+    assert!(run.stdout.contains("add-mask::leak.js:1:1"), "{}", run.describe());
+    // …but no line of it is a command.
+    for line in runner_lines(&run.stdout) {
+        assert!(
+            !line.starts_with("::add-mask")
+                && !line.starts_with("::stop-commands")
+                && !line.starts_with("##["),
+            "injected command line {line:?}\n{}",
+            run.describe()
+        );
+    }
+}
+
+// ---- 13. step summary ----------------------------------------------------------------------
+
+/// Whether markdown would render HTML: a tag outside a code span.
+fn renders_html(markdown: &str) -> Option<String> {
+    let spans = regex::Regex::new(r"`[^`\n]*`").unwrap();
+    markdown
+        .lines()
+        .map(|l| spans.replace_all(l, "").into_owned())
+        .find(|l| {
+            l.contains("<img") || l.contains("<a ") || l.replace("\\]", "").contains("](http")
+        })
+}
+
+#[test]
+fn untrusted_text_in_the_step_summary_cannot_render_html_or_links() {
+    let (gha, _repo) = policy_repo(&[
+        ("<img src=x onerror=alert(1)>.js", b"eval(1)\n"),
+        ("src/a.js", b"eval(`<img src=https://evil.example/p.png>`)\n"),
+        ("src/b.js", b"eval(1) // [click](https://evil.example/)\n"),
+    ]);
+    std::fs::write(
+        gha.path().join("repo/.github/release-policy.yml"),
+        POLICY
+            .replace(r"'\beval\('", r"'\beval\(.*'")
+            .replace("No eval.", "No eval. <a href=https://evil.example/>docs</a>"),
+    )
+    .unwrap();
+    let run = gha.run();
+    run.assert_code(1);
+    assert!(run.summary.contains("src/a.js"), "{}", run.describe());
+    if let Some(line) = renders_html(&run.summary) {
+        panic!("summary renders untrusted HTML or a link: {line}\n{}", run.summary);
+    }
+}

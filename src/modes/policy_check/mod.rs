@@ -357,9 +357,9 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         };
         match format {
             Format::Github | Format::Auto => output::github::report(&report, r, args.fail_on),
-            Format::Text => print_stdout(&output::text::render(&report)),
-            Format::Json => print_stdout(&output::json::render(&report)),
-            Format::Sarif => print_stdout(&output::sarif::render(&report)),
+            Format::Text => r.print_report(&output::text::render(&report)),
+            Format::Json => r.print_report(&output::json::render(&report)),
+            Format::Sarif => r.print_report(&output::sarif::render(&report)),
         }
         Ok(sarif_file)
     })?;
@@ -400,15 +400,6 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-fn print_stdout(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    if !text.ends_with('\n') {
-        let _ = out.write_all(b"\n");
-    }
 }
 
 fn resolve(root: &Path, path: &str) -> PathBuf {

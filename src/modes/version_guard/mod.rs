@@ -955,7 +955,12 @@ fn publish(args: &Args, d: &Decision, runner: &mut Runner, complete: bool) -> Re
     if d.channel.is_some() {
         let summary = runner.summary();
         summary.heading(2, "version-guard");
-        summary.table(&["", "Value"], &summary_rows(d));
+        // Tags and versions come from the repository: text, not markdown.
+        let rows: Vec<Vec<String>> = summary_rows(d)
+            .into_iter()
+            .map(|row| row.iter().map(|c| crate::runner::summary::text(c)).collect())
+            .collect();
+        summary.table(&["", "Value"], &rows);
     }
 
     if let (Some(dir), Some(json)) = (&args.manifest_dir, &json) {

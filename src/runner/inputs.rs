@@ -7,6 +7,136 @@
 //! is turned into flags before clap parses, so validation, defaults and `--help` live in one place.
 
 use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Failure, Result};
+
+/// The workspace every path input must stay in: `GITHUB_WORKSPACE`, else the working directory.
+pub fn workspace() -> Result<PathBuf> {
+    let dir = std::env::var_os("GITHUB_WORKSPACE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .map_or_else(std::env::current_dir, Ok)?;
+    std::fs::canonicalize(&dir).map_err(|e| {
+        Failure::usage(
+            "No workspace",
+            format!("the workspace {} cannot be read: {e}", dir.display()),
+        )
+    })
+}
+
+/// What a path input is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A file or directory the binary reads: every symlink in it is resolved.
+    Read,
+    /// A file the binary creates: its directory is resolved, the name itself is not (the file is
+    /// then created without following a symlink, see [`create_file`]). May also be in
+    /// `RUNNER_TEMP`, the runner's own scratch directory.
+    Write,
+    /// A directory the binary writes files into (with [`create_file`]): resolved like `Read`,
+    /// and may also be in `RUNNER_TEMP`.
+    WriteDir,
+}
+
+/// Resolves path input `input` (relative to the working directory) and refuses, with exit 2, a
+/// path that leads outside the workspace, through `..`, an absolute path or a symlink committed
+/// to the repository. Returns the resolved path, which holds no symlink (but, for
+/// [`Access::Write`], its last component).
+pub fn path_in_workspace(input: &str, value: &str, access: Access) -> Result<PathBuf> {
+    let workspace = workspace()?;
+    let joined = std::env::current_dir()?.join(value);
+    let (dir, last) = match (access, joined.file_name()) {
+        (Access::Write, Some(name)) => (
+            joined.parent().map(Path::to_path_buf).unwrap_or_default(),
+            Some(name.to_owned()),
+        ),
+        _ => (joined.clone(), None),
+    };
+    let mut resolved = resolve_existing(&dir);
+    if let Some(last) = last {
+        resolved.push(last);
+    }
+    let runner_temp = std::env::var_os("RUNNER_TEMP")
+        .filter(|v| !v.is_empty() && access != Access::Read)
+        .and_then(|v| std::fs::canonicalize(v).ok());
+    let allowed = resolved.starts_with(&workspace)
+        || runner_temp.is_some_and(|temp| resolved.starts_with(temp));
+    if !allowed {
+        let also = if access == Access::Read {
+            ""
+        } else {
+            " (or RUNNER_TEMP)"
+        };
+        return Err(Failure::usage(
+            "Path outside the workspace",
+            format!(
+                "input `{input}`: {value} resolves to {}, outside the workspace {}{also}",
+                resolved.display(),
+                workspace.display()
+            ),
+        )
+        .with_fix(format!(
+            "give `{input}` a path inside the workspace (GITHUB_WORKSPACE); a symlink in the \
+             repository cannot lead out of it"
+        )));
+    }
+    Ok(resolved)
+}
+
+/// The real path of the longest existing prefix of `path`, with the rest appended (`..` in the
+/// rest taken lexically, since nothing there exists to be a symlink).
+fn resolve_existing(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    // Components after the existing prefix, last first; `None` is `..`.
+    let mut rest: Vec<Option<std::ffi::OsString>> = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&existing) {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                match part {
+                    None => {
+                        out.pop();
+                    }
+                    Some(name) => out.push(name),
+                }
+            }
+            return out;
+        }
+        let Some(last) = existing.components().next_back() else {
+            return path.to_path_buf();
+        };
+        match last {
+            Component::Normal(name) => rest.push(Some(name.to_owned())),
+            Component::ParentDir => rest.push(None),
+            _ => {}
+        }
+        if !existing.pop() {
+            return path.to_path_buf();
+        }
+    }
+}
+
+/// Creates (or truncates) an output file without following a symlink at its name, so a link
+/// committed where an output goes cannot redirect the write.
+pub fn create_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            std::io::Error::other(format!("{} is a symlink; outputs never follow one", path.display()))
+        } else {
+            e
+        }
+    })?;
+    file.write_all(bytes)
+}
 
 /// The variable the runner sets for an input.
 pub fn env_name(input: &str) -> String {

@@ -274,3 +274,92 @@ fn untrusted_text_in_the_step_summary_cannot_render_html_or_links() {
         panic!("summary renders untrusted HTML or a link: {line}\n{}", run.summary);
     }
 }
+
+// ---- 8. path inputs stay in the workspace --------------------------------------------------
+
+/// A file outside the workspace that must never be read or written.
+fn foreign_file(gha: &Gha) -> PathBuf {
+    let path = gha.path().join("credentials");
+    std::fs::write(&path, "aws_secret_access_key=hunter2-do-not-print\nsecond line\n").unwrap();
+    path
+}
+
+#[track_caller]
+fn assert_refused(run: &Run, input: &str) {
+    run.assert_code(2);
+    assert!(
+        run.stdout.contains("outside the workspace") && run.stdout.contains(input),
+        "{}",
+        run.describe()
+    );
+    let everything = format!("{}{}{}", run.stdout, run.stderr, run.summary);
+    assert!(!everything.contains("hunter2"), "foreign file echoed\n{}", run.describe());
+}
+
+#[test]
+fn a_symlinked_version_file_cannot_read_outside_the_workspace() {
+    let mut repo = Repo::new();
+    repo.commit("base");
+    let gha = Gha::new();
+    let secret = foreign_file(&gha);
+    std::os::unix::fs::symlink(&secret, repo.path().join("VERSION")).unwrap();
+    let gha = gha
+        .cwd(repo.path())
+        .env("GITHUB_WORKSPACE", repo.path().to_str().unwrap())
+        .input("mode", "version-guard")
+        .input("version-file", "VERSION");
+    assert_refused(&gha.run(), "version-file");
+    let run = gha.input("version-file", "../credentials").run();
+    assert_refused(&run, "version-file");
+}
+
+#[test]
+fn a_symlinked_policy_cannot_read_outside_the_workspace() {
+    let (gha, repo) = policy_repo(&[]);
+    let secret = foreign_file(&gha);
+    std::fs::remove_file(repo.join(".github/release-policy.yml")).unwrap();
+    std::os::unix::fs::symlink(&secret, repo.join(".github/release-policy.yml")).unwrap();
+    assert_refused(&gha.run(), "policy");
+}
+
+#[test]
+fn outputs_are_never_written_through_a_symlink_or_outside() {
+    let (gha, repo) = policy_repo(&[]);
+    let secret = foreign_file(&gha);
+    let before = std::fs::read(&secret).unwrap();
+    std::os::unix::fs::symlink(&secret, repo.join("policy.sarif")).unwrap();
+    let gha = gha.input("sarif", "policy.sarif");
+    let run = gha.run();
+    run.assert_code(2);
+    assert!(run.stdout.contains("symlink"), "{}", run.describe());
+    assert_eq!(std::fs::read(&secret).unwrap(), before, "written through the link");
+    // Nor a directory link, nor `..`.
+    let outside_dir = gha.path().join("outside-dir");
+    std::fs::create_dir_all(&outside_dir).unwrap();
+    std::os::unix::fs::symlink(&outside_dir, repo.join("reports")).unwrap();
+    for sarif in ["reports/policy.sarif", "../outside.sarif"] {
+        let run = Gha::new()
+            .cwd(&repo)
+            .env("GITHUB_WORKSPACE", repo.to_str().unwrap())
+            .input("mode", "policy-check")
+            .input("sarif", sarif)
+            .run();
+        assert_refused(&run, "sarif");
+    }
+    assert_eq!(std::fs::read_dir(&outside_dir).unwrap().count(), 0);
+    assert!(!gha.path().join("outside.sarif").exists());
+
+    // version-guard's manifest-dir through a committed directory link.
+    let mut vg = Repo::new();
+    vg.commit("base");
+    std::os::unix::fs::symlink(&outside_dir, vg.path().join("manifest")).unwrap();
+    let run = Gha::new()
+        .cwd(vg.path())
+        .env("GITHUB_WORKSPACE", vg.path().to_str().unwrap())
+        .input("mode", "version-guard")
+        .input("base-version", "1.2.3")
+        .input("manifest-dir", "manifest")
+        .run();
+    assert_refused(&run, "manifest-dir");
+    assert_eq!(std::fs::read_dir(&outside_dir).unwrap().count(), 0);
+}

@@ -964,6 +964,11 @@ fn publish(args: &Args, d: &Decision, runner: &mut Runner, complete: bool) -> Re
     }
 
     if let (Some(dir), Some(json)) = (&args.manifest_dir, &json) {
+        let dir = &crate::runner::inputs::path_in_workspace(
+            "manifest-dir",
+            &dir.to_string_lossy(),
+            crate::runner::inputs::Access::WriteDir,
+        )?;
         write_manifest(dir, d, json)?;
         runner.log(&format!(
             "wrote versions.json, ts.json, python.json, go.json to {}",
@@ -1004,7 +1009,7 @@ fn write_manifest(dir: &Path, d: &Decision, versions: &serde_json::Value) -> Res
     std::fs::create_dir_all(dir).map_err(fail)?;
     let write = |name: &str, value: &serde_json::Value| {
         let text = serde_json::to_string_pretty(value).expect("JSON serializes") + "\n";
-        std::fs::write(dir.join(name), text).map_err(fail)
+        crate::runner::inputs::create_file(&dir.join(name), text.as_bytes()).map_err(fail)
     };
     write("versions.json", versions)?;
     for (name, version) in [

@@ -363,3 +363,67 @@ fn outputs_are_never_written_through_a_symlink_or_outside() {
     assert_refused(&run, "manifest-dir");
     assert_eq!(std::fs::read_dir(&outside_dir).unwrap().count(), 0);
 }
+
+// ---- 17. labels are single-line ------------------------------------------------------------
+
+#[test]
+fn a_newline_in_the_repository_description_cannot_add_a_label() {
+    let mut repo = Repo::new();
+    repo.commit("first");
+    let gha = Gha::new();
+    let event = gha.path().join("event.json");
+    let payload = serde_json::json!({
+        "repository": {"description": "The app\norg.opencontainers.image.vendor=evil\r\nx=y"}
+    });
+    std::fs::write(&event, payload.to_string()).unwrap();
+    let run = gha
+        .cwd(repo.path())
+        .input("mode", "channel-tags")
+        .input("images", "ghcr.io/org/app")
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_REPOSITORY", "org/app")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", event.to_str().unwrap())
+        .run();
+    run.assert_code(0);
+    let labels = run.out("labels");
+    assert!(
+        labels.lines().all(|l| !l.starts_with("org.opencontainers.image.vendor")
+            && !l.starts_with("x=")),
+        "{labels}"
+    );
+    assert!(
+        labels.contains(
+            "org.opencontainers.image.description=The app org.opencontainers.image.vendor=evil x=y"
+        ),
+        "{labels}"
+    );
+}
+
+// ---- 18. METADATA over the cap -------------------------------------------------------------
+
+#[test]
+fn a_wheel_metadata_over_the_cap_is_an_error_not_cut_and_parsed() {
+    let gha = Gha::new();
+    // 17 MiB of METADATA (it compresses to almost nothing), Name and Version at the top.
+    let padding = format!("pad ; extra == \"{}\"", "x".repeat(17 * 1024 * 1024));
+    let wheel = crate::support::packages::wheel(
+        gha.path(),
+        "capped",
+        "1.0.0",
+        &[("capped/__init__.py", "")],
+        &[&padding],
+    );
+    let run = gha
+        .input("mode", "smoke-install")
+        .input("packages", wheel.to_str().unwrap())
+        .input("expected-version", "1.0.0")
+        .run();
+    assert_ne!(run.code, 0, "{}", run.describe());
+    assert!(
+        run.stdout.contains("METADATA") && run.stdout.contains("more than"),
+        "{}",
+        run.describe()
+    );
+}

@@ -130,7 +130,10 @@ pub fn create_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     let mut file = options.open(path).map_err(|e| {
         if e.raw_os_error() == Some(libc::ELOOP) {
-            std::io::Error::other(format!("{} is a symlink; outputs never follow one", path.display()))
+            std::io::Error::other(format!(
+                "{} is a symlink; outputs never follow one",
+                path.display()
+            ))
         } else {
             e
         }
@@ -258,6 +261,112 @@ pub fn argv_with_env_inputs(
     (argv, injected)
 }
 
+/// Inputs of the composite action that are not flags of the binary.
+const ACTION_ONLY_INPUTS: &[&str] = &["mode", "build-from-source"];
+
+/// Warnings for `INPUT_*` variables the chosen mode does not read: an input of another mode
+/// (unless it holds that input's default, which action.yml passes to every mode) or a name that
+/// is no input at all (a typo such as `INPUT_TAG-PRFIX`), with the closest input suggested.
+/// Values are never quoted: some are secrets.
+pub fn unread_inputs(cmd: &clap::Command, mode: &str) -> Vec<String> {
+    let Some(selected) = cmd.find_subcommand(mode) else {
+        return Vec::new();
+    };
+    let longs = |sub: &clap::Command| -> Vec<String> {
+        sub.get_arguments()
+            .filter_map(|a| a.get_long().map(str::to_string))
+            .collect()
+    };
+    let reads: Vec<String> = longs(selected)
+        .into_iter()
+        .chain(
+            cmd.get_arguments()
+                .filter_map(|a| a.get_long().map(str::to_string)),
+        )
+        .collect();
+    let mut warnings = Vec::new();
+    let mut vars: Vec<(String, String)> = std::env::vars()
+        .filter(|(name, value)| name.starts_with("INPUT_") && !value.trim().is_empty())
+        .collect();
+    vars.sort();
+    for (variable, value) in vars {
+        let raw = variable["INPUT_".len()..].to_lowercase();
+        let names = [raw.clone(), raw.replace('_', "-")];
+        let is = |list: &[String]| names.iter().find(|n| list.contains(n)).cloned();
+        if names
+            .iter()
+            .any(|n| ACTION_ONLY_INPUTS.contains(&n.as_str()))
+            || is(&reads).is_some()
+        {
+            continue;
+        }
+        // Where the input belongs, and whether it holds that mode's default.
+        let mut owners = Vec::new();
+        let mut is_default = false;
+        let mut input = None;
+        for sub in cmd.get_subcommands() {
+            for arg in sub.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                if !names.iter().any(|n| n == long) {
+                    continue;
+                }
+                input = Some(long.to_string());
+                owners.push(sub.get_name().to_string());
+                let default: Vec<String> = arg
+                    .get_default_values()
+                    .iter()
+                    .map(|v| v.to_string_lossy().trim().to_string())
+                    .collect();
+                is_default |= default.join(",") == value.trim();
+            }
+        }
+        match input {
+            // action.yml passes `token` (default: the job's token) to every mode.
+            Some(input) if is_default || input == "token" => {}
+            Some(input) => warnings.push(format!(
+                "input `{input}` ({variable}) is not read by {mode}: it is an input of {}. \
+                 Remove it from this step, or run the mode that reads it.",
+                owners.join(", ")
+            )),
+            None => {
+                let known: Vec<String> = cmd
+                    .get_subcommands()
+                    .flat_map(longs)
+                    .chain(ACTION_ONLY_INPUTS.iter().map(|s| s.to_string()))
+                    .collect();
+                let closest = known
+                    .iter()
+                    .map(|k| (edit_distance(k, &names[1]), k))
+                    .filter(|(d, _)| *d <= 2)
+                    .min();
+                let hint = closest
+                    .map(|(_, k)| format!(" Did you mean `{k}`?"))
+                    .unwrap_or_default();
+                warnings.push(format!(
+                    "{variable} is not an input of release-action, so it is ignored.{hint}"
+                ));
+            }
+        }
+    }
+    warnings
+}
+
+/// Levenshtein distance, for suggesting the input a typo meant.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (row[j] + 1).min(cur + 1).min(prev + usize::from(ca != *cb));
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,6 +375,13 @@ mod tests {
     fn env_names_follow_actions_core() {
         assert_eq!(env_name("tag-prefix"), "INPUT_TAG-PREFIX");
         assert_eq!(env_name("my input"), "INPUT_MY_INPUT");
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("tag-prefix", "tag-prfix"), 1);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("", "ab"), 2);
     }
 
     #[test]

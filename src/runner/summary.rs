@@ -294,7 +294,10 @@ mod tests {
             text("`eval(`<img>`)` matches"),
             "`eval(`&lt;img&gt;`)` matches"
         );
-        assert_eq!(text("``<a>`` \\`<b>` `x"), "&#96;&#96;&lt;a&gt;&#96;&#96; &#92;`<b>` &#96;x");
+        assert_eq!(
+            text("``<a>`` \\`<b>` `x"),
+            "&#96;&#96;&lt;a&gt;&#96;&#96; &#92;`<b>` &#96;x"
+        );
         assert_eq!(code("<img>"), "`<img>`");
         assert_eq!(code("a`<b>"), "<code>a&#96;&lt;b&gt;</code>");
     }

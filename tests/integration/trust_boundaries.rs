@@ -53,14 +53,15 @@ fn violations(run: &Run) -> usize {
 #[test]
 fn invalid_utf8_in_a_comment_does_not_hide_a_violation() {
     // One byte that is not UTF-8 in a comment: node runs the file all the same.
-    let (gha, _repo) = policy_repo(&[(
-        "src/index.js",
-        b"// caf\xe9\nconst x = eval(\"1+1\");\n",
-    )]);
+    let (gha, _repo) = policy_repo(&[("src/index.js", b"// caf\xe9\nconst x = eval(\"1+1\");\n")]);
     let run = gha.run();
     run.assert_code(1);
     assert_eq!(violations(&run), 1, "{}", run.describe());
-    assert!(run.stdout.contains("file=src/index.js,line=2"), "{}", run.describe());
+    assert!(
+        run.stdout.contains("file=src/index.js,line=2"),
+        "{}",
+        run.describe()
+    );
 }
 
 #[test]
@@ -114,7 +115,11 @@ fn a_symlink_that_leaves_the_repository_is_a_finding() {
         .unwrap_or_else(|| panic!("no symlink finding\n{}", run.describe()));
     assert!(warning.contains("file=.npmrc"), "{warning}");
     // The content outside was never read, so never echoed.
-    assert!(!run.stdout.contains("evil.example.com/"), "{}", run.describe());
+    assert!(
+        !run.stdout.contains("evil.example.com/"),
+        "{}",
+        run.describe()
+    );
     let failed = gha.input("fail-on", "warning").run();
     failed.assert_code(1);
 }
@@ -123,10 +128,7 @@ fn a_symlink_that_leaves_the_repository_is_a_finding() {
 
 #[test]
 fn dot_ignore_and_gitignore_cannot_hide_tracked_files() {
-    let (gha, repo) = policy_repo(&[
-        ("src/a.js", b"eval(a)\n"),
-        ("lib/b.js", b"eval(b)\n"),
-    ]);
+    let (gha, repo) = policy_repo(&[("src/a.js", b"eval(a)\n"), ("lib/b.js", b"eval(b)\n")]);
     // The pull request adds ignore files for files git still tracks.
     std::fs::write(repo.join(".ignore"), "src/\n").unwrap();
     std::fs::write(repo.join(".gitignore"), "lib/\nbuild/\n").unwrap();
@@ -227,7 +229,11 @@ fn file_names_in_a_text_report_cannot_start_workflow_commands() {
     let run = gha.input("policy-format", "text").run();
     run.assert_code(1);
     // The report is there…
-    assert!(run.stdout.contains("add-mask::leak.js:1:1"), "{}", run.describe());
+    assert!(
+        run.stdout.contains("add-mask::leak.js:1:1"),
+        "{}",
+        run.describe()
+    );
     // …but no line of it is a command.
     for line in runner_lines(&run.stdout) {
         assert!(
@@ -257,21 +263,28 @@ fn renders_html(markdown: &str) -> Option<String> {
 fn untrusted_text_in_the_step_summary_cannot_render_html_or_links() {
     let (gha, _repo) = policy_repo(&[
         ("<img src=x onerror=alert(1)>.js", b"eval(1)\n"),
-        ("src/a.js", b"eval(`<img src=https://evil.example/p.png>`)\n"),
+        (
+            "src/a.js",
+            b"eval(`<img src=https://evil.example/p.png>`)\n",
+        ),
         ("src/b.js", b"eval(1) // [click](https://evil.example/)\n"),
     ]);
     std::fs::write(
         gha.path().join("repo/.github/release-policy.yml"),
-        POLICY
-            .replace(r"'\beval\('", r"'\beval\(.*'")
-            .replace("No eval.", "No eval. <a href=https://evil.example/>docs</a>"),
+        POLICY.replace(r"'\beval\('", r"'\beval\(.*'").replace(
+            "No eval.",
+            "No eval. <a href=https://evil.example/>docs</a>",
+        ),
     )
     .unwrap();
     let run = gha.run();
     run.assert_code(1);
     assert!(run.summary.contains("src/a.js"), "{}", run.describe());
     if let Some(line) = renders_html(&run.summary) {
-        panic!("summary renders untrusted HTML or a link: {line}\n{}", run.summary);
+        panic!(
+            "summary renders untrusted HTML or a link: {line}\n{}",
+            run.summary
+        );
     }
 }
 
@@ -280,7 +293,11 @@ fn untrusted_text_in_the_step_summary_cannot_render_html_or_links() {
 /// A file outside the workspace that must never be read or written.
 fn foreign_file(gha: &Gha) -> PathBuf {
     let path = gha.path().join("credentials");
-    std::fs::write(&path, "aws_secret_access_key=hunter2-do-not-print\nsecond line\n").unwrap();
+    std::fs::write(
+        &path,
+        "aws_secret_access_key=hunter2-do-not-print\nsecond line\n",
+    )
+    .unwrap();
     path
 }
 
@@ -293,7 +310,11 @@ fn assert_refused(run: &Run, input: &str) {
         run.describe()
     );
     let everything = format!("{}{}{}", run.stdout, run.stderr, run.summary);
-    assert!(!everything.contains("hunter2"), "foreign file echoed\n{}", run.describe());
+    assert!(
+        !everything.contains("hunter2"),
+        "foreign file echoed\n{}",
+        run.describe()
+    );
 }
 
 #[test]
@@ -332,7 +353,11 @@ fn outputs_are_never_written_through_a_symlink_or_outside() {
     let run = gha.run();
     run.assert_code(2);
     assert!(run.stdout.contains("symlink"), "{}", run.describe());
-    assert_eq!(std::fs::read(&secret).unwrap(), before, "written through the link");
+    assert_eq!(
+        std::fs::read(&secret).unwrap(),
+        before,
+        "written through the link"
+    );
     // Nor a directory link, nor `..`.
     let outside_dir = gha.path().join("outside-dir");
     std::fs::create_dir_all(&outside_dir).unwrap();
@@ -389,8 +414,9 @@ fn a_newline_in_the_repository_description_cannot_add_a_label() {
     run.assert_code(0);
     let labels = run.out("labels");
     assert!(
-        labels.lines().all(|l| !l.starts_with("org.opencontainers.image.vendor")
-            && !l.starts_with("x=")),
+        labels
+            .lines()
+            .all(|l| !l.starts_with("org.opencontainers.image.vendor") && !l.starts_with("x=")),
         "{labels}"
     );
     assert!(
@@ -426,4 +452,58 @@ fn a_wheel_metadata_over_the_cap_is_an_error_not_cut_and_parsed() {
         "{}",
         run.describe()
     );
+}
+
+// ---- 16. inputs nobody reads ---------------------------------------------------------------
+
+#[test]
+fn inputs_of_another_mode_and_misspelled_inputs_are_reported() {
+    let mut repo = Repo::new();
+    repo.commit("first");
+    let run = Gha::new()
+        .cwd(repo.path())
+        .input("mode", "channel-tags")
+        .input("images", "ghcr.io/org/app")
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_REPOSITORY", "org/app")
+        // version-guard's, with a value that is not its default: the user meant it.
+        .input("expect-release", "true")
+        // A typo of version-guard's tag-prefix.
+        .input("tag-prfix", "sdk-v")
+        // action.yml passes every input's default to every mode: not worth a warning.
+        .input("policy", ".github/release-policy.yml")
+        .input("fail-on", "error")
+        .run();
+    run.assert_code(0);
+    let warnings = run.commands("warning");
+    assert!(
+        warnings.iter().any(|w| w
+            .contains("input `expect-release` (INPUT_EXPECT-RELEASE) is not read by channel-tags")),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("INPUT_TAG-PRFIX is not an input")
+                && w.contains("Did you mean `tag-prefix`?")),
+        "{warnings:#?}"
+    );
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+}
+
+#[test]
+fn retries_and_timeout_have_upper_bounds() {
+    for (input, value) in [("retries", "11"), ("timeout", "601"), ("timeout", "0")] {
+        let run = Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", "npm:left-pad@1.3.0")
+            .input(input, value)
+            .run();
+        run.assert_code(2);
+        assert!(
+            run.stdout.contains(&format!("input `{input}`")),
+            "{}",
+            run.describe()
+        );
+    }
 }

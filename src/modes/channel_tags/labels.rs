@@ -26,10 +26,7 @@ pub fn defaults(facts: &Facts) -> BTreeMap<String, String> {
     let mut put = |key: &str, value: Option<String>| {
         // A label is one line: a newline in a value from the event payload (a repository's
         // description) would add a label line of its own.
-        if let Some(v) = value
-            .map(|v| single_line(&v))
-            .filter(|v| !v.is_empty())
-        {
+        if let Some(v) = value.map(|v| single_line(&v)).filter(|v| !v.is_empty()) {
             labels.insert(format!("{OCI}{key}"), v);
         }
     };

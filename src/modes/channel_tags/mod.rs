@@ -823,10 +823,7 @@ fn write_summary(
         summary.table(&["Template", "Why not"], &rows);
     }
     summary.heading(3, "Labels");
-    let rows: Vec<Vec<String>> = labels
-        .iter()
-        .map(|(k, v)| vec![text(k), text(v)])
-        .collect();
+    let rows: Vec<Vec<String>> = labels.iter().map(|(k, v)| vec![text(k), text(v)]).collect();
     summary.table(&["Label", "Value"], &rows);
 }
 

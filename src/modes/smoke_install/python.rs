@@ -179,16 +179,15 @@ fn read_wheel(path: &Path) -> std::result::Result<Wheel, String> {
         }
     };
     // Over the cap is an error: a cut-off file parsed as if whole could say anything.
-    let read = |zip: &mut zip::ZipArchive<std::fs::File>,
-                file: &str|
-     -> Result<Option<String>, String> {
-        let name = format!("{dist_info}/{file}");
-        let Ok(entry) = zip.by_name(&name) else {
-            return Ok(None);
+    let read =
+        |zip: &mut zip::ZipArchive<std::fs::File>, file: &str| -> Result<Option<String>, String> {
+            let name = format!("{dist_info}/{file}");
+            let Ok(entry) = zip.by_name(&name) else {
+                return Ok(None);
+            };
+            let buf = crate::archive::read_capped(entry, &name, METADATA_LIMIT)?;
+            Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
         };
-        let buf = crate::archive::read_capped(entry, &name, METADATA_LIMIT)?;
-        Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
-    };
     let metadata = read(&mut zip, "METADATA")?.ok_or(format!("{dist_info}/METADATA is missing"))?;
     let header = |key: &str| {
         metadata

@@ -167,12 +167,7 @@ fn summary(report: &Report, runner: &mut Runner, hidden: usize) {
                         text(reason),
                     ),
                 };
-                vec![
-                    code(&v.rule),
-                    code(&place(v)),
-                    how,
-                    reason,
-                ]
+                vec![code(&v.rule), code(&place(v)), how, reason]
             })
             .collect();
         s.table(&["Rule", "Location", "Waived by", "Reason"], &rows);

@@ -180,6 +180,9 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         Err(err) => return usage_error(err, &from_env, json, asked),
     };
     let mut runner = Runner::from_env(cli.mode.name(), cli.json);
+    for warning in inputs::unread_inputs(&command(), cli.mode.name()) {
+        runner.warning(&warning);
+    }
     let result = match cli.mode {
         Mode::VersionGuard(args) => version_guard::run(args, &mut runner),
         Mode::ChannelTags(args) => channel_tags::run(args, &mut runner),

@@ -20,6 +20,7 @@ mod packages;
 mod python;
 mod sandbox;
 
+use crate::runner::summary::{code, text};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -609,15 +610,15 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
         summary.heading(
             3,
             &format!(
-                "{} `{}` {} {} ({}, {})",
+                "{} {} {} {} ({}, {})",
                 if report.passed { "✅" } else { "❌" },
-                report.package,
+                code(&report.package),
                 if report.name.is_empty() {
                     "".to_string()
                 } else {
-                    format!("· {}", report.name)
+                    format!("· {}", text(&report.name))
                 },
-                report.expected_version,
+                text(&report.expected_version),
                 report.ecosystem.name(),
                 format_duration(report.duration_ms)
             ),
@@ -627,13 +628,13 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
             .iter()
             .map(|c| {
                 vec![
-                    c.entry_point.clone(),
-                    c.check.clone(),
+                    text(&c.entry_point),
+                    text(&c.check),
                     c.outcome.label().to_string(),
                     format_duration(c.duration_ms),
                     c.error
                         .as_deref()
-                        .map(|e| excerpt(e, 8))
+                        .map(|e| text(&excerpt(e, 8)))
                         .unwrap_or_default(),
                 ]
             })
@@ -642,7 +643,7 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
             let lines: String = fetched
                 .lines
                 .iter()
-                .map(|l| format!("- {}\n", l.replace('\n', " ")))
+                .map(|l| format!("- {}\n", text(&l.replace(['\r', '\n'], " "))))
                 .collect();
             summary.raw(&format!("{lines}\n"));
         }

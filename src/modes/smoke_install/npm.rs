@@ -3,7 +3,6 @@
 //! registry, and every entry point loaded by Node through `import()` and `require()`.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Component, Path};
 use std::time::Instant;
 
@@ -215,11 +214,8 @@ fn read_tarball(path: &Path) -> std::result::Result<Tarball, String> {
             files.insert(inner);
         } else if kind.is_file() || kind == tar::EntryType::Continuous {
             if inner == "package.json" {
-                let mut buf = Vec::new();
-                entry
-                    .by_ref()
-                    .take(MANIFEST_LIMIT)
-                    .read_to_end(&mut buf)
+                // Over the cap is an error, never a cut-off manifest parsed as if whole.
+                let buf = crate::archive::read_capped(&mut entry, "package.json", MANIFEST_LIMIT)
                     .map_err(|e| format!("cannot read package.json: {e}"))?;
                 manifest = Some(buf);
             }

@@ -553,3 +553,126 @@ fn the_base_version_from_a_python_module_and_a_helm_chart() {
         "ameide_sdk/version.py, line 2: `__version__` must be assigned a plain string literal"
     ));
 }
+
+// --- smoke-install against a registry that requires authentication ------------------------------
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_symlink() {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .is_ok_and(|b| String::from_utf8_lossy(&b).contains(needle))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn smoke_install_authenticates_to_a_private_npm_registry_with_pnpm_and_npm() {
+    let server = support::servers::verdaccio_requiring_auth();
+    let token = support::servers::verdaccio_user(&server, "ci-reader", "s3cret-pass");
+    support::servers::npm_publish(&server, &token, "@private/dep", "1.0.0", None);
+    let work = tempfile::tempdir().unwrap();
+    crate::smoke_install::npm_tarball(
+        work.path(),
+        "app.tgz",
+        &[
+            (
+                "package.json",
+                r#"{"name": "@acme/app", "version": "1.2.3", "main": "index.js", "dependencies": {"@private/dep": "^1.0.0"}}"#,
+            ),
+            ("index.js", "module.exports = require('@private/dep');\n"),
+        ],
+    );
+    let registry = format!("{}/", server.base());
+    let smoke = |manager: &str| {
+        Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", "app.tgz")
+            .input("expected-version", "1.2.3")
+            .input("package-manager", manager)
+            .input("registry", &registry)
+            .cwd(work.path())
+    };
+    let home = std::env::var("HOME").unwrap_or_default();
+    for manager in ["pnpm", "npm"] {
+        let runs = [
+            (
+                "registry-token",
+                smoke(manager).input("registry-token", &token),
+            ),
+            (
+                "NODE_AUTH_TOKEN",
+                smoke(manager).env("NODE_AUTH_TOKEN", &token),
+            ),
+        ];
+        for (how, gha) in runs {
+            let run = gha.run();
+            run.assert_code(0);
+            assert_eq!(run.out("passed"), "true", "{manager} with {how}");
+            // `::add-mask::` is how the runner learns the secret (it never shows that line).
+            let shown: String = run
+                .stdout
+                .lines()
+                .filter(|l| !l.starts_with("::add-mask::"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(
+                run.stdout.contains(&format!("::add-mask::{token}")),
+                "{manager} {how}: the token is not masked"
+            );
+            for (what, text) in [
+                ("stdout", &shown),
+                ("stderr", &run.stderr),
+                ("GITHUB_OUTPUT", &run.output_text),
+                ("summary", &run.summary),
+            ] {
+                assert!(
+                    !text.contains(&token),
+                    "{manager} {how}: the token is in {what}"
+                );
+            }
+            // The sandbox (under RUNNER_TEMP, the harness dir) is gone, and nothing else holds it.
+            assert_eq!(
+                files_containing(gha.path(), &token),
+                Vec::<std::path::PathBuf>::new()
+            );
+            assert_eq!(
+                files_containing(work.path(), &token),
+                Vec::<std::path::PathBuf>::new()
+            );
+            for file in [".npmrc", ".netrc"] {
+                let path = std::path::Path::new(&home).join(file);
+                assert!(!std::fs::read_to_string(path)
+                    .unwrap_or_default()
+                    .contains(&token));
+            }
+        }
+        // Without a token the registry refuses, and the failure says so.
+        let run = smoke(manager).run();
+        run.assert_code(1);
+        let error = run.commands("error").join("\n");
+        assert!(
+            error.contains("install `@acme/app` failed"),
+            "{manager}: {error}"
+        );
+        assert!(
+            error.contains("401") || error.contains("E401") || error.contains("Unauthorized"),
+            "{manager}: {error}"
+        );
+    }
+}

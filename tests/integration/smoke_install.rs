@@ -14,7 +14,7 @@ use serde_json::Value;
 // ---------------------------------------------------------------- fixtures
 
 /// An npm tarball laid out as `npm pack` does (`package/…`).
-fn npm_tarball(dir: &Path, file: &str, files: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn npm_tarball(dir: &Path, file: &str, files: &[(&str, &str)]) -> PathBuf {
     let path = dir.join(file);
     let gz = flate2::write::GzEncoder::new(
         std::fs::File::create(&path).unwrap(),

@@ -676,3 +676,194 @@ fn smoke_install_authenticates_to_a_private_npm_registry_with_pnpm_and_npm() {
         );
     }
 }
+
+// --- example workflows set up every tool they call ----------------------------------------------
+
+/// Commands GitHub's hosted Ubuntu image ships on PATH. Source: actions/runner-images,
+/// images/ubuntu/Ubuntu2404-Readme.md (image 20250907.24.1): "Language and Runtime" (Bash, Dash,
+/// Node.js, Python), "Package Management" (npm, pip, pip3, pipx, yarn), "Tools" and "CLI Tools"
+/// (git, jq, yq, docker, gh, zstd), the apt packages (coreutils, curl, wget, tar, zip, unzip,
+/// findutils, make, gcc, shellcheck), plus shell builtins. Not there: pnpm, and go (only in the
+/// tool cache, put on PATH by actions/setup-go).
+const HOSTED_IMAGE_COMMANDS: &[&str] = &[
+    "bash",
+    "sh",
+    "dash",
+    "node",
+    "npm",
+    "npx",
+    "python",
+    "python3",
+    "pip",
+    "pip3",
+    "pipx",
+    "yarn",
+    "git",
+    "jq",
+    "yq",
+    "docker",
+    "gh",
+    "zstd",
+    "curl",
+    "wget",
+    "tar",
+    "gzip",
+    "zip",
+    "unzip",
+    "make",
+    "gcc",
+    "shellcheck",
+    "echo",
+    "printf",
+    "ls",
+    "cat",
+    "test",
+    "[",
+    "mkdir",
+    "cp",
+    "mv",
+    "rm",
+    "sed",
+    "awk",
+    "grep",
+    "find",
+    "xargs",
+    "sort",
+    "head",
+    "tail",
+    "tee",
+    "env",
+    "true",
+    "false",
+    "cd",
+    "export",
+    "set",
+    "exit",
+    "read",
+    "wc",
+    "tr",
+    "cut",
+    "basename",
+    "dirname",
+];
+
+/// Commands a setup action puts on PATH for the steps after it.
+fn provided_by(uses: &str) -> &'static [&'static str] {
+    let action = uses.split('@').next().unwrap_or("");
+    match action {
+        "pnpm/action-setup" => &["pnpm"],
+        "actions/setup-node" => &["node", "npm", "npx"],
+        "actions/setup-go" => &["go"],
+        "actions/setup-python" => &["python", "python3", "pip", "pip3"],
+        _ => &[],
+    }
+}
+
+/// The commands a `run:` script starts: the first word of every simple command (after variable
+/// assignments and shell keywords). Words built from expansions (`"$BUILD_COMMAND"`) are unknown
+/// here and skipped.
+fn commands_of_script(script: &str) -> Vec<String> {
+    const KEYWORDS: &[&str] = &[
+        "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
+        "!", "{", "}", "time", "in",
+    ];
+    let mut out = Vec::new();
+    for line in script.lines() {
+        let line = line.split(" #").next().unwrap_or("");
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        for part in line.split(['&', '|', ';', '(', ')']) {
+            let word = part
+                .split_whitespace()
+                .find(|w| !w.contains('=') && !KEYWORDS.contains(w));
+            if let Some(w) = word {
+                if !w.starts_with(['$', '"', '\'', '-']) && !w.contains('/') {
+                    out.push(w.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The commands a step calls: its script's, and for release-action's smoke-install the node
+/// client it installs npm tarballs with (`package-manager`, default pnpm) and node itself.
+fn commands_of_step(step: &yaml_serde::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(run) = step["run"].as_str() {
+        out.extend(commands_of_script(run));
+    }
+    let uses = step["uses"].as_str().unwrap_or("");
+    if uses.starts_with("ameideio/release-action@")
+        && step["with"]["mode"].as_str() == Some("smoke-install")
+    {
+        let manager = step["with"]["package-manager"].as_str().unwrap_or("pnpm");
+        out.extend(["node".to_string(), manager.to_string()]);
+    }
+    out
+}
+
+/// Per job, each command called that no earlier step provides and the hosted image lacks.
+fn unprovided_tools(workflow: &str) -> Vec<String> {
+    let doc: yaml_serde::Value = yaml_serde::from_str(workflow).expect("workflow parses");
+    let mut missing = Vec::new();
+    let Some(jobs) = doc["jobs"].as_mapping() else {
+        return missing;
+    };
+    for (name, job) in jobs {
+        let name = name.as_str().unwrap_or("?");
+        let mut provided: Vec<&str> = HOSTED_IMAGE_COMMANDS.to_vec();
+        for step in job["steps"].as_sequence().into_iter().flatten() {
+            for command in commands_of_step(step) {
+                if !provided.contains(&command.as_str()) {
+                    missing.push(format!("job {name}: {command}"));
+                }
+            }
+            provided.extend_from_slice(provided_by(step["uses"].as_str().unwrap_or("")));
+        }
+    }
+    missing
+}
+
+#[test]
+fn example_workflows_set_up_every_tool_they_call() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/workflows");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let missing = unprovided_tools(&text);
+        assert!(
+            missing.is_empty(),
+            "{}: {missing:?} (set each up in an earlier step, pinned by commit)",
+            entry.path().display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 4);
+}
+
+#[test]
+fn the_tool_check_catches_a_tool_nobody_set_up() {
+    let smoke_without_pnpm = "jobs:\n  smoke:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ameideio/release-action@v1\n        with:\n          mode: smoke-install\n";
+    assert_eq!(
+        unprovided_tools(smoke_without_pnpm),
+        vec!["job smoke: pnpm"]
+    );
+    let npm = smoke_without_pnpm.replace(
+        "mode: smoke-install\n",
+        "mode: smoke-install\n          package-manager: npm\n",
+    );
+    assert!(unprovided_tools(&npm).is_empty());
+    let set_up_too_late = "jobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pnpm install && go build ./...\n      - uses: pnpm/action-setup@a15d269cd4658e1107c09f1fabf4cbd7bd1f308a\n      - run: VERSION=1 pnpm pack\n";
+    assert_eq!(
+        unprovided_tools(set_up_too_late),
+        vec!["job build: pnpm", "job build: go"]
+    );
+    assert_eq!(
+        commands_of_script(
+            "if [ -n \"$X\" ]; then echo hi | tee out; fi  # go\nA=1 B=2 docker build ."
+        ),
+        vec!["[", "echo", "tee", "docker"]
+    );
+}

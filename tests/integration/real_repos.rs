@@ -867,3 +867,46 @@ fn the_tool_check_catches_a_tool_nobody_set_up() {
         vec!["[", "echo", "tee", "docker"]
     );
 }
+
+// --- the composite action under act, bare tags --------------------------------------------------
+
+#[test]
+fn bare_tags_through_the_composite_action_under_act() {
+    let mut repo = support::act::ActRepo::new(&["bare-tags.yml"]);
+    repo.tag("14.0.0-rc1");
+    repo.commit("fourteen");
+    repo.tag("14.0.0");
+    repo.commit("fifteen one");
+    repo.tag("15.1.0");
+    repo.commit("fifteen two");
+    repo.tag("15.2.0");
+    let payload = serde_json::json!({"ref": "refs/tags/15.2.0"});
+    let run = repo.act("push", &[], Some(&payload));
+    run.assert_success();
+    let printed = |marker: &str| -> Vec<String> {
+        let mut v: Vec<String> = run
+            .log
+            .lines()
+            .filter_map(|l| {
+                let shown = &l[l.find("| ")? + 2..];
+                shown.strip_prefix(marker).map(|s| s.trim().to_string())
+            })
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(
+        printed("E2E-BARE "),
+        vec!["channel=release version=15.2.0 latest-tag=15.1.0 prefix=[]"],
+        "{}",
+        run.log
+    );
+    let tags = printed("E2E-BARE-TAG ");
+    for expected in [
+        "ghcr.io/acme/app:15.2.0",
+        "ghcr.io/acme/app:15.2",
+        "ghcr.io/acme/app:15",
+    ] {
+        assert!(tags.iter().any(|t| t == expected), "{expected} missing from {tags:?}\n{}", run.log);
+    }
+}

@@ -907,6 +907,10 @@ fn bare_tags_through_the_composite_action_under_act() {
         "ghcr.io/acme/app:15.2",
         "ghcr.io/acme/app:15",
     ] {
-        assert!(tags.iter().any(|t| t == expected), "{expected} missing from {tags:?}\n{}", run.log);
+        assert!(
+            tags.iter().any(|t| t == expected),
+            "{expected} missing from {tags:?}\n{}",
+            run.log
+        );
     }
 }

@@ -52,7 +52,8 @@ pub struct RemoteOptions {
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
 
-    /// Token for the registries (npm, PyPI index, GOPROXY, OCI, a URL's host). Defaults:
+    /// Token for `registry` and the registries of remote entries (npm, PyPI index, GOPROXY, OCI,
+    /// a URL's host). Defaults:
     /// NODE_AUTH_TOKEN for the npm registry; PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN, for
     /// GitHub hosts (ghcr.io, npm.pkg.github.com, …) only.
     #[arg(long, value_name = "TOKEN")]

@@ -914,3 +914,90 @@ fn bare_tags_through_the_composite_action_under_act() {
         );
     }
 }
+
+#[test]
+fn smoke_install_authenticates_to_a_private_pypi_index_through_netrc() {
+    use base64::Engine;
+    use support::fault_server::{FaultServer, Reply};
+    const TOKEN: &str = "pypi-private-token-7f3a9c";
+    let server = FaultServer::start();
+    let expect = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{TOKEN}"))
+    );
+    let guarded = |ok: Reply| Reply::RequireAuth {
+        expect: expect.clone(),
+        challenge: "Basic realm=\"private\"".into(),
+        ok: Box::new(ok),
+    };
+    // A PEP 503 index holding the dependency, every path behind authentication.
+    let files = tempfile::tempdir().unwrap();
+    let dep = support::packages::wheel(
+        files.path(),
+        "acme_dep",
+        "1.0.0",
+        &[("acme_dep/__init__.py", "")],
+        &[],
+    );
+    let dep_name = dep.file_name().unwrap().to_string_lossy().into_owned();
+    let page = format!(
+        "<!DOCTYPE html><html><body><a href=\"/files/{dep_name}\">{dep_name}</a></body></html>"
+    );
+    server.script(
+        "/simple/acme-dep/",
+        vec![guarded(Reply::with_header(
+            200,
+            "Content-Type",
+            "text/html",
+            page,
+        ))],
+    );
+    server.script(
+        &format!("/files/{dep_name}"),
+        vec![guarded(Reply::ok(std::fs::read(&dep).unwrap()))],
+    );
+    let work = tempfile::tempdir().unwrap();
+    support::packages::wheel(
+        work.path(),
+        "acme_sdk",
+        "1.0.0",
+        &[("acme_sdk/__init__.py", "import acme_dep\n")],
+        &["acme-dep>=1.0"],
+    );
+    let smoke = || {
+        Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", "acme_sdk-1.0.0-py3-none-any.whl")
+            .input("expected-version", "1.0.0")
+            .input("registry", &format!("{}/simple/", server.base()))
+            .cwd(work.path())
+    };
+    let gha = smoke().input("registry-token", TOKEN);
+    let run = gha.run();
+    run.assert_code(0);
+    assert!(server
+        .requests("/simple/acme-dep/")
+        .iter()
+        .any(|r| r.header("authorization") == Some(expect.as_str())));
+    for text in [&run.stderr, &run.output_text, &run.summary] {
+        assert!(!text.contains(TOKEN));
+    }
+    assert!(run
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .all(|l| !l.contains(TOKEN)));
+    assert_eq!(
+        files_containing(gha.path(), TOKEN),
+        Vec::<std::path::PathBuf>::new()
+    );
+    // Without the token the index answers 401 and the install fails.
+    let without = smoke().run();
+    without.assert_code(1);
+    let error = without.commands("error").join("\n");
+    assert!(
+        error.contains("acme-dep") || error.contains("acme_dep"),
+        "{}",
+        without.describe()
+    );
+}

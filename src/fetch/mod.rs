@@ -55,7 +55,8 @@ pub struct RemoteOptions {
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
 
-    /// Token for the registries (npm, PyPI index, GOPROXY, OCI, a URL's host). Defaults:
+    /// Token for `registry` and the registries of remote entries (npm, PyPI index, GOPROXY, OCI,
+    /// a URL's host). Defaults:
     /// NODE_AUTH_TOKEN for the npm registry; PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN, for
     /// GitHub hosts (ghcr.io, npm.pkg.github.com, …) only.
     #[arg(long, value_name = "TOKEN")]

@@ -452,6 +452,10 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
     if let Some(registry) = &plan.registry {
         proxy.push(',');
         proxy.push_str(registry);
+        if let Some(token) = &plan.registry_token {
+            // go reads ~/.netrc for GOPROXY hosts.
+            sandbox.write_netrc(registry, token)?;
+        }
     }
 
     let mut cmd = go_command(&sandbox, &consumer, &proxy);

@@ -591,6 +591,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         }
         Ok(report.tool(&name, "install", &run))
     })?;
+    sandbox.remove_credentials()?;
     if !installed {
         for p in &points {
             skip_loads(&mut report, p, "not run: the install failed");
@@ -757,16 +758,18 @@ fn write_consumer(sandbox: &Sandbox, consumer: &Path, plan: &Plan) -> Result<()>
         store = sandbox.path().join("store").display(),
         cache = sandbox.path().join("cache").display(),
     );
-    if plan.registry.is_some() && std::env::var_os("NODE_AUTH_TOKEN").is_some() {
-        let host = registry
+    if let (Some(_), Some(token)) = (&plan.registry, &plan.registry_token) {
+        // Auth goes into the user-level npmrc (the sandbox's HOME): pnpm 10 ignores auth settings
+        // in a project's .npmrc ("Ignored project-level auth setting"), npm reads both.
+        let scope = registry
             .trim_start_matches("https:")
             .trim_start_matches("http:");
-        let host = if host.ends_with('/') {
-            host.to_string()
+        let scope = if scope.ends_with('/') {
+            scope.to_string()
         } else {
-            format!("{host}/")
+            format!("{scope}/")
         };
-        npmrc.push_str(&format!("{host}:_authToken=${{NODE_AUTH_TOKEN}}\n"));
+        sandbox.write_credentials(".npmrc", &format!("{scope}:_authToken={token}\n"))?;
     }
     if plan.registry.is_none() {
         // The offline registry refuses every connection: retrying only delays the failure.
@@ -798,11 +801,6 @@ fn install_command(
     cmd.env("CI", "true")
         .env("COREPACK_ENABLE_STRICT", "0")
         .env("COREPACK_ENABLE_DOWNLOAD_PROMPT", "0");
-    if plan.registry.is_some() {
-        if let Some(token) = std::env::var_os("NODE_AUTH_TOKEN") {
-            cmd.env("NODE_AUTH_TOKEN", token);
-        }
-    }
     Ok(cmd)
 }
 

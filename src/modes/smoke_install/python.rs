@@ -344,6 +344,11 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         ));
         let mut cmd = pip_env(sandbox.command(&venv_python, &sandbox.tmp), &sandbox);
         cmd.args(["-I", "-m", "pip", "install", "--no-cache-dir", "--no-input"]);
+        if let (Some(index), Some(token)) = (&plan.registry, &plan.registry_token) {
+            // pip reads ~/.netrc for an index without credentials in its URL: the token stays
+            // out of the command line, where a process list or pip's log could show it.
+            sandbox.write_netrc(index, token)?;
+        }
         match &plan.registry {
             Some(index) => cmd.args(["--index-url", index]),
             None => cmd.arg("--no-index"),
@@ -360,6 +365,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         ));
         Ok(report.tool(&label, "install", &run))
     })?;
+    sandbox.remove_credentials()?;
     if !installed {
         skip_rest(&mut report, "not run: the install failed");
         return Ok(report);

@@ -28,6 +28,16 @@ pub fn from_env(input: &str) -> Option<(String, String)> {
     None
 }
 
+/// An input's value exactly as given (not trimmed), for inputs whose whitespace matters (a
+/// separator of `" "`); `None` when unset or empty.
+pub fn untrimmed_from_env(input: &str) -> Option<String> {
+    let hyphen = env_name(input);
+    let underscore = hyphen.replace('-', "_");
+    [hyphen, underscore]
+        .into_iter()
+        .find_map(|name| std::env::var(&name).ok().filter(|v| !v.is_empty()))
+}
+
 /// The booleans `@actions/core`'s `getBooleanInput` accepts (the YAML 1.2 core schema), and no
 /// others: `yes`, `1` or `on` are errors, not a silent false.
 pub fn boolean(value: &str) -> Result<bool, String> {

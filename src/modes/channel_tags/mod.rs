@@ -750,6 +750,10 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
                 bake_target: &args.bake_target,
                 token,
                 floating_tags: &args.floating_tags,
+                versions: match args.versions.as_deref() {
+                    Some(text) if !text.trim().is_empty() => Some(Versions::parse(text)?),
+                    _ => None,
+                },
             },
             runner,
         );

@@ -200,6 +200,7 @@ pub fn protect(
     git: &Git,
     token: Option<&str>,
     ctx: &Context,
+    latest_from_versions: Option<&Version>,
     runner: &Runner,
 ) -> Result<Vec<Withheld>> {
     let wants_latest = d.latest == Some(true) && !d.entries.is_empty();
@@ -212,7 +213,21 @@ pub fn protect(
     }
     let known = releases(git, token, ctx, &current, runner);
     let higher = |line: Line| -> std::result::Result<Option<(String, Version)>, String> {
-        let known = known.as_ref().map_err(Clone::clone)?;
+        let known = match (&known, line, latest_from_versions) {
+            (Ok(known), _, _) => known,
+            // version-guard's `latest-version` is enough for `latest` (over all releases).
+            (Err(_), Line::All, Some(latest)) => {
+                return Ok(
+                    (latest.cmp_precedence(&current) == std::cmp::Ordering::Greater).then(|| {
+                        (
+                            format!("{latest} (version-guard's latest-version)"),
+                            latest.clone(),
+                        )
+                    }),
+                )
+            }
+            (Err(why), _, _) => return Err(why.clone()),
+        };
         Ok(known
             .iter()
             .filter(|(_, v)| match line {

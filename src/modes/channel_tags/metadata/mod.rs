@@ -40,6 +40,9 @@ pub struct MetaArgs<'a> {
     pub bake_target: &'a str,
     pub token: Option<String>,
     pub floating_tags: &'a str,
+    /// version-guard's `versions`: its timestamp is `created`, its latest release decides
+    /// `latest` when the clone has no release tags.
+    pub versions: Option<super::versions::Versions>,
 }
 
 struct Image {
@@ -887,6 +890,10 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
         for w in &decision.warnings {
             r.warning(w);
         }
+        let latest_known = args
+            .versions
+            .as_ref()
+            .and_then(|v| v.latest_version.as_ref());
         let withheld = floating::protect(
             &mut decision,
             &flavor,
@@ -894,6 +901,7 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
             &git,
             args.token.as_deref(),
             &ctx,
+            latest_known,
             r,
         )?;
         for w in &withheld {
@@ -955,7 +963,11 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
         runner.warning("No Docker tag has been generated. Check tags input.");
     }
 
-    let created_at = match source_date_epoch()?.or(meta.commit_date) {
+    let from_versions = args
+        .versions
+        .as_ref()
+        .and_then(|v| Timestamp::from_second(v.unix_time()).ok());
+    let created_at = match from_versions.or(source_date_epoch()?).or(meta.commit_date) {
         Some(t) => t,
         None => {
             runner.warning(&format!(

@@ -71,6 +71,15 @@ pub fn lines(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// The mode a step without `mode` asks for: docker/metadata-action's inputs (`tags`, `flavor`)
+/// are channel-tags, so a metadata-action step changes only its `uses:` line.
+fn implied_mode() -> Option<String> {
+    ["tags", "flavor"]
+        .iter()
+        .any(|input| from_env(input).is_some())
+        .then(|| "channel-tags".to_string())
+}
+
 /// Where an input's value came from, to name it in errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FromEnv {
@@ -103,8 +112,8 @@ pub fn argv_with_env_inputs(
     let mode = match position {
         Some(p) => argv[p].to_string_lossy().into_owned(),
         None if wants_help => return (argv, injected),
-        None => match from_env("mode") {
-            Some((_, mode)) => {
+        None => match from_env("mode").map(|(_, m)| m).or_else(implied_mode) {
+            Some(mode) => {
                 argv.insert(1.min(argv.len()), OsString::from(&mode));
                 mode
             }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::support::github_api::GitHubApi;
-use crate::support::harness::{Gha, Run};
+use crate::support::harness::{Gha, Repo, Run};
 
 const TOKEN: &str = "ghs_metadata_port_token";
 const REPOSITORY: &str = "docker/test-docker-action";
@@ -317,4 +317,205 @@ fn every_metadata_action_case_with_floating_tags_protected() {
         .map(|(k, w)| (k.as_str(), w.as_str()))
         .collect();
     assert_eq!(found, PROTECTED, "the protected cases changed");
+}
+
+/// A tag push in a real clone: the releases come from git's tags, `created` from the commit.
+fn tag_push(repo: &Repo, tag: &str, tags_input: &str) -> Run {
+    Gha::new()
+        .input("mode", "channel-tags")
+        .input("images", "ghcr.io/acme/app")
+        .input("tags", tags_input)
+        .env("GITHUB_REF", &format!("refs/tags/{tag}"))
+        .env("GITHUB_SHA", &repo.head())
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_REPOSITORY", "acme/app")
+        .cwd(repo.path())
+        .run()
+}
+
+const SEMVER_RULES: &str = "type=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}\ntype=semver,pattern={{major}}";
+
+#[test]
+fn a_patch_of_an_older_line_keeps_its_line_tags_but_not_latest() {
+    let mut repo = Repo::new();
+    repo.commit("one");
+    repo.tag("v1.0.0");
+    repo.commit("two");
+    repo.tag("v2.0.0");
+    repo.commit("fix for 1.x");
+    repo.tag("v1.0.1");
+    let run = tag_push(&repo, "v1.0.1", SEMVER_RULES);
+    run.assert_code(0);
+    assert_eq!(run.out("tag-names"), "1.0.1\n1.0\n1");
+    let notices = run.commands("notice");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0]
+            .contains("floating tag `latest` withheld: 1.0.1 is below the existing release v2.0.0"),
+        "{notices:?}"
+    );
+    assert!(
+        run.summary.contains("Withheld floating tags"),
+        "{}",
+        run.summary
+    );
+    // created is the commit's committer time (2024-01-02T06:04:05Z), never the clock.
+    assert!(
+        run.out("labels")
+            .contains("org.opencontainers.image.created=2024-01-02T06:04:05.000Z"),
+        "{}",
+        run.out("labels")
+    );
+    // `follow-metadata-action`: `latest` moves back to 1.0.1, as metadata-action moves it.
+    let run = Gha::new()
+        .input("mode", "channel-tags")
+        .input("images", "ghcr.io/acme/app")
+        .input("tags", SEMVER_RULES)
+        .input("floating-tags", "follow-metadata-action")
+        .env("GITHUB_REF", "refs/tags/v1.0.1")
+        .env("GITHUB_SHA", &repo.head())
+        .cwd(repo.path())
+        .run();
+    run.assert_code(0);
+    assert_eq!(run.out("tag-names"), "1.0.1\n1.0\n1\nlatest");
+    assert!(run.commands("notice").is_empty());
+}
+
+#[test]
+fn a_shallow_clone_without_tags_and_no_token_withholds_floating_tags_loudly() {
+    let mut origin = Repo::new();
+    origin.commit("one");
+    origin.tag("v1.0.0");
+    origin.commit("two");
+    origin.tag("v1.1.0");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.path().display());
+    crate::support::harness::git(
+        clone.path(),
+        &["clone", "-q", "--depth", "1", "--no-tags", &url, "."],
+    );
+    let run = Gha::new()
+        .input("mode", "channel-tags")
+        .input("images", "ghcr.io/acme/app")
+        .input("tags", SEMVER_RULES)
+        .env("GITHUB_REF", "refs/tags/v1.1.0")
+        .env("GITHUB_SHA", &origin.head())
+        .cwd(clone.path())
+        .run();
+    run.assert_code(0);
+    assert_eq!(run.out("tag-names"), "1.1.0");
+    let notices = run.commands("notice");
+    assert_eq!(notices.len(), 3, "{notices:?}");
+    assert!(
+        notices
+            .iter()
+            .all(|n| n.contains("the existing releases are unknown")),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn knobs_and_separators() {
+    let mut repo = Repo::new();
+    let sha = repo.commit("one");
+    let run = Gha::new()
+        .input("mode", "channel-tags")
+        .input(
+            "images",
+            "name=ghcr.io/Acme/App\nname=docker.io/acme/app,enable=false",
+        )
+        .input(
+            "tags",
+            "type=sha\ntype=raw,value=x-{{sha}}\n# a comment\ntype=ref,event=branch",
+        )
+        .input("sep-tags", ",")
+        .env("GITHUB_REF", "refs/heads/feature/A#1")
+        .env("GITHUB_SHA", &sha)
+        .env("DOCKER_METADATA_SHORT_SHA_LENGTH", "10")
+        .env("DOCKER_METADATA_SET_OUTPUT_ENV", "false")
+        .cwd(repo.path())
+        .run();
+    run.assert_code(0);
+    let short = &sha[..10];
+    assert_eq!(
+        run.out("tags"),
+        // By priority: ref (600), raw (200), sha (100).
+        format!(
+            "ghcr.io/acme/app:feature-A-1,ghcr.io/acme/app:x-{short},ghcr.io/acme/app:sha-{short}"
+        )
+    );
+    assert_eq!(run.out("version"), "feature-A-1");
+    let bake: Value = read_json(run.out("bake-file-tags"));
+    assert_eq!(
+        bake["target"]["docker-metadata-action"]["args"]["DOCKER_META_IMAGES"],
+        "ghcr.io/acme/app"
+    );
+}
+
+#[test]
+fn bad_configuration_is_a_clear_error_with_no_outputs() {
+    for (tags, env, what) in [
+        (
+            "type=raw,value=a\ntype=semver",
+            None,
+            "input `tags`, line 2: type=semver needs a `pattern`",
+        ),
+        (
+            "type=raw,value={{#if x}}y{{/if}}",
+            None,
+            "block and partial expressions",
+        ),
+        (
+            "type=match,pattern=(?<=v)\\d+",
+            None,
+            "not a regular expression",
+        ),
+        (
+            "type=raw,value=-dash",
+            None,
+            "does not follow Docker's grammar",
+        ),
+        (
+            "type=raw,value={{date 'YYYY' tz='Mars/Base'}}",
+            None,
+            "unknown time zone",
+        ),
+        (
+            "type=sha",
+            Some(("DOCKER_METADATA_SHORT_SHA_LENGTH", "seven")),
+            "is not a number",
+        ),
+        (
+            "type=raw,value=a,enable=maybe",
+            None,
+            "`enable` must give true or false",
+        ),
+    ] {
+        let mut gha = Gha::new()
+            .input("mode", "channel-tags")
+            .input("tags", tags)
+            .env("GITHUB_REF", "refs/heads/main")
+            .env("GITHUB_SHA", &"a".repeat(40));
+        if let Some((k, v)) = env {
+            gha = gha.env(k, v);
+        }
+        let run = gha.run();
+        run.assert_code(2);
+        assert!(
+            run.stdout.contains(what),
+            "{tags}: {what}\n{}",
+            run.describe()
+        );
+        assert!(run.outputs.is_empty(), "{tags}: {:?}", run.outputs);
+    }
+    let run = Gha::new()
+        .input("mode", "channel-tags")
+        .input("flavor", "latest=sometimes")
+        .run();
+    run.assert_code(2);
+    assert!(
+        run.stdout.contains("input `flavor`, line 1"),
+        "{}",
+        run.describe()
+    );
 }

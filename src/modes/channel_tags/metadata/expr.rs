@@ -244,6 +244,14 @@ pub fn format_date_call(call: &Call, time: Timestamp) -> Result<String, String> 
         match key.as_str() {
             "tz" => {
                 let name = value.as_str().unwrap_or_default();
+                // A zone is an IANA name, never a path into (or out of) the tz database.
+                if name.starts_with('/') || name.split('/').any(|part| part == ".." || part == ".")
+                {
+                    return Err(format!(
+                        "{{{{{} … tz='{name}'}}}}: not a time zone name",
+                        call.name
+                    ));
+                }
                 zone = TimeZone::get(name).map_err(|e| {
                     format!(
                         "{{{{{} … tz='{name}'}}}}: unknown time zone ({e})",
@@ -447,6 +455,8 @@ mod tests {
             "2020-01-10T00:30:00.000Z"
         );
         assert!(render("{{date 'x' zone='UTC'}}", &Words).is_err());
+        assert!(render("{{date 'x' tz='../../etc/passwd'}}", &Words).is_err());
+        assert!(render("{{date 'x' tz='Nowhere/City'}}", &Words).is_err());
         assert!(render("{{#if x}}y{{/if}}", &Words).is_err());
         assert!(render("{{nope 'x'}}", &Words)
             .unwrap_err()

@@ -192,15 +192,21 @@ fn line_text(line: Line, v: &Version) -> String {
     }
 }
 
+/// Where the repository's releases are read from.
+pub struct ReleaseSources<'a> {
+    pub git: &'a Git,
+    pub token: Option<&'a str>,
+    pub ctx: &'a Context,
+    /// version-guard's `latest-version`, enough for `latest` when the tags are unknown.
+    pub latest_from_versions: Option<&'a Version>,
+}
+
 /// Removes floating tags a higher release of their line already has; returns what was withheld.
 pub fn protect(
     d: &mut Decision,
     flavor: &Flavor,
     policy: FloatingPolicy,
-    git: &Git,
-    token: Option<&str>,
-    ctx: &Context,
-    latest_from_versions: Option<&Version>,
+    sources: &ReleaseSources,
     runner: &Runner,
 ) -> Result<Vec<Withheld>> {
     let wants_latest = d.latest == Some(true) && !d.entries.is_empty();
@@ -211,7 +217,8 @@ pub fn protect(
     if policy == FloatingPolicy::FollowMetadataAction || (!wants_latest && !any_floating) {
         return Ok(Vec::new());
     }
-    let known = releases(git, token, ctx, &current, runner);
+    let known = releases(sources.git, sources.token, sources.ctx, &current, runner);
+    let latest_from_versions = sources.latest_from_versions;
     let higher = |line: Line| -> std::result::Result<Option<(String, Version)>, String> {
         let known = match (&known, line, latest_from_versions) {
             (Ok(known), _, _) => known,

@@ -152,7 +152,10 @@ fn repo_info(ctx: &Context, token: Option<&str>, runner: &Runner) -> RepoInfo {
         return RepoInfo::from_json(payload, "event payload");
     }
     let Some(repository) = ctx.repository.clone() else {
-        return RepoInfo::default();
+        return RepoInfo {
+            from: "nowhere (no payload repository, no GITHUB_REPOSITORY)",
+            ..Default::default()
+        };
     };
     if let Some(token) = token {
         runner.mask(token);
@@ -492,7 +495,7 @@ impl Evaluator<'_> {
         if pattern.is_empty() {
             return Ok(raw);
         }
-        let re = js_regex(pattern, "").map_err(|why| expr_error(rule, why))?;
+        let re = rules::js_regex(pattern, "").map_err(|why| expr_error(rule, why))?;
         match re.captures(&raw) {
             None => {
                 d.warnings.push(format!("{pattern} does not match {raw}."));
@@ -570,7 +573,7 @@ impl Evaluator<'_> {
                     Some((body, flags)) if !body.is_empty() => (body, flags),
                     _ => (pattern, ""),
                 };
-                let re = js_regex(body, flags).map_err(|why| expr_error(rule, why))?;
+                let re = rules::js_regex(body, flags).map_err(|why| expr_error(rule, why))?;
                 let group: usize = rule.attr("group").trim().parse().unwrap_or(0);
                 // With the `g` flag JavaScript's match lists every match, not groups.
                 let found: Option<Option<String>> = if flags.contains('g') {
@@ -646,25 +649,6 @@ impl Evaluator<'_> {
     }
 }
 
-/// A JavaScript regular expression (`i`, `m`, `s` flags) as a Rust one. Lookaround and
-/// backreferences, which Rust's engine does not have, are a clear error.
-fn js_regex(pattern: &str, flags: &str) -> std::result::Result<regex::Regex, String> {
-    let mut prefix = String::new();
-    for (flag, inline) in [('i', "i"), ('m', "m"), ('s', "s")] {
-        if flags.contains(flag) {
-            prefix.push_str(inline);
-        }
-    }
-    let source = if prefix.is_empty() {
-        pattern.to_string()
-    } else {
-        format!("(?{prefix}){pattern}")
-    };
-    regex::Regex::new(&source).map_err(|e| {
-        format!("the pattern {pattern:?} is not a regular expression this action reads: {e}")
-    })
-}
-
 fn decide(rules: &[Rule], flavor: &Flavor, ctx: &MetaContext) -> Result<Decision> {
     let evaluator = Evaluator { ctx, flavor };
     let mut d = Decision::default();
@@ -713,6 +697,12 @@ fn oci_pairs(
     }
     let mut pairs: Vec<(String, String)> = Vec::new();
     for line in lines {
+        // A line break in a value (a repository description, say) would split it into two
+        // labels in docker/build-push-action's line-separated input.
+        let line: String = line
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect();
         let Some((key, value)) = line.split_once('=') else {
             continue;
         };
@@ -894,16 +884,13 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
             .versions
             .as_ref()
             .and_then(|v| v.latest_version.as_ref());
-        let withheld = floating::protect(
-            &mut decision,
-            &flavor,
-            policy,
-            &git,
-            args.token.as_deref(),
-            &ctx,
-            latest_known,
-            r,
-        )?;
+        let sources = floating::ReleaseSources {
+            git: &git,
+            token: args.token.as_deref(),
+            ctx: &ctx,
+            latest_from_versions: latest_known,
+        };
+        let withheld = floating::protect(&mut decision, &flavor, policy, &sources, r)?;
         for w in &withheld {
             r.notice(&w.message());
         }

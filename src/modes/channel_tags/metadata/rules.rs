@@ -146,6 +146,33 @@ const DEFAULT_RULES: &[&str] = &[
     "type=ref,event=pr",
 ];
 
+/// A JavaScript regular expression (`i`, `m`, `s` flags) as a Rust one. Lookaround and
+/// backreferences, which Rust's engine does not have, are a clear error.
+pub fn js_regex(pattern: &str, flags: &str) -> std::result::Result<regex::Regex, String> {
+    let mut prefix = String::new();
+    for (flag, inline) in [('i', "i"), ('m', "m"), ('s', "s")] {
+        if flags.contains(flag) {
+            prefix.push_str(inline);
+        }
+    }
+    let source = if prefix.is_empty() {
+        pattern.to_string()
+    } else {
+        format!("(?{prefix}){pattern}")
+    };
+    regex::Regex::new(&source).map_err(|e| {
+        format!("the pattern {pattern:?} is not a regular expression this action reads: {e}")
+    })
+}
+
+/// `/body/flags` (a JavaScript regex literal) or a plain pattern.
+pub fn regex_literal(pattern: &str) -> (&str, &str) {
+    match pattern.strip_prefix('/').and_then(|p| p.rsplit_once('/')) {
+        Some((body, flags)) if !body.is_empty() => (body, flags),
+        _ => (pattern, ""),
+    }
+}
+
 fn parse_rule(source: &str, line: usize, given: bool) -> Result<Rule> {
     let bad = |why: String| {
         let place = if given {
@@ -244,6 +271,14 @@ fn parse_rule(source: &str, line: usize, given: bool) -> Result<Rule> {
                 )));
             }
         }
+    }
+    // Patterns are checked once here, not only on the refs they apply to.
+    if kind == RuleType::Match {
+        let (body, flags) = regex_literal(&attrs["pattern"]);
+        js_regex(body, flags).map_err(&bad)?;
+    }
+    if matches!(kind, RuleType::Semver | RuleType::Pep440) && !attrs["match"].is_empty() {
+        js_regex(&attrs["match"], "").map_err(&bad)?;
     }
     attrs
         .entry("enable".to_string())

@@ -418,7 +418,7 @@ fn a_shallow_clone_without_tags_and_no_token_withholds_floating_tags_loudly() {
 fn knobs_and_separators() {
     let mut repo = Repo::new();
     let sha = repo.commit("one");
-    let run = Gha::new()
+    let gha = Gha::new()
         .input("mode", "channel-tags")
         .input(
             "images",
@@ -433,8 +433,8 @@ fn knobs_and_separators() {
         .env("GITHUB_SHA", &sha)
         .env("DOCKER_METADATA_SHORT_SHA_LENGTH", "10")
         .env("DOCKER_METADATA_SET_OUTPUT_ENV", "false")
-        .cwd(repo.path())
-        .run();
+        .cwd(repo.path());
+    let run = gha.run();
     run.assert_code(0);
     let short = &sha[..10];
     assert_eq!(

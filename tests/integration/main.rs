@@ -17,6 +17,7 @@ mod newcomer;
 mod outputs_adversarial;
 mod policy_check;
 mod properties;
+mod real_repos;
 mod regressions;
 mod resolve_script;
 mod runner_protocol;

@@ -18,7 +18,7 @@ use crate::runner::{self, inputs, Runner};
     long_about = "Guards releases in GitHub Actions: versions, image tags, smoke installs and policy.\n\n\
         Every flag is also read from INPUT_<NAME> (upper-cased, hyphens kept, e.g. INPUT_TAG-PREFIX; \
         INPUT_TAG_PREFIX works too), which is how the composite action passes its inputs. A flag on \
-        the command line beats the environment. Without a mode argument, INPUT_MODE chooses it.\n\n\
+        the command line beats the environment. Without a mode argument, INPUT_MODE chooses it (a step with docker/metadata-action's `tags` or `flavor` and no mode is channel-tags).\n\n\
         Exit codes: 0 success, 1 a guard or policy failure, 2 a usage, configuration or environment error."
 )]
 pub struct Cli {

@@ -7,6 +7,7 @@ mod support;
 mod action_yml;
 mod archives;
 mod channel_tags;
+mod channel_tags_metadata;
 mod e2e_act;
 mod e2e_workflows;
 mod fetch_download;

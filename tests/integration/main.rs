@@ -16,6 +16,7 @@ mod newcomer;
 mod outputs_adversarial;
 mod policy_check;
 mod properties;
+mod publish_check;
 mod regressions;
 mod resolve_script;
 mod runner_protocol;

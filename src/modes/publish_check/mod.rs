@@ -115,6 +115,16 @@ pub enum State {
 }
 
 impl State {
+    /// As `results` spells it.
+    fn name(self) -> &'static str {
+        match self {
+            State::Absent => "absent",
+            State::Identical => "identical",
+            State::Different => "different",
+            State::OtherFiles => "other-files",
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             State::Absent => "🆕 absent",
@@ -265,11 +275,11 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         }
         .map_err(|f| unreachable_registry(f, ecosystem, local))?;
         fetcher.log(&format!(
-            "{} {}@{}: {:?} in {}",
+            "{} {}@{}: {} ({})",
             ecosystem.name(),
             local.name,
             local.version,
-            remote.state,
+            remote.state.name(),
             remote.url
         ));
         remotes.push(remote);

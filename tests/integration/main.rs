@@ -23,6 +23,7 @@ mod runner_protocol;
 mod secrets;
 mod smoke_install;
 mod smoke_install_remote;
+mod trust_boundaries;
 mod version_guard;
 mod version_guard_api;
 mod version_guard_tools;

@@ -748,7 +748,7 @@ fn bad_inputs_are_usage_errors_naming_the_input() {
         ),
         (
             vec![("packages", "*.tgz"), ("versions", "{not json")],
-            "input `versions` is not valid JSON",
+            "input `versions`: not JSON",
         ),
         (
             vec![

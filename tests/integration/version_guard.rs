@@ -63,6 +63,7 @@ fn snapshot_on_main_after_a_release() {
         [
             "base-version",
             "channel",
+            "format-version",
             "go-version",
             "is-prerelease",
             "is-release",

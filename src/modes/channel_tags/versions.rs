@@ -1,11 +1,12 @@
-//! The `versions` input: version-guard's `versions` JSON output, whose decisions (channel,
-//! version, sha, timestamp) channel-tags reuses so a build's packages and images agree.
+//! The `versions` input: version-guard's `versions` document ([`VersionsDocument`]), whose
+//! decisions (channel, version, sha, timestamp) channel-tags reuses so a build's packages and
+//! images agree. This is channel-tags' checked view of it: the keys it needs, validated once.
 
-use serde_json::Value;
 use time::{format_description::FormatItem, macros::format_description, PrimitiveDateTime};
 
-use crate::error::{Failure, Result};
+use crate::error::Result;
 use crate::github::context::is_full_sha;
+use crate::version::document::{invalid as bad, VersionsDocument};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Versions {
@@ -24,59 +25,43 @@ pub struct Versions {
 const TIMESTAMP: &[FormatItem<'static>] =
     format_description!("[year][month][day][hour][minute][second]");
 
-fn bad(why: impl std::fmt::Display) -> Failure {
-    Failure::usage("Invalid input", format!("input `versions`: {why}")).with_fix(
-        "pass version-guard's output unchanged: `versions: ${{ steps.<version-guard step id>.outputs.versions }}`",
-    )
+/// A key channel-tags needs: present and not blank.
+fn required(key: &str, value: &Option<String>) -> Result<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| bad(format!("key `{key}` is missing or empty")))
+}
+
+fn optional(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 impl Versions {
     pub fn parse(text: &str) -> Result<Versions> {
-        let json: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON ({e})")))?;
-        let Value::Object(map) = &json else {
-            return Err(bad("expected a JSON object"));
+        let doc = VersionsDocument::parse(text)?;
+        let flag = |key: &str, value: Option<bool>| {
+            value.ok_or_else(|| bad(format!("key `{key}` is missing")))
         };
-        let string = |key: &str| -> Result<String> {
-            match map.get(key) {
-                Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-                Some(other) if !other.is_null() && !other.is_string() => {
-                    Err(bad(format!("key `{key}` must be a string, got {other}")))
-                }
-                _ => Err(bad(format!("key `{key}` is missing or empty"))),
-            }
-        };
-        let optional = |key: &str| -> Option<String> {
-            map.get(key)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        // version-guard writes JSON booleans; strings are accepted for hand-written values.
-        let boolean = |key: &str| -> Result<bool> {
-            match map.get(key) {
-                Some(Value::Bool(b)) => Ok(*b),
-                Some(Value::String(s)) if s == "true" => Ok(true),
-                Some(Value::String(s)) if s == "false" => Ok(false),
-                Some(other) => Err(bad(format!(
-                    "key `{key}` must be true or false, got {other}"
-                ))),
-                None => Err(bad(format!("key `{key}` is missing"))),
-            }
-        };
-        let sha = string("sha")?.to_lowercase();
+        let sha = required("sha", &doc.sha)?.to_lowercase();
         if !is_full_sha(&sha) {
             return Err(bad(format!(
                 "key `sha` must be a full 40-character commit sha, got {sha:?}"
             )));
         }
-        let timestamp = string("timestamp")?;
+        let timestamp = required("timestamp", &doc.timestamp)?;
         PrimitiveDateTime::parse(&timestamp, TIMESTAMP).map_err(|_| {
             bad(format!(
                 "key `timestamp` must be YYYYMMDDhhmmss (UTC), got {timestamp:?}"
             ))
         })?;
-        let latest_version = match optional("latest-version") {
+        let latest_version = match optional(&doc.latest_version) {
             Some(v) => Some(semver::Version::parse(&v).map_err(|e| {
                 bad(format!(
                     "key `latest-version` is not a semver version ({e}): {v:?}"
@@ -85,18 +70,15 @@ impl Versions {
             None => None,
         };
         Ok(Versions {
-            channel: string("channel")?,
-            is_release: boolean("is-release")?,
-            is_prerelease: boolean("is-prerelease")?,
-            version: string("version")?,
+            channel: required("channel", &doc.channel)?,
+            is_release: flag("is-release", doc.is_release)?,
+            is_prerelease: flag("is-prerelease", doc.is_prerelease)?,
+            version: required("version", &doc.version)?,
             sha,
-            short_sha: optional("short-sha"),
+            short_sha: optional(&doc.short_sha),
             timestamp,
             latest_version,
-            tag_prefix: map
-                .get("tag-prefix")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            tag_prefix: doc.tag_prefix,
         })
     }
 

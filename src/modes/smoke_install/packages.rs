@@ -13,6 +13,7 @@ use super::{Args, EcosystemChoice};
 use crate::error::{Failure, Result};
 use crate::fetch::{ArtifactKind, Fetched, Source};
 use crate::runner::inputs;
+use crate::version::document::VersionsDocument;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -31,12 +32,12 @@ impl Ecosystem {
         }
     }
 
-    /// The key of version-guard's `versions` JSON that holds this ecosystem's version.
-    fn versions_key(self) -> &'static str {
+    /// The key of this ecosystem's version in the `versions` document.
+    fn version_key(self) -> &'static str {
         match self {
-            Ecosystem::Npm => "npm-version",
-            Ecosystem::Python => "pypi-version",
-            Ecosystem::Go => "go-version",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Python => "pypi",
+            Ecosystem::Go => "go",
         }
     }
 }
@@ -371,35 +372,21 @@ pub fn expected_versions(args: &Args, ecosystems: &BTreeSet<Ecosystem>) -> Resul
             }
         }
         (None, Some(json)) => {
-            let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-                Failure::usage(
-                    "Invalid `versions`",
-                    format!("input `versions` is not valid JSON: {e}"),
-                )
-                .with_fix("pass version-guard's `versions` output unchanged")
-            })?;
-            let object = value.as_object().ok_or_else(|| {
-                Failure::usage(
-                    "Invalid `versions`",
-                    "input `versions` must be a JSON object (version-guard's `versions` output)",
-                )
-            })?;
+            let document = VersionsDocument::parse(json)?;
             for ecosystem in ecosystems {
-                let key = ecosystem.versions_key();
-                let raw = object
-                    .get(key)
-                    .and_then(|v| v.as_str())
-                    .filter(|v| !v.trim().is_empty())
-                    .ok_or_else(|| {
-                        Failure::usage(
-                            "Invalid `versions`",
-                            format!(
-                                "input `versions` has no string {key:?}, needed for the {} package(s)",
-                                ecosystem.name()
-                            ),
-                        )
-                        .with_fix("pass version-guard's `versions` output unchanged, or use `expected-version`")
-                    })?;
+                let key = format!("{}-version", ecosystem.version_key());
+                let raw = document.ecosystem(ecosystem.version_key()).ok_or_else(|| {
+                    Failure::usage(
+                        "Invalid input",
+                        format!(
+                            "input `versions` has no string {key:?}, needed for the {} package(s)",
+                            ecosystem.name()
+                        ),
+                    )
+                    .with_fix(
+                        "pass version-guard's `versions` output unchanged, or use `expected-version`",
+                    )
+                })?;
                 let v = normalize(*ecosystem, raw, &format!("versions.{key}"))?;
                 set(&mut versions, *ecosystem, v);
             }

@@ -22,6 +22,7 @@ use crate::github::Context;
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Runner};
 use crate::version::tags::{Releases, TagVersion};
+use crate::version::document::{VersionsDocument, FORMAT_VERSION};
 use crate::version::{go, npm, pep440};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -190,24 +191,35 @@ impl Decision {
         self.sha.as_ref().map(|s| s[..12].to_string())
     }
 
-    /// The `versions` JSON object (only when everything is decided).
-    fn to_json(&self) -> Option<serde_json::Value> {
-        Some(json!({
-            "channel": self.channel.clone()?,
-            "is-release": self.is_release,
-            "is-prerelease": self.is_prerelease,
-            "base-version": self.base_version.clone()?,
-            "version": self.version.clone()?,
-            "latest-tag": self.latest.as_ref().map(|t| t.tag.clone()).unwrap_or_default(),
-            "latest-version": self.latest.as_ref().map(|t| t.version.to_string()).unwrap_or_default(),
-            "npm-version": self.npm.clone()?,
-            "pypi-version": self.pypi.clone()?,
-            "go-version": self.go.clone()?,
-            "sha": self.sha.clone()?,
-            "short-sha": self.short_sha()?,
-            "timestamp": self.timestamp.clone()?,
-            "tag-prefix": self.tag_prefix,
-        }))
+    /// The `versions` document (only when everything is decided).
+    fn document(&self) -> Option<VersionsDocument> {
+        Some(VersionsDocument {
+            format_version: FORMAT_VERSION,
+            channel: Some(self.channel.clone()?),
+            is_release: Some(self.is_release),
+            is_prerelease: Some(self.is_prerelease),
+            base_version: Some(self.base_version.clone()?),
+            version: Some(self.version.clone()?),
+            latest_tag: Some(self.latest.as_ref().map(|t| t.tag.clone()).unwrap_or_default()),
+            latest_version: Some(
+                self.latest
+                    .as_ref()
+                    .map(|t| t.version.to_string())
+                    .unwrap_or_default(),
+            ),
+            sha: Some(self.sha.clone()?),
+            short_sha: Some(self.short_sha()?),
+            timestamp: Some(self.timestamp.clone()?),
+            tag_prefix: Some(self.tag_prefix.clone()),
+            ecosystems: [
+                ("npm", self.npm.clone()?),
+                ("pypi", self.pypi.clone()?),
+                ("go", self.go.clone()?),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        })
     }
 }
 
@@ -947,9 +959,9 @@ fn publish(args: &Args, d: &Decision, runner: &mut Runner, complete: bool) -> Re
     set("sha", d.sha.clone());
     set("short-sha", d.short_sha());
     set("timestamp", d.timestamp.clone());
-    let json = if complete { d.to_json() } else { None };
-    if let Some(json) = &json {
-        runner.set_output("versions", json.to_string());
+    let document = if complete { d.document() } else { None };
+    if let Some(document) = &document {
+        runner.set_output("versions", document.to_json());
     }
 
     if d.channel.is_some() {
@@ -958,8 +970,8 @@ fn publish(args: &Args, d: &Decision, runner: &mut Runner, complete: bool) -> Re
         summary.table(&["", "Value"], &summary_rows(d));
     }
 
-    if let (Some(dir), Some(json)) = (&args.manifest_dir, &json) {
-        write_manifest(dir, d, json)?;
+    if let (Some(dir), Some(document)) = (&args.manifest_dir, &document) {
+        write_manifest(dir, d, &document.to_value())?;
         runner.log(&format!(
             "wrote versions.json, ts.json, python.json, go.json to {}",
             dir.display()

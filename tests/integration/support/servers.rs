@@ -108,10 +108,12 @@ impl Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Polls `path` until it answers (any HTTP status), at most ~60 s.
+    /// Polls `path` until it answers (any HTTP status), at most 180 s: Verdaccio alone takes
+    /// seconds to start, and over a minute on a 2-core machine under a full test run's load.
     fn wait_ready(mut self, path: &str) -> Server {
         let url = format!("{}{path}", self.base());
-        for _ in 0..600 {
+        let deadline = std::time::Instant::now() + Duration::from_secs(180);
+        while std::time::Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
                 let log =
                     std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
@@ -126,7 +128,7 @@ impl Server {
             std::thread::sleep(Duration::from_millis(100));
         }
         let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
-        panic!("{} did not answer {url} within 60 s:\n{log}", self.name);
+        panic!("{} did not answer {url} within 180 s:\n{log}", self.name);
     }
 
     pub fn log(&self) -> String {

@@ -68,11 +68,11 @@ pub fn build(report: &Report) -> Value {
             rules.push(json!({
                 "id": b.id,
                 "name": b.id,
-                "shortDescription": { "text": format!("waiver: {}", b.id.replace('-', " ")) },
+                "shortDescription": { "text": format!("{}: {}", b.kind, b.id.replace('-', " ")) },
                 "fullDescription": { "text": b.message },
                 "help": { "text": b.message, "markdown": b.message },
                 "defaultConfiguration": { "level": level(b.severity) },
-                "properties": { "tags": ["policy", "waiver"] },
+                "properties": { "tags": ["policy", b.kind] },
             }));
         }
     }

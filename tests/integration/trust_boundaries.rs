@@ -53,14 +53,15 @@ fn violations(run: &Run) -> usize {
 #[test]
 fn invalid_utf8_in_a_comment_does_not_hide_a_violation() {
     // One byte that is not UTF-8 in a comment: node runs the file all the same.
-    let (gha, _repo) = policy_repo(&[(
-        "src/index.js",
-        b"// caf\xe9\nconst x = eval(\"1+1\");\n",
-    )]);
+    let (gha, _repo) = policy_repo(&[("src/index.js", b"// caf\xe9\nconst x = eval(\"1+1\");\n")]);
     let run = gha.run();
     run.assert_code(1);
     assert_eq!(violations(&run), 1, "{}", run.describe());
-    assert!(run.stdout.contains("file=src/index.js,line=2"), "{}", run.describe());
+    assert!(
+        run.stdout.contains("file=src/index.js,line=2"),
+        "{}",
+        run.describe()
+    );
 }
 
 #[test]
@@ -114,7 +115,11 @@ fn a_symlink_that_leaves_the_repository_is_a_finding() {
         .unwrap_or_else(|| panic!("no symlink finding\n{}", run.describe()));
     assert!(warning.contains("file=.npmrc"), "{warning}");
     // The content outside was never read, so never echoed.
-    assert!(!run.stdout.contains("evil.example.com/"), "{}", run.describe());
+    assert!(
+        !run.stdout.contains("evil.example.com/"),
+        "{}",
+        run.describe()
+    );
     let failed = gha.input("fail-on", "warning").run();
     failed.assert_code(1);
 }
@@ -123,10 +128,7 @@ fn a_symlink_that_leaves_the_repository_is_a_finding() {
 
 #[test]
 fn dot_ignore_and_gitignore_cannot_hide_tracked_files() {
-    let (gha, repo) = policy_repo(&[
-        ("src/a.js", b"eval(a)\n"),
-        ("lib/b.js", b"eval(b)\n"),
-    ]);
+    let (gha, repo) = policy_repo(&[("src/a.js", b"eval(a)\n"), ("lib/b.js", b"eval(b)\n")]);
     // The pull request adds ignore files for files git still tracks.
     std::fs::write(repo.join(".ignore"), "src/\n").unwrap();
     std::fs::write(repo.join(".gitignore"), "lib/\nbuild/\n").unwrap();

@@ -302,4 +302,3 @@ fn read(root_real: &Path, candidate: &Candidate) -> Outcome {
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     })
 }
-

@@ -21,8 +21,8 @@ use crate::github::api::Api;
 use crate::github::Context;
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Runner};
-use crate::version::tags::{Releases, TagVersion};
 use crate::version::document::{VersionsDocument, FORMAT_VERSION};
+use crate::version::tags::{Releases, TagVersion};
 use crate::version::{go, npm, pep440};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -200,7 +200,12 @@ impl Decision {
             is_prerelease: Some(self.is_prerelease),
             base_version: Some(self.base_version.clone()?),
             version: Some(self.version.clone()?),
-            latest_tag: Some(self.latest.as_ref().map(|t| t.tag.clone()).unwrap_or_default()),
+            latest_tag: Some(
+                self.latest
+                    .as_ref()
+                    .map(|t| t.tag.clone())
+                    .unwrap_or_default(),
+            ),
             latest_version: Some(
                 self.latest
                     .as_ref()

@@ -540,3 +540,46 @@ fn registry_urls_with_credentials_and_remote_entries_are_refused() {
     run.assert_code(2);
     assert!(run.commands("error").join("\n").contains("built"));
 }
+
+#[test]
+fn names_that_would_escape_the_registry_url_are_refused() {
+    let workspace = tempfile::tempdir().unwrap();
+    let module = workspace.path().join("mod");
+    std::fs::create_dir_all(&module).unwrap();
+    std::fs::write(module.join("go.mod"), "module example.com/../../etc\n").unwrap();
+    let proxy = tempfile::tempdir().unwrap();
+    let run = check(workspace.path())
+        .input("packages", "mod")
+        .input("goproxy", &format!("file://{}", proxy.path().display()))
+        .input("go-version", "v1.0.0")
+        .run();
+    run.assert_code(2);
+    assert!(
+        run.commands("error")
+            .join("\n")
+            .contains("not a valid module path"),
+        "{}",
+        run.describe()
+    );
+    let dist = workspace.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(
+        dist.join("x-1.0.0.tgz"),
+        packages::tarball(
+            "package",
+            &[("package.json", r#"{"name": "../../x", "version": "1.0.0"}"#)],
+        ),
+    )
+    .unwrap();
+    let run = check(workspace.path())
+        .input("packages", "dist/*.tgz")
+        .run();
+    run.assert_code(2);
+    assert!(
+        run.commands("error")
+            .join("\n")
+            .contains("no valid npm package name"),
+        "{}",
+        run.describe()
+    );
+}

@@ -95,6 +95,22 @@ pub fn local(artifact: &Artifact, wanted: Option<&str>) -> Result<Local> {
             ))
         }
     };
+    // A module path is `/`-separated elements of letters, digits and `-._~` (x/mod
+    // `CheckPath`); `.` and `..` elements would walk out of the proxy's tree.
+    let valid_path = !module.path.is_empty()
+        && module.path.split('/').all(|e| {
+            !e.is_empty()
+                && e != "."
+                && e != ".."
+                && e.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        });
+    if !valid_path {
+        return Err(bad(format!(
+            "go.mod declares {:?}, which is not a valid module path",
+            module.path
+        )));
+    }
     go_version::validate(&version, go_version::path_major(&module.path)).map_err(|why| {
         Failure::usage(
             "Invalid Go version",

@@ -29,6 +29,19 @@ pub fn local(artifact: &Artifact) -> Result<Local> {
             "its metadata has no Name or no Version",
         ));
     }
+    // The core metadata rule for a name (letters, digits, `._-`, alphanumeric at both ends): an
+    // index refuses anything else, and nothing else may reach the index's URL.
+    let valid_name = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !valid_name {
+        return Err(bad_artifact(
+            &artifact.display,
+            format!("Name {name:?} is not a valid project name"),
+        ));
+    }
     let parsed: pep440_rs::Version = version.parse().map_err(|e| {
         bad_artifact(
             &artifact.display,

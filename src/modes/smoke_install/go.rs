@@ -559,6 +559,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn vendored_packages_are_left_out_as_the_go_command_does() {
+        // Cases from x/mod/zip's isVendoredPackage, quirk included.
+        assert!(!is_vendored_package("vendor/modules.txt"));
+        assert!(is_vendored_package("vendor/example.com/dep/dep.go"));
+        assert!(!is_vendored_package("sub/vendor.go"));
+        assert!(!is_vendored_package("go.mod"));
+        // The offset counts from the start of the name, so a file directly in a nested vendor
+        // directory counts as vendored too (golang.org/issue/31562).
+        assert!(is_vendored_package("a/vendor/x.go"));
+        assert!(is_vendored_package("a/vendor/b/x.go"));
+    }
+
+    #[test]
     fn package_clauses_skip_comments_and_ignored_files() {
         assert_eq!(
             package_clause("// Copyright\n/* x */\npackage sdk // c\n").as_deref(),

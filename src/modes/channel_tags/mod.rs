@@ -57,8 +57,8 @@ pub struct Args {
     #[arg(long)]
     pub versions: Option<String>,
 
-    /// The prefix of release tags [default: `tag-prefix` of `versions`, else v].
-    #[arg(long = "tag-prefix")]
+    /// The prefix of release tags, `none` for bare tags [default: `tag-prefix` of `versions`, else v].
+    #[arg(long = "tag-prefix", value_parser = crate::version::tags::parse_prefix_input)]
     pub tag_prefix: Option<String>,
 
     /// Extra labels, lines `key=value`; they replace default labels by key, `key=` removes one.

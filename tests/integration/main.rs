@@ -17,6 +17,7 @@ mod newcomer;
 mod outputs_adversarial;
 mod policy_check;
 mod properties;
+mod publish_check;
 mod real_repos;
 mod regressions;
 mod resolve_script;

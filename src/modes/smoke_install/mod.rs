@@ -14,11 +14,11 @@
 //! `version`. A failed check does not stop the run: every package is smoked and every failure
 //! reported, then the run exits 1.
 
-mod go;
+pub(crate) mod go;
 mod npm;
-mod packages;
+pub(crate) mod packages;
 mod python;
-mod sandbox;
+pub(crate) mod sandbox;
 
 use crate::runner::summary::{code, text};
 use std::collections::BTreeSet;

@@ -249,6 +249,13 @@ pub fn npm_publish(server: &Server, token: &str, name: &str, version: &str, tag:
         format!("module.exports = {{ version: {version:?} }};\n"),
     )
     .unwrap();
+    npm_publish_path(server, token, &pkg, tag);
+}
+
+/// `npm publish <path>` (a package directory or a packed tarball) to Verdaccio, with a temp
+/// npmrc holding the token; `tag` for prereleases.
+pub fn npm_publish_path(server: &Server, token: &str, path: &Path, tag: Option<&str>) {
+    let work = tempfile::tempdir().unwrap();
     let npmrc = work.path().join("npmrc");
     std::fs::write(
         &npmrc,
@@ -260,8 +267,10 @@ pub fn npm_publish(server: &Server, token: &str, name: &str, version: &str, tag:
     )
     .unwrap();
     let mut cmd = Command::new("npm");
-    cmd.current_dir(&pkg)
-        .args(["publish", "--registry"])
+    cmd.current_dir(work.path())
+        .arg("publish")
+        .arg(path)
+        .arg("--registry")
         .arg(format!("{}/", server.base()))
         .arg("--userconfig")
         .arg(&npmrc)
@@ -278,7 +287,8 @@ pub fn npm_publish(server: &Server, token: &str, name: &str, version: &str, tag:
     let out = cmd.output().expect("npm must be installed");
     assert!(
         out.status.success(),
-        "npm publish {name}@{version} failed:\n{}\n{}\n--- verdaccio\n{}",
+        "npm publish {} failed:\n{}\n{}\n--- verdaccio\n{}",
+        path.display(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
         server.log()

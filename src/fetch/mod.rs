@@ -44,15 +44,19 @@ fn parse_bool(value: &str) -> std::result::Result<bool, String> {
 /// (`#[command(flatten)] remote: RemoteOptions`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct RemoteOptions {
-    /// Retries after the first attempt on connection errors, timeouts, 5xx, 408 and 429.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    /// Retries after the first attempt on connection errors, timeouts, 5xx, 408 and 429; at
+    /// most 10 (waits grow exponentially, so more would hold a runner for hours).
+    #[arg(long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
 
-    /// Per-request timeout in seconds (connect, headers and body).
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    /// Per-request timeout in seconds (connect, headers and body), 1 to 600.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
 
-    /// Token for the registries (npm, PyPI index, GOPROXY, OCI, a URL's host). Defaults:
+    /// Token for `registry` and the registries of remote entries (npm, PyPI index, GOPROXY, OCI,
+    /// a URL's host). Defaults:
     /// NODE_AUTH_TOKEN for the npm registry; PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN, for
     /// GitHub hosts (ghcr.io, npm.pkg.github.com, …) only.
     #[arg(long, value_name = "TOKEN")]

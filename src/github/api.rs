@@ -1,4 +1,5 @@
-//! The GitHub REST API, through octocrab: release tags (every page) and pull-request comments.
+//! The GitHub REST API, through octocrab: release tags (every page), the repository's metadata and
+//! pull-request comments.
 //!
 //! Blocking on the outside: a current-thread tokio runtime is created only when an `Api` is made,
 //! so runs that never touch the API start no runtime. `GITHUB_API_URL` is the base, so GitHub
@@ -123,6 +124,14 @@ impl Api {
             let all = self.crab.all_pages(first).await.map_err(api_error)?;
             Ok(all.into_iter().map(|t| t.name).collect())
         })
+    }
+
+    /// The repository itself (`GET /repos/{owner}/{repo}`): name, description, license, default
+    /// branch, as GitHub documents the payload.
+    pub fn repository(&self) -> Result<serde_json::Value, ApiError> {
+        let route = format!("/repos/{}", self.repository);
+        self.runtime
+            .block_on(async { self.crab.get(route, None::<&()>).await.map_err(api_error) })
     }
 
     /// The login the token writes as: `GET /user` for a user's token; an installation token

@@ -54,7 +54,7 @@ fn every_flag_is_an_input_passed_through_env() {
                     "${{ inputs.mode == 'version-guard' && inputs.token || '' }}".to_string()
                 }
                 "registry-token" => {
-                    "${{ inputs.mode == 'smoke-install' && inputs.registry-token || '' }}"
+                    "${{ (inputs.mode == 'smoke-install' || inputs.mode == 'publish-check') && inputs.registry-token || '' }}"
                         .to_string()
                 }
                 _ => format!("${{{{ inputs.{long} }}}}"),

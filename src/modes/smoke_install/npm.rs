@@ -3,7 +3,6 @@
 //! registry, and every entry point loaded by Node through `import()` and `require()`.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Component, Path};
 use std::time::Instant;
 
@@ -215,11 +214,8 @@ fn read_tarball(path: &Path) -> std::result::Result<Tarball, String> {
             files.insert(inner);
         } else if kind.is_file() || kind == tar::EntryType::Continuous {
             if inner == "package.json" {
-                let mut buf = Vec::new();
-                entry
-                    .by_ref()
-                    .take(MANIFEST_LIMIT)
-                    .read_to_end(&mut buf)
+                // Over the cap is an error, never a cut-off manifest parsed as if whole.
+                let buf = crate::archive::read_capped(&mut entry, "package.json", MANIFEST_LIMIT)
                     .map_err(|e| format!("cannot read package.json: {e}"))?;
                 manifest = Some(buf);
             }
@@ -595,6 +591,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         }
         Ok(report.tool(&name, "install", &run))
     })?;
+    sandbox.remove_credentials()?;
     if !installed {
         for p in &points {
             skip_loads(&mut report, p, "not run: the install failed");
@@ -761,16 +758,18 @@ fn write_consumer(sandbox: &Sandbox, consumer: &Path, plan: &Plan) -> Result<()>
         store = sandbox.path().join("store").display(),
         cache = sandbox.path().join("cache").display(),
     );
-    if plan.registry.is_some() && std::env::var_os("NODE_AUTH_TOKEN").is_some() {
-        let host = registry
+    if let (Some(_), Some(token)) = (&plan.registry, &plan.registry_token) {
+        // Auth goes into the user-level npmrc (the sandbox's HOME): pnpm 10 ignores auth settings
+        // in a project's .npmrc ("Ignored project-level auth setting"), npm reads both.
+        let scope = registry
             .trim_start_matches("https:")
             .trim_start_matches("http:");
-        let host = if host.ends_with('/') {
-            host.to_string()
+        let scope = if scope.ends_with('/') {
+            scope.to_string()
         } else {
-            format!("{host}/")
+            format!("{scope}/")
         };
-        npmrc.push_str(&format!("{host}:_authToken=${{NODE_AUTH_TOKEN}}\n"));
+        sandbox.write_credentials(".npmrc", &format!("{scope}:_authToken={token}\n"))?;
     }
     if plan.registry.is_none() {
         // The offline registry refuses every connection: retrying only delays the failure.
@@ -802,11 +801,6 @@ fn install_command(
     cmd.env("CI", "true")
         .env("COREPACK_ENABLE_STRICT", "0")
         .env("COREPACK_ENABLE_DOWNLOAD_PROMPT", "0");
-    if plan.registry.is_some() {
-        if let Some(token) = std::env::var_os("NODE_AUTH_TOKEN") {
-            cmd.env("NODE_AUTH_TOKEN", token);
-        }
-    }
     Ok(cmd)
 }
 

@@ -3,6 +3,7 @@
 //! request. Point the binary at it with `GITHUB_API_URL`.
 //!
 //! Endpoints:
+//! - `GET  {base}/repos/{owner}/{repo}` (when `State::repo` is set)
 //! - `GET  {base}/repos/{owner}/{repo}/tags?per_page=N&page=P`
 //! - `GET  {base}/repos/{owner}/{repo}/issues/{n}/comments?per_page=N&page=P`
 //! - `POST {base}/repos/{owner}/{repo}/issues/{n}/comments`
@@ -58,6 +59,8 @@ pub struct State {
     pub token: String,
     /// Tag names, in the order the API lists them.
     pub tags: Vec<String>,
+    /// The repository object `GET /repos/{owner}/{repo}` answers; a 404 when `None`.
+    pub repo: Option<serde_json::Value>,
     pub comments: Vec<Comment>,
     pub next_comment_id: u64,
     /// Answer writes (POST/PATCH) with 403, as GitHub does for a fork's read-only token.
@@ -320,6 +323,12 @@ fn respond(
         return match &state.token_user {
             Some(login) => (200, Vec::new(), user_json(login).to_string()),
             None => error(403, "Resource not accessible by integration"),
+        };
+    }
+    if request.method == "GET" && path == format!("/repos/{}", state.repository) {
+        return match &state.repo {
+            Some(repo) => (200, Vec::new(), repo.to_string()),
+            None => error(404, "Not Found"),
         };
     }
     let repo_prefix = format!("/repos/{}/", state.repository);

@@ -218,7 +218,7 @@ fn action_yml_passes_each_secret_only_to_its_modes() {
     );
     assert_eq!(
         expr("INPUT_REGISTRY-TOKEN"),
-        "${{inputs.mode=='smoke-install'&&inputs.registry-token||''}}"
+        "${{(inputs.mode=='smoke-install'||inputs.mode=='publish-check')&&inputs.registry-token||''}}"
     );
     let run = step["run"].as_str().unwrap().trim();
     assert!(
@@ -303,9 +303,23 @@ fn credentials_in_any_url_input_are_refused_before_anything_is_printed_or_sent()
             ],
         ),
     ];
-    for (input, inputs) in cases {
+    let mut cases: Vec<(&str, &str, Vec<(&str, String)>)> = cases
+        .into_iter()
+        .map(|(input, inputs)| ("smoke-install", input, inputs))
+        .collect();
+    for input in ["npm-registry", "pypi-index", "goproxy"] {
+        cases.push((
+            "publish-check",
+            input,
+            vec![
+                ("packages", "*.tgz\n*.whl".into()),
+                (input, format!("{with_creds}/")),
+            ],
+        ));
+    }
+    for (mode, input, inputs) in cases {
         let mut gha = Gha::new()
-            .input("mode", "smoke-install")
+            .input("mode", mode)
             .input("expected-version", "1.0.0")
             .input("retries", "0")
             .input("timeout", "2");

@@ -213,6 +213,14 @@ pub struct Outcome {
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    // Before anything quotes a URL or connects anywhere.
+    for (input, value) in [
+        ("npm-registry", args.npm_registry.as_str()),
+        ("pypi-index", args.pypi_index.as_str()),
+        ("goproxy", args.goproxy.as_str()),
+    ] {
+        fetch::refuse_url_userinfo(input, value)?;
+    }
     let artifacts = resolve(&args, &std::env::current_dir()?)?;
     let options = RemoteOptions {
         retries: args.retries,

@@ -55,7 +55,8 @@ fn check(checks: &mut Vec<Check>, fetcher: &Fetcher, name: &str, detail: String)
     });
 }
 
-fn json<T: for<'de> Deserialize<'de>>(response: &download::Response, what: &str) -> Result<T> {
+/// Parses a registry document; a body that does not parse is a protocol failure naming the URL.
+pub fn json<T: for<'de> Deserialize<'de>>(response: &download::Response, what: &str) -> Result<T> {
     serde_json::from_slice(&response.body).map_err(|e| {
         protocol_failure(
             &format!("registry returned an unreadable {what}"),
@@ -78,29 +79,30 @@ fn download(
 // ---------------------------------------------------------------------------------------------
 // npm
 
+/// The parts of an npm packument (full or abbreviated) the action reads.
 #[derive(Debug, Deserialize)]
-struct Packument {
+pub struct Packument {
     #[serde(default)]
-    name: Option<String>,
+    pub name: Option<String>,
     #[serde(default, rename = "dist-tags")]
-    dist_tags: BTreeMap<String, String>,
+    pub dist_tags: BTreeMap<String, String>,
     #[serde(default)]
-    versions: BTreeMap<String, NpmVersion>,
+    pub versions: BTreeMap<String, NpmVersion>,
 }
 
 #[derive(Debug, Deserialize)]
-struct NpmVersion {
+pub struct NpmVersion {
     #[serde(default)]
-    dist: Option<NpmDist>,
+    pub dist: Option<NpmDist>,
 }
 
 #[derive(Debug, Deserialize)]
-struct NpmDist {
-    tarball: String,
+pub struct NpmDist {
+    pub tarball: String,
     #[serde(default)]
-    integrity: Option<String>,
+    pub integrity: Option<String>,
     #[serde(default)]
-    shasum: Option<String>,
+    pub shasum: Option<String>,
 }
 
 /// `@scope/name` → `@scope%2fname` (the form npm requests).
@@ -110,7 +112,7 @@ pub fn npm_packument_path(name: &str) -> String {
 
 /// The registry's base URL (from the input named `input`) and the credentials that go to it,
 /// masked before anything can print them.
-fn registry_with_auth(
+pub fn registry_with_auth(
     fetcher: &Fetcher,
     input: &str,
     value: &str,
@@ -341,8 +343,8 @@ pub fn fetch_npm(
 /// Most bytes read of a manifest (package.json, METADATA) inside an archive.
 const MANIFEST_LIMIT: u64 = 16 * 1024 * 1024;
 
-/// Name and version from `package/package.json` in an npm tarball.
-fn npm_tarball_manifest(path: &Path, url: &Url) -> Result<(String, String)> {
+/// Name and version from `package/package.json` in an npm tarball; `url` names it in errors.
+pub fn npm_tarball_manifest(path: &Path, url: &dyn std::fmt::Display) -> Result<(String, String)> {
     let bad =
         |why: String| protocol_failure("tarball is not an npm package", format!("{url}: {why}"));
     let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
@@ -427,7 +429,8 @@ struct SimpleJsonFile {
     yanked: serde_json::Value,
 }
 
-fn parse_simple_json(response: &download::Response) -> Result<Vec<IndexFile>> {
+/// The files of a PEP 691 JSON simple page.
+pub fn parse_simple_json(response: &download::Response) -> Result<Vec<IndexFile>> {
     let page: SimpleJson = json(response, "PEP 691 simple page")?;
     let base = Url::parse(&response.url).ok();
     Ok(page
@@ -500,7 +503,7 @@ pub fn parse_simple_html(page_url: &str, html: &str) -> Vec<IndexFile> {
 }
 
 /// (normalized name, version, is wheel, is pure) of a distribution file name.
-fn dist_parts(filename: &str) -> Option<(String, String, bool, bool)> {
+pub fn dist_parts(filename: &str) -> Option<(String, String, bool, bool)> {
     if let Some(stem) = filename.strip_suffix(".whl") {
         let parts: Vec<&str> = stem.split('-').collect();
         if parts.len() < 5 {
@@ -516,7 +519,8 @@ fn dist_parts(filename: &str) -> Option<(String, String, bool, bool)> {
     Some((pep503_normalize(name), version.to_string(), false, false))
 }
 
-fn same_version(a: &str, b: &str) -> bool {
+/// PEP 440 equality (`1.0` == `1.0.0`), else the strings.
+pub fn same_version(a: &str, b: &str) -> bool {
     match (
         pep440_rs::Version::from_str(a),
         pep440_rs::Version::from_str(b),
@@ -715,8 +719,8 @@ pub fn fetch_pypi(
     })
 }
 
-/// Name and Version from a wheel's `*.dist-info/METADATA`.
-fn wheel_metadata(path: &Path, url: &str) -> Result<(String, String)> {
+/// Name and Version from a wheel's `*.dist-info/METADATA`; `url` names it in errors.
+pub fn wheel_metadata(path: &Path, url: &str) -> Result<(String, String)> {
     let bad = |why: String| protocol_failure("file is not a valid wheel", format!("{url}: {why}"));
     let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
     let mut archive = zip::ZipArchive::new(file).map_err(|e| bad(format!("not a zip: {e}")))?;
@@ -775,12 +779,13 @@ pub fn go_h1(files: &mut [(String, [u8; 32])]) -> String {
     )
 }
 
+/// A GOPROXY `@v/<version>.info` document.
 #[derive(Deserialize)]
-struct GoInfo {
+pub struct GoInfo {
     #[serde(rename = "Version")]
-    version: String,
+    pub version: String,
     #[serde(rename = "Time", default)]
-    time: Option<String>,
+    pub time: Option<String>,
 }
 
 /// Fetches `go:module@version` (see the module docs) into a GOPROXY tree under `dir/goproxy`.
@@ -984,10 +989,10 @@ pub fn fetch_go(
 }
 
 /// Checks every entry is a file under `module@version/` (no `..`, no absolute paths) and returns
-/// the `h1:` hash and the zip's go.mod, if it has one.
-fn verify_module_zip(
+/// the `h1:` hash and the zip's go.mod, if it has one; `url` names it in errors.
+pub fn verify_module_zip(
     path: &Path,
-    url: &Url,
+    url: &dyn std::fmt::Display,
     module: &str,
     version: &str,
 ) -> Result<(String, Option<Vec<u8>>)> {

@@ -161,6 +161,16 @@ pub fn from_env(input: &str) -> Option<(String, String)> {
     None
 }
 
+/// An input's value exactly as given (not trimmed), for inputs whose whitespace matters (a
+/// separator of `" "`); `None` when unset or empty.
+pub fn untrimmed_from_env(input: &str) -> Option<String> {
+    let hyphen = env_name(input);
+    let underscore = hyphen.replace('-', "_");
+    [hyphen, underscore]
+        .into_iter()
+        .find_map(|name| std::env::var(&name).ok().filter(|v| !v.is_empty()))
+}
+
 /// The booleans `@actions/core`'s `getBooleanInput` accepts (the YAML 1.2 core schema), and no
 /// others: `yes`, `1` or `on` are errors, not a silent false.
 pub fn boolean(value: &str) -> Result<bool, String> {
@@ -192,6 +202,15 @@ pub fn lines(value: &str) -> Vec<String> {
         .filter(|s| !s.is_empty() && !s.starts_with('#'))
         .map(str::to_string)
         .collect()
+}
+
+/// The mode a step without `mode` asks for: docker/metadata-action's inputs (`tags`, `flavor`)
+/// are channel-tags, so a metadata-action step changes only its `uses:` line.
+fn implied_mode() -> Option<String> {
+    ["tags", "flavor"]
+        .iter()
+        .any(|input| from_env(input).is_some())
+        .then(|| "channel-tags".to_string())
 }
 
 /// Where an input's value came from, to name it in errors.
@@ -226,8 +245,8 @@ pub fn argv_with_env_inputs(
     let mode = match position {
         Some(p) => argv[p].to_string_lossy().into_owned(),
         None if wants_help => return (argv, injected),
-        None => match from_env("mode") {
-            Some((_, mode)) => {
+        None => match from_env("mode").map(|(_, m)| m).or_else(implied_mode) {
+            Some(mode) => {
                 argv.insert(1.min(argv.len()), OsString::from(&mode));
                 mode
             }

@@ -36,7 +36,10 @@ pub struct Runner {
     json: bool,
     output_file: Option<PathBuf>,
     summary_file: Option<PathBuf>,
+    env_file: Option<PathBuf>,
     outputs: outputs::Outputs,
+    /// Variables for later steps (`$GITHUB_ENV`), written with the outputs.
+    exported: outputs::Outputs,
     summary: Summary,
     phase: RefCell<Option<String>>,
     annotations: RefCell<Vec<(Level, Annotation)>>,
@@ -57,7 +60,9 @@ impl Runner {
             json,
             output_file: path("GITHUB_OUTPUT"),
             summary_file: path("GITHUB_STEP_SUMMARY"),
+            env_file: path("GITHUB_ENV"),
             outputs: outputs::Outputs::default(),
+            exported: outputs::Outputs::default(),
             summary: Summary::default(),
             phase: RefCell::new(None),
             annotations: RefCell::new(Vec::new()),
@@ -176,6 +181,13 @@ impl Runner {
         self.outputs.set(name, value);
     }
 
+    /// Sets an environment variable for the job's later steps (`$GITHUB_ENV`, in the same
+    /// heredoc form with a fresh delimiter as outputs), written when the run ends. Without
+    /// `GITHUB_ENV` (by hand) it is not written anywhere.
+    pub fn export_variable(&mut self, name: &str, value: impl Into<String>) {
+        self.exported.set(name, value);
+    }
+
     pub fn output(&self, name: &str) -> Option<&str> {
         self.outputs.get(name)
     }
@@ -241,6 +253,9 @@ impl Runner {
     }
 
     fn flush_outputs(&self) -> Result<()> {
+        if let (Some(path), false) = (&self.env_file, self.exported.is_empty()) {
+            self.exported.write_file_for(path, "GITHUB_ENV")?;
+        }
         match &self.output_file {
             Some(path) => self.outputs.write_file(path),
             None => {

@@ -35,8 +35,9 @@ pub enum TagsFrom {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// What comes before the semver in a release tag: `v` for v1.2.3, `sdk/go/v` for a monorepo.
-    #[arg(long, default_value = "v")]
+    /// What comes before the semver in a release tag: `v` for v1.2.3, `sdk/go/v` for a monorepo,
+    /// `none` for bare tags (15.2.0).
+    #[arg(long, default_value = "v", value_parser = crate::version::tags::parse_prefix_input)]
     pub tag_prefix: String,
 
     /// Where release tags come from: auto (git when the clone is complete, else the API), git or api.
@@ -47,7 +48,8 @@ pub struct Args {
     #[arg(long)]
     pub base_version: Option<String>,
 
-    /// Read the base version from package.json, pyproject.toml, Cargo.toml or a plain VERSION file.
+    /// Read the base version from package.json, pyproject.toml, setup.cfg, a Python file, Chart.yaml,
+    /// Cargo.toml or a plain VERSION file.
     #[arg(long)]
     pub version_file: Option<String>,
 
@@ -266,12 +268,20 @@ fn decide(
 ) -> Result<()> {
     let build = runner.phase("context", |r| {
         check_inputs(args)?;
+        warn_legacy_variables(&args.env_prefix, r);
         let channels = Channels::parse(&args.channels)?;
         let build = channel::decide(ctx, &channels, &args.tag_prefix)?;
         decision.channel = Some(build.channel.clone());
         decision.is_release = build.is_release();
         decision.is_prerelease = build.is_prerelease();
         let sha = ctx.resolve_sha(args.sha.as_deref(), git)?;
+        if !crate::github::context::is_full_sha(&sha) {
+            r.notice(&format!(
+                "commit {sha} from SOURCE_GIT_SHA is abbreviated and no git repository here has it: \
+                 the full sha is unknown, so the `sha` output is these {} digits (versions use the first 12)",
+                sha.len()
+            ));
+        }
         decision.sha = Some(sha.clone());
         decision.timestamp = Some(resolve_timestamp(&args.timestamp, &sha, git, r)?);
         r.log(&format!(
@@ -692,6 +702,27 @@ fn next_patch(v: &Version) -> String {
     format!("{}.{}.{}", v.major, v.minor, u128::from(v.patch) + 1)
 }
 
+/// Variables earlier set-ups read and this action does not: `(variable, replacement)`. Setting
+/// one changes nothing, which is worth a warning (a workflow that still sets it expects an effect).
+/// `{p}` is the `env-prefix`.
+const LEGACY_VARIABLES: &[(&str, &str)] = &[(
+    "SDK_TS_SNAPSHOT_VERSION",
+    "{p}_TS_SDK_VERSION (or the `npm-version` input)",
+)];
+
+fn warn_legacy_variables(env_prefix: &str, runner: &Runner) {
+    for (variable, replacement) in LEGACY_VARIABLES {
+        let set =
+            std::env::var_os(variable).is_some_and(|v| !v.to_string_lossy().trim().is_empty());
+        if set {
+            let replacement = replacement.replace("{p}", env_prefix);
+            runner.warning(&format!(
+                "{variable} is set but release-action no longer reads it: use {replacement} instead"
+            ));
+        }
+    }
+}
+
 /// An override: the input, else the first of `variables` that is set.
 fn override_value(
     input: &Option<String>,
@@ -790,6 +821,23 @@ fn versions(
         }
     };
 
+    // On a release or prerelease tag the tag is the version: an override may only restate it
+    // (in its ecosystem's form), or the guard's "never publish below the latest" would not hold.
+    let tag_agrees = |ecosystem: &str, source: &str, value: &str, expected: &str| -> Result<()> {
+        match &build.tag {
+            Some(tag) if value != expected => Err(Failure::guard(
+                "Version override disagrees with the tag",
+                format!(
+                    "{source} is {value} but the tag {} is {ecosystem} version {expected}: on a release tag the tag is the version",
+                    tag.tag
+                ),
+            )
+            .with_fix(format!(
+                "unset {source} for tag builds (the tag's version is used), or set it to {expected}"
+            ))),
+            _ => Ok(()),
+        }
+    };
     let npm_final = match override_value(
         &args.npm_version,
         "npm-version",
@@ -797,6 +845,7 @@ fn versions(
     ) {
         Some((source, value)) => {
             npm::validate(&value).map_err(|why| invalid_override(&source, &value, &why))?;
+            tag_agrees("npm", &source, &value, &npm_version)?;
             runner.log(&format!("npm version {value} from {source}"));
             value
         }
@@ -821,6 +870,7 @@ fn versions(
                 ));
             }
             let normal = v.to_string();
+            tag_agrees("PyPI", &source, &normal, &pypi_version)?;
             if normal != value {
                 runner.notice(&format!(
                     "{source} {value:?} is written {normal} in PEP 440 normal form"
@@ -839,6 +889,7 @@ fn versions(
         Some((source, value)) => {
             go::validate(&value, path_major)
                 .map_err(|why| invalid_override(&source, &value, &why))?;
+            tag_agrees("Go", &source, &value, &go_version)?;
             runner.log(&format!("Go version {value} from {source}"));
             value
         }

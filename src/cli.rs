@@ -18,7 +18,7 @@ use crate::runner::{self, inputs, Runner};
     long_about = "Guards releases in GitHub Actions: versions, image tags, smoke installs, policy and re-runnable publishing.\n\n\
         Every flag is also read from INPUT_<NAME> (upper-cased, hyphens kept, e.g. INPUT_TAG-PREFIX; \
         INPUT_TAG_PREFIX works too), which is how the composite action passes its inputs. A flag on \
-        the command line beats the environment. Without a mode argument, INPUT_MODE chooses it.\n\n\
+        the command line beats the environment. Without a mode argument, INPUT_MODE chooses it (a step with docker/metadata-action's `tags` or `flavor` and no mode is channel-tags).\n\n\
         Exit codes: 0 success, 1 a guard or policy failure, 2 a usage, configuration or environment error."
 )]
 pub struct Cli {
@@ -143,6 +143,18 @@ fn install_panic_hook() {
 
 /// Runs the binary with the process's arguments and environment; returns the exit code.
 pub fn main() -> i32 {
+    // First of all: package code smoke-install runs later can read this process's exec-time
+    // environment, so the secrets leave it (by re-executing) before anything else happens.
+    if let Err(message) = crate::secrets::drop_from_process_environment() {
+        let json = std::env::args_os().any(|a| a == "--json");
+        let runner = Runner::from_env("release-action", json);
+        mask_environment_secrets(&runner);
+        let failure = Failure::usage("Cannot protect the secrets", message).with_fix(
+            "pass tokens only through the `token` and `registry-token` inputs, and report this \
+             with the step's log if it persists",
+        );
+        return runner.finish(Err(failure));
+    }
     run(std::env::args_os().collect())
 }
 
@@ -172,6 +184,9 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         Err(err) => return usage_error(err, &from_env, json, asked),
     };
     let mut runner = Runner::from_env(cli.mode.name(), cli.json);
+    for warning in inputs::unread_inputs(&command(), cli.mode.name()) {
+        runner.warning(&warning);
+    }
     let result = match cli.mode {
         Mode::VersionGuard(args) => version_guard::run(args, &mut runner),
         Mode::ChannelTags(args) => channel_tags::run(args, &mut runner),

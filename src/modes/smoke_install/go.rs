@@ -68,6 +68,20 @@ pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result
             return Ok(inspected);
         }
     };
+    // The path names directories of the GOPROXY tree written below: a path the go command would
+    // refuse (`../../outside`, `/abs`) must not get that far.
+    if let Err(why) = crate::version::go::check_module_path(&module.path) {
+        let go_mod = String::from_utf8_lossy(&module.go_mod);
+        let line = module_directive_line(&go_mod).unwrap_or(1);
+        return Err(Failure::usage(
+            "Invalid Go module path",
+            format!(
+                "{}: go.mod line {line}: module {:?} is not a valid module path: {why}",
+                package.display, module.path
+            ),
+        )
+        .with_fix("declare the module by its import path, e.g. `module example.com/org/repo`"));
+    }
     report.name = module.path.clone();
     report.pass("go.mod", "open", start.elapsed());
     if let Some(zip_version) = &module.zip_version {
@@ -108,6 +122,14 @@ pub(crate) struct Module {
     pub(crate) source: Source,
     /// For a zip: the version its `module@version/` prefix names.
     pub(crate) zip_version: Option<String>,
+}
+
+/// The 1-based line of the `module` directive, for error messages.
+fn module_directive_line(go_mod: &str) -> Option<usize> {
+    go_mod
+        .lines()
+        .position(|l| module_path(l).is_some())
+        .map(|i| i + 1)
 }
 
 /// The `module` directive of a go.mod.
@@ -454,6 +476,10 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
     if let Some(registry) = &plan.registry {
         proxy.push(',');
         proxy.push_str(registry);
+        if let Some(token) = &plan.registry_token {
+            // go reads ~/.netrc for GOPROXY hosts.
+            sandbox.write_netrc(registry, token)?;
+        }
     }
 
     let mut cmd = go_command(&sandbox, &consumer, &proxy);
@@ -484,7 +510,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
 
     let downloaded = runner.phase("go-install", |r| {
         let mut cmd = go_command(&sandbox, &consumer, &proxy);
-        cmd.args(["mod", "download", &module]);
+        cmd.args(["mod", "download", "--", &module]);
         let run = sandbox::run(&mut cmd)?;
         r.log(&format!(
             "go mod download {module}@{version}: {}",
@@ -501,7 +527,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         let mut all_built = true;
         for package in &packages {
             let mut cmd = go_command(&sandbox, &consumer, &proxy);
-            cmd.args(["build", package]);
+            cmd.args(["build", "--", package]);
             let run = sandbox::run(&mut cmd)?;
             r.log(&format!(
                 "go build {package}: {}",
@@ -530,7 +556,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
 
     runner.phase("go-version", |r| {
         let mut cmd = go_command(&sandbox, &consumer, &proxy);
-        cmd.args(["list", "-m", &module]);
+        cmd.args(["list", "-m", "--", &module]);
         let run = sandbox::run(&mut cmd)?;
         if !run.ok {
             report.tool(&label, "version", &run);

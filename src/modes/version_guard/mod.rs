@@ -1023,10 +1023,24 @@ fn publish(args: &Args, d: &Decision, runner: &mut Runner, complete: bool) -> Re
     if d.channel.is_some() {
         let summary = runner.summary();
         summary.heading(2, "version-guard");
-        summary.table(&["", "Value"], &summary_rows(d));
+        // Tags and versions come from the repository: text, not markdown.
+        let rows: Vec<Vec<String>> = summary_rows(d)
+            .into_iter()
+            .map(|row| {
+                row.iter()
+                    .map(|c| crate::runner::summary::text(c))
+                    .collect()
+            })
+            .collect();
+        summary.table(&["", "Value"], &rows);
     }
 
     if let (Some(dir), Some(document)) = (&args.manifest_dir, &document) {
+        let dir = &crate::runner::inputs::path_in_workspace(
+            "manifest-dir",
+            &dir.to_string_lossy(),
+            crate::runner::inputs::Access::WriteDir,
+        )?;
         write_manifest(dir, d, &document.to_value())?;
         runner.log(&format!(
             "wrote versions.json, ts.json, python.json, go.json to {}",
@@ -1067,7 +1081,7 @@ fn write_manifest(dir: &Path, d: &Decision, versions: &serde_json::Value) -> Res
     std::fs::create_dir_all(dir).map_err(fail)?;
     let write = |name: &str, value: &serde_json::Value| {
         let text = serde_json::to_string_pretty(value).expect("JSON serializes") + "\n";
-        std::fs::write(dir.join(name), text).map_err(fail)
+        crate::runner::inputs::create_file(&dir.join(name), text.as_bytes()).map_err(fail)
     };
     write("versions.json", versions)?;
     for (name, version) in [

@@ -146,6 +146,11 @@ impl ActRepo {
                 "download-artifact",
             ),
             (
+                "pnpm/action-setup",
+                "a15d269cd4658e1107c09f1fabf4cbd7bd1f308a",
+                "pnpm-action-setup",
+            ),
+            (
                 "github/codeql-action",
                 "5d4e8d1aca955e8d8589aabd499c5cae939e33c7",
                 "codeql-action",

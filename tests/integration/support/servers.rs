@@ -170,6 +170,16 @@ pub const REGISTRY_INSTALL: &str = "apt-get install docker-registry";
 /// Verdaccio 6.8.0 with no uplinks: `@private/*` needs a login, everything else is public to
 /// read; publishing needs a login (users via `PUT /-/user/org.couchdb.user:NAME`).
 pub fn verdaccio() -> Server {
+    verdaccio_with_access("$all")
+}
+
+/// Verdaccio where every package needs a login to read, as a private registry does.
+pub fn verdaccio_requiring_auth() -> Server {
+    verdaccio_with_access("$authenticated")
+}
+
+/// Verdaccio 6.8.0 whose packages outside `@private/*` are readable by `access`.
+fn verdaccio_with_access(access: &str) -> Server {
     let bin = repo_root().join("tests/tools/verdaccio/node_modules/verdaccio/bin/verdaccio");
     assert!(
         bin.exists(),
@@ -183,7 +193,7 @@ pub fn verdaccio() -> Server {
          auth:\n  htpasswd:\n    file: {htpasswd}\n    max_users: 100\n\
          uplinks: {{}}\n\
          packages:\n  '@private/*':\n    access: $authenticated\n    publish: $authenticated\n\
-         \x20 '**':\n    access: $all\n    publish: $authenticated\n\
+         \x20 '**':\n    access: {access}\n    publish: $authenticated\n\
          web:\n  enable: false\n\
          listen: 127.0.0.1:{port}\n\
          log: {{ type: stdout, format: pretty, level: warn }}\n",

@@ -583,3 +583,57 @@ fn names_that_would_escape_the_registry_url_are_refused() {
         run.describe()
     );
 }
+
+#[test]
+fn a_pep_691_json_index_is_read_when_offered() {
+    let workspace = tempfile::tempdir().unwrap();
+    let dist = workspace.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    let wheel = packages::wheel(
+        &dist,
+        "hello_pkg",
+        "1.0.0",
+        &[("hello_pkg/__init__.py", "")],
+        &[],
+    );
+    let sha256 = hex::encode(sha2::Sha256::digest(std::fs::read(&wheel).unwrap()));
+    let server = FaultServer::start();
+    let page = json!({
+        "meta": {"api-version": "1.1"},
+        "name": "hello-pkg",
+        "files": [{"filename": "hello_pkg-1.0.0-py3-none-any.whl",
+                   "url": "../../files/hello_pkg-1.0.0-py3-none-any.whl",
+                   "hashes": {"sha256": sha256}}]
+    })
+    .to_string();
+    server.script(
+        "/simple/hello-pkg/",
+        vec![Reply::with_header(
+            200,
+            "Content-Type",
+            "application/vnd.pypi.simple.v1+json",
+            page,
+        )],
+    );
+    let run = check(workspace.path())
+        .input("packages", "dist/*.whl")
+        .input("pypi-index", &format!("{}/simple/", server.base()))
+        .run();
+    run.assert_code(0);
+    assert_eq!(
+        states(&run),
+        pairs(&[("dist/hello_pkg-1.0.0-py3-none-any.whl", "identical")])
+    );
+    let accept = server.requests("/simple/hello-pkg/")[0]
+        .header("accept")
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        accept.starts_with("application/vnd.pypi.simple.v1+json"),
+        "{accept}"
+    );
+    assert_eq!(
+        results(&run)[0]["registry-digest"],
+        format!("sha256:{sha256}").as_str()
+    );
+}

@@ -161,7 +161,9 @@ impl VersionsDocument {
                              release-action; this one reads format {FORMAT_VERSION} and older"
                         ),
                     )
-                    .with_fix("use the same release-action version for version-guard and this step"));
+                    .with_fix(
+                        "use the same release-action version for version-guard and this step",
+                    ));
                 }
             }
             Some(other) => {
@@ -175,7 +177,9 @@ impl VersionsDocument {
             match map.get(*key) {
                 None | Some(serde_json::Value::Null | serde_json::Value::String(_)) => {}
                 Some(other) => {
-                    return Err(invalid(format!("key `{key}` must be a string, got {other}")))
+                    return Err(invalid(format!(
+                        "key `{key}` must be a string, got {other}"
+                    )))
                 }
             }
         }
@@ -183,7 +187,9 @@ impl VersionsDocument {
             if let Some(v) = map.get(key) {
                 let ok = v.is_boolean() || v.is_null() || v == "true" || v == "false";
                 if !ok {
-                    return Err(invalid(format!("key `{key}` must be true or false, got {v}")));
+                    return Err(invalid(format!(
+                        "key `{key}` must be true or false, got {v}"
+                    )));
                 }
             }
         }
@@ -269,18 +275,22 @@ mod tests {
         assert_eq!(doc.ecosystem("go"), Some("v1.2.4"));
         assert_eq!(doc.ecosystem("pypi"), None);
         // base-version and latest-version are fields, not ecosystems.
-        let doc = VersionsDocument::parse(r#"{"base-version":"1.0.0","latest-version":""}"#)
-            .unwrap();
+        let doc =
+            VersionsDocument::parse(r#"{"base-version":"1.0.0","latest-version":""}"#).unwrap();
         assert!(doc.ecosystems.is_empty());
     }
 
     #[test]
     fn a_newer_format_is_a_usage_error() {
-        let err = VersionsDocument::parse(r#"{"format-version": 2, "channel": "main"}"#)
-            .unwrap_err();
+        let err =
+            VersionsDocument::parse(r#"{"format-version": 2, "channel": "main"}"#).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.message.contains("format 2"), "{}", err.message);
-        assert!(err.message.starts_with("input `versions`"), "{}", err.message);
+        assert!(
+            err.message.starts_with("input `versions`"),
+            "{}",
+            err.message
+        );
         let err = VersionsDocument::parse(r#"{"format-version": "1"}"#).unwrap_err();
         assert!(err.message.contains("`format-version`"), "{}", err.message);
     }
@@ -294,7 +304,11 @@ mod tests {
             r#"{"is-release": "yes"}"#,
         ] {
             let err = VersionsDocument::parse(text).unwrap_err();
-            assert!(err.message.starts_with("input `versions`: "), "{text}: {}", err.message);
+            assert!(
+                err.message.starts_with("input `versions`: "),
+                "{text}: {}",
+                err.message
+            );
             if text.starts_with('{') {
                 assert!(err.message.contains("key `"), "{text}: {}", err.message);
             }

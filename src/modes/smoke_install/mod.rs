@@ -9,16 +9,13 @@
 //! local artifact. Every fetch happens before any install: a download that fails stops the run
 //! with nothing installed.
 //!
-//! Each ecosystem lives in its own submodule and goes through the same phases: `inspect` (read
-//! the artifact without unpacking it), `install`, `load` (import every entry point) and
-//! `version`. A failed check does not stop the run: every package is smoked and every failure
+//! Each ecosystem lives in its own folder under `src/ecosystem/` and goes through the same
+//! phases, reached through [`crate::ecosystem::Ecosystem`]: `inspect` (read the artifact without
+//! unpacking it), `install`, `load` (import every entry point) and `version`. A failed check does not stop the run: every package is smoked and every failure
 //! reported, then the run exits 1.
 
-mod go;
-mod npm;
 mod packages;
-mod python;
-mod sandbox;
+pub mod sandbox;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -26,19 +23,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::ecosystem::{self, Eco};
 use crate::error::{Failure, Kind, Result};
-use crate::fetch::{self, ArtifactKind, Fetched, Fetcher, RemoteOptions, Source};
+use crate::fetch::{self, Fetched, Fetcher, RemoteOptions, Source};
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Runner};
-pub use packages::{Ecosystem, Entry, Package};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EcosystemChoice {
-    Auto,
-    Npm,
-    Python,
-    Go,
-}
+pub use packages::{Entry, Package};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PackageManager {
@@ -56,8 +46,8 @@ pub struct Args {
     pub packages: Option<String>,
 
     /// Which ecosystem the packages are: auto (from the file name), npm, python or go.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub ecosystem: EcosystemChoice,
+    #[arg(long, value_parser = ecosystem::parse_choice, default_value = "auto")]
+    pub ecosystem: Option<Eco>,
 
     /// The version every package must install at (npm semver, PEP 440, or a Go `v` version).
     #[arg(long, value_name = "VERSION")]
@@ -138,7 +128,7 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok
 #[serde(rename_all = "kebab-case")]
 pub struct Report {
     pub package: String,
-    pub ecosystem: Ecosystem,
+    pub ecosystem: Eco,
     pub name: String,
     pub expected_version: String,
     pub passed: bool,
@@ -314,10 +304,9 @@ pub struct Plan {
     pub package_manager: PackageManager,
     /// Explicit entry points from `imports`, or empty for "all of them".
     pub imports: Vec<String>,
-    /// The Python that creates venvs, when there are wheels.
-    pub python: Option<std::path::PathBuf>,
-    /// Every wheel in `packages`: pip finds a wheel's dependencies among them.
-    pub wheels: Vec<std::path::PathBuf>,
+    /// Every package of the same ecosystem in `packages` (pip finds a wheel's dependencies
+    /// among them).
+    pub siblings: Vec<std::path::PathBuf>,
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
@@ -330,14 +319,11 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         })
         .collect();
     // Everything that can be checked before a download is checked before it.
-    let known: BTreeSet<Ecosystem> = entries
+    let known: BTreeSet<Eco> = entries
         .iter()
         .filter_map(|e| match e {
             Entry::Local(p) => Some(p.ecosystem),
-            Entry::Remote(Source::Npm { .. }) => Some(Ecosystem::Npm),
-            Entry::Remote(Source::Pypi { .. }) => Some(Ecosystem::Python),
-            Entry::Remote(Source::Go { .. }) => Some(Ecosystem::Go),
-            Entry::Remote(_) => None,
+            Entry::Remote(source) => source.ecosystem(),
         })
         .collect();
     packages::expected_versions(&args, &known)?;
@@ -374,7 +360,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         })
         .collect();
 
-    let ecosystems: BTreeSet<Ecosystem> = packages.iter().map(|p| p.ecosystem).collect();
+    let ecosystems: BTreeSet<Eco> = packages.iter().map(|p| p.ecosystem).collect();
     let versions = packages::expected_versions(&args, &ecosystems)?;
     let imports = args
         .imports
@@ -388,47 +374,57 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         .filter(|r| !r.is_empty())
         .map(|r| packages::registry(r, &packages))
         .transpose()?;
-    let python = require_tools(&packages, args.package_manager)?;
-    let wheels: Vec<_> = packages
-        .iter()
-        .filter(|p| p.ecosystem == Ecosystem::Python)
-        .map(|p| p.path.clone())
-        .collect();
+    let plan_for = |ecosystem: Eco, imports: Vec<String>| Plan {
+        registry: registry.clone(),
+        package_manager: args.package_manager,
+        imports,
+        siblings: packages
+            .iter()
+            .filter(|p| p.ecosystem == ecosystem)
+            .map(|p| p.path.clone())
+            .collect(),
+    };
+    for ecosystem in &ecosystems {
+        ecosystem.require_tools(&plan_for(*ecosystem, Vec::new()))?;
+    }
 
     // Inspect everything first: a bad `imports` entry is a usage error before any install runs.
     let mut inspected = Vec::new();
     for package in &packages {
         let expected = versions.for_ecosystem(package.ecosystem).to_string();
         let phase = format!("{}-inspect", package.ecosystem.name());
-        let item = runner.phase(&phase, |r| inspect(package, &expected, r))?;
-        inspected.push(item);
+        let item = runner.phase(&phase, |r| package.ecosystem.inspect(package, &expected, r))?;
+        inspected.push((package.ecosystem, item));
     }
     let mut unclaimed: Vec<&String> = imports.iter().collect();
-    for item in &inspected {
+    for (_, item) in &inspected {
         unclaimed.retain(|entry| !item.claims(entry));
     }
     if let Some(entry) = unclaimed.first() {
         return Err(Failure::usage(
             "Unknown entry point in `imports`",
             format!(
-                "input `imports`: {entry:?} is not an entry point of any package given in `packages` \
-                 (npm: the package name or a `./subpath`; Python: a module of a wheel; Go: a package \
-                 path inside a module)"
+                "input `imports`: {entry:?} is not an entry point of any package given in `packages` ({})",
+                ecosystem::ALL
+                    .iter()
+                    .map(|e| format!("{}: {}", e.label(), e.entry_points()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         )
         .with_fix("name an entry point of one of the packages, or leave `imports` empty to load all of them"));
     }
 
     let mut reports = Vec::new();
-    for item in inspected {
-        let plan = Plan {
-            registry: registry.clone(),
-            package_manager: args.package_manager,
-            imports: imports.iter().filter(|e| item.claims(e)).cloned().collect(),
-            python: python.clone(),
-            wheels: wheels.clone(),
-        };
-        let report = item.smoke(&plan, runner)?;
+    for (ecosystem, item) in inspected {
+        let plan = plan_for(
+            ecosystem,
+            imports.iter().filter(|e| item.claims(e)).cloned().collect(),
+        );
+        let start = Instant::now();
+        let mut report = item.smoke(&plan, runner)?;
+        report.duration_ms = start.elapsed();
+        report.passed = report.healthy();
         reports.push(report);
     }
 
@@ -445,11 +441,13 @@ fn check_remote_inputs(opts: &RemoteOptions, remote: usize) -> Result<()> {
             return Err(Failure::usage(
                 format!("`{input}` needs one remote entry"),
                 format!(
-                    "input `{input}` is the digest of one remote artifact, but `packages` has {remote} remote entries (URLs, oci://, npm:, pypi:, go:)"
+                    "input `{input}` is the digest of one remote artifact, but `packages` has {remote} remote entries (URLs, oci://, {})",
+                    ecosystem::all_prefixes()
                 ),
             )
             .with_fix(format!(
-                "smoke one remote entry per step when you pin its digest, or remove `{input}` (npm:, pypi:, oci:// and go: entries are verified against their registry anyway)"
+                "smoke one remote entry per step when you pin its digest, or remove `{input}` (oci:// and {} entries are verified against their registry anyway)",
+                ecosystem::all_prefixes()
             )));
         }
     }
@@ -483,96 +481,19 @@ fn fetch_all(
             runner.log(line);
         }
         let ecosystem = packages::classify_fetched(&fetched, args.ecosystem)?;
-        let go_proxy = match &fetched.kind {
-            ArtifactKind::GoModule { proxy_dir, .. } => Some(proxy_dir.clone()),
-            _ => None,
+        let local_registry = match &fetched.kind {
+            fetch::ArtifactKind::Package { local_registry, .. } => local_registry.clone(),
+            fetch::ArtifactKind::File => None,
         };
         packages.push(Package {
             path: fetched.path.clone(),
             display,
             ecosystem,
-            go_proxy,
+            local_registry,
             fetched: Some(report),
         });
     }
     Ok(packages)
-}
-
-/// A package after its `inspect` phase, ready to install.
-enum Inspected {
-    Npm(npm::Inspected),
-    Python(python::Inspected),
-    Go(go::Inspected),
-}
-
-fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
-    Ok(match package.ecosystem {
-        Ecosystem::Npm => Inspected::Npm(npm::inspect(package, expected, runner)?),
-        Ecosystem::Python => Inspected::Python(python::inspect(package, expected, runner)?),
-        Ecosystem::Go => Inspected::Go(go::inspect(package, expected, runner)?),
-    })
-}
-
-impl Inspected {
-    fn claims(&self, entry: &str) -> bool {
-        match self {
-            Inspected::Npm(i) => i.claims(entry),
-            Inspected::Python(i) => i.claims(entry),
-            Inspected::Go(i) => i.claims(entry),
-        }
-    }
-
-    fn smoke(self, plan: &Plan, runner: &mut Runner) -> Result<Report> {
-        let start = std::time::Instant::now();
-        let mut report = match self {
-            Inspected::Npm(i) => npm::smoke(i, plan, runner)?,
-            Inspected::Python(i) => python::smoke(i, plan, runner)?,
-            Inspected::Go(i) => go::smoke(i, plan, runner)?,
-        };
-        report.duration_ms = start.elapsed();
-        report.passed = report.healthy();
-        Ok(report)
-    }
-}
-
-/// Checks every tool is there before anything runs; returns the Python interpreter, if needed.
-fn require_tools(
-    packages: &[Package],
-    manager: PackageManager,
-) -> Result<Option<std::path::PathBuf>> {
-    let has = |e: Ecosystem| packages.iter().any(|p| p.ecosystem == e);
-    if has(Ecosystem::Npm) {
-        sandbox::require_tool(
-            "node",
-            "to load npm packages",
-            "install Node.js (actions/setup-node)",
-        )?;
-        match manager {
-            PackageManager::Pnpm => sandbox::require_tool(
-                "pnpm",
-                "to install npm tarballs (package-manager: pnpm)",
-                "install pnpm (pnpm/action-setup, or `npm install -g pnpm@10`), or set package-manager: npm",
-            )?,
-            PackageManager::Npm => sandbox::require_tool(
-                "npm",
-                "to install npm tarballs (package-manager: npm)",
-                "install Node.js with npm (actions/setup-node)",
-            )?,
-        };
-    }
-    let python = if has(Ecosystem::Python) {
-        Some(python::interpreter()?)
-    } else {
-        None
-    };
-    if has(Ecosystem::Go) {
-        sandbox::require_tool(
-            "go",
-            "to build Go modules",
-            "install Go (actions/setup-go, or apt-get install golang-go)",
-        )?;
-    }
-    Ok(python)
 }
 
 fn format_duration(d: Duration) -> String {

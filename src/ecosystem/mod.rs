@@ -288,13 +288,17 @@ pub fn all_prefixes() -> String {
         .join(", ")
 }
 
-/// smoke-install's `ecosystem` input: `auto` or a registered name.
-pub fn parse_choice(value: &str) -> std::result::Result<Option<Eco>, String> {
+/// smoke-install's `ecosystem` input: `auto` (`None`) or a registered ecosystem.
+#[derive(Debug, Clone, Copy)]
+pub struct Choice(pub Option<Eco>);
+
+/// Parses smoke-install's `ecosystem` input: `auto` or a registered name.
+pub fn parse_choice(value: &str) -> std::result::Result<Choice, String> {
     let value = value.trim();
     if value == "auto" {
-        return Ok(None);
+        return Ok(Choice(None));
     }
-    by_name(value).map(Some).ok_or_else(|| {
+    by_name(value).map(|e| Choice(Some(e))).ok_or_else(|| {
         let names: Vec<&str> = ALL.iter().map(|e| e.name()).collect();
         format!("expected auto or one of {}", names.join(", "))
     })
@@ -347,8 +351,8 @@ mod tests {
         keys.sort();
         keys.dedup();
         assert_eq!((names.len(), keys.len()), (ALL.len(), ALL.len()));
-        assert!(parse_choice("auto").unwrap().is_none());
-        assert_eq!(parse_choice("python").unwrap().unwrap().key(), "pypi");
+        assert!(parse_choice("auto").unwrap().0.is_none());
+        assert_eq!(parse_choice("python").unwrap().0.unwrap().key(), "pypi");
         assert!(parse_choice("ruby").is_err());
     }
 

@@ -47,7 +47,7 @@ pub struct Args {
 
     /// Which ecosystem the packages are: auto (from the file name), npm, python or go.
     #[arg(long, value_parser = ecosystem::parse_choice, default_value = "auto")]
-    pub ecosystem: Option<Eco>,
+    pub ecosystem: ecosystem::Choice,
 
     /// The version every package must install at (npm semver, PEP 440, or a Go `v` version).
     #[arg(long, value_name = "VERSION")]
@@ -480,7 +480,7 @@ fn fetch_all(
         for line in &report.lines {
             runner.log(line);
         }
-        let ecosystem = packages::classify_fetched(&fetched, args.ecosystem)?;
+        let ecosystem = packages::classify_fetched(&fetched, args.ecosystem.0)?;
         let local_registry = match &fetched.kind {
             fetch::ArtifactKind::Package { local_registry, .. } => local_registry.clone(),
             fetch::ArtifactKind::File => None,

@@ -101,7 +101,7 @@ pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Entry>> {
                 .strip_prefix(cwd)
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|_| path.display().to_string());
-            let ecosystem = classify(&canonical, &display, args.ecosystem)?;
+            let ecosystem = classify(&canonical, &display, args.ecosystem.0)?;
             packages.push(Entry::Local(Package {
                 path: canonical,
                 display,

@@ -8,6 +8,7 @@
 //! [`VersionInputs`] (both flattened into the modes' flags here, so the binary's flags stay in one
 //! place), action.yml and the README. DEVELOPMENT.md has the checklist.
 
+pub mod cargo;
 pub mod go;
 pub mod npm;
 pub mod pypi;
@@ -26,7 +27,7 @@ use crate::runner::{inputs, Runner};
 use crate::version::tags::TagVersion;
 
 /// Every ecosystem this build knows, in the order they are reported (outputs, summaries).
-pub static ALL: &[&dyn Ecosystem] = &[&npm::Npm, &pypi::Pypi, &go::Go];
+pub static ALL: &[&dyn Ecosystem] = &[&npm::Npm, &pypi::Pypi, &go::Go, &cargo::Cargo];
 
 /// A registered ecosystem.
 pub type Eco = &'static dyn Ecosystem;
@@ -218,6 +219,10 @@ pub struct RegistryUrls {
     /// GOPROXY for `go:` entries (the first http(s) entry of a comma or pipe separated list).
     #[arg(long, default_value = go::DEFAULT_GOPROXY, value_name = "URL")]
     pub goproxy: String,
+
+    /// Sparse registry index for `cargo:` entries (`sparse+https://…/`; the prefix is optional).
+    #[arg(long, default_value = cargo::DEFAULT_INDEX, value_name = "URL")]
+    pub cargo_index: String,
 }
 
 impl Default for RegistryUrls {
@@ -226,6 +231,7 @@ impl Default for RegistryUrls {
             npm_registry: npm::DEFAULT_REGISTRY.into(),
             pypi_index: pypi::DEFAULT_INDEX.into(),
             goproxy: go::DEFAULT_GOPROXY.into(),
+            cargo_index: cargo::DEFAULT_INDEX.into(),
         }
     }
 }
@@ -364,6 +370,7 @@ mod tests {
         assert_eq!(name("a-1.0.0.tgz", None), Some("npm"));
         assert_eq!(name("a-1.0-py3-none-any.whl", None), Some("python"));
         assert_eq!(name("a.zip", None), Some("go"));
+        assert_eq!(name("a-1.0.0.crate", None), Some("cargo"));
         assert_eq!(name("a-1.0.0.tar.gz", None), None);
         assert_eq!(name("a-1.0.0.tar.gz", Some("npm")), Some("npm"));
     }

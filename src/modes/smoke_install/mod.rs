@@ -45,7 +45,7 @@ pub struct Args {
     #[arg(long, value_name = "PATHS")]
     pub packages: Option<String>,
 
-    /// Which ecosystem the packages are: auto (from the file name), npm, python or go.
+    /// Which ecosystem the packages are: auto (from the file name), npm, python, go or cargo.
     #[arg(long, value_parser = ecosystem::parse_choice, default_value = "auto")]
     pub ecosystem: ecosystem::Choice,
 

@@ -106,9 +106,14 @@ pub fn decide(ctx: &Context, channels: &Channels, tag_prefix: &str) -> Result<Bu
     match ctx.ref_kind() {
         RefKind::Tag(name) => {
             let tag = TagVersion::parse(&name, tag_prefix).ok_or_else(|| {
+                let expected = if tag_prefix.is_empty() {
+                    "a bare semver version (e.g. 1.2.3; `tag-prefix: none`)".to_string()
+                } else {
+                    format!("`{tag_prefix}` followed by a semver version (e.g. {tag_prefix}1.2.3)")
+                };
                 Failure::guard(
                     "Tag is not a release version",
-                    format!("tag {name:?} is not `{tag_prefix}` followed by a semver version (e.g. {tag_prefix}1.2.3)"),
+                    format!("tag {name:?} is not {expected}"),
                 )
                 .with_fix(format!(
                     "push a tag named {tag_prefix}<major>.<minor>.<patch>[-<prerelease>], or set `tag-prefix` to this repository's prefix"

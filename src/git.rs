@@ -35,6 +35,7 @@ impl Git {
             .args(["-c", "safe.directory=*"])
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("LC_ALL", "C");
+        crate::secrets::remove_from(&mut cmd);
         cmd
     }
 
@@ -142,4 +143,53 @@ impl Git {
     pub fn current_branch(&self) -> Option<String> {
         self.try_run(&["symbolic-ref", "--quiet", "--short", "HEAD"])
     }
+
+    /// Whether the directory is inside a git work tree.
+    pub fn is_work_tree(&self) -> bool {
+        self.try_run(&["rev-parse", "--is-inside-work-tree"])
+            .is_some_and(|s| s.trim() == "true")
+    }
+
+    /// Every tracked file under the directory (whatever the ignore files say) and every untracked
+    /// one git does not ignore, relative to the directory.
+    pub fn files_not_ignored(&self) -> Result<Vec<PathBuf>> {
+        let args = [
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ];
+        let out = self.command().args(args).output().map_err(|e| {
+            Failure::usage("git is not available", format!("could not run git: {e}"))
+        })?;
+        if !out.status.success() {
+            return Err(Failure::usage(
+                "git failed",
+                format!(
+                    "git {} failed in {}: {}",
+                    args.join(" "),
+                    self.dir.display(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+            ));
+        }
+        Ok(out
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(path_from_bytes)
+            .collect())
+    }
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }

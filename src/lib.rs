@@ -10,4 +10,5 @@ pub mod git;
 pub mod github;
 pub mod modes;
 pub mod runner;
+pub mod secrets;
 pub mod version;

@@ -61,6 +61,12 @@ pub trait Ecosystem: Sync {
         false
     }
 
+    /// The environment variable that holds this registry's token when `registry-token` is not
+    /// given (npm: NODE_AUTH_TOKEN, as actions/setup-node arranges).
+    fn token_variable(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Whether its installer can read dependencies from a `file://` registry (GOPROXY can).
     fn serves_file_registry(&self) -> bool {
         false
@@ -90,6 +96,12 @@ pub trait Ecosystem: Sync {
 
     /// `name@version` of a remote entry after the `<key>:` prefix, or `None` when malformed.
     fn parse_coordinate(&self, rest: &str) -> Option<(String, String)>;
+
+    /// Checks a coordinate's name by the registry's rules before it reaches a URL or a path;
+    /// the error is the fix to show.
+    fn check_coordinate(&self, _name: &str) -> std::result::Result<(), String> {
+        Ok(())
+    }
 
     /// A well-formed remote entry, for messages: `npm:@scope/name@1.2.3 or npm:name@1.2.3`.
     fn coordinate_example(&self) -> &'static str;
@@ -122,8 +134,9 @@ pub trait Ecosystem: Sync {
     /// The version of an untagged build: a snapshot that sorts above the latest release.
     fn snapshot_version(&self, ctx: &VersionContext<'_>) -> Result<String>;
 
-    /// An override from its input or environment variables, validated (and logged), if any.
-    fn override_version(&self, _ctx: &VersionContext<'_>) -> Result<Option<String>> {
+    /// An override from its input or environment variables, validated (and logged), if any:
+    /// where it came from (`input `npm-version``, a variable) and the version.
+    fn override_version(&self, _ctx: &VersionContext<'_>) -> Result<Option<(String, String)>> {
         Ok(None)
     }
 
@@ -233,6 +246,18 @@ impl Default for RegistryUrls {
             goproxy: go::DEFAULT_GOPROXY.into(),
             cargo_index: cargo::DEFAULT_INDEX.into(),
         }
+    }
+}
+
+impl RegistryUrls {
+    /// Each registry input's name and value, for checks that apply to every URL input.
+    pub fn inputs(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("npm-registry", self.npm_registry.as_str()),
+            ("pypi-index", self.pypi_index.as_str()),
+            ("goproxy", self.goproxy.as_str()),
+            ("cargo-index", self.cargo_index.as_str()),
+        ]
     }
 }
 

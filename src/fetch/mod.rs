@@ -42,15 +42,19 @@ fn parse_bool(value: &str) -> std::result::Result<bool, String> {
 /// (`#[command(flatten)] remote: RemoteOptions`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct RemoteOptions {
-    /// Retries after the first attempt on connection errors, timeouts, 5xx, 408 and 429.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    /// Retries after the first attempt on connection errors, timeouts, 5xx, 408 and 429; at
+    /// most 10 (waits grow exponentially, so more would hold a runner for hours).
+    #[arg(long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
 
-    /// Per-request timeout in seconds (connect, headers and body).
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    /// Per-request timeout in seconds (connect, headers and body), 1 to 600.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
 
-    /// Token for the registries (npm, PyPI index, GOPROXY, OCI, a URL's host). Defaults:
+    /// Token for `registry` and the registries of remote entries (npm, PyPI index, GOPROXY, OCI,
+    /// a URL's host). Defaults:
     /// NODE_AUTH_TOKEN for the npm registry; PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN, for
     /// GitHub hosts (ghcr.io, npm.pkg.github.com, …) only.
     #[arg(long, value_name = "TOKEN")]
@@ -133,6 +137,37 @@ impl RemoteOptions {
     }
 }
 
+/// Refuses credentials written into a URL (`https://user:pass@host/…`) anywhere in an input's
+/// value: they would be printed in logs, annotations and the summary, and sent as Basic auth to
+/// whatever host the URL names. Tokens have their own masked inputs. Every `scheme://` word of
+/// the value is checked (lists, GOPROXY's `,`/`|` lists); the error names the input and shows the
+/// URL with its userinfo replaced by `***`, so the secret is never echoed.
+pub fn refuse_url_userinfo(input: &str, value: &str) -> Result<()> {
+    for word in value.split(|c: char| c.is_whitespace() || c == ',' || c == '|') {
+        let Some(scheme_end) = word.find("://") else {
+            continue;
+        };
+        let rest = &word[scheme_end + 3..];
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let Some(at) = rest[..authority_end].rfind('@') else {
+            continue;
+        };
+        let shown = format!("{}***@{}", &word[..scheme_end + 3], &rest[at + 1..]);
+        return Err(Failure::usage(
+            format!("Credentials in input `{input}`"),
+            format!(
+                "input `{input}`: {shown} carries credentials in the URL (user:password@); they \
+                 would be printed in the log and sent to that host"
+            ),
+        )
+        .with_fix(
+            "remove the user:password@ part and pass the token through `registry-token` \
+             (masked, sent only to that registry's host)",
+        ));
+    }
+    Ok(())
+}
+
 /// Hosts a GitHub token may be sent to without being named for them.
 pub fn is_github_host(host: &str) -> bool {
     let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
@@ -188,13 +223,17 @@ impl Source {
                 continue;
             };
             let form = format!("{}:", ecosystem.key());
+            let example = ecosystem.coordinate_example();
             return Some(match ecosystem.parse_coordinate(rest) {
-                Some((name, version)) => Ok(Source::Registry {
-                    ecosystem,
-                    name,
-                    version,
-                }),
-                None => Err(bad(&form, ecosystem.coordinate_example())),
+                Some((name, version)) => match ecosystem.check_coordinate(&name) {
+                    Ok(()) => Ok(Source::Registry {
+                        ecosystem,
+                        name,
+                        version,
+                    }),
+                    Err(why) => Err(bad(&form, example).with_fix(why)),
+                },
+                None => Err(bad(&form, example)),
             });
         }
         None
@@ -447,9 +486,11 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Bytes, not `&s[..]`: a `%` before a multi-byte character must not slice inside it.
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
                 i += 3;
                 continue;
             }

@@ -42,6 +42,7 @@ pub(crate) fn check(checks: &mut Vec<Check>, fetcher: &Fetcher, name: &str, deta
     });
 }
 
+/// Parses a registry document; a body that does not parse is a protocol failure naming the URL.
 pub(crate) fn json<T: for<'de> Deserialize<'de>>(
     response: &download::Response,
     what: &str,

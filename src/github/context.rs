@@ -167,16 +167,45 @@ impl Context {
         if let Ok(sha) = git.rev_parse("HEAD") {
             return Ok(sha);
         }
-        if let Some(sha) = env("SOURCE_GIT_SHA").filter(|s| is_full_sha(s)) {
-            return Ok(sha.to_lowercase());
+        if let Some(sha) = env("SOURCE_GIT_SHA") {
+            return source_git_sha(&sha, git);
         }
         Err(Failure::usage(
             "No commit sha",
             "could not tell which commit this is: no `sha` input, no pull_request.head.sha in the \
              event payload, no GITHUB_SHA, no git repository (git rev-parse HEAD) and no SOURCE_GIT_SHA",
         )
-        .with_fix("check out the repository (actions/checkout) or set the `sha` input"))
+        .with_fix("check out the repository (actions/checkout), set the `sha` input, or set SOURCE_GIT_SHA"))
     }
+}
+
+/// `SOURCE_GIT_SHA` (release tarballs, builds without `.git`): 12 to 40 hex digits, what
+/// `git rev-parse --short=12` gives and up. git expands an abbreviation when a repository has the
+/// commit; otherwise it is used as given (versions need only 12 digits) and the caller says the
+/// full sha is unknown ([`is_full_sha`] is false).
+fn source_git_sha(value: &str, git: &Git) -> Result<String> {
+    let value = value.to_lowercase();
+    if !is_sha_prefix(&value) {
+        return Err(Failure::usage(
+            "Invalid SOURCE_GIT_SHA",
+            format!(
+                "SOURCE_GIT_SHA must be 12 to 40 hex digits (a commit sha, full or \
+                 `git rev-parse --short=12`), got {value:?}"
+            ),
+        )
+        .with_fix("set SOURCE_GIT_SHA to `git rev-parse HEAD` of the source, or unset it"));
+    }
+    if value.len() < 40 {
+        if let Ok(full) = git.rev_parse(&value) {
+            return Ok(full);
+        }
+    }
+    Ok(value)
+}
+
+/// 12 to 40 hex digits: a sha, or an abbreviation long enough for a version's `g<sha12>`.
+pub fn is_sha_prefix(s: &str) -> bool {
+    (12..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 pub fn is_full_sha(s: &str) -> bool {

@@ -3,6 +3,7 @@
 
 pub mod channel_tags;
 pub mod policy_check;
+pub mod publish_check;
 pub mod smoke_install;
 pub mod version_guard;
 
@@ -21,6 +22,7 @@ pub fn all_outputs() -> Vec<(&'static str, Vec<OutputSpec>)> {
         ("channel-tags", channel_tags::OUTPUTS.to_vec()),
         ("smoke-install", smoke_install::OUTPUTS.to_vec()),
         ("policy-check", policy_check::OUTPUTS.to_vec()),
+        ("publish-check", publish_check::OUTPUTS.to_vec()),
     ]
 }
 

@@ -36,7 +36,10 @@ pub struct Runner {
     json: bool,
     output_file: Option<PathBuf>,
     summary_file: Option<PathBuf>,
+    env_file: Option<PathBuf>,
     outputs: outputs::Outputs,
+    /// Variables for later steps (`$GITHUB_ENV`), written with the outputs.
+    exported: outputs::Outputs,
     summary: Summary,
     phase: RefCell<Option<String>>,
     annotations: RefCell<Vec<(Level, Annotation)>>,
@@ -57,7 +60,9 @@ impl Runner {
             json,
             output_file: path("GITHUB_OUTPUT"),
             summary_file: path("GITHUB_STEP_SUMMARY"),
+            env_file: path("GITHUB_ENV"),
             outputs: outputs::Outputs::default(),
+            exported: outputs::Outputs::default(),
             summary: Summary::default(),
             phase: RefCell::new(None),
             annotations: RefCell::new(Vec::new()),
@@ -100,18 +105,24 @@ impl Runner {
         }
     }
 
-    /// A log line, prefixed `[<mode>:<phase>]`.
+    /// A log line, prefixed `[<mode>:<phase>]`. Every line of the message (a bare CR starts one
+    /// for the runner, as LF does) carries the prefix, so none can be read as a command.
     pub fn log(&self, message: &str) {
         let prefix = self.prefix();
-        for line in message.lines() {
-            // A log line must never be read as a workflow command by the runner.
-            let line = if line.trim_start().starts_with("::") {
-                format!(" {line}")
-            } else {
-                line.to_string()
-            };
+        for line in commands::neutralise(message.trim_end_matches(['\r', '\n'])).split('\n') {
             self.emit(&format!("{prefix} {line}"));
         }
+    }
+
+    /// A report that owns stdout (`--format text|json|sarif`), with every line neutralised: file
+    /// names and matched text in it come from the repository.
+    pub fn print_report(&self, text: &str) {
+        let mut text = commands::neutralise(text);
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
     }
 
     /// A `::debug::` line, only with `RUNNER_DEBUG=1`.
@@ -170,6 +181,13 @@ impl Runner {
         self.outputs.set(name, value);
     }
 
+    /// Sets an environment variable for the job's later steps (`$GITHUB_ENV`, in the same
+    /// heredoc form with a fresh delimiter as outputs), written when the run ends. Without
+    /// `GITHUB_ENV` (by hand) it is not written anywhere.
+    pub fn export_variable(&mut self, name: &str, value: impl Into<String>) {
+        self.exported.set(name, value);
+    }
+
     pub fn output(&self, name: &str) -> Option<&str> {
         self.outputs.get(name)
     }
@@ -223,22 +241,28 @@ impl Runner {
             Kind::Guard => "❌",
             Kind::Usage => "⚠️",
         };
-        section.heading(2, &format!("{icon} {}: {}", self.mode, failure.title));
-        section.paragraph(&failure.message);
+        section.heading(
+            2,
+            &format!("{icon} {}: {}", self.mode, summary::text(&failure.title)),
+        );
+        section.paragraph(&summary::text(&failure.message));
         if let Some(fix) = &failure.fix {
-            section.paragraph(&format!("**How to fix:** {fix}"));
+            section.paragraph(&format!("**How to fix:** {}", summary::text(fix)));
         }
         self.summary.prepend(section);
     }
 
     fn flush_outputs(&self) -> Result<()> {
+        if let (Some(path), false) = (&self.env_file, self.exported.is_empty()) {
+            self.exported.write_file_for(path, "GITHUB_ENV")?;
+        }
         match &self.output_file {
             Some(path) => self.outputs.write_file(path),
             None => {
                 let text = if self.json {
                     self.outputs.to_json()
                 } else {
-                    self.outputs.to_lines()
+                    commands::neutralise(&self.outputs.to_lines())
                 };
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(text.as_bytes());
@@ -255,7 +279,8 @@ impl Runner {
             Some(path) => self.summary.append_to(path),
             None => {
                 let mut err = std::io::stderr().lock();
-                let _ = err.write_all(self.summary.render(summary::SUMMARY_LIMIT).as_bytes());
+                let text = commands::neutralise(&self.summary.render(summary::SUMMARY_LIMIT));
+                let _ = err.write_all(text.as_bytes());
                 Ok(())
             }
         }

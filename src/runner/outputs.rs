@@ -47,8 +47,14 @@ impl Outputs {
         Ok(text)
     }
 
-    /// Appends everything to `path` in one write.
+    /// Appends everything to `path` (`$GITHUB_OUTPUT`) in one write.
     pub fn write_file(&self, path: &PathBuf) -> Result<()> {
+        self.write_file_for(path, "GITHUB_OUTPUT")
+    }
+
+    /// Appends everything to `path`, the file of the runner's `variable` (`GITHUB_OUTPUT` or
+    /// `GITHUB_ENV`: both read the same heredoc form), in one write.
+    pub fn write_file_for(&self, path: &PathBuf, variable: &str) -> Result<()> {
         let text = self.to_file_text()?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
@@ -57,7 +63,7 @@ impl Outputs {
             .map_err(|e| {
                 Failure::usage(
                     "Cannot write outputs",
-                    format!("GITHUB_OUTPUT={}: {e}", path.display()),
+                    format!("{variable}={}: {e}", path.display()),
                 )
             })?;
         file.write_all(text.as_bytes())?;

@@ -3,6 +3,24 @@
 
 use semver::Version;
 
+/// The `tag-prefix` value that means "no prefix" (bare tags like `15.2.0`). An empty input cannot
+/// say it: the runner sets every declared input, so an empty value means "not given" and the
+/// default `v` applies. A word that no real prefix is keeps the meaning explicit in a workflow.
+pub const NO_PREFIX: &str = "none";
+
+/// Parses a `tag-prefix` input: [`NO_PREFIX`] is the empty prefix, anything else is taken as
+/// written (a prefix with spaces is refused: no git tag has one).
+pub fn parse_prefix_input(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value == NO_PREFIX {
+        return Ok(String::new());
+    }
+    if value.chars().any(char::is_whitespace) {
+        return Err(format!("a tag prefix cannot contain spaces, got {value:?}"));
+    }
+    Ok(value.to_string())
+}
+
 /// A tag that parses as the prefix followed by a semver version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagVersion {
@@ -127,6 +145,16 @@ mod tests {
         assert_eq!(r.latest_stable().unwrap().version.to_string(), "0.4.0");
         assert!(TagVersion::parse("v1.2", "v").is_none());
         assert!(TagVersion::parse("v01.2.3", "v").is_none());
+    }
+
+    #[test]
+    fn none_is_the_empty_prefix() {
+        assert_eq!(parse_prefix_input("none").as_deref(), Ok(""));
+        assert_eq!(parse_prefix_input("sdk/go/v").as_deref(), Ok("sdk/go/v"));
+        assert!(parse_prefix_input("a b").is_err());
+        let r = Releases::from_tag_names(&["15.2.0", "14.0.0-rc1", "v99.0.0", "grep-1.0.0"], "");
+        assert_eq!(r.len(), 2);
+        assert_eq!(r.latest_stable().unwrap().tag, "15.2.0");
     }
 
     #[test]

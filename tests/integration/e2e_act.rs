@@ -2,6 +2,7 @@
 //! and later jobs, and a failed guard stops the pipeline.
 
 use crate::support::act;
+use crate::support::github_api::GitHubApi;
 
 use act::ActRepo;
 
@@ -112,6 +113,109 @@ fn tag_below_the_latest_release_fails_in_the_guard_and_never_reaches_images() {
     assert!(
         line_value(&run.log, "E2E-IMAGES ").is_empty(),
         "images job ran:\n{}",
+        run.log
+    );
+}
+
+/// A docker/metadata-action workflow (its README's semver example) with only `uses:` changed:
+/// the later step gets the same tags metadata-action documents, through the outputs and
+/// DOCKER_METADATA_OUTPUT_* alike. The example has no checkout step, so the repository's
+/// metadata and release tags come from the REST API (a local stand-in) with the job's token.
+fn metadata_repo() -> ActRepo {
+    let mut repo = ActRepo::new(&["metadata-action-semver.yml"]);
+    repo.tag("v1.1.0");
+    repo.commit("feature");
+    repo
+}
+
+const META_TOKEN: &str = "ghs_e2e_metadata_token";
+
+/// act names a repository without a remote `nektos/act`.
+fn metadata_api(tags: &[&str]) -> GitHubApi {
+    let api = GitHubApi::start("nektos/act", META_TOKEN);
+    api.with(|s| {
+        s.tags = tags.iter().map(|t| t.to_string()).collect();
+        s.repo = Some(serde_json::json!({
+            "name": "app", "full_name": "nektos/act", "html_url": "https://github.com/nektos/act",
+            "description": "The app", "license": {"spdx_id": "Apache-2.0"}, "default_branch": "main"
+        }));
+    });
+    api
+}
+
+fn metadata_act(repo: &ActRepo, api: &GitHubApi, git_ref: &str) -> act::ActRun {
+    let payload = serde_json::json!({ "ref": git_ref });
+    let url = api.url();
+    repo.act(
+        "push",
+        &[
+            ("GITHUB_API_URL", url.as_str()),
+            ("GITHUB_TOKEN", META_TOKEN),
+        ],
+        Some(&payload),
+    )
+}
+
+#[test]
+fn metadata_action_workflow_on_a_release_tag() {
+    let repo = metadata_repo();
+    repo.tag("v1.2.3");
+    let api = metadata_api(&["v1.1.0", "v1.2.3"]);
+    let run = metadata_act(&repo, &api, "refs/tags/v1.2.3");
+    run.assert_success();
+    assert_eq!(
+        line_value(&run.log, "E2E-META version="),
+        ["1.2.3"],
+        "{}",
+        run.log
+    );
+    // metadata-action's README: `1.2.3`, `1.2`, `latest` for refs/tags/v1.2.3.
+    assert_eq!(
+        line_value(&run.log, "E2E-META-TAG "),
+        ["name/app:1.2.3", "name/app:1.2", "name/app:latest"],
+        "{}",
+        run.log
+    );
+    let labels = line_value(&run.log, "E2E-META-LABEL ");
+    for label in [
+        "org.opencontainers.image.version=1.2.3",
+        "org.opencontainers.image.description=The app",
+        "org.opencontainers.image.licenses=Apache-2.0",
+    ] {
+        assert!(labels.contains(&label), "{label} missing: {labels:?}");
+    }
+    assert_eq!(line_value(&run.log, "E2E-META-BAKE "), ["ok"]);
+}
+
+#[test]
+fn metadata_action_workflow_on_a_branch_and_below_a_release() {
+    let mut repo = metadata_repo();
+    let api = metadata_api(&["v1.1.0", "v2.0.0"]);
+    let run = metadata_act(&repo, &api, "refs/heads/main");
+    run.assert_success();
+    assert_eq!(
+        line_value(&run.log, "E2E-META-TAG "),
+        ["name/app:main"],
+        "{}",
+        run.log
+    );
+    // A patch of the 1.1 line after 2.0.0: metadata-action would move `latest` back to it; the
+    // default protection keeps `1.1` (the highest in 1.1.x) and withholds `latest` with a notice.
+    repo.commit("fix on the 1.1 line");
+    repo.tag("v1.1.1");
+    api.with(|s| s.tags.push("v1.1.1".into()));
+    let run = metadata_act(&repo, &api, "refs/tags/v1.1.1");
+    run.assert_success();
+    assert_eq!(
+        line_value(&run.log, "E2E-META-TAG "),
+        ["name/app:1.1.1", "name/app:1.1"],
+        "{}",
+        run.log
+    );
+    assert!(
+        run.log
+            .contains("floating tag `latest` withheld: 1.1.1 is below the existing release v2.0.0"),
+        "{}",
         run.log
     );
 }

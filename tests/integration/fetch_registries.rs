@@ -200,23 +200,7 @@ fn wheel(dir: &Path, version: &str) -> std::path::PathBuf {
 }
 
 fn sdist(dir: &Path, version: &str) {
-    let file = std::fs::File::create(dir.join(format!("hello_pkg-{version}.tar.gz"))).unwrap();
-    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
-        file,
-        flate2::Compression::default(),
-    ));
-    let text = format!("Metadata-Version: 2.1\nName: hello-pkg\nVersion: {version}\n");
-    let mut header = tar::Header::new_gnu();
-    header.set_size(text.len() as u64);
-    header.set_mode(0o644);
-    header.set_cksum();
-    tar.append_data(
-        &mut header,
-        format!("hello_pkg-{version}/PKG-INFO"),
-        text.as_bytes(),
-    )
-    .unwrap();
-    tar.into_inner().unwrap().finish().unwrap();
+    crate::support::packages::sdist(dir, "hello_pkg", "hello-pkg", version, &[]);
 }
 
 #[test]

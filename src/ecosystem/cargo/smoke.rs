@@ -210,7 +210,11 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
                 &label,
                 "version",
                 start.elapsed(),
-                &format!("cargo metadata does not list {} from the registry: {}", c.name, sandbox::tail(&run.output)),
+                &format!(
+                    "cargo metadata does not list {} from the registry: {}",
+                    c.name,
+                    sandbox::tail(&run.output)
+                ),
             ),
         }
         Ok(())

@@ -11,7 +11,7 @@ use sha2::{Digest as _, Sha256};
 use crate::archive;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{self, Auth, Download, Fetcher, Integrity};
-use crate::fetch::registry::{base_url, check, download, json, protocol_failure};
+pub(crate) use crate::fetch::registry::{base_url, check, download, json, protocol_failure};
 use crate::fetch::{ArtifactKind, Fetched, RemoteOptions};
 
 pub use crate::version::go::escape_path as go_escape;
@@ -38,12 +38,13 @@ pub fn go_h1(files: &mut [(String, [u8; 32])]) -> String {
     )
 }
 
+/// A GOPROXY `@v/<version>.info` document.
 #[derive(Deserialize)]
-struct GoInfo {
+pub struct GoInfo {
     #[serde(rename = "Version")]
-    version: String,
+    pub version: String,
     #[serde(rename = "Time", default)]
-    time: Option<String>,
+    pub time: Option<String>,
 }
 
 /// Fetches `go:module@version` (see the module docs) into a GOPROXY tree under `dir/goproxy`.
@@ -246,10 +247,10 @@ pub fn fetch_go(
 }
 
 /// Checks every entry is a file under `module@version/` (no `..`, no absolute paths) and returns
-/// the `h1:` hash and the zip's go.mod, if it has one.
-fn verify_module_zip(
+/// the `h1:` hash and the zip's go.mod, if it has one; `url` names it in errors.
+pub fn verify_module_zip(
     path: &Path,
-    url: &Url,
+    url: &dyn std::fmt::Display,
     module: &str,
     version: &str,
 ) -> Result<(String, Option<Vec<u8>>)> {

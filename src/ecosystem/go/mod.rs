@@ -2,7 +2,7 @@
 //! (pseudo-versions for untagged builds, the `/vN` major rule).
 
 pub mod fetch;
-mod smoke;
+pub(crate) mod smoke;
 
 use std::path::Path;
 
@@ -83,6 +83,10 @@ impl Ecosystem for Go {
             _ => None,
         }
     }
+    fn check_coordinate(&self, name: &str) -> std::result::Result<(), String> {
+        crate::version::go::check_module_path(name)
+            .map_err(|why| format!("{name:?} is not a Go module path: {why}"))
+    }
     fn coordinate_example(&self) -> &'static str {
         "go:example.com/mod@v1.2.3"
     }
@@ -152,7 +156,7 @@ impl Ecosystem for Go {
     fn snapshot_version(&self, ctx: &VersionContext<'_>) -> Result<String> {
         snapshot(ctx)
     }
-    fn override_version(&self, ctx: &VersionContext<'_>) -> Result<Option<String>> {
+    fn override_version(&self, ctx: &VersionContext<'_>) -> Result<Option<(String, String)>> {
         let variables = [
             format!("{}_GO_SDK_VERSION", ctx.env_prefix),
             "GO_SDK_VERSION".to_string(),
@@ -165,7 +169,7 @@ impl Ecosystem for Go {
         go::validate(&value, path_major(ctx))
             .map_err(|why| invalid_override(&source, &value, &why))?;
         ctx.runner.log(&format!("Go version {value} from {source}"));
-        Ok(Some(value))
+        Ok(Some((source, value)))
     }
     fn manifest_file(&self) -> &'static str {
         "go.json"

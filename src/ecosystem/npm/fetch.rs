@@ -8,38 +8,42 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::archive;
+use crate::ecosystem::Ecosystem as _;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Fetcher, Integrity};
 use crate::fetch::registry::MANIFEST_LIMIT;
-use crate::fetch::registry::{check, download, json, protocol_failure, registry_with_auth};
+pub(crate) use crate::fetch::registry::{
+    check, download, json, protocol_failure, registry_with_auth,
+};
 use crate::fetch::{ArtifactKind, Fetched, RemoteOptions};
 
 /// The abbreviated packument's media type (what npm itself asks for).
 pub const NPM_ABBREVIATED: &str = "application/vnd.npm.install-v1+json";
 
+/// The parts of an npm packument (full or abbreviated) the action reads.
 #[derive(Debug, Deserialize)]
-struct Packument {
+pub struct Packument {
     #[serde(default)]
-    name: Option<String>,
+    pub name: Option<String>,
     #[serde(default, rename = "dist-tags")]
-    dist_tags: BTreeMap<String, String>,
+    pub dist_tags: BTreeMap<String, String>,
     #[serde(default)]
-    versions: BTreeMap<String, NpmVersion>,
+    pub versions: BTreeMap<String, NpmVersion>,
 }
 
 #[derive(Debug, Deserialize)]
-struct NpmVersion {
+pub struct NpmVersion {
     #[serde(default)]
-    dist: Option<NpmDist>,
+    pub dist: Option<NpmDist>,
 }
 
 #[derive(Debug, Deserialize)]
-struct NpmDist {
-    tarball: String,
+pub struct NpmDist {
+    pub tarball: String,
     #[serde(default)]
-    integrity: Option<String>,
+    pub integrity: Option<String>,
     #[serde(default)]
-    shasum: Option<String>,
+    pub shasum: Option<String>,
 }
 
 /// `@scope/name` → `@scope%2fname` (the form npm requests).
@@ -61,7 +65,7 @@ pub fn fetch_npm(
         "npm-registry",
         &opts.registries.npm_registry,
         opts,
-        Some("NODE_AUTH_TOKEN"),
+        super::Npm.token_variable(),
     )?;
     let packument_url = base
         .join(&npm_packument_path(name))
@@ -268,8 +272,8 @@ pub fn fetch_npm(
     })
 }
 
-/// Name and version from `package/package.json` in an npm tarball.
-fn npm_tarball_manifest(path: &Path, url: &Url) -> Result<(String, String)> {
+/// Name and version from `package/package.json` in an npm tarball; `url` names it in errors.
+pub fn npm_tarball_manifest(path: &Path, url: &dyn std::fmt::Display) -> Result<(String, String)> {
     let bad =
         |why: String| protocol_failure("tarball is not an npm package", format!("{url}: {why}"));
     let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;

@@ -28,6 +28,10 @@ impl Ecosystem for Npm {
         "npm"
     }
 
+    fn token_variable(&self) -> Option<&'static str> {
+        Some("NODE_AUTH_TOKEN")
+    }
+
     fn artifacts(&self) -> &'static str {
         "an npm tarball (*.tgz)"
     }
@@ -87,6 +91,9 @@ impl Ecosystem for Npm {
         }
         Some((name.into(), version.into()))
     }
+    fn check_coordinate(&self, name: &str) -> std::result::Result<(), String> {
+        crate::version::npm::check_package_name(name)
+    }
     fn coordinate_example(&self) -> &'static str {
         "npm:@scope/name@1.2.3 or npm:name@1.2.3"
     }
@@ -116,7 +123,7 @@ impl Ecosystem for Npm {
     fn snapshot_version(&self, ctx: &VersionContext<'_>) -> Result<String> {
         Ok(npm::snapshot(ctx.base(), ctx.timestamp, ctx.short_sha()).to_string())
     }
-    fn override_version(&self, ctx: &VersionContext<'_>) -> Result<Option<String>> {
+    fn override_version(&self, ctx: &VersionContext<'_>) -> Result<Option<(String, String)>> {
         let variables = [format!("{}_TS_SDK_VERSION", ctx.env_prefix)];
         let Some((source, value)) =
             ctx.override_value(&ctx.inputs.npm_version, "npm-version", &variables)
@@ -126,7 +133,7 @@ impl Ecosystem for Npm {
         npm::validate(&value).map_err(|why| invalid_override(&source, &value, &why))?;
         ctx.runner
             .log(&format!("npm version {value} from {source}"));
-        Ok(Some(value))
+        Ok(Some((source, value)))
     }
     fn manifest_file(&self) -> &'static str {
         "ts.json"

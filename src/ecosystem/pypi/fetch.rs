@@ -13,7 +13,9 @@ use crate::archive;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{self, Download, Fetcher, Integrity};
 use crate::fetch::registry::MANIFEST_LIMIT;
-use crate::fetch::registry::{check, download, json, protocol_failure, registry_with_auth};
+pub(crate) use crate::fetch::registry::{
+    check, download, json, protocol_failure, registry_with_auth,
+};
 use crate::fetch::{ArtifactKind, Fetched, RemoteOptions};
 
 /// PEP 691's JSON form of a simple page.
@@ -61,7 +63,8 @@ struct SimpleJsonFile {
     yanked: serde_json::Value,
 }
 
-fn parse_simple_json(response: &download::Response) -> Result<Vec<IndexFile>> {
+/// The files of a PEP 691 JSON simple page.
+pub fn parse_simple_json(response: &download::Response) -> Result<Vec<IndexFile>> {
     let page: SimpleJson = json(response, "PEP 691 simple page")?;
     let base = Url::parse(&response.url).ok();
     Ok(page
@@ -134,7 +137,7 @@ pub fn parse_simple_html(page_url: &str, html: &str) -> Vec<IndexFile> {
 }
 
 /// (normalized name, version, is wheel, is pure) of a distribution file name.
-fn dist_parts(filename: &str) -> Option<(String, String, bool, bool)> {
+pub fn dist_parts(filename: &str) -> Option<(String, String, bool, bool)> {
     if let Some(stem) = filename.strip_suffix(".whl") {
         let parts: Vec<&str> = stem.split('-').collect();
         if parts.len() < 5 {
@@ -150,7 +153,8 @@ fn dist_parts(filename: &str) -> Option<(String, String, bool, bool)> {
     Some((pep503_normalize(name), version.to_string(), false, false))
 }
 
-fn same_version(a: &str, b: &str) -> bool {
+/// PEP 440 equality (`1.0` == `1.0.0`), else the strings.
+pub fn same_version(a: &str, b: &str) -> bool {
     match (
         pep440_rs::Version::from_str(a),
         pep440_rs::Version::from_str(b),
@@ -358,8 +362,8 @@ pub fn fetch_pypi(
     })
 }
 
-/// Name and Version from a wheel's `*.dist-info/METADATA`.
-fn wheel_metadata(path: &Path, url: &str) -> Result<(String, String)> {
+/// Name and Version from a wheel's `*.dist-info/METADATA`; `url` names it in errors.
+pub fn wheel_metadata(path: &Path, url: &str) -> Result<(String, String)> {
     let bad = |why: String| protocol_failure("file is not a valid wheel", format!("{url}: {why}"));
     let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
     let mut archive = zip::ZipArchive::new(file).map_err(|e| bad(format!("not a zip: {e}")))?;

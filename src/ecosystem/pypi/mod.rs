@@ -65,6 +65,9 @@ impl Ecosystem for Pypi {
             _ => None,
         }
     }
+    fn check_coordinate(&self, name: &str) -> std::result::Result<(), String> {
+        crate::version::pep440::check_distribution_name(name)
+    }
     fn coordinate_example(&self) -> &'static str {
         "pypi:name==1.2.3"
     }
@@ -124,7 +127,7 @@ impl Ecosystem for Pypi {
         )
         .to_string())
     }
-    fn override_version(&self, ctx: &VersionContext<'_>) -> Result<Option<String>> {
+    fn override_version(&self, ctx: &VersionContext<'_>) -> Result<Option<(String, String)>> {
         let p = ctx.env_prefix;
         let variables = [
             format!("{p}_PYTHON_SDK_VERSION"),
@@ -151,7 +154,7 @@ impl Ecosystem for Pypi {
         }
         ctx.runner
             .log(&format!("PyPI version {normal} from {source}"));
-        Ok(Some(normal))
+        Ok(Some((source, normal)))
     }
     fn manifest_file(&self) -> &'static str {
         "python.json"

@@ -9,9 +9,11 @@
 
 pub mod docker;
 pub mod labels;
+pub mod metadata;
 pub mod template;
 pub mod versions;
 
+use crate::runner::summary::{code, text};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -57,8 +59,8 @@ pub struct Args {
     #[arg(long)]
     pub versions: Option<String>,
 
-    /// The prefix of release tags [default: `tag-prefix` of `versions`, else v].
-    #[arg(long = "tag-prefix")]
+    /// The prefix of release tags, `none` for bare tags [default: `tag-prefix` of `versions`, else v].
+    #[arg(long = "tag-prefix", value_parser = crate::version::tags::parse_prefix_input)]
     pub tag_prefix: Option<String>,
 
     /// Extra labels, lines `key=value`; they replace default labels by key, `key=` removes one.
@@ -72,6 +74,46 @@ pub struct Args {
     /// The commit (full sha) [default: the pull request's head, else GITHUB_SHA, else HEAD].
     #[arg(long)]
     pub sha: Option<String>,
+
+    /// docker/metadata-action's tag rules, one per line (`type=semver,pattern={{version}}`, …).
+    /// Given (or `flavor`), channel-tags follows metadata-action's semantics.
+    #[arg(long)]
+    pub tags: Option<String>,
+
+    /// docker/metadata-action's flavor lines: `latest=auto|true|false`, `prefix=…`, `suffix=…`,
+    /// `onlatest=true`.
+    #[arg(long)]
+    pub flavor: Option<String>,
+
+    /// With `tags`/`flavor`: annotation lines `key=value` (expressions allowed).
+    #[arg(long)]
+    pub annotations: Option<String>,
+
+    /// With `tags`/`flavor`: separator of the `tags` and `tag-names` outputs [default: newline].
+    #[arg(long = "sep-tags")]
+    pub sep_tags: Option<String>,
+
+    /// With `tags`/`flavor`: separator of the `labels` output [default: newline].
+    #[arg(long = "sep-labels")]
+    pub sep_labels: Option<String>,
+
+    /// With `tags`/`flavor`: separator of the `annotations` output [default: newline].
+    #[arg(long = "sep-annotations")]
+    pub sep_annotations: Option<String>,
+
+    /// With `tags`/`flavor`: `protect` (a floating tag never goes to a version below an existing
+    /// release of its line) or `follow-metadata-action`.
+    #[arg(long = "floating-tags", default_value = "protect")]
+    pub floating_tags: String,
+
+    /// Token for the REST API (metadata-action's input name; `token` works too): the repository's
+    /// description and license when the payload lacks them, release tags in a shallow clone.
+    #[arg(long = "github-token")]
+    pub github_token: Option<String>,
+
+    /// GitHub token for the REST API (see `github-token`).
+    #[arg(long)]
+    pub token: Option<String>,
 }
 
 pub const OUTPUTS: &[OutputSpec] = &[
@@ -106,6 +148,18 @@ pub const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "bake-file",
         description: "Path of a docker buildx bake JSON file with the tags, labels and annotations.",
+    },
+    OutputSpec {
+        name: "bake-file-tags",
+        description: "With `tags`/`flavor`: path of the bake file with the tags (as docker/metadata-action).",
+    },
+    OutputSpec {
+        name: "bake-file-labels",
+        description: "With `tags`/`flavor`: path of the bake file with the labels.",
+    },
+    OutputSpec {
+        name: "bake-file-annotations",
+        description: "With `tags`/`flavor`: path of the bake file with the annotations.",
     },
 ];
 
@@ -669,7 +723,42 @@ fn write_bake_file(text: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// A given `tags` or `flavor` input selects docker/metadata-action's configuration.
+fn metadata_form(args: &Args) -> bool {
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    given(&args.tags) || given(&args.flavor)
+}
+
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    if metadata_form(&args) {
+        let token = args
+            .github_token
+            .clone()
+            .or_else(|| args.token.clone())
+            .or_else(|| std::env::var("GITHUB_TOKEN").ok())
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        return metadata::run(
+            metadata::MetaArgs {
+                images: args.images.as_deref(),
+                tags: args.tags.as_deref(),
+                flavor: args.flavor.as_deref(),
+                labels: args.labels.as_deref(),
+                annotations: args.annotations.as_deref(),
+                sep_tags: args.sep_tags.as_deref(),
+                sep_labels: args.sep_labels.as_deref(),
+                sep_annotations: args.sep_annotations.as_deref(),
+                bake_target: &args.bake_target,
+                token,
+                floating_tags: &args.floating_tags,
+                versions: match args.versions.as_deref() {
+                    Some(text) if !text.trim().is_empty() => Some(Versions::parse(text)?),
+                    _ => None,
+                },
+            },
+            runner,
+        );
+    }
     let dir = std::env::current_dir()?;
     let git = Git::new(&dir);
     let inputs = parse_inputs(&args)?;
@@ -781,12 +870,16 @@ fn write_summary(
     created: &str,
 ) {
     let summary = runner.summary();
-    summary.heading(2, &format!("channel-tags: `{}` channel", decision.channel));
+    summary.heading(
+        2,
+        &format!("channel-tags: {} channel", code(&decision.channel)),
+    );
     summary.paragraph(&format!(
-        "Ref `{}` · commit `{}` · created {created} ({}){}",
-        ctx.ref_display(),
-        decision.short_sha,
-        decision.created_from,
+        "Ref {} · commit {} · created {} ({}){}",
+        code(&ctx.ref_display()),
+        code(&decision.short_sha),
+        text(created),
+        text(&decision.created_from),
         if inputs.versions.is_some() {
             " · decisions from version-guard's `versions`"
         } else {
@@ -798,14 +891,14 @@ fn write_summary(
         inputs
             .images
             .iter()
-            .map(|i| format!("`{i}`"))
+            .map(|i| code(i))
             .collect::<Vec<_>>()
             .join(", ")
     ));
     let rows: Vec<Vec<String>> = plan
         .tags
         .iter()
-        .map(|t| vec![t.name.clone(), t.template.clone(), t.why.clone()])
+        .map(|t| vec![text(&t.name), text(&t.template), text(&t.why)])
         .collect();
     summary.table(&["Tag", "Template", "Why"], &rows);
     if !plan.skipped.is_empty() {
@@ -813,15 +906,12 @@ fn write_summary(
         let rows: Vec<Vec<String>> = plan
             .skipped
             .iter()
-            .map(|s| vec![s.template.clone(), s.reason.clone()])
+            .map(|s| vec![text(&s.template), text(&s.reason)])
             .collect();
         summary.table(&["Template", "Why not"], &rows);
     }
     summary.heading(3, "Labels");
-    let rows: Vec<Vec<String>> = labels
-        .iter()
-        .map(|(k, v)| vec![k.clone(), v.clone()])
-        .collect();
+    let rows: Vec<Vec<String>> = labels.iter().map(|(k, v)| vec![text(k), text(v)]).collect();
     summary.table(&["Label", "Value"], &rows);
 }
 

@@ -5,7 +5,7 @@
 use time::{format_description::FormatItem, macros::format_description, PrimitiveDateTime};
 
 use crate::error::Result;
-use crate::github::context::is_full_sha;
+use crate::github::context::is_sha_prefix;
 use crate::version::document::{invalid as bad, VersionsDocument};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,9 +50,10 @@ impl Versions {
             value.ok_or_else(|| bad(format!("key `{key}` is missing")))
         };
         let sha = required("sha", &doc.sha)?.to_lowercase();
-        if !is_full_sha(&sha) {
+        // version-guard writes an abbreviated sha (12+ hex) when only SOURCE_GIT_SHA knew it.
+        if !is_sha_prefix(&sha) {
             return Err(bad(format!(
-                "key `sha` must be a full 40-character commit sha, got {sha:?}"
+                "key `sha` must be a commit sha (12 to 40 hex digits), got {sha:?}"
             )));
         }
         let timestamp = required("timestamp", &doc.timestamp)?;

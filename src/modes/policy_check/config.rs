@@ -435,6 +435,47 @@ pub fn load(path: &str, display: &str) -> Result<Policy> {
     parse(&text, display)
 }
 
+/// The policy file as committed at `git_ref`: what a pull request cannot change.
+pub fn read_at_ref(root: &std::path::Path, git_ref: &str, display: &str) -> Result<String> {
+    let fix = "set `policy-ref` to a commit, branch or tag the checkout has (for a pull request, \
+               `${{ github.event.pull_request.base.sha }}` with `fetch-depth: 0` or a fetch of that \
+               commit)";
+    // A ref is never an option to git.
+    if git_ref.starts_with('-') {
+        return Err(Failure::usage(
+            "Invalid policy-ref",
+            format!("input `policy-ref`: {git_ref:?} is not a git ref"),
+        )
+        .with_fix(fix));
+    }
+    let git = crate::git::Git::new(root);
+    if !git.is_work_tree() {
+        return Err(Failure::usage(
+            "policy-ref needs a git repository",
+            format!(
+                "input `policy-ref` is {git_ref:?} but {} is not a git checkout",
+                root.display()
+            ),
+        )
+        .with_fix("check out the repository with actions/checkout, or leave `policy-ref` empty"));
+    }
+    let commit = git.rev_parse(git_ref).map_err(|_| {
+        Failure::usage(
+            "policy-ref not found",
+            format!("input `policy-ref`: {git_ref:?} is not a commit in this checkout"),
+        )
+        .with_fix(fix)
+    })?;
+    git.run(&["cat-file", "blob", &format!("{commit}:./{display}")])
+        .map_err(|_| {
+            Failure::usage(
+                "Policy file not found",
+                format!("policy {display} does not exist at {git_ref} ({commit})"),
+            )
+            .with_fix("commit the policy file on the base branch first, or point `policy` at it")
+        })
+}
+
 pub fn parse(text: &str, display: &str) -> Result<Policy> {
     let raw: RawPolicy = yaml_serde::from_str(text).map_err(|e| {
         let (line, col) = e
@@ -446,9 +487,16 @@ pub fn parse(text: &str, display: &str) -> Result<Policy> {
             line: Some(line),
             col: Some(col),
         };
+        // The parser quotes the value it choked on, which for a file that is not a policy is the
+        // whole file: quote one line of it at most.
+        let message = e.to_string();
+        let mut message = message.lines().next().unwrap_or_default().to_string();
+        if message.chars().count() > 200 {
+            message = message.chars().take(200).collect::<String>() + "…";
+        }
         invalid(
             "Malformed policy file",
-            format!("{}: {e}", describe(&at)),
+            format!("{}: {message}", describe(&at)),
             at,
         )
     })?;
@@ -579,7 +627,7 @@ fn compile_rule(raw: RawRule, index: usize, locator: &Locator) -> Result<Rule> {
         return Err(invalid(
             "Reserved rule id",
             format!(
-                "{}: rule id {:?} is reserved for findings about waivers; choose another id",
+                "{}: rule id {:?} is reserved for a built-in finding (waivers, unscanned files); choose another id",
                 describe(&at),
                 raw.id
             ),

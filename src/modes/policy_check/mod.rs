@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Failure, Result};
 use crate::modes::OutputSpec;
+use crate::runner::inputs::{self, Access};
 use crate::runner::{Level, Runner};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -28,6 +29,12 @@ pub struct Args {
         default_value = ".github/release-policy.yml"
     )]
     pub policy: String,
+
+    /// Read the policy file from this git ref (e.g. the pull request's base commit) instead of
+    /// the working tree, so a pull request cannot weaken the policy that checks it. Empty: the
+    /// working tree.
+    #[arg(long, value_name = "REF", default_value = "")]
+    pub policy_ref: String,
 
     /// Report format: github (annotations and step summary), text, json or sarif (on stdout).
     /// auto is github inside a workflow and text at a terminal. `--format` by hand.
@@ -161,12 +168,15 @@ pub struct Violation {
 /// Rules the mode itself reports on (waivers); not configurable, and ids users cannot take.
 pub struct BuiltinRule {
     pub id: &'static str,
+    /// What the rule is about: `waiver` or `scan` (a file the scan could not check).
+    pub kind: &'static str,
     pub severity: Severity,
     pub message: &'static str,
 }
 
 pub const WAIVER_EXPIRED: BuiltinRule = BuiltinRule {
     id: "waiver-expired",
+    kind: "waiver",
     severity: Severity::Error,
     message: "A waiver in the policy file is past its `expires` date, so it no longer applies. \
               Fix what it waived, or extend `expires` with a reason that still holds.",
@@ -174,6 +184,7 @@ pub const WAIVER_EXPIRED: BuiltinRule = BuiltinRule {
 
 pub const WAIVER_UNUSED: BuiltinRule = BuiltinRule {
     id: "waiver-unused",
+    kind: "waiver",
     severity: Severity::Warning,
     message: "A waiver matched no violation: what it waived is gone or it names the wrong rule or \
               paths. Remove it so it cannot hide a future violation.",
@@ -181,13 +192,37 @@ pub const WAIVER_UNUSED: BuiltinRule = BuiltinRule {
 
 pub const INLINE_WAIVER_INVALID: BuiltinRule = BuiltinRule {
     id: "inline-waiver-invalid",
+    kind: "waiver",
     severity: Severity::Warning,
     message: "An inline waiver needs a reason: `release-action: allow <rule-id> -- <reason>`. \
               Without one it waives nothing.",
 };
 
-pub const BUILTIN_RULES: &[&BuiltinRule] =
-    &[&WAIVER_EXPIRED, &WAIVER_UNUSED, &INLINE_WAIVER_INVALID];
+pub const SYMLINK_NOT_SCANNED: BuiltinRule = BuiltinRule {
+    id: "symlink-not-scanned",
+    kind: "scan",
+    severity: Severity::Warning,
+    message: "A symlink the policy would read points outside the repository (or nowhere), so its \
+              content was not checked, yet tools read the file it points at. Commit the file \
+              itself instead of a link, or waive the finding with a reason.",
+};
+
+pub const FILE_TOO_LARGE: BuiltinRule = BuiltinRule {
+    id: "file-too-large",
+    kind: "scan",
+    severity: Severity::Error,
+    message: "A text file the policy would read is larger than policy-check's per-file cap \
+              (16 MiB), so its content was not checked. Make it smaller, or exclude it from the \
+              rules that read it (`files`/`except`) or waive the finding with a reason.",
+};
+
+pub const BUILTIN_RULES: &[&BuiltinRule] = &[
+    &WAIVER_EXPIRED,
+    &WAIVER_UNUSED,
+    &INLINE_WAIVER_INVALID,
+    &SYMLINK_NOT_SCANNED,
+    &FILE_TOO_LARGE,
+];
 
 /// Everything one run found.
 pub struct Report {
@@ -227,6 +262,7 @@ impl Report {
             .iter()
             .find(|r| r.id == id)
             .map(|r| r.kind.as_str())
+            .or_else(|| BUILTIN_RULES.iter().find(|b| b.id == id).map(|b| b.kind))
             .unwrap_or("waiver")
     }
 }
@@ -234,18 +270,41 @@ impl Report {
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     let root = std::env::current_dir()?;
     let policy_path = resolve(&root, &args.policy);
+    // Path inputs stay inside the workspace (a committed symlink cannot lead out of it).
+    let policy_real = inputs::path_in_workspace("policy", &args.policy, Access::Read)?;
+    let sarif_path = match args.sarif.trim() {
+        "" => None,
+        sarif => Some(inputs::path_in_workspace("sarif", sarif, Access::Write)?),
+    };
     let display = relative(&root, &policy_path)
         .unwrap_or_else(|| args.policy.trim_start_matches("./").to_string());
     let today = config::today()?;
 
+    let policy_ref = args.policy_ref.trim();
     let policy = runner.phase("config", |r| {
-        let policy = config::load(&policy_path.to_string_lossy(), &display)?;
+        let policy = if policy_ref.is_empty() {
+            config::load(&policy_real.to_string_lossy(), &display)?
+        } else {
+            let text = config::read_at_ref(&root, policy_ref, &display)?;
+            config::parse(&text, &display)?
+        };
+        let from = if policy_ref.is_empty() {
+            String::new()
+        } else {
+            format!(" (from {policy_ref})")
+        };
         r.log(&format!(
-            "{}: {} rule(s), {} waiver(s)",
+            "{}{from}: {} rule(s), {} waiver(s)",
             display,
             policy.rules.len(),
             policy.waivers.len()
         ));
+        if policy.rules.is_empty() {
+            r.warning(&format!(
+                "{display}{from} has no rules, so policy-check checks nothing. If a pull request \
+                 emptied it, read the policy from the base branch with `policy-ref`."
+            ));
+        }
         Ok(policy)
     })?;
 
@@ -295,19 +354,18 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         other => other,
     };
     let sarif_file = runner.phase("report", |r| {
-        let sarif_file = if args.sarif.trim().is_empty() {
-            None
-        } else {
-            let path = resolve(&root, args.sarif.trim());
-            output::sarif::write(&report, &path)?;
+        let sarif_file = if let Some(path) = &sarif_path {
+            output::sarif::write(&report, path)?;
             r.log(&format!("SARIF written to {}", args.sarif.trim()));
             Some(args.sarif.trim().to_string())
+        } else {
+            None
         };
         match format {
             Format::Github | Format::Auto => output::github::report(&report, r, args.fail_on),
-            Format::Text => print_stdout(&output::text::render(&report)),
-            Format::Json => print_stdout(&output::json::render(&report)),
-            Format::Sarif => print_stdout(&output::sarif::render(&report)),
+            Format::Text => r.print_report(&output::text::render(&report)),
+            Format::Json => r.print_report(&output::json::render(&report)),
+            Format::Sarif => r.print_report(&output::sarif::render(&report)),
         }
         Ok(sarif_file)
     })?;
@@ -348,15 +406,6 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-fn print_stdout(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    if !text.ends_with('\n') {
-        let _ = out.write_all(b"\n");
-    }
 }
 
 fn resolve(root: &Path, path: &str) -> PathBuf {

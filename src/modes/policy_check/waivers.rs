@@ -120,7 +120,8 @@ pub fn apply_policy(violations: &mut [Violation], policy: &Policy, today: Date) 
     findings
 }
 
-fn finding(
+/// A finding of a built-in rule at a place.
+pub(super) fn finding(
     rule: &super::BuiltinRule,
     file: &str,
     line: usize,

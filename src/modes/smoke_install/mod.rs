@@ -14,9 +14,10 @@
 //! unpacking it), `install`, `load` (import every entry point) and `version`. A failed check does not stop the run: every package is smoked and every failure
 //! reported, then the run exits 1.
 
-mod packages;
+pub(crate) mod packages;
 pub mod sandbox;
 
+use crate::runner::summary::{code, text};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -301,6 +302,8 @@ impl Report {
 /// What every ecosystem needs to know besides the package itself.
 pub struct Plan {
     pub registry: Option<String>,
+    /// The credential for `registry`, written only into the sandbox (see [`registry_token`]).
+    pub registry_token: Option<String>,
     pub package_manager: PackageManager,
     /// Explicit entry points from `imports`, or empty for "all of them".
     pub imports: Vec<String>,
@@ -310,6 +313,18 @@ pub struct Plan {
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    // Before anything quotes an entry or connects anywhere.
+    let own = [
+        ("packages", args.packages.as_deref()),
+        ("registry", args.registry.as_deref()),
+    ];
+    let registries = args.remote.registries.inputs();
+    for (input, value) in own
+        .into_iter()
+        .chain(registries.into_iter().map(|(i, v)| (i, Some(v))))
+    {
+        fetch::refuse_url_userinfo(input, value.unwrap_or_default())?;
+    }
     let entries = packages::resolve(&args, &std::env::current_dir()?)?;
     let remote: Vec<Source> = entries
         .iter()
@@ -376,6 +391,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         .transpose()?;
     let plan_for = |ecosystem: Eco, imports: Vec<String>| Plan {
         registry: registry.clone(),
+        registry_token: None,
         package_manager: args.package_manager,
         imports,
         siblings: packages
@@ -417,10 +433,15 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
 
     let mut reports = Vec::new();
     for (ecosystem, item) in inspected {
-        let plan = plan_for(
+        let registry_token = registry_token(&args.remote, registry.as_deref(), ecosystem)?;
+        if let Some(token) = &registry_token {
+            runner.mask(token);
+        }
+        let mut plan = plan_for(
             ecosystem,
             imports.iter().filter(|e| item.claims(e)).cloned().collect(),
         );
+        plan.registry_token = registry_token;
         let start = Instant::now();
         let mut report = item.smoke(&plan, runner)?;
         report.duration_ms = start.elapsed();
@@ -496,6 +517,43 @@ fn fetch_all(
     Ok(packages)
 }
 
+/// The token for the `registry` input: `registry-token`, else NODE_AUTH_TOKEN for npm, else
+/// PKG_GITHUB_COM_TOKEN (then GITHUB_TOKEN) when the registry is a GitHub host — the same rule as
+/// for remote entries ([`RemoteOptions::token_for`]), so a token named for GitHub never reaches
+/// another host. It goes into files inside the sandbox's HOME, where each tool reads credentials,
+/// so it must be one line without spaces: anything else could inject settings into those files.
+fn registry_token(
+    remote: &RemoteOptions,
+    registry: Option<&str>,
+    ecosystem: Eco,
+) -> Result<Option<String>> {
+    let Some(registry) = registry else {
+        return Ok(None);
+    };
+    let Some(host) = reqwest::Url::parse(registry)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+    else {
+        return Ok(None);
+    };
+    let token = remote.token_for(&host, ecosystem.token_variable());
+    if let Some(t) = &token {
+        if t.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '#')
+        {
+            return Err(Failure::usage(
+                "Invalid registry token",
+                format!(
+                    "the token for the registry {host} contains spaces, control characters or `#`, \
+                     which cannot be written into .npmrc or .netrc (the value is not shown)"
+                ),
+            )
+            .with_fix("check `registry-token` (or NODE_AUTH_TOKEN / PKG_GITHUB_COM_TOKEN) holds only the token"));
+        }
+    }
+    Ok(token)
+}
+
 fn format_duration(d: Duration) -> String {
     format!("{:.2}s", d.as_secs_f64())
 }
@@ -520,15 +578,15 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
         summary.heading(
             3,
             &format!(
-                "{} `{}` {} {} ({}, {})",
+                "{} {} {} {} ({}, {})",
                 if report.passed { "✅" } else { "❌" },
-                report.package,
+                code(&report.package),
                 if report.name.is_empty() {
                     "".to_string()
                 } else {
-                    format!("· {}", report.name)
+                    format!("· {}", text(&report.name))
                 },
-                report.expected_version,
+                text(&report.expected_version),
                 report.ecosystem.name(),
                 format_duration(report.duration_ms)
             ),
@@ -538,13 +596,13 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
             .iter()
             .map(|c| {
                 vec![
-                    c.entry_point.clone(),
-                    c.check.clone(),
+                    text(&c.entry_point),
+                    text(&c.check),
                     c.outcome.label().to_string(),
                     format_duration(c.duration_ms),
                     c.error
                         .as_deref()
-                        .map(|e| excerpt(e, 8))
+                        .map(|e| text(&excerpt(e, 8)))
                         .unwrap_or_default(),
                 ]
             })
@@ -553,7 +611,7 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
             let lines: String = fetched
                 .lines
                 .iter()
-                .map(|l| format!("- {}\n", l.replace('\n', " ")))
+                .map(|l| format!("- {}\n", text(&l.replace(['\r', '\n'], " "))))
                 .collect();
             summary.raw(&format!("{lines}\n"));
         }

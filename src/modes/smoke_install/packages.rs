@@ -65,42 +65,10 @@ pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Entry>> {
             packages.push(Entry::Remote(source));
             continue;
         }
-        let matches = if is_glob(item) {
-            let found = glob(item, cwd)?;
-            if found.is_empty() {
-                return Err(Failure::usage(
-                    "No package matches a pattern",
-                    format!(
-                        "input `packages`: {item:?} matches no file under {}",
-                        cwd.display()
-                    ),
-                )
-                .with_fix("build the packages before this step, or fix the pattern"));
-            }
-            found
-        } else {
-            let path = cwd.join(item);
-            if !path.exists() {
-                return Err(Failure::usage(
-                    "Package not found",
-                    format!(
-                        "input `packages`: {item:?} does not exist (looked in {})",
-                        cwd.display()
-                    ),
-                )
-                .with_fix("build the packages before this step, or fix the path"));
-            }
-            vec![path]
-        };
-        for path in matches {
-            let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        for (canonical, display) in expand_local(item, cwd)? {
             if !seen.insert(canonical.clone()) {
                 continue;
             }
-            let display = path
-                .strip_prefix(cwd)
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|_| path.display().to_string());
             let ecosystem = classify(&canonical, &display, args.ecosystem.0)?;
             packages.push(Entry::Local(Package {
                 path: canonical,
@@ -112,6 +80,49 @@ pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Entry>> {
         }
     }
     Ok(packages)
+}
+
+/// One local `packages` entry (a path or a glob) as `(canonical path, path as shown)` pairs; a
+/// path that does not exist or a glob that matches nothing is a usage error naming the entry.
+pub fn expand_local(item: &str, cwd: &Path) -> Result<Vec<(PathBuf, String)>> {
+    let matches = if is_glob(item) {
+        let found = glob(item, cwd)?;
+        if found.is_empty() {
+            return Err(Failure::usage(
+                "No package matches a pattern",
+                format!(
+                    "input `packages`: {item:?} matches no file under {}",
+                    cwd.display()
+                ),
+            )
+            .with_fix("build the packages before this step, or fix the pattern"));
+        }
+        found
+    } else {
+        let path = cwd.join(item);
+        if !path.exists() {
+            return Err(Failure::usage(
+                "Package not found",
+                format!(
+                    "input `packages`: {item:?} does not exist (looked in {})",
+                    cwd.display()
+                ),
+            )
+            .with_fix("build the packages before this step, or fix the path"));
+        }
+        vec![path]
+    };
+    Ok(matches
+        .into_iter()
+        .map(|path| {
+            let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+            let display = path
+                .strip_prefix(cwd)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| path.display().to_string());
+            (canonical, display)
+        })
+        .collect())
 }
 
 fn is_glob(item: &str) -> bool {

@@ -36,8 +36,9 @@ pub enum TagsFrom {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// What comes before the semver in a release tag: `v` for v1.2.3, `sdk/go/v` for a monorepo.
-    #[arg(long, default_value = "v")]
+    /// What comes before the semver in a release tag: `v` for v1.2.3, `sdk/go/v` for a monorepo,
+    /// `none` for bare tags (15.2.0).
+    #[arg(long, default_value = "v", value_parser = crate::version::tags::parse_prefix_input)]
     pub tag_prefix: String,
 
     /// Where release tags come from: auto (git when the clone is complete, else the API), git or api.
@@ -48,7 +49,8 @@ pub struct Args {
     #[arg(long)]
     pub base_version: Option<String>,
 
-    /// Read the base version from package.json, pyproject.toml, Cargo.toml or a plain VERSION file.
+    /// Read the base version from package.json, pyproject.toml, setup.cfg, a Python file, Chart.yaml,
+    /// Cargo.toml or a plain VERSION file.
     #[arg(long)]
     pub version_file: Option<String>,
 
@@ -264,12 +266,20 @@ fn decide(
 ) -> Result<()> {
     let build = runner.phase("context", |r| {
         check_inputs(args)?;
+        warn_legacy_variables(&args.env_prefix, r);
         let channels = Channels::parse(&args.channels)?;
         let build = channel::decide(ctx, &channels, &args.tag_prefix)?;
         decision.channel = Some(build.channel.clone());
         decision.is_release = build.is_release();
         decision.is_prerelease = build.is_prerelease();
         let sha = ctx.resolve_sha(args.sha.as_deref(), git)?;
+        if !crate::github::context::is_full_sha(&sha) {
+            r.notice(&format!(
+                "commit {sha} from SOURCE_GIT_SHA is abbreviated and no git repository here has it: \
+                 the full sha is unknown, so the `sha` output is these {} digits (versions use the first 12)",
+                sha.len()
+            ));
+        }
         decision.sha = Some(sha.clone());
         decision.timestamp = Some(resolve_timestamp(&args.timestamp, &sha, git, r)?);
         r.log(&format!(
@@ -685,6 +695,52 @@ fn next_patch(v: &Version) -> String {
     format!("{}.{}.{}", v.major, v.minor, u128::from(v.patch) + 1)
 }
 
+/// Variables earlier set-ups read and this action does not: `(variable, replacement)`. Setting
+/// one changes nothing, which is worth a warning (a workflow that still sets it expects an effect).
+/// `{p}` is the `env-prefix`.
+const LEGACY_VARIABLES: &[(&str, &str)] = &[(
+    "SDK_TS_SNAPSHOT_VERSION",
+    "{p}_TS_SDK_VERSION (or the `npm-version` input)",
+)];
+
+fn warn_legacy_variables(env_prefix: &str, runner: &Runner) {
+    for (variable, replacement) in LEGACY_VARIABLES {
+        let set =
+            std::env::var_os(variable).is_some_and(|v| !v.to_string_lossy().trim().is_empty());
+        if set {
+            let replacement = replacement.replace("{p}", env_prefix);
+            runner.warning(&format!(
+                "{variable} is set but release-action no longer reads it: use {replacement} instead"
+            ));
+        }
+    }
+}
+
+/// On a release or prerelease tag the tag is the version: an override may only restate it (in
+/// its ecosystem's form), or the guard's "never publish below the latest" would not hold.
+fn override_agrees_with_tag(
+    build: &Build,
+    ecosystem: Eco,
+    source: &str,
+    value: &str,
+    expected: &str,
+) -> Result<()> {
+    match &build.tag {
+        Some(tag) if value != expected => Err(Failure::guard(
+            "Version override disagrees with the tag",
+            format!(
+                "{source} is {value} but the tag {} is {} version {expected}: on a release tag the tag is the version",
+                tag.tag,
+                ecosystem.label()
+            ),
+        )
+        .with_fix(format!(
+            "unset {source} for tag builds (the tag's version is used), or set it to {expected}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Each ecosystem's version: computed from the tag or the snapshot base, then overridden.
 fn versions(
     args: &Args,
@@ -728,8 +784,14 @@ fn versions(
         computed.push((ecosystem, version));
     }
     let mut versions = Vec::new();
-    for (ecosystem, version) in computed {
-        let version = ecosystem.override_version(&ctx)?.unwrap_or(version);
+    for (ecosystem, computed) in computed {
+        let version = match ecosystem.override_version(&ctx)? {
+            Some((source, value)) => {
+                override_agrees_with_tag(build, ecosystem, &source, &value, &computed)?;
+                value
+            }
+            None => computed,
+        };
         versions.push((ecosystem, version));
     }
     // The build's semver is npm's version: node-semver is the strictest semver reader.
@@ -791,10 +853,24 @@ fn publish(args: &Args, d: &Decision, runner: &mut Runner, complete: bool) -> Re
     if d.channel.is_some() {
         let summary = runner.summary();
         summary.heading(2, "version-guard");
-        summary.table(&["", "Value"], &summary_rows(d));
+        // Tags and versions come from the repository: text, not markdown.
+        let rows: Vec<Vec<String>> = summary_rows(d)
+            .into_iter()
+            .map(|row| {
+                row.iter()
+                    .map(|c| crate::runner::summary::text(c))
+                    .collect()
+            })
+            .collect();
+        summary.table(&["", "Value"], &rows);
     }
 
     if let (Some(dir), Some(document)) = (&args.manifest_dir, &document) {
+        let dir = &crate::runner::inputs::path_in_workspace(
+            "manifest-dir",
+            &dir.to_string_lossy(),
+            crate::runner::inputs::Access::WriteDir,
+        )?;
         write_manifest(dir, d, &document.to_value())?;
         let files: Vec<&str> = std::iter::once("versions.json")
             .chain(d.ecosystems.iter().map(|(e, _)| e.manifest_file()))
@@ -838,7 +914,7 @@ fn write_manifest(dir: &Path, d: &Decision, versions: &serde_json::Value) -> Res
     std::fs::create_dir_all(dir).map_err(fail)?;
     let write = |name: &str, value: &serde_json::Value| {
         let text = serde_json::to_string_pretty(value).expect("JSON serializes") + "\n";
-        std::fs::write(dir.join(name), text).map_err(fail)
+        crate::runner::inputs::create_file(&dir.join(name), text.as_bytes()).map_err(fail)
     };
     write("versions.json", versions)?;
     for (ecosystem, version) in &d.ecosystems {

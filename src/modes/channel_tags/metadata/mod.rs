@@ -1,0 +1,1173 @@
+//! channel-tags with docker/metadata-action's configuration: when `tags` or `flavor` is given,
+//! tags, labels, annotations, the JSON and the bake files follow metadata-action's documented
+//! semantics (its README and source are the specification), so a workflow swaps only its `uses:`
+//! line. On top, by default: a floating tag (`latest`, `{{major}}`, `{{major}}.{{minor}}`) is never
+//! given to a version below an existing release of its line (`floating-tags:
+//! follow-metadata-action` turns this off), and every tag passes Docker's grammar.
+
+pub mod expr;
+pub mod flavor;
+pub mod floating;
+pub mod rules;
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use super::docker;
+use crate::error::{Failure, Result};
+use crate::git::Git;
+use crate::github::Context;
+use crate::runner::{inputs, Runner};
+use expr::{Call, Scope};
+use flavor::Flavor;
+use floating::{FloatingPolicy, Withheld};
+use rules::{Rule, RuleType};
+
+const DEFAULT_SHORT_SHA_LENGTH: usize = 7;
+
+/// The inputs of this form, read by the mode's `Args`.
+pub struct MetaArgs<'a> {
+    pub images: Option<&'a str>,
+    pub tags: Option<&'a str>,
+    pub flavor: Option<&'a str>,
+    pub labels: Option<&'a str>,
+    pub annotations: Option<&'a str>,
+    pub sep_tags: Option<&'a str>,
+    pub sep_labels: Option<&'a str>,
+    pub sep_annotations: Option<&'a str>,
+    pub bake_target: &'a str,
+    pub token: Option<String>,
+    pub floating_tags: &'a str,
+    /// version-guard's `versions`: its timestamp is `created`, its latest release decides
+    /// `latest` when the clone has no release tags.
+    pub versions: Option<super::versions::Versions>,
+}
+
+struct Image {
+    name: String,
+    enable: bool,
+}
+
+fn bad_input(input: &str, why: impl std::fmt::Display) -> Failure {
+    Failure::usage("Invalid input", format!("input `{input}`: {why}"))
+}
+
+/// `images` as the peer reads it: one line of comma-separated names, or lines of
+/// `name=…,enable=…` (a bare field is the name). Names must be repositories (Docker's grammar).
+fn parse_images(input: &str) -> Result<Vec<Image>> {
+    let lines = rules::input_lines(input);
+    let fields_of = |n: usize, line: &str| {
+        rules::csv_fields(line).map_err(|why| bad_input("images", format!("line {n}: {why}")))
+    };
+    let mut images = Vec::new();
+    let old_form = match lines.as_slice() {
+        [(n, line)] => fields_of(*n, line)?.iter().all(|f| !f.contains('=')),
+        _ => false,
+    };
+    for (n, line) in &lines {
+        let fields = fields_of(*n, line)?;
+        if old_form {
+            for field in fields.iter().map(|f| f.trim()).filter(|f| !f.is_empty()) {
+                images.push(Image {
+                    name: field.to_string(),
+                    enable: true,
+                });
+            }
+            continue;
+        }
+        let mut image = Image {
+            name: String::new(),
+            enable: true,
+        };
+        for field in fields {
+            match field.split_once('=') {
+                None => image.name = field.trim().to_string(),
+                Some((key, value)) => match (key.trim().to_lowercase().as_str(), value.trim()) {
+                    ("name", v) => image.name = v.to_string(),
+                    ("enable", "true") => image.enable = true,
+                    ("enable", "false") => image.enable = false,
+                    ("enable", v) => {
+                        return Err(bad_input(
+                            "images",
+                            format!("line {n}: `enable={v}`: use true or false"),
+                        ))
+                    }
+                    (k, _) => {
+                        return Err(bad_input(
+                            "images",
+                            format!("line {n}: unknown attribute `{k}` (known: name, enable)"),
+                        ))
+                    }
+                },
+            }
+        }
+        if image.name.is_empty() {
+            return Err(bad_input(
+                "images",
+                format!("line {n}: no image name: {line:?}"),
+            ));
+        }
+        images.push(image);
+    }
+    for image in &mut images {
+        image.name = docker::image_name(&image.name).map_err(|why| {
+            bad_input("images", why).with_fix("list repositories only, e.g. ghcr.io/org/app")
+        })?;
+    }
+    Ok(images)
+}
+
+/// The repository's metadata the default labels are made of.
+#[derive(Debug, Default, Clone)]
+struct RepoInfo {
+    name: String,
+    description: String,
+    html_url: String,
+    license: String,
+    default_branch: String,
+    from: &'static str,
+}
+
+impl RepoInfo {
+    fn from_json(v: &serde_json::Value, from: &'static str) -> RepoInfo {
+        let s = |x: &serde_json::Value| x.as_str().unwrap_or_default().to_string();
+        RepoInfo {
+            name: s(&v["name"]),
+            description: s(&v["description"]),
+            html_url: s(&v["html_url"]),
+            license: s(&v["license"]["spdx_id"]),
+            default_branch: s(&v["default_branch"]),
+            from,
+        }
+    }
+}
+
+/// The event payload's `repository` when it has one (push, pull_request, …: no request needed),
+/// else the REST API with the token, else what `GITHUB_REPOSITORY` says.
+fn repo_info(ctx: &Context, token: Option<&str>, runner: &Runner) -> RepoInfo {
+    let payload = &ctx.event["repository"];
+    if payload["html_url"].is_string() {
+        return RepoInfo::from_json(payload, "event payload");
+    }
+    let Some(repository) = ctx.repository.clone() else {
+        return RepoInfo {
+            from: "nowhere (no payload repository, no GITHUB_REPOSITORY)",
+            ..Default::default()
+        };
+    };
+    if let Some(token) = token {
+        runner.mask(token);
+        let answer = crate::github::api::Api::new(&ctx.api_url, token, &repository)
+            .and_then(|api| api.repository());
+        match answer {
+            Ok(v) => return RepoInfo::from_json(&v, "REST API"),
+            Err(e) => runner.warning(&format!(
+                "the event payload has no `repository` and the REST API answered {e}: title and url labels come from GITHUB_REPOSITORY, description and licenses are empty"
+            )),
+        }
+    }
+    RepoInfo {
+        name: repository
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        html_url: format!("{}/{repository}", ctx.server_url.trim_end_matches('/')),
+        from: "GITHUB_REPOSITORY",
+        ..Default::default()
+    }
+}
+
+/// The run as metadata-action sees it.
+struct MetaContext {
+    event_name: String,
+    git_ref: String,
+    sha: String,
+    short_sha: String,
+    payload: serde_json::Value,
+    repo: RepoInfo,
+    /// "Now": SOURCE_DATE_EPOCH when set (a reproducible build's clock), else the clock.
+    now: Timestamp,
+    commit_date: Option<Timestamp>,
+}
+
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn source_date_epoch() -> Result<Option<Timestamp>> {
+    let Some(epoch) = env_value("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let bad = || {
+        Failure::usage(
+            "Invalid SOURCE_DATE_EPOCH",
+            format!("SOURCE_DATE_EPOCH={epoch:?} is not a whole number of seconds"),
+        )
+    };
+    let seconds = epoch.trim().parse::<i64>().map_err(|_| bad())?;
+    Timestamp::from_second(seconds).map(Some).map_err(|_| bad())
+}
+
+/// The commit's date: from the push payload (`commits[]`, `head_commit`) as the peer reads it,
+/// else from git.
+fn commit_date(payload: &serde_json::Value, sha: &str, git: &Git) -> Option<Timestamp> {
+    let parse = |v: &serde_json::Value| v.as_str().and_then(|t| t.parse::<Timestamp>().ok());
+    if let Some(commits) = payload["commits"].as_array() {
+        if let Some(c) = commits.iter().find(|c| c["id"].as_str() == Some(sha)) {
+            if let Some(t) = parse(&c["timestamp"]) {
+                return Some(t);
+            }
+        }
+    }
+    if payload["head_commit"]["id"].as_str() == Some(sha) {
+        if let Some(t) = parse(&payload["head_commit"]["timestamp"]) {
+            return Some(t);
+        }
+    }
+    if sha.is_empty() {
+        return None;
+    }
+    git.committer_time(sha)
+        .ok()
+        .and_then(|s| Timestamp::from_second(s).ok())
+}
+
+fn short_sha(sha: &str) -> Result<String> {
+    let length = match env_value("DOCKER_METADATA_SHORT_SHA_LENGTH") {
+        None => DEFAULT_SHORT_SHA_LENGTH,
+        Some(v) => v.trim().parse::<usize>().map_err(|_| {
+            Failure::usage(
+                "Invalid DOCKER_METADATA_SHORT_SHA_LENGTH",
+                format!("DOCKER_METADATA_SHORT_SHA_LENGTH={v:?} is not a number"),
+            )
+        })?,
+    };
+    Ok(sha.chars().take(length).collect())
+}
+
+fn is_true(name: &str) -> Result<Option<bool>> {
+    match env_value(name) {
+        None => Ok(None),
+        Some(v) => match v.trim().to_lowercase().as_str() {
+            "true" | "1" => Ok(Some(true)),
+            "false" | "0" => Ok(Some(false)),
+            _ => Err(Failure::usage(
+                format!("Invalid {name}"),
+                format!("{name}={v:?}: use true or false"),
+            )),
+        },
+    }
+}
+
+fn meta_context(
+    ctx: &Context,
+    git: &Git,
+    token: Option<&str>,
+    runner: &Runner,
+) -> Result<MetaContext> {
+    let payload = if ctx.event.is_object() {
+        ctx.event.clone()
+    } else {
+        serde_json::json!({})
+    };
+    let mut git_ref = std::env::var("GITHUB_REF").unwrap_or_default();
+    // pull_request_target runs on the base branch; the peer tags it as the pull request.
+    if ctx.event_name.contains("pull_request_target") {
+        git_ref = format!("refs/pull/{}/merge", payload["number"]);
+    }
+    let mut sha = ctx
+        .github_sha
+        .clone()
+        .or_else(|| git.rev_parse("HEAD").ok())
+        .unwrap_or_default();
+    if is_true("DOCKER_METADATA_PR_HEAD_SHA")? == Some(true)
+        && ctx.event_name.contains("pull_request")
+    {
+        if let Some(head) = payload["pull_request"]["head"]["sha"].as_str() {
+            sha = head.to_string();
+        }
+    }
+    let now = source_date_epoch()?.unwrap_or_else(Timestamp::now);
+    Ok(MetaContext {
+        event_name: ctx.event_name.clone(),
+        short_sha: short_sha(&sha)?,
+        commit_date: commit_date(&payload, &sha, git),
+        repo: repo_info(ctx, token, runner),
+        git_ref,
+        sha,
+        payload,
+        now,
+    })
+}
+
+impl MetaContext {
+    fn branch(&self) -> &str {
+        self.git_ref.strip_prefix("refs/heads/").unwrap_or("")
+    }
+
+    fn tag(&self) -> &str {
+        self.git_ref.strip_prefix("refs/tags/").unwrap_or("")
+    }
+
+    fn is_tag(&self) -> bool {
+        self.git_ref.starts_with("refs/tags/")
+    }
+
+    fn is_default_branch(&self) -> bool {
+        let branch = self
+            .git_ref
+            .strip_prefix("refs/heads/")
+            .unwrap_or(&self.git_ref);
+        if branch.is_empty() {
+            return false;
+        }
+        if self.payload["repository"]["default_branch"].as_str() == Some(branch) {
+            return true;
+        }
+        // These events always run on the default branch's last commit.
+        ["create", "discussion", "issues", "schedule"]
+            .iter()
+            .any(|e| self.event_name.contains(e))
+    }
+
+    fn base_ref(&self) -> String {
+        if self.is_tag() {
+            if let Some(b) = self.payload["base_ref"].as_str() {
+                return b.strip_prefix("refs/heads/").unwrap_or(b).to_string();
+            }
+        }
+        if self.git_ref.starts_with("refs/pull/") {
+            if let Some(b) = self.payload["pull_request"]["base"]["ref"].as_str() {
+                return b.to_string();
+            }
+        }
+        String::new()
+    }
+
+    fn commit_time(&self) -> Timestamp {
+        self.commit_date.unwrap_or(self.now)
+    }
+}
+
+/// The global expressions every input may use.
+impl Scope for MetaContext {
+    fn value(&self, call: &Call) -> std::result::Result<Option<String>, String> {
+        let bool_text = |b: bool| Some(if b { "true" } else { "false" }.to_string());
+        Ok(match call.name.as_str() {
+            "branch" => Some(self.branch().to_string()),
+            "tag" => Some(self.tag().to_string()),
+            "sha" => Some(self.short_sha.clone()),
+            "base_ref" => Some(self.base_ref()),
+            "is_default_branch" => bool_text(self.is_default_branch()),
+            "is_not_default_branch" => bool_text(!self.is_default_branch()),
+            "date" => Some(expr::format_date_call(call, self.now)?),
+            "commit_date" => Some(expr::format_date_call(call, self.commit_time())?),
+            _ => None,
+        })
+    }
+}
+
+/// `type=schedule` patterns see only the two dates.
+struct DatesOnly<'a>(&'a MetaContext);
+
+impl Scope for DatesOnly<'_> {
+    fn value(&self, call: &Call) -> std::result::Result<Option<String>, String> {
+        match call.name.as_str() {
+            "date" | "commit_date" => self.0.value(call),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// A semver or pep440 version's placeholders.
+struct VersionScope(Vec<(&'static str, String)>);
+
+impl Scope for VersionScope {
+    fn value(&self, call: &Call) -> std::result::Result<Option<String>, String> {
+        Ok(self
+            .0
+            .iter()
+            .find(|(k, _)| *k == call.name)
+            .map(|(_, v)| v.clone()))
+    }
+}
+
+/// One tag a rule gave, before protection.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub tag: String,
+    pub rule: String,
+    /// Set for `{{major}}` / `{{major}}.{{minor}}` tags of a stable release.
+    pub floating: Option<floating::Floating>,
+}
+
+/// What the tag rules decided: metadata-action's `version` with where each tag came from.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub entries: Vec<Entry>,
+    pub latest: Option<bool>,
+    /// The stable release version of this build, when a semver/pep440 rule found one.
+    pub release: Option<semver::Version>,
+    pub warnings: Vec<String>,
+}
+
+fn sanitize(tag: &str) -> String {
+    let mut out = String::with_capacity(tag.len());
+    let mut in_run = false;
+    for c in tag.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' {
+            out.push(c);
+            in_run = false;
+        } else if !in_run {
+            out.push('-');
+            in_run = true;
+        }
+    }
+    out
+}
+
+struct Evaluator<'a> {
+    ctx: &'a MetaContext,
+    flavor: &'a Flavor,
+}
+
+fn expr_error(rule: &Rule, why: String) -> Failure {
+    Failure::usage(
+        "Invalid input",
+        format!("input `tags`, line {}: {why}: {:?}", rule.line, rule.source),
+    )
+}
+
+impl Evaluator<'_> {
+    fn global(&self, text: &str, rule: &Rule) -> Result<String> {
+        expr::render(text, self.ctx).map_err(|why| expr_error(rule, why))
+    }
+
+    /// The rule's prefix and suffix (else the flavor's) around `value`.
+    fn decorate(&self, value: &str, rule: &Rule) -> Result<String> {
+        let prefix = if rule.has("prefix") {
+            self.global(rule.attr("prefix"), rule)?
+        } else {
+            self.global(&self.flavor.prefix, rule)?
+        };
+        let suffix = if rule.has("suffix") {
+            self.global(rule.attr("suffix"), rule)?
+        } else {
+            self.global(&self.flavor.suffix, rule)?
+        };
+        Ok(format!("{prefix}{value}{suffix}"))
+    }
+
+    fn push(
+        &self,
+        d: &mut Decision,
+        value: String,
+        rule: &Rule,
+        auto_latest: bool,
+        floating: Option<floating::Floating>,
+    ) {
+        if value.is_empty() {
+            return;
+        }
+        d.entries.push(Entry {
+            tag: sanitize(&value),
+            rule: rule.source.clone(),
+            floating,
+        });
+        if d.latest.is_none() {
+            d.latest = Some(self.flavor.latest_for(auto_latest));
+        }
+    }
+
+    /// The version a semver/pep440/match rule reads: `value` when given, else the tag.
+    fn version_source(&self, rule: &Rule) -> Result<Option<String>> {
+        if !rule.attr("value").is_empty() {
+            return self.global(rule.attr("value"), rule).map(Some);
+        }
+        Ok(self.ctx.is_tag().then(|| self.ctx.tag().to_string()))
+    }
+
+    fn apply_match_attr(&self, raw: String, rule: &Rule, d: &mut Decision) -> Result<String> {
+        let pattern = rule.attr("match");
+        if pattern.is_empty() {
+            return Ok(raw);
+        }
+        let re = rules::js_regex(pattern, "").map_err(|why| expr_error(rule, why))?;
+        match re.captures(&raw) {
+            None => {
+                d.warnings.push(format!("{pattern} does not match {raw}."));
+                Ok(raw)
+            }
+            Some(c) => c.get(1).map(|m| m.as_str().to_string()).ok_or_else(|| {
+                expr_error(
+                    rule,
+                    format!("`match={pattern}` has no group 1 (the version)"),
+                )
+            }),
+        }
+    }
+
+    fn rule(&self, rule: &Rule, d: &mut Decision) -> Result<()> {
+        let ctx = self.ctx;
+        match rule.kind {
+            RuleType::Schedule => {
+                if !ctx.event_name.contains("schedule") {
+                    return Ok(());
+                }
+                let value = expr::render(rule.attr("pattern"), &DatesOnly(ctx))
+                    .map_err(|why| expr_error(rule, why))?;
+                let value = self.decorate(&value, rule)?;
+                self.push(d, value, rule, false, None);
+            }
+            RuleType::Semver | RuleType::Pep440 => {
+                let Some(raw) = self.version_source(rule)? else {
+                    return Ok(());
+                };
+                let raw = self.apply_match_attr(raw, rule, d)?.replace('/', "-");
+                let pattern = expr::Template::parse(rule.attr("pattern"))
+                    .map_err(|why| expr_error(rule, why))?;
+                let parsed = if rule.kind == RuleType::Semver {
+                    floating::semver_scope(&raw)
+                } else {
+                    floating::pep440_scope(&raw)
+                };
+                let Some(parsed) = parsed else {
+                    d.warnings.push(if rule.kind == RuleType::Semver {
+                        format!("{raw} is not a valid semver. More info: https://semver.org/")
+                    } else {
+                        format!("{raw} does not conform to PEP 440. More info: https://www.python.org/dev/peps/pep-0440")
+                    });
+                    return Ok(());
+                };
+                if parsed.prerelease {
+                    // A prerelease gets its exact version only (`{{raw}}` keeps it as written).
+                    let value = if pattern.is_raw_statement() {
+                        raw.clone()
+                    } else {
+                        parsed.exact.clone()
+                    };
+                    let value = self.decorate(&value, rule)?;
+                    self.push(d, value, rule, false, None);
+                } else {
+                    let value = pattern
+                        .render(&VersionScope(parsed.placeholders.clone()))
+                        .map_err(|why| expr_error(rule, why))?;
+                    let value = self.decorate(&value, rule)?;
+                    let floating = floating::classify(&pattern, &parsed);
+                    if d.release.is_none() {
+                        d.release = parsed.release.clone();
+                    }
+                    self.push(d, value, rule, true, floating);
+                }
+            }
+            RuleType::Match => {
+                let Some(raw) = self.version_source(rule)? else {
+                    return Ok(());
+                };
+                let pattern = rule.attr("pattern");
+                let (body, flags) = match pattern.strip_prefix('/').and_then(|p| p.rsplit_once('/'))
+                {
+                    Some((body, flags)) if !body.is_empty() => (body, flags),
+                    _ => (pattern, ""),
+                };
+                let re = rules::js_regex(body, flags).map_err(|why| expr_error(rule, why))?;
+                let group: usize = rule.attr("group").trim().parse().unwrap_or(0);
+                // With the `g` flag JavaScript's match lists every match, not groups.
+                let found: Option<Option<String>> = if flags.contains('g') {
+                    let all: Vec<String> =
+                        re.find_iter(&raw).map(|m| m.as_str().to_string()).collect();
+                    (!all.is_empty()).then(|| all.get(group).cloned())
+                } else {
+                    re.captures(&raw)
+                        .map(|c| c.get(group).map(|m| m.as_str().to_string()))
+                };
+                match found {
+                    None => d.warnings.push(format!("{pattern} does not match {raw}.")),
+                    Some(None) => d.warnings.push(format!(
+                        "Group {group} does not exist for {pattern} pattern."
+                    )),
+                    Some(Some(value)) => {
+                        let value = self.decorate(&value, rule)?;
+                        self.push(d, value, rule, true, None);
+                    }
+                }
+            }
+            RuleType::Ref => {
+                let (value, auto) = match rule.attr("event") {
+                    "branch" if ctx.git_ref.starts_with("refs/heads/") => {
+                        (ctx.branch().to_string(), false)
+                    }
+                    "tag" if ctx.is_tag() => (ctx.tag().to_string(), true),
+                    "pr" if ctx.git_ref.starts_with("refs/pull/") => {
+                        let rest = &ctx.git_ref["refs/pull/".len()..];
+                        (
+                            rest.strip_suffix("/merge").unwrap_or(rest).to_string(),
+                            false,
+                        )
+                    }
+                    _ => return Ok(()),
+                };
+                let value = self.decorate(&value, rule)?;
+                self.push(d, value, rule, auto, None);
+            }
+            RuleType::Edge => {
+                if !ctx.git_ref.starts_with("refs/heads/") {
+                    return Ok(());
+                }
+                let branch = match rule.attr("branch") {
+                    "" => ctx.repo.default_branch.as_str(),
+                    b => b,
+                };
+                if branch != ctx.branch() {
+                    return Ok(());
+                }
+                let value = self.decorate("edge", rule)?;
+                self.push(d, value, rule, false, None);
+            }
+            RuleType::Raw => {
+                let value = self.global(rule.attr("value"), rule)?;
+                let value = self.decorate(&value, rule)?;
+                self.push(d, value, rule, false, None);
+            }
+            RuleType::Sha => {
+                if ctx.sha.is_empty() {
+                    return Ok(());
+                }
+                let value = if rule.attr("format") == "long" {
+                    ctx.sha.clone()
+                } else {
+                    ctx.short_sha.clone()
+                };
+                let value = self.decorate(&value, rule)?;
+                self.push(d, value, rule, false, None);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn decide(rules: &[Rule], flavor: &Flavor, ctx: &MetaContext) -> Result<Decision> {
+    let evaluator = Evaluator { ctx, flavor };
+    let mut d = Decision::default();
+    for rule in rules {
+        let enabled = evaluator.global(rule.attr("enable"), rule)?;
+        match enabled.as_str() {
+            "true" => {}
+            "false" => continue,
+            other => {
+                return Err(expr_error(
+                    rule,
+                    format!("`enable` must give true or false, got {other:?}"),
+                ))
+            }
+        }
+        evaluator.rule(rule, &mut d)?;
+    }
+    Ok(d)
+}
+
+/// Labels or annotations: the eight OCI keys, then the input's lines (expressions expanded);
+/// later keys replace earlier ones, a line without `=` is ignored, values may be empty; sorted by
+/// key the way JavaScript's `localeCompare` sorts.
+fn oci_pairs(
+    ctx: &MetaContext,
+    version: &str,
+    created: &str,
+    extra: &[String],
+) -> Result<Vec<(String, String)>> {
+    let repo = &ctx.repo;
+    let mut lines: Vec<String> = vec![
+        format!("org.opencontainers.image.title={}", repo.name),
+        format!("org.opencontainers.image.description={}", repo.description),
+        format!("org.opencontainers.image.url={}", repo.html_url),
+        format!("org.opencontainers.image.source={}", repo.html_url),
+        format!("org.opencontainers.image.version={version}"),
+        format!("org.opencontainers.image.created={created}"),
+        format!("org.opencontainers.image.revision={}", ctx.sha),
+        format!("org.opencontainers.image.licenses={}", repo.license),
+    ];
+    for line in extra {
+        lines.push(
+            expr::render(line, ctx)
+                .map_err(|why| bad_input("labels/annotations", format!("{why}: {line:?}")))?,
+        );
+    }
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for line in lines {
+        // A line break in a value (a repository description, say) would split it into two
+        // labels in docker/build-push-action's line-separated input.
+        let line: String = line
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect();
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        match pairs.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value.to_string(),
+            None => pairs.push((key.to_string(), value.to_string())),
+        }
+    }
+    pairs.sort_by(|a, b| locale_order(&a.0, &b.0));
+    Ok(pairs)
+}
+
+/// JavaScript's `localeCompare` (ICU root collation) for label keys: punctuation before digits
+/// before letters, letters compared without case first, lower case before upper case on a tie.
+fn locale_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn key(c: char) -> (u8, u32) {
+        const PUNCT: &str = "_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
+        if let Some(i) = PUNCT.find(c) {
+            (1, i as u32)
+        } else if c.is_ascii_digit() {
+            (2, c as u32)
+        } else if c.is_alphabetic() {
+            (3, c.to_lowercase().next().unwrap_or(c) as u32)
+        } else if c.is_whitespace() {
+            (0, c as u32)
+        } else {
+            (1, 1000 + c as u32)
+        }
+    }
+    let primary = a.chars().map(key).cmp(b.chars().map(key));
+    primary.then_with(|| {
+        // Tertiary: lower case first.
+        a.chars()
+            .map(|c| c.is_uppercase())
+            .cmp(b.chars().map(|c| c.is_uppercase()))
+    })
+}
+
+/// A JSON object that keeps its keys in the given order.
+struct Ordered<'a>(&'a [(String, String)]);
+
+impl Serialize for Ordered<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct JsonOutput<'a> {
+    tags: &'a [String],
+    #[serde(rename = "tag-names")]
+    tag_names: &'a [String],
+    labels: Ordered<'a>,
+    annotations: &'a [String],
+}
+
+#[derive(serde::Serialize)]
+struct BakeArgs<'a> {
+    #[serde(rename = "DOCKER_META_IMAGES")]
+    images: String,
+    #[serde(rename = "DOCKER_META_VERSION")]
+    version: &'a str,
+}
+
+#[derive(serde::Serialize, Default)]
+struct BakeTarget<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<Ordered<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annotations: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    args: Option<BakeArgs<'a>>,
+}
+
+fn bake_json(target: &str, body: BakeTarget) -> Result<String> {
+    let doc = serde_json::json!({ "target": { target: body } });
+    Ok(serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?)
+}
+
+/// A fresh directory under RUNNER_TEMP for the bake files, named as the peer names them inside.
+fn bake_dir() -> Result<PathBuf> {
+    let base = std::env::var_os("RUNNER_TEMP")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = tempfile::Builder::new()
+        .prefix("docker-metadata-action-")
+        .tempdir_in(&base)
+        .map_err(|e| {
+            Failure::usage(
+                "Cannot write the bake files",
+                format!("in {}: {e}", base.display()),
+            )
+        })?;
+    Ok(dir.keep())
+}
+
+/// `sep-*` inputs keep their whitespace (`sep-tags: " "`), unlike other inputs.
+fn separator(flag: Option<&str>, input: &str) -> String {
+    inputs::untrimmed_from_env(input)
+        .or_else(|| flag.map(str::to_string))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "\n".to_string())
+}
+
+pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
+    let dir = std::env::current_dir()?;
+    let git = Git::new(&dir);
+    let rules = rules::parse(args.tags.unwrap_or(""))?;
+    let flavor = flavor::parse(args.flavor.unwrap_or(""))?;
+    let images = parse_images(args.images.unwrap_or(""))?;
+    let policy = FloatingPolicy::parse(args.floating_tags)?;
+    let bake_target = args.bake_target.trim().to_string();
+    if bake_target.is_empty()
+        || bake_target
+            .chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+    {
+        return Err(bad_input(
+            "bake-target",
+            format!("{bake_target:?} is not a bake target name (letters, digits, `-`, `_`, `.`)"),
+        ));
+    }
+    let label_lines: Vec<String> = rules::input_lines(args.labels.unwrap_or(""))
+        .into_iter()
+        .map(|l| l.1)
+        .collect();
+    let annotation_lines: Vec<String> = rules::input_lines(args.annotations.unwrap_or(""))
+        .into_iter()
+        .map(|l| l.1)
+        .collect();
+    let levels: Vec<String> = env_value("DOCKER_METADATA_ANNOTATIONS_LEVELS")
+        .unwrap_or_else(|| "manifest".into())
+        .split(',')
+        .map(|l| l.trim().to_string())
+        .collect();
+    let set_env = is_true("DOCKER_METADATA_SET_OUTPUT_ENV")?.unwrap_or(true);
+    let sep_tags = separator(args.sep_tags, "sep-tags");
+    let sep_labels = separator(args.sep_labels, "sep-labels");
+    let sep_annotations = separator(args.sep_annotations, "sep-annotations");
+
+    let ctx = Context::from_env(&dir)?;
+    let meta = runner.phase("context", |r| {
+        let meta = meta_context(&ctx, &git, args.token.as_deref(), r)?;
+        r.log(&format!(
+            "event {} · ref {} · sha {} · repository metadata from {}",
+            if meta.event_name.is_empty() {
+                "(none)"
+            } else {
+                &meta.event_name
+            },
+            if meta.git_ref.is_empty() {
+                "(none)"
+            } else {
+                &meta.git_ref
+            },
+            if meta.sha.is_empty() {
+                "(none)"
+            } else {
+                &meta.sha
+            },
+            meta.repo.from,
+        ));
+        Ok(meta)
+    })?;
+
+    let (decision, withheld) = runner.phase("tags", |r| {
+        let mut decision = decide(&rules, &flavor, &meta)?;
+        for w in &decision.warnings {
+            r.warning(w);
+        }
+        let latest_known = args
+            .versions
+            .as_ref()
+            .and_then(|v| v.latest_version.as_ref());
+        let sources = floating::ReleaseSources {
+            git: &git,
+            token: args.token.as_deref(),
+            ctx: &ctx,
+            latest_from_versions: latest_known,
+        };
+        let withheld = floating::protect(&mut decision, &flavor, policy, &sources, r)?;
+        for w in &withheld {
+            r.notice(&w.message());
+        }
+        Ok((decision, withheld))
+    })?;
+
+    // metadata-action's version: the first tag, the others in order without repeats.
+    let mut names: Vec<String> = Vec::new();
+    for e in &decision.entries {
+        if !names.contains(&e.tag) {
+            names.push(e.tag.clone());
+        }
+    }
+    let version = names.first().cloned().unwrap_or_default();
+    if !names.is_empty() && decision.latest == Some(true) {
+        let latest = format!(
+            "{}latest{}",
+            if flavor.prefix_latest {
+                flavor.prefix.as_str()
+            } else {
+                ""
+            },
+            if flavor.suffix_latest {
+                flavor.suffix.as_str()
+            } else {
+                ""
+            }
+        );
+        names.push(sanitize(&latest));
+    }
+    for name in &names {
+        if !docker::is_valid_tag(name) {
+            return Err(Failure::usage(
+                "Invalid tag",
+                format!("the tag {name:?} does not follow Docker's grammar (`[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}`): a registry would refuse the push"),
+            )
+            .with_fix("change the rule's prefix, suffix or value so the tag starts with a letter, digit or `_`"));
+        }
+    }
+    if version.is_empty() {
+        runner.warning("No Docker image version has been generated. Check tags input.");
+    }
+    let enabled: Vec<&str> = images
+        .iter()
+        .filter(|i| i.enable)
+        .map(|i| i.name.as_str())
+        .collect();
+    let tags: Vec<String> = if enabled.is_empty() {
+        names.clone()
+    } else {
+        enabled
+            .iter()
+            .flat_map(|i| names.iter().map(move |t| format!("{i}:{t}")))
+            .collect()
+    };
+    if tags.is_empty() {
+        runner.warning("No Docker tag has been generated. Check tags input.");
+    }
+
+    let from_versions = args
+        .versions
+        .as_ref()
+        .and_then(|v| Timestamp::from_second(v.unix_time()).ok());
+    let created_at = match from_versions.or(source_date_epoch()?).or(meta.commit_date) {
+        Some(t) => t,
+        None => {
+            runner.warning(&format!(
+                "the commit {} is in neither the event payload nor the checkout, so `org.opencontainers.image.created` is the clock (as docker/metadata-action always has it); check out the repository or set SOURCE_DATE_EPOCH for a reproducible label",
+                if meta.sha.is_empty() { "(none)" } else { &meta.sha }
+            ));
+            meta.now
+        }
+    };
+    let created = created_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let labels = oci_pairs(&meta, &version, &created, &label_lines)?;
+    let raw_annotations = oci_pairs(&meta, &version, &created, &annotation_lines)?;
+    let annotations: Vec<String> = levels
+        .iter()
+        .flat_map(|level| {
+            raw_annotations
+                .iter()
+                .map(move |(k, v)| format!("{level}:{k}={v}"))
+        })
+        .collect();
+    let label_lines_out: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+
+    let json = serde_json::to_string(&JsonOutput {
+        tags: &tags,
+        tag_names: &names,
+        labels: Ordered(&labels),
+        annotations: &annotations,
+    })
+    .map_err(anyhow::Error::from)?;
+
+    let images_arg = enabled.join(",");
+    let bake_files = runner.phase("bake-files", |r| {
+        let dir = bake_dir()?;
+        let files = [
+            (
+                "tags",
+                BakeTarget {
+                    tags: Some(&tags),
+                    args: Some(BakeArgs {
+                        images: images_arg.clone(),
+                        version: &version,
+                    }),
+                    ..Default::default()
+                },
+            ),
+            (
+                "labels",
+                BakeTarget {
+                    labels: Some(Ordered(&labels)),
+                    ..Default::default()
+                },
+            ),
+            (
+                "annotations",
+                BakeTarget {
+                    annotations: Some(&annotations),
+                    ..Default::default()
+                },
+            ),
+            (
+                "",
+                BakeTarget {
+                    tags: Some(&tags),
+                    labels: Some(Ordered(&labels)),
+                    args: Some(BakeArgs {
+                        images: images_arg.clone(),
+                        version: &version,
+                    }),
+                    ..Default::default()
+                },
+            ),
+        ];
+        let mut paths = Vec::new();
+        for (kind, body) in files {
+            let name = if kind.is_empty() {
+                "docker-metadata-action-bake.json".to_string()
+            } else {
+                format!("docker-metadata-action-bake-{kind}.json")
+            };
+            let path = dir.join(name);
+            std::fs::write(&path, bake_json(&bake_target, body)?).map_err(|e| {
+                Failure::usage(
+                    "Cannot write the bake files",
+                    format!("{}: {e}", path.display()),
+                )
+            })?;
+            paths.push((kind, path.to_string_lossy().into_owned()));
+        }
+        r.log(&format!("wrote {}", dir.display()));
+        Ok(paths)
+    })?;
+
+    let mut outputs: Vec<(String, String)> = vec![
+        ("version".into(), version.clone()),
+        ("tags".into(), tags.join(&sep_tags)),
+        ("tag-names".into(), names.join(&sep_tags)),
+        ("labels".into(), label_lines_out.join(&sep_labels)),
+        ("annotations".into(), annotations.join(&sep_annotations)),
+        ("json".into(), json),
+    ];
+    for (kind, path) in bake_files {
+        let name = if kind.is_empty() {
+            "bake-file".to_string()
+        } else {
+            format!("bake-file-{kind}")
+        };
+        outputs.push((name, path));
+    }
+    for (name, value) in &outputs {
+        runner.set_output(name, value.clone());
+        if set_env {
+            let var: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            runner.export_variable(&format!("DOCKER_METADATA_OUTPUT_{var}"), value.clone());
+        }
+    }
+    write_summary(runner, &meta, &decision, &names, &withheld, &labels, policy);
+    Ok(())
+}
+
+fn write_summary(
+    runner: &mut Runner,
+    meta: &MetaContext,
+    decision: &Decision,
+    names: &[String],
+    withheld: &[Withheld],
+    labels: &[(String, String)],
+    policy: FloatingPolicy,
+) {
+    let summary = runner.summary();
+    summary.heading(2, "channel-tags (docker/metadata-action configuration)");
+    summary.paragraph(&format!(
+        "Ref `{}` · commit `{}` · floating tags: {}",
+        if meta.git_ref.is_empty() {
+            "(none)"
+        } else {
+            &meta.git_ref
+        },
+        if meta.short_sha.is_empty() {
+            "(none)"
+        } else {
+            &meta.short_sha
+        },
+        match policy {
+            FloatingPolicy::Protect => "protected (never moved below an existing release)",
+            FloatingPolicy::FollowMetadataAction => "as metadata-action (`follow-metadata-action`)",
+        }
+    ));
+    let rows: Vec<Vec<String>> = names
+        .iter()
+        .map(|n| {
+            let rule = decision
+                .entries
+                .iter()
+                .find(|e| &e.tag == n)
+                .map(|e| e.rule.clone())
+                .unwrap_or_else(|| "flavor `latest`".into());
+            vec![n.clone(), rule]
+        })
+        .collect();
+    summary.table(&["Tag", "Rule"], &rows);
+    if !withheld.is_empty() {
+        summary.heading(3, "Withheld floating tags");
+        let rows: Vec<Vec<String>> = withheld
+            .iter()
+            .map(|w| vec![w.tag.clone(), w.reason.clone()])
+            .collect();
+        summary.table(&["Tag", "Why"], &rows);
+    }
+    summary.heading(3, "Labels");
+    let rows: Vec<Vec<String>> = labels
+        .iter()
+        .map(|(k, v)| vec![k.clone(), v.clone()])
+        .collect();
+    summary.table(&["Label", "Value"], &rows);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitizes_like_the_peer() {
+        assert_eq!(sanitize("feature/a#b"), "feature-a-b");
+        assert_eq!(sanitize("a//b"), "a-b");
+    }
+
+    #[test]
+    fn locale_order_puts_lower_case_first_and_ignores_case() {
+        let mut keys = vec!["org.b", "Foo", "foo", "org.a", "bar", "1x"];
+        keys.sort_by(|a, b| locale_order(a, b));
+        assert_eq!(keys, ["1x", "bar", "foo", "Foo", "org.a", "org.b"]);
+    }
+
+    #[test]
+    fn images_in_both_forms() {
+        let old = parse_images("org/app,ghcr.io/User/App").unwrap();
+        assert_eq!(
+            old.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+            ["org/app", "ghcr.io/user/app"]
+        );
+        let new = parse_images("name=org/app\nname=ghcr.io/u/app,enable=false").unwrap();
+        assert!(new[0].enable && !new[1].enable);
+        assert!(parse_images("name=a,enable=maybe").is_err());
+        assert!(parse_images("name=a,colour=red").is_err());
+        assert!(parse_images("app:1.0").is_err());
+    }
+}

@@ -1,0 +1,521 @@
+//! channel-tags with docker/metadata-action's configuration, proven against the peer's own test
+//! table: every case of its `__tests__/meta.test.ts` (transcribed as facts into
+//! tests/fixtures/metadata-action/cases.jsonl, one row per case, named as the peer names it; the
+//! event facts in tests/fixtures/metadata-action/events/) runs through the real binary with a
+//! runner-like environment and a local stand-in for the REST API, and its outputs are compared
+//! with the peer's expectations.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::support::github_api::GitHubApi;
+use crate::support::harness::{Gha, Repo, Run};
+
+const TOKEN: &str = "ghs_metadata_port_token";
+const REPOSITORY: &str = "docker/test-docker-action";
+/// The peer's test pins the clock at 2020-01-10T00:30:00Z; SOURCE_DATE_EPOCH is ours.
+const CLOCK: &str = "1578616200";
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/metadata-action")
+}
+
+fn rows() -> Vec<Value> {
+    let text = std::fs::read_to_string(fixtures().join("cases.jsonl")).unwrap();
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The repository the peer's test serves from its API mock (its `repo.json`): the facts the
+/// default labels are made of.
+fn repo_facts() -> Value {
+    json!({
+        "id": 1296269,
+        "name": "Hello-World",
+        "full_name": "octocat/Hello-World",
+        "html_url": "https://github.com/octocat/Hello-World",
+        "description": "This your first repo!",
+        "default_branch": "master",
+        "license": {"key": "mit", "name": "MIT License", "spdx_id": "MIT"}
+    })
+}
+
+fn api(tags: &[&str]) -> GitHubApi {
+    let api = GitHubApi::start(REPOSITORY, TOKEN);
+    api.with(|s| {
+        s.repo = Some(repo_facts());
+        s.tags = tags.iter().map(|t| t.to_string()).collect();
+    });
+    api
+}
+
+fn lines(text: &str) -> Vec<String> {
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split('\n').map(str::to_string).collect()
+    }
+}
+
+struct Outcome {
+    run: Run,
+    env_file: String,
+    /// Keeps RUNNER_TEMP (the bake files) until the row is compared.
+    _runner: Gha,
+}
+
+/// Runs one row; `extra` inputs are added (e.g. `floating-tags`).
+fn run_row(row: &Value, api: &GitHubApi, extra: &[(&str, &str)]) -> Outcome {
+    let event = row["event"].as_str().unwrap();
+    let mut gha = Gha::new()
+        .input("mode", "channel-tags")
+        .input("github-token", TOKEN)
+        .env("GITHUB_API_URL", &api.url())
+        .env("SOURCE_DATE_EPOCH", CLOCK);
+    let env_text = std::fs::read_to_string(fixtures().join(format!("events/{event}.env"))).unwrap();
+    for line in env_text.lines().filter(|l| l.contains('=')) {
+        let (k, v) = line.split_once('=').unwrap();
+        gha = gha.env(k, v);
+    }
+    let payload = fixtures().join(format!("events/{event}.json"));
+    if payload.exists() {
+        gha = gha.env("GITHUB_EVENT_PATH", payload.to_str().unwrap());
+    }
+    if let Some(env) = row["env"].as_object() {
+        for (k, v) in env {
+            gha = gha.env(k, v.as_str().unwrap());
+        }
+    }
+    let inputs = row["inputs"].as_object().unwrap();
+    for (k, v) in inputs {
+        gha = gha.input(k, v.as_str().unwrap());
+    }
+    // Rows that rely on metadata-action's default rules name its default flavor, which selects
+    // metadata-action's form (without `tags`/`flavor` channel-tags keeps its own channels).
+    if !inputs.contains_key("tags") && !inputs.contains_key("flavor") {
+        gha = gha.input("flavor", "latest=auto");
+    }
+    for (k, v) in extra {
+        gha = gha.input(k, v);
+    }
+    let env_path = gha.path().join("github_env");
+    std::fs::write(&env_path, "").unwrap();
+    let gha = gha.env("GITHUB_ENV", env_path.to_str().unwrap());
+    let run = gha.run();
+    let env_file = std::fs::read_to_string(&env_path).unwrap();
+    Outcome {
+        run,
+        env_file,
+        _runner: gha,
+    }
+}
+
+fn read_json(path: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}")))
+        .unwrap()
+}
+
+/// The differences between our outputs and the row's expectations, one line each.
+fn differences(row: &Value, outcome: &Outcome) -> Vec<String> {
+    let run = &outcome.run;
+    let expect = &row["expect"];
+    let mut diffs = Vec::new();
+    if run.code != 0 {
+        return vec![format!("exit {}: {}", run.code, run.describe())];
+    }
+    let mut check = |what: &str, ours: Value, theirs: &Value| {
+        if &ours != theirs {
+            diffs.push(format!("{what}: ours {ours} / peer {theirs}"));
+        }
+    };
+    let levels = row["env"]["DOCKER_METADATA_ANNOTATIONS_LEVELS"]
+        .as_str()
+        .unwrap_or("manifest");
+    if let Some(version) = expect.get("version") {
+        check("version", json!(run.out("version")), version);
+    }
+    match expect.get("tags") {
+        Some(Value::String(joined)) => check("tags", json!(run.out("tags")), &json!(joined)),
+        Some(list) => check("tags", json!(lines(run.out("tags"))), list),
+        None => {}
+    }
+    if let Some(labels) = expect.get("labels") {
+        check("labels", json!(lines(run.out("labels"))), labels);
+    }
+    if let Some(Value::Array(plain)) = expect.get("annotations") {
+        let theirs: Vec<String> = levels
+            .split(',')
+            .flat_map(|l| {
+                plain
+                    .iter()
+                    .map(move |a| format!("{l}:{}", a.as_str().unwrap()))
+            })
+            .collect();
+        check(
+            "annotations",
+            json!(lines(run.out("annotations"))),
+            &json!(theirs),
+        );
+    }
+    if let Some(j) = expect.get("json") {
+        check("json", serde_json::from_str(run.out("json")).unwrap(), j);
+    }
+    for file in [
+        "bake-file-tags",
+        "bake-file-labels",
+        "bake-file-annotations",
+        "bake-file",
+    ] {
+        if let Some(theirs) = expect.get(file) {
+            check(file, read_json(run.out(file)), theirs);
+        }
+    }
+    diffs
+}
+
+/// What the runner reads from `$GITHUB_ENV`, by the same heredoc rules as outputs.
+fn env_vars(text: &str) -> std::collections::BTreeMap<String, String> {
+    crate::support::harness::parse_output_file(text).unwrap()
+}
+
+#[test]
+fn every_metadata_action_case_with_floating_tags_as_the_peer_gives_them() {
+    let api = api(&[]);
+    let rows = rows();
+    assert_eq!(
+        rows.len(),
+        131,
+        "the peer's meta.test.ts tables have 131 cases"
+    );
+    let mut failures = Vec::new();
+    let mut defaults = 0;
+    for row in &rows {
+        let inputs = row["inputs"].as_object().unwrap();
+        if !inputs.contains_key("tags") && !inputs.contains_key("flavor") {
+            defaults += 1;
+        }
+        let outcome = run_row(row, &api, &[("floating-tags", "follow-metadata-action")]);
+        let diffs = differences(row, &outcome);
+        if !diffs.is_empty() {
+            failures.push(format!(
+                "{}/{}:\n  {}",
+                row["table"],
+                row["name"],
+                diffs.join("\n  ")
+            ));
+            continue;
+        }
+        // DOCKER_METADATA_OUTPUT_* carry the same values as the outputs.
+        let env = env_vars(&outcome.env_file);
+        for (name, value) in &outcome.run.outputs {
+            let var = format!(
+                "DOCKER_METADATA_OUTPUT_{}",
+                name.to_uppercase().replace('-', "_")
+            );
+            assert_eq!(env.get(&var), Some(value), "{}: {var}", row["name"]);
+        }
+    }
+    println!(
+        "metadata-action port (floating-tags: follow-metadata-action): identical {} / total {} ({} rows rely on the default rules and name the default flavor `latest=auto`)",
+        rows.len() - failures.len(),
+        rows.len(),
+        defaults
+    );
+    assert!(
+        failures.is_empty(),
+        "{} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The repository's releases the protected pass runs against: a later patch in 1.1.x and a
+/// 2.0.0, so `1.1`, `1` and `latest` of v1.1.1 and `latest` of any 1.x are not the highest.
+const RELEASES: &[&str] = &["v1.1.1", "v1.1.2", "v2.0.0"];
+
+/// The cases the default protection changes against RELEASES: the floating tags withheld (the
+/// test fails if the set changes). Why: every case's release is v1.1.1 (the tag ref) or v1.2.3
+/// (a `value=`); v1.1.2 is higher in 1.1.x and in 1.x than v1.1.1, and v2.0.0 is higher than both
+/// over all releases, so `1.1` and `1` of v1.1.1 and `latest` (with any flavor prefix/suffix) of
+/// both are withheld. Prereleases, branches, pull requests and non-version tags get no floating
+/// tag to withhold, and `{{version}}`/`{{raw}}`/`{{major}}.{{minor}}.{{patch}}` tags name one
+/// release and are always given.
+const PROTECTED: &[(&str, &str)] = &[
+    ("push/push14", "latest"),
+    ("tag/tag11", "1.1, 1, latest"),
+    ("tag/tag12", "latest"),
+    ("tag/tag21", "latest-dev"),
+    ("tag/tag22", "foo-latest-dev"),
+    ("tag/tag23", "1.1, latest"),
+    ("tag/tag24", "latest"),
+    ("tag/tag28", "1.1, 1, latest"),
+    ("tag/tag33", "1.1, 1, latest"),
+    ("tag/tag34", "latest"),
+    ("tag/push35", "latest"),
+    ("raw/raw05", "1.1, 1, latest"),
+    ("json/json05", "1.1, 1, latest"),
+    ("bakeFile/bakeFile05", "1.1, 1, latest"),
+];
+
+#[test]
+fn every_metadata_action_case_with_floating_tags_protected() {
+    let api = api(RELEASES);
+    let rows = rows();
+    let mut identical = 0;
+    let mut protected: Vec<(String, String)> = Vec::new();
+    let mut failures = Vec::new();
+    for row in &rows {
+        let outcome = run_row(row, &api, &[]);
+        let key = format!(
+            "{}/{}",
+            row["table"].as_str().unwrap(),
+            row["name"].as_str().unwrap()
+        );
+        let diffs = differences(row, &outcome);
+        if diffs.is_empty() {
+            identical += 1;
+            continue;
+        }
+        // A protected case: the same as the peer but without some floating tags, each
+        // announced by a notice.
+        let notices = outcome.run.commands("notice");
+        let withheld: Vec<String> = notices
+            .iter()
+            .filter_map(|n| n.split("floating tag `").nth(1))
+            .filter_map(|rest| rest.split('`').next())
+            .map(str::to_string)
+            .collect();
+        let follow = run_row(row, &api, &[("floating-tags", "follow-metadata-action")]);
+        let theirs = lines(follow.run.out("tag-names"));
+        let ours = lines(outcome.run.out("tag-names"));
+        let expected: Vec<String> = theirs
+            .iter()
+            .filter(|t| !withheld.contains(t))
+            .cloned()
+            .collect();
+        if withheld.is_empty() || ours != expected {
+            failures.push(format!("{key}: {}", diffs.join("; ")));
+            continue;
+        }
+        protected.push((key, withheld.join(", ")));
+    }
+    println!("metadata-action port (floating-tags protected, releases {RELEASES:?}): identical {identical} / protected {} / total {}", protected.len(), rows.len());
+    for (key, why) in &protected {
+        println!("  protected {key}: withheld {why}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cases differ beyond protection:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    let found: Vec<(&str, &str)> = protected
+        .iter()
+        .map(|(k, w)| (k.as_str(), w.as_str()))
+        .collect();
+    assert_eq!(found, PROTECTED, "the protected cases changed");
+}
+
+/// A tag push in a real clone: the releases come from git's tags, `created` from the commit.
+fn tag_push(repo: &Repo, tag: &str, tags_input: &str) -> Run {
+    Gha::new()
+        .input("mode", "channel-tags")
+        .input("images", "ghcr.io/acme/app")
+        .input("tags", tags_input)
+        .env("GITHUB_REF", &format!("refs/tags/{tag}"))
+        .env("GITHUB_SHA", &repo.head())
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_REPOSITORY", "acme/app")
+        .cwd(repo.path())
+        .run()
+}
+
+const SEMVER_RULES: &str = "type=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}\ntype=semver,pattern={{major}}";
+
+#[test]
+fn a_patch_of_an_older_line_keeps_its_line_tags_but_not_latest() {
+    let mut repo = Repo::new();
+    repo.commit("one");
+    repo.tag("v1.0.0");
+    repo.commit("two");
+    repo.tag("v2.0.0");
+    repo.commit("fix for 1.x");
+    repo.tag("v1.0.1");
+    let run = tag_push(&repo, "v1.0.1", SEMVER_RULES);
+    run.assert_code(0);
+    assert_eq!(run.out("tag-names"), "1.0.1\n1.0\n1");
+    let notices = run.commands("notice");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0]
+            .contains("floating tag `latest` withheld: 1.0.1 is below the existing release v2.0.0"),
+        "{notices:?}"
+    );
+    assert!(
+        run.summary.contains("Withheld floating tags"),
+        "{}",
+        run.summary
+    );
+    // created is the commit's committer time (2024-01-02T06:04:05Z), never the clock.
+    assert!(
+        run.out("labels")
+            .contains("org.opencontainers.image.created=2024-01-02T06:04:05.000Z"),
+        "{}",
+        run.out("labels")
+    );
+    // `follow-metadata-action`: `latest` moves back to 1.0.1, as metadata-action moves it.
+    let run = Gha::new()
+        .input("mode", "channel-tags")
+        .input("images", "ghcr.io/acme/app")
+        .input("tags", SEMVER_RULES)
+        .input("floating-tags", "follow-metadata-action")
+        .env("GITHUB_REF", "refs/tags/v1.0.1")
+        .env("GITHUB_SHA", &repo.head())
+        .cwd(repo.path())
+        .run();
+    run.assert_code(0);
+    assert_eq!(run.out("tag-names"), "1.0.1\n1.0\n1\nlatest");
+    assert!(run.commands("notice").is_empty());
+}
+
+#[test]
+fn a_shallow_clone_without_tags_and_no_token_withholds_floating_tags_loudly() {
+    let mut origin = Repo::new();
+    origin.commit("one");
+    origin.tag("v1.0.0");
+    origin.commit("two");
+    origin.tag("v1.1.0");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.path().display());
+    crate::support::harness::git(
+        clone.path(),
+        &["clone", "-q", "--depth", "1", "--no-tags", &url, "."],
+    );
+    let run = Gha::new()
+        .input("mode", "channel-tags")
+        .input("images", "ghcr.io/acme/app")
+        .input("tags", SEMVER_RULES)
+        .env("GITHUB_REF", "refs/tags/v1.1.0")
+        .env("GITHUB_SHA", &origin.head())
+        .cwd(clone.path())
+        .run();
+    run.assert_code(0);
+    assert_eq!(run.out("tag-names"), "1.1.0");
+    let notices = run.commands("notice");
+    assert_eq!(notices.len(), 3, "{notices:?}");
+    assert!(
+        notices
+            .iter()
+            .all(|n| n.contains("the existing releases are unknown")),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn knobs_and_separators() {
+    let mut repo = Repo::new();
+    let sha = repo.commit("one");
+    let gha = Gha::new()
+        .input("mode", "channel-tags")
+        .input(
+            "images",
+            "name=ghcr.io/Acme/App\nname=docker.io/acme/app,enable=false",
+        )
+        .input(
+            "tags",
+            "type=sha\ntype=raw,value=x-{{sha}}\n# a comment\ntype=ref,event=branch",
+        )
+        .input("sep-tags", ",")
+        .env("GITHUB_REF", "refs/heads/feature/A#1")
+        .env("GITHUB_SHA", &sha)
+        .env("DOCKER_METADATA_SHORT_SHA_LENGTH", "10")
+        .env("DOCKER_METADATA_SET_OUTPUT_ENV", "false")
+        .cwd(repo.path());
+    let run = gha.run();
+    run.assert_code(0);
+    let short = &sha[..10];
+    assert_eq!(
+        run.out("tags"),
+        // By priority: ref (600), raw (200), sha (100).
+        format!(
+            "ghcr.io/acme/app:feature-A-1,ghcr.io/acme/app:x-{short},ghcr.io/acme/app:sha-{short}"
+        )
+    );
+    assert_eq!(run.out("version"), "feature-A-1");
+    let bake: Value = read_json(run.out("bake-file-tags"));
+    assert_eq!(
+        bake["target"]["docker-metadata-action"]["args"]["DOCKER_META_IMAGES"],
+        "ghcr.io/acme/app"
+    );
+}
+
+#[test]
+fn bad_configuration_is_a_clear_error_with_no_outputs() {
+    for (tags, env, what) in [
+        (
+            "type=raw,value=a\ntype=semver",
+            None,
+            "input `tags`, line 2: type=semver needs a `pattern`",
+        ),
+        (
+            "type=raw,value={{#if x}}y{{/if}}",
+            None,
+            "block and partial expressions",
+        ),
+        (
+            "type=match,pattern=(?<=v)\\d+",
+            None,
+            "not a regular expression",
+        ),
+        (
+            "type=raw,value=-dash",
+            None,
+            "does not follow Docker's grammar",
+        ),
+        (
+            "type=raw,value={{date 'YYYY' tz='Mars/Base'}}",
+            None,
+            "unknown time zone",
+        ),
+        (
+            "type=sha",
+            Some(("DOCKER_METADATA_SHORT_SHA_LENGTH", "seven")),
+            "is not a number",
+        ),
+        (
+            "type=raw,value=a,enable=maybe",
+            None,
+            "`enable` must give true or false",
+        ),
+    ] {
+        let mut gha = Gha::new()
+            .input("mode", "channel-tags")
+            .input("tags", tags)
+            .env("GITHUB_REF", "refs/heads/main")
+            .env("GITHUB_SHA", &"a".repeat(40));
+        if let Some((k, v)) = env {
+            gha = gha.env(k, v);
+        }
+        let run = gha.run();
+        run.assert_code(2);
+        assert!(
+            run.stdout.contains(what),
+            "{tags}: {what}\n{}",
+            run.describe()
+        );
+        assert!(run.outputs.is_empty(), "{tags}: {:?}", run.outputs);
+    }
+    let run = Gha::new()
+        .input("mode", "channel-tags")
+        .input("flavor", "latest=sometimes")
+        .run();
+    run.assert_code(2);
+    assert!(
+        run.stdout.contains("input `flavor`, line 1"),
+        "{}",
+        run.describe()
+    );
+}

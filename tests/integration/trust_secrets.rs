@@ -255,6 +255,9 @@ impl Listener {
     }
 }
 
+/// Inputs of one run: (name, value).
+type Inputs<'a> = Vec<(&'a str, String)>;
+
 #[test]
 fn credentials_in_any_url_input_are_refused_before_anything_is_printed_or_sent() {
     const PASSWORD: &str = "hunter2-urlPASSWORD-9f8e7d";
@@ -262,7 +265,7 @@ fn credentials_in_any_url_input_are_refused_before_anything_is_printed_or_sent()
     let port = server.port;
     let with_creds = format!("http://deploy:{PASSWORD}@127.0.0.1:{port}");
     let plain = format!("http://127.0.0.1:{port}");
-    let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+    let cases: Vec<(&str, Inputs)> = vec![
         (
             "packages",
             vec![("packages", format!("{with_creds}/sdk-1.0.0.tgz"))],
@@ -303,7 +306,7 @@ fn credentials_in_any_url_input_are_refused_before_anything_is_printed_or_sent()
             ],
         ),
     ];
-    let mut cases: Vec<(&str, &str, Vec<(&str, String)>)> = cases
+    let mut cases: Vec<(&str, &str, Inputs)> = cases
         .into_iter()
         .map(|(input, inputs)| ("smoke-install", input, inputs))
         .collect();

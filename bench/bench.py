@@ -264,6 +264,138 @@ def case_channel_tags_metadata(tmp, runs, tags):
     }
 
 
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url, proc, what):
+    import urllib.error
+    import urllib.request
+    for _ in range(1800):
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited before it was ready")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{what} did not answer {url}")
+
+
+def case_publish_check(tmp, runs):
+    """publish-check of one npm tarball, one wheel and one Go module, each already published,
+    against asking the same three questions by hand."""
+    import urllib.request
+    import zipfile
+    verdaccio_bin = ROOT / "tests/tools/verdaccio/node_modules/verdaccio/bin/verdaccio"
+    if not verdaccio_bin.exists():
+        raise SystemExit("Verdaccio is not installed: npm ci --prefix tests/tools/verdaccio")
+    servers = []
+    try:
+        # Verdaccio (npm) with no uplinks, publishing for any logged-in user.
+        npm_port = free_port()
+        (tmp / "verdaccio").mkdir()
+        config = tmp / "verdaccio/config.yaml"
+        config.write_text(
+            f"storage: {tmp}/verdaccio/storage\n"
+            f"auth:\n  htpasswd:\n    file: {tmp}/verdaccio/htpasswd\n"
+            "uplinks: {}\npackages:\n  '**':\n    access: $all\n    publish: $authenticated\n"
+            "web:\n  enable: false\nlog: { type: stdout, format: pretty, level: warn }\n")
+        servers.append(subprocess.Popen(
+            ["node", str(verdaccio_bin), "--config", str(config), "--listen", f"127.0.0.1:{npm_port}"],
+            env={**base_env(), "HOME": str(tmp / "verdaccio")},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        npm_registry = f"http://127.0.0.1:{npm_port}"
+        wait_for(f"{npm_registry}/-/ping", servers[-1], "verdaccio")
+        request = urllib.request.Request(
+            f"{npm_registry}/-/user/org.couchdb.user:bench", method="PUT",
+            data=json.dumps({"name": "bench", "password": "bench-pass-1"}).encode(),
+            headers={"Content-Type": "application/json"})
+        token = json.load(urllib.request.urlopen(request))["token"]
+        pkg = tmp / "npm-pkg"
+        pkg.mkdir()
+        (pkg / "package.json").write_text(json.dumps({"name": "@bench/sdk", "version": "1.2.3", "main": "index.js"}))
+        (pkg / "index.js").write_text("exports.hello = 1;\n")
+        dist = tmp / "dist"
+        dist.mkdir()
+        npm_env = {**base_env(), "HOME": str(tmp / "npm-home")}
+        subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(dist)], cwd=pkg, check=True,
+                       stdout=subprocess.DEVNULL, env=npm_env)
+        npmrc = tmp / "npmrc"
+        npmrc.write_text(f"//127.0.0.1:{npm_port}/:_authToken={token}\n")
+        subprocess.run(["npm", "publish", "--registry", npm_registry, "--userconfig", str(npmrc),
+                        "--", str(dist / "bench-sdk-1.2.3.tgz")],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=npm_env)
+
+        # pypiserver (PyPI) serving the wheel.
+        wheel = dist / "bench_pkg-1.2.3-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as z:
+            z.writestr("bench_pkg/__init__.py", "hello = 1\n")
+            z.writestr("bench_pkg-1.2.3.dist-info/METADATA", "Metadata-Version: 2.1\nName: bench-pkg\nVersion: 1.2.3\n")
+            z.writestr("bench_pkg-1.2.3.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+            z.writestr("bench_pkg-1.2.3.dist-info/RECORD", "")
+        index_dir = tmp / "pypi"
+        index_dir.mkdir()
+        shutil.copy(wheel, index_dir)
+        pypi_port = free_port()
+        servers.append(subprocess.Popen(
+            ["python3", "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(pypi_port), "-a", ".", "-P", ".",
+             "--disable-fallback", str(index_dir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        pypi_index = f"http://127.0.0.1:{pypi_port}/simple/"
+        wait_for(pypi_index, servers[-1], "pypiserver")
+
+        # A file:// GOPROXY serving the module, laid out as the proxy protocol has it.
+        module = tmp / "mod"
+        module.mkdir()
+        go_mod = "module example.com/bench\n\ngo 1.19\n"
+        (module / "go.mod").write_text(go_mod)
+        (module / "bench.go").write_text("package bench\n\nconst Hello = 1\n")
+        at_v = tmp / "goproxy/example.com/bench/@v"
+        at_v.mkdir(parents=True)
+        (at_v / "list").write_text("v1.2.3\n")
+        (at_v / "v1.2.3.info").write_text('{"Version":"v1.2.3","Time":"2026-01-02T03:04:05Z"}')
+        (at_v / "v1.2.3.mod").write_text(go_mod)
+        with zipfile.ZipFile(at_v / "v1.2.3.zip", "w") as z:
+            for name in ("go.mod", "bench.go"):
+                z.writestr(f"example.com/bench@v1.2.3/{name}", (module / name).read_text())
+        goproxy = f"file://{tmp}/goproxy"
+
+        ours = [str(BIN), "publish-check", "--packages",
+                f"{dist}/bench-sdk-1.2.3.tgz,{wheel},{module}",
+                "--npm-registry", npm_registry, "--pypi-index", pypi_index,
+                "--goproxy", goproxy, "--go-version", "v1.2.3"]
+        by_hand = tmp / "by-hand.sh"
+        by_hand.write_text(
+            "set -e\nd=$(mktemp -d)\n"
+            f"npm view --json --registry {npm_registry} --cache \"$d/npm\" @bench/sdk@1.2.3 dist.integrity >/dev/null\n"
+            f"python3 -m pip download --no-deps --no-cache-dir --quiet --index-url {pypi_index} -d \"$d/pip\" bench-pkg==1.2.3\n"
+            f"GOPROXY={goproxy} GOSUMDB=off GOFLAGS=-mod=mod GOMODCACHE=\"$d/mod\" GOPATH=\"$d/gopath\" "
+            "go mod download -json example.com/bench@v1.2.3 >/dev/null\n"
+            "chmod -R u+w \"$d\"; rm -rf \"$d\"\n")
+        row = measure(
+            "publish-check, an npm tarball + a wheel + a Go module (all identical) vs npm view + pip download + go mod download",
+            ours, ["bash", str(by_hand)], tmp, base_env(), runs,
+            target="faster than by hand",
+            budget=lambda r: r["ratio"] <= 1.0,
+        )
+        # The check must have decided "identical" for all three, or the timing means nothing.
+        out = subprocess.run(ours + ["--json"], cwd=tmp, env=base_env(), capture_output=True, text=True)
+        states = [r["state"] for r in json.loads(json.loads(out.stdout)["results"])]
+        if states != ["identical"] * 3:
+            raise SystemExit(f"publish-check decided {states}, not identical:\n{out.stderr}")
+        return row
+    finally:
+        for proc in servers:
+            proc.kill()
+            proc.wait()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
@@ -280,6 +412,7 @@ def main():
         "policy-check": lambda t: case_policy(t, args.runs, args.files),
         "smoke-install": lambda t: case_smoke_npm(t, args.runs),
         "channel-tags-metadata": lambda t: case_channel_tags_metadata(t, args.runs, 1000),
+        "publish-check": lambda t: case_publish_check(t, args.runs),
     }
     rows = []
     for name, case in cases.items():

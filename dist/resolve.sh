@@ -6,8 +6,11 @@
 #   1. RELEASE_ACTION_BIN: an executable to use as is (tests and local runs).
 #   2. BUILD_FROM_SOURCE=true (the `build-from-source` input): cargo build --release.
 #   3. The asset pinned for RUNNER_OS-RUNNER_ARCH in dist/manifest.json (RELEASE_ACTION_MANIFEST
-#      overrides the path, for tests): from the tool cache when a complete, matching copy is there,
-#      else downloaded, verified against the pinned sha256 (fail closed), unpacked and cached.
+#      overrides the path, for tests), which pins the asset's sha256 and the binary's own: from the
+#      tool cache when the cached binary hashes to the pinned binary sha256 (checked on every hit:
+#      a marker file proves nothing, anyone who can write the cache can write one), else
+#      downloaded, verified against both pins (fail closed), unpacked in a per-run directory and
+#      renamed into place atomically, so concurrent jobs on one tool cache never collide.
 #
 # Portable bash: runs under macOS's bash 3.2 and Windows runners' Git Bash (no mapfile, no
 # associative arrays, no GNU-only flags).
@@ -94,9 +97,10 @@ esac
 version=""
 url=""
 sha=""
+bin_pin=""
 found=false
 re_version='^[[:space:]]*"version":[[:space:]]*"([0-9A-Za-z.+-]+)",?[[:space:]]*$'
-re_asset='^[[:space:]]*"'"$platform"'":[[:space:]]*\{[[:space:]]*"url":[[:space:]]*"([^"]+)",[[:space:]]*"sha256":[[:space:]]*(null|"[0-9a-f]{64}")[[:space:]]*\},?[[:space:]]*$'
+re_asset='^[[:space:]]*"'"$platform"'":[[:space:]]*\{[[:space:]]*"url":[[:space:]]*"([^"]+)",[[:space:]]*"sha256":[[:space:]]*(null|"[0-9a-f]{64}"),[[:space:]]*"binary_sha256":[[:space:]]*(null|"[0-9a-f]{64}")[[:space:]]*\},?[[:space:]]*$'
 while IFS= read -r line || [ -n "$line" ]; do
   line=${line%$'\r'}
   if [[ $line =~ $re_version ]]; then
@@ -105,6 +109,7 @@ while IFS= read -r line || [ -n "$line" ]; do
     if [[ $line =~ $re_asset ]]; then
       url=${BASH_REMATCH[1]}
       sha=${BASH_REMATCH[2]}
+      bin_pin=${BASH_REMATCH[3]}
       found=true
     else
       fail "Malformed manifest" "the entry for $platform in $manifest is not in the expected form: $line"
@@ -118,6 +123,10 @@ if [ "$sha" = "null" ]; then
   fail "No published binary" "this commit of the action pins no published binary for $platform (release-action $version is not released yet); use a released tag (uses: ameideio/release-action@v1) or build-from-source: true"
 fi
 sha=${sha//\"/}
+if [ "$bin_pin" = "null" ]; then
+  fail "Malformed manifest" "the entry for $platform in $manifest pins the asset but not the binary (binary_sha256); regenerate it with scripts/write-manifest.sh"
+fi
+bin_pin=${bin_pin//\"/}
 
 # HTTPS only; plain http only to the loopback (the tests' local server).
 # No user info (`http://127.0.0.1:1@elsewhere/` is a request to elsewhere).
@@ -167,16 +176,15 @@ sha256_of() {
   printf '%s' "$out" | tr '[:upper:]' '[:lower:]'
 }
 
-# A cache hit needs the marker (written last) naming this very asset, and the binary it recorded.
-if [ -f "$marker" ] && [ -f "$final_dir/$bin_name" ]; then
-  want_asset=$(sed -n 's/^asset_sha256=//p' "$marker")
-  want_bin=$(sed -n 's/^binary_sha256=//p' "$marker")
-  if [ "$want_asset" = "$sha" ] && [ -n "$want_bin" ] && [ "$(sha256_of "$final_dir/$bin_name")" = "$want_bin" ]; then
-    log "release-action $version for $platform from the tool cache: $final_dir"
+# A cache hit is a binary that hashes to the pinned binary sha256, checked every time: the marker
+# is only the tool-cache convention, and anyone who can write the cache can forge one.
+if [ -f "$final_dir/$bin_name" ]; then
+  if [ "$(sha256_of "$final_dir/$bin_name")" = "$bin_pin" ]; then
+    log "release-action $version for $platform from the tool cache: $final_dir (binary sha256 verified)"
     publish "$final_dir/$bin_name"
     exit 0
   fi
-  log "the cached copy in $final_dir does not match the pinned asset; downloading again"
+  log "the cached binary in $final_dir does not match the pinned binary sha256; downloading again"
 fi
 
 # Downloads with retries on transient failures only (network errors, 408, 429, 5xx); a 404 or 403
@@ -224,9 +232,10 @@ unpack() {
   fi
 }
 
-# Everything happens in a temp dir next to the final one (same filesystem, so the final move is a
-# rename); it is removed on any exit, so a failed or interrupted run leaves nothing that looks
-# cached.
+# Everything happens in a per-run temp dir next to the final one (same filesystem, so moving in
+# is a rename); it is removed on any exit, so a failed or interrupted run leaves nothing that
+# looks cached. Concurrent runs each unpack their own copy and rename(2) their verified binary
+# over the final path: a rename is atomic, so a reader sees the old complete file or the new one.
 mkdir -p "$version_dir"
 work=$(mktemp -d "$version_dir/.tmp-$arch.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -241,16 +250,25 @@ log "sha256 verified: $sha"
 
 mkdir "$work/unpacked"
 unpack "$work/$asset_name" "$work/unpacked"
-[ -f "$work/unpacked/$bin_name" ] ||
+if [ ! -f "$work/unpacked/$bin_name" ] || [ -L "$work/unpacked/$bin_name" ]; then
   fail "Malformed asset" "$asset_name does not contain $bin_name at its top level" 1
+fi
 chmod +x "$work/unpacked/$bin_name"
 bin_sha=$(sha256_of "$work/unpacked/$bin_name")
+if [ "$bin_sha" != "$bin_pin" ]; then
+  fail "Checksum mismatch" "$bin_name in $asset_name has sha256 $bin_sha but this action pins $bin_pin; refusing to run it" 1
+fi
 
-# Replace whatever incomplete or stale copy is there, then write the marker last (via a rename).
-rm -f "$marker"
-rm -rf "$final_dir"
-mv "$work/unpacked" "$final_dir"
+mkdir -p "$final_dir"
+if [ ! -d "$final_dir" ] || [ -L "$final_dir" ]; then
+  fail "Tool cache in the way" "$final_dir is not a directory; remove it from the tool cache"
+fi
+if ! mv -f "$work/unpacked/$bin_name" "$final_dir/$bin_name"; then
+  # Windows cannot replace an executable another job is running; that copy is fine if it is ours.
+  [ "$(sha256_of "$final_dir/$bin_name")" = "$bin_pin" ] ||
+    fail "Tool cache in the way" "cannot replace $final_dir/$bin_name" 1
+fi
 printf 'asset_sha256=%s\nbinary_sha256=%s\nurl=%s\n' "$sha" "$bin_sha" "$url" >"$work/marker"
-mv "$work/marker" "$marker"
+mv -f "$work/marker" "$marker"
 log "cached in $final_dir"
 publish "$final_dir/$bin_name"

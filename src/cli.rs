@@ -7,15 +7,15 @@ use std::io::Write;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::Failure;
-use crate::modes::{self, channel_tags, policy_check, smoke_install, version_guard};
+use crate::modes::{self, channel_tags, policy_check, publish_check, smoke_install, version_guard};
 use crate::runner::{self, inputs, Runner};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "release-action",
     version,
-    about = "Guards releases in GitHub Actions: versions, image tags, smoke installs and policy.",
-    long_about = "Guards releases in GitHub Actions: versions, image tags, smoke installs and policy.\n\n\
+    about = "Guards releases in GitHub Actions: versions, image tags, smoke installs, policy and re-runnable publishing.",
+    long_about = "Guards releases in GitHub Actions: versions, image tags, smoke installs, policy and re-runnable publishing.\n\n\
         Every flag is also read from INPUT_<NAME> (upper-cased, hyphens kept, e.g. INPUT_TAG-PREFIX; \
         INPUT_TAG_PREFIX works too), which is how the composite action passes its inputs. A flag on \
         the command line beats the environment. Without a mode argument, INPUT_MODE chooses it (a step with docker/metadata-action's `tags` or `flavor` and no mode is channel-tags).\n\n\
@@ -44,6 +44,9 @@ pub enum Mode {
     SmokeInstall(smoke_install::Args),
     /// Check repository rules (import boundaries, required env, registries, patterns).
     PolicyCheck(policy_check::Args),
+    /// Before publishing: whether each built npm tarball, wheel, sdist or Go module is already in
+    /// its registry (absent, identical or different), so a release job is safe to re-run.
+    PublishCheck(publish_check::Args),
 }
 
 impl Mode {
@@ -53,6 +56,7 @@ impl Mode {
             Mode::ChannelTags(_) => "channel-tags",
             Mode::SmokeInstall(_) => "smoke-install",
             Mode::PolicyCheck(_) => "policy-check",
+            Mode::PublishCheck(_) => "publish-check",
         }
     }
 
@@ -139,6 +143,18 @@ fn install_panic_hook() {
 
 /// Runs the binary with the process's arguments and environment; returns the exit code.
 pub fn main() -> i32 {
+    // First of all: package code smoke-install runs later can read this process's exec-time
+    // environment, so the secrets leave it (by re-executing) before anything else happens.
+    if let Err(message) = crate::secrets::drop_from_process_environment() {
+        let json = std::env::args_os().any(|a| a == "--json");
+        let runner = Runner::from_env("release-action", json);
+        mask_environment_secrets(&runner);
+        let failure = Failure::usage("Cannot protect the secrets", message).with_fix(
+            "pass tokens only through the `token` and `registry-token` inputs, and report this \
+             with the step's log if it persists",
+        );
+        return runner.finish(Err(failure));
+    }
     run(std::env::args_os().collect())
 }
 
@@ -168,11 +184,15 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         Err(err) => return usage_error(err, &from_env, json, asked),
     };
     let mut runner = Runner::from_env(cli.mode.name(), cli.json);
+    for warning in inputs::unread_inputs(&command(), cli.mode.name()) {
+        runner.warning(&warning);
+    }
     let result = match cli.mode {
         Mode::VersionGuard(args) => version_guard::run(args, &mut runner),
         Mode::ChannelTags(args) => channel_tags::run(args, &mut runner),
         Mode::SmokeInstall(args) => smoke_install::run(args, &mut runner),
         Mode::PolicyCheck(args) => policy_check::run(args, &mut runner),
+        Mode::PublishCheck(args) => publish_check::run(args, &mut runner),
     };
     runner.finish(result)
 }
@@ -193,7 +213,7 @@ fn usage_error(
             let runner = Runner::from_env("release-action", json);
             let failure = Failure::usage(
                 "No mode given",
-                "release-action needs a mode: version-guard, channel-tags, smoke-install or policy-check",
+                "release-action needs a mode: version-guard, channel-tags, smoke-install, policy-check or publish-check",
             )
             .with_fix("set the action's `mode` input, or pass the mode as the first argument (release-action --help)");
             return runner.finish(Err(failure));

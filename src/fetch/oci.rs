@@ -414,13 +414,64 @@ fn is_index(m: &Manifest, content_type: Option<&str>) -> bool {
         || m.manifests.is_some()
 }
 
-fn parse_manifest(url: &str, body: &[u8]) -> Result<Manifest> {
-    serde_json::from_slice(body).map_err(|e| {
-        Failure::guard(
+/// Parses a manifest or index and validates every field later code builds paths, URLs or file
+/// names from, so a hostile answer is a clear exit 2 naming the registry and the field, never a
+/// panic or a request to a path the registry chose.
+fn parse_manifest(host: &str, url: &str, body: &[u8]) -> Result<Manifest> {
+    let manifest: Manifest = serde_json::from_slice(body).map_err(|e| {
+        Failure::usage(
             "registry returned an unreadable manifest",
-            format!("GET {url} returned a manifest that is not valid JSON: {e}"),
+            format!("registry {host}: GET {url} returned a manifest that is not valid JSON: {e}"),
         )
         .with_fix("push the artifact again with oras push or helm push")
+    })?;
+    let descriptors = manifest
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (format!("layers[{i}]"), d))
+        .chain(
+            manifest
+                .manifests
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, d)| (format!("manifests[{i}]"), d)),
+        );
+    for (field, descriptor) in descriptors {
+        if !is_sha256_digest(&descriptor.digest) {
+            return Err(Failure::usage(
+                "registry returned an invalid digest",
+                format!(
+                    "registry {host}: GET {url}: {field}.digest is {:?}, not sha256:<64 lower-case hex>",
+                    descriptor.digest.chars().take(100).collect::<String>()
+                ),
+            )
+            .with_fix("the registry's answer is malformed: push the artifact again, or check the registry"));
+        }
+        if let Some(title) = descriptor.annotations.get(TITLE_ANNOTATION) {
+            if title.is_empty() || title.len() > 255 || title.chars().any(char::is_control) {
+                return Err(Failure::usage(
+                    "registry returned an invalid file name",
+                    format!(
+                        "registry {host}: GET {url}: {field}.annotations[\"{TITLE_ANNOTATION}\"] \
+                         is not a file name (empty, over 255 bytes, or with control characters)"
+                    ),
+                )
+                .with_fix("push the file again with a plain file name"));
+            }
+        }
+    }
+    Ok(manifest)
+}
+
+/// `sha256:` and 64 lower-case hex digits, as OCI's digest grammar has it for sha256.
+fn is_sha256_digest(digest: &str) -> bool {
+    digest.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 
@@ -434,7 +485,7 @@ pub fn fetch(
 ) -> Result<Fetched> {
     let base = Url::parse(&reference.base_url())
         .map_err(|e| Failure::usage("malformed oci:// entry", format!("oci://{reference}: {e}")))?;
-    let token = opts.token_for(&reference.host, false);
+    let token = opts.token_for(&reference.host, None);
     if let Some(t) = &token {
         fetcher.mask(t);
     }
@@ -454,7 +505,7 @@ pub fn fetch(
     let digest = format!("sha256:{}", hex::encode(Sha256::digest(&response.body)));
     verify_manifest_digest(&response, reference.digest.as_deref(), &digest)?;
     verified.push(format!("manifest {} ({digest})", reference.reference()));
-    let mut manifest = parse_manifest(&response.url, &response.body)?;
+    let mut manifest = parse_manifest(&reference.host, &response.url, &response.body)?;
     let mut manifest_digest = digest;
 
     if is_index(&manifest, response.header("content-type")) {
@@ -494,7 +545,7 @@ pub fn fetch(
         let child_digest = format!("sha256:{}", hex::encode(Sha256::digest(&child.body)));
         verify_manifest_digest(&child, Some(&chosen.digest), &child_digest)?;
         verified.push(format!("index entry manifest {child_digest}"));
-        manifest = parse_manifest(&child.url, &child.body)?;
+        manifest = parse_manifest(&reference.host, &child.url, &child.body)?;
         manifest_digest = child_digest;
     } else if let Some(at) = &reference.artifact_type {
         let actual = manifest
@@ -643,10 +694,10 @@ fn layer_file_name(reference: &Reference, layer: &Descriptor) -> String {
         return super::sanitize_file_name(title, "artifact");
     }
     let last = reference.name.rsplit('/').next().unwrap_or("artifact");
-    let version = reference
-        .tag
-        .clone()
-        .unwrap_or_else(|| layer.digest.trim_start_matches("sha256:")[..12].to_string());
+    let version = reference.tag.clone().unwrap_or_else(|| {
+        let hex = layer.digest.trim_start_matches("sha256:");
+        hex.get(..12).unwrap_or(hex).to_string()
+    });
     let ext = if layer.media_type.ends_with("tar+gzip") || layer.media_type.ends_with(".gzip") {
         ".tgz"
     } else if layer.media_type.ends_with("+tar") || layer.media_type.ends_with(".tar") {

@@ -66,7 +66,18 @@ pub struct Comment {
     pub id: u64,
     #[serde(default)]
     pub body: Option<String>,
+    #[serde(default)]
+    pub user: Option<User>,
 }
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub login: String,
+}
+
+/// The bot that authors what the workflow's `GITHUB_TOKEN` (the GitHub Actions app's
+/// installation token) writes.
+pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";
 
 pub struct Api {
     runtime: tokio::runtime::Runtime,
@@ -123,8 +134,27 @@ impl Api {
             .block_on(async { self.crab.get(route, None::<&()>).await.map_err(api_error) })
     }
 
-    /// The first comment on issue or pull request `number` whose body contains `marker`.
-    pub fn find_comment(&self, number: u64, marker: &str) -> Result<Option<Comment>, ApiError> {
+    /// The login the token writes as: `GET /user` for a user's token; an installation token
+    /// (GITHUB_TOKEN), which `GET /user` refuses with 403, writes as `github-actions[bot]`.
+    pub fn own_login(&self) -> Result<String, ApiError> {
+        let answer: Result<User, ApiError> = self
+            .runtime
+            .block_on(async { self.crab.get("/user", None::<&()>).await.map_err(api_error) });
+        match answer {
+            Ok(user) => Ok(user.login),
+            Err(e) if e.status() == Some(403) => Ok(ACTIONS_BOT_LOGIN.to_string()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The first comment on issue or pull request `number` that `author` wrote and whose body
+    /// contains `marker`. Anyone can paste the marker into a comment: only our own count.
+    pub fn find_comment(
+        &self,
+        number: u64,
+        marker: &str,
+        author: &str,
+    ) -> Result<Option<Comment>, ApiError> {
         let route = format!("/repos/{}/issues/{number}/comments", self.repository);
         self.runtime.block_on(async {
             let first: Page<Comment> = self
@@ -133,9 +163,10 @@ impl Api {
                 .await
                 .map_err(api_error)?;
             let all = self.crab.all_pages(first).await.map_err(api_error)?;
-            Ok(all
-                .into_iter()
-                .find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker))))
+            Ok(all.into_iter().find(|c| {
+                c.user.as_ref().is_some_and(|u| u.login == author)
+                    && c.body.as_deref().is_some_and(|b| b.contains(marker))
+            }))
         })
     }
 

@@ -116,6 +116,29 @@ pub fn command(name: &str, props: &[(&str, String)], message: &str) -> String {
     out
 }
 
+/// Makes untrusted text safe to print where the runner reads workflow commands (stdout and
+/// stderr of a step). The runner splits lines on LF and on a bare CR, trims leading whitespace,
+/// and takes a line starting `::` (or the older `##[`) as a command: `::add-mask::`,
+/// `::stop-commands::`, `::warning::` in a file name or a package's metadata would speak in the
+/// binary's name. So every CR, CRLF and LF ends a line here (the result uses LF only), and a line
+/// that would start a command is prefixed with `> `. Everything printed that is not a command
+/// the binary formats itself goes through this.
+pub fn neutralise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+    for (i, line) in normalised.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let start = line.trim_start();
+        if start.starts_with("::") || start.starts_with("##[") {
+            out.push_str("> ");
+        }
+        out.push_str(line);
+    }
+    out
+}
+
 /// The `::add-mask::` lines for a secret: the whole value and, for a multi-line value, each line,
 /// because the runner masks line by line in the log.
 pub fn mask_commands(secret: &str) -> Vec<String> {
@@ -149,6 +172,15 @@ mod tests {
             a.to_command(Level::Error),
             "::error file=src/a%2Cb.ts,line=3,col=7,title=a%3Ab%2Cc::50%25 done%0D%0Anext"
         );
+    }
+
+    #[test]
+    fn untrusted_lines_cannot_start_a_command() {
+        assert_eq!(
+            neutralise("a.ts\n::add-mask::x\rb\r  ::warning::w\r\n##[error]e\n"),
+            "a.ts\n> ::add-mask::x\nb\n>   ::warning::w\n> ##[error]e\n"
+        );
+        assert_eq!(neutralise("plain: text"), "plain: text");
     }
 
     #[test]

@@ -7,6 +7,139 @@
 //! is turned into flags before clap parses, so validation, defaults and `--help` live in one place.
 
 use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Failure, Result};
+
+/// The workspace every path input must stay in: `GITHUB_WORKSPACE`, else the working directory.
+pub fn workspace() -> Result<PathBuf> {
+    let dir = std::env::var_os("GITHUB_WORKSPACE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .map_or_else(std::env::current_dir, Ok)?;
+    std::fs::canonicalize(&dir).map_err(|e| {
+        Failure::usage(
+            "No workspace",
+            format!("the workspace {} cannot be read: {e}", dir.display()),
+        )
+    })
+}
+
+/// What a path input is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A file or directory the binary reads: every symlink in it is resolved.
+    Read,
+    /// A file the binary creates: its directory is resolved, the name itself is not (the file is
+    /// then created without following a symlink, see [`create_file`]). May also be in
+    /// `RUNNER_TEMP`, the runner's own scratch directory.
+    Write,
+    /// A directory the binary writes files into (with [`create_file`]): resolved like `Read`,
+    /// and may also be in `RUNNER_TEMP`.
+    WriteDir,
+}
+
+/// Resolves path input `input` (relative to the working directory) and refuses, with exit 2, a
+/// path that leads outside the workspace, through `..`, an absolute path or a symlink committed
+/// to the repository. Returns the resolved path, which holds no symlink (but, for
+/// [`Access::Write`], its last component).
+pub fn path_in_workspace(input: &str, value: &str, access: Access) -> Result<PathBuf> {
+    let workspace = workspace()?;
+    let joined = std::env::current_dir()?.join(value);
+    let (dir, last) = match (access, joined.file_name()) {
+        (Access::Write, Some(name)) => (
+            joined.parent().map(Path::to_path_buf).unwrap_or_default(),
+            Some(name.to_owned()),
+        ),
+        _ => (joined.clone(), None),
+    };
+    let mut resolved = resolve_existing(&dir);
+    if let Some(last) = last {
+        resolved.push(last);
+    }
+    let runner_temp = std::env::var_os("RUNNER_TEMP")
+        .filter(|v| !v.is_empty() && access != Access::Read)
+        .and_then(|v| std::fs::canonicalize(v).ok());
+    let allowed = resolved.starts_with(&workspace)
+        || runner_temp.is_some_and(|temp| resolved.starts_with(temp));
+    if !allowed {
+        let also = if access == Access::Read {
+            ""
+        } else {
+            " (or RUNNER_TEMP)"
+        };
+        return Err(Failure::usage(
+            "Path outside the workspace",
+            format!(
+                "input `{input}`: {value} resolves to {}, outside the workspace {}{also}",
+                resolved.display(),
+                workspace.display()
+            ),
+        )
+        .with_fix(format!(
+            "give `{input}` a path inside the workspace (GITHUB_WORKSPACE); a symlink in the \
+             repository cannot lead out of it"
+        )));
+    }
+    Ok(resolved)
+}
+
+/// The real path of the longest existing prefix of `path`, with the rest appended (`..` in the
+/// rest taken lexically, since nothing there exists to be a symlink).
+fn resolve_existing(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    // Components after the existing prefix, last first; `None` is `..`.
+    let mut rest: Vec<Option<std::ffi::OsString>> = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&existing) {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                match part {
+                    None => {
+                        out.pop();
+                    }
+                    Some(name) => out.push(name),
+                }
+            }
+            return out;
+        }
+        let Some(last) = existing.components().next_back() else {
+            return path.to_path_buf();
+        };
+        match last {
+            Component::Normal(name) => rest.push(Some(name.to_owned())),
+            Component::ParentDir => rest.push(None),
+            _ => {}
+        }
+        if !existing.pop() {
+            return path.to_path_buf();
+        }
+    }
+}
+
+/// Creates (or truncates) an output file without following a symlink at its name, so a link
+/// committed where an output goes cannot redirect the write.
+pub fn create_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            std::io::Error::other(format!(
+                "{} is a symlink; outputs never follow one",
+                path.display()
+            ))
+        } else {
+            e
+        }
+    })?;
+    file.write_all(bytes)
+}
 
 /// The variable the runner sets for an input.
 pub fn env_name(input: &str) -> String {
@@ -147,6 +280,112 @@ pub fn argv_with_env_inputs(
     (argv, injected)
 }
 
+/// Inputs of the composite action that are not flags of the binary.
+const ACTION_ONLY_INPUTS: &[&str] = &["mode", "build-from-source"];
+
+/// Warnings for `INPUT_*` variables the chosen mode does not read: an input of another mode
+/// (unless it holds that input's default, which action.yml passes to every mode) or a name that
+/// is no input at all (a typo such as `INPUT_TAG-PRFIX`), with the closest input suggested.
+/// Values are never quoted: some are secrets.
+pub fn unread_inputs(cmd: &clap::Command, mode: &str) -> Vec<String> {
+    let Some(selected) = cmd.find_subcommand(mode) else {
+        return Vec::new();
+    };
+    let longs = |sub: &clap::Command| -> Vec<String> {
+        sub.get_arguments()
+            .filter_map(|a| a.get_long().map(str::to_string))
+            .collect()
+    };
+    let reads: Vec<String> = longs(selected)
+        .into_iter()
+        .chain(
+            cmd.get_arguments()
+                .filter_map(|a| a.get_long().map(str::to_string)),
+        )
+        .collect();
+    let mut warnings = Vec::new();
+    let mut vars: Vec<(String, String)> = std::env::vars()
+        .filter(|(name, value)| name.starts_with("INPUT_") && !value.trim().is_empty())
+        .collect();
+    vars.sort();
+    for (variable, value) in vars {
+        let raw = variable["INPUT_".len()..].to_lowercase();
+        let names = [raw.clone(), raw.replace('_', "-")];
+        let is = |list: &[String]| names.iter().find(|n| list.contains(n)).cloned();
+        if names
+            .iter()
+            .any(|n| ACTION_ONLY_INPUTS.contains(&n.as_str()))
+            || is(&reads).is_some()
+        {
+            continue;
+        }
+        // Where the input belongs, and whether it holds that mode's default.
+        let mut owners = Vec::new();
+        let mut is_default = false;
+        let mut input = None;
+        for sub in cmd.get_subcommands() {
+            for arg in sub.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                if !names.iter().any(|n| n == long) {
+                    continue;
+                }
+                input = Some(long.to_string());
+                owners.push(sub.get_name().to_string());
+                let default: Vec<String> = arg
+                    .get_default_values()
+                    .iter()
+                    .map(|v| v.to_string_lossy().trim().to_string())
+                    .collect();
+                is_default |= default.join(",") == value.trim();
+            }
+        }
+        match input {
+            // action.yml passes `token` (default: the job's token) to every mode.
+            Some(input) if is_default || input == "token" => {}
+            Some(input) => warnings.push(format!(
+                "input `{input}` ({variable}) is not read by {mode}: it is an input of {}. \
+                 Remove it from this step, or run the mode that reads it.",
+                owners.join(", ")
+            )),
+            None => {
+                let known: Vec<String> = cmd
+                    .get_subcommands()
+                    .flat_map(longs)
+                    .chain(ACTION_ONLY_INPUTS.iter().map(|s| s.to_string()))
+                    .collect();
+                let closest = known
+                    .iter()
+                    .map(|k| (edit_distance(k, &names[1]), k))
+                    .filter(|(d, _)| *d <= 2)
+                    .min();
+                let hint = closest
+                    .map(|(_, k)| format!(" Did you mean `{k}`?"))
+                    .unwrap_or_default();
+                warnings.push(format!(
+                    "{variable} is not an input of release-action, so it is ignored.{hint}"
+                ));
+            }
+        }
+    }
+    warnings
+}
+
+/// Levenshtein distance, for suggesting the input a typo meant.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (row[j] + 1).min(cur + 1).min(prev + usize::from(ca != *cb));
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +394,13 @@ mod tests {
     fn env_names_follow_actions_core() {
         assert_eq!(env_name("tag-prefix"), "INPUT_TAG-PREFIX");
         assert_eq!(env_name("my input"), "INPUT_MY_INPUT");
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("tag-prefix", "tag-prfix"), 1);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("", "ab"), 2);
     }
 
     #[test]

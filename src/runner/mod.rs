@@ -105,18 +105,24 @@ impl Runner {
         }
     }
 
-    /// A log line, prefixed `[<mode>:<phase>]`.
+    /// A log line, prefixed `[<mode>:<phase>]`. Every line of the message (a bare CR starts one
+    /// for the runner, as LF does) carries the prefix, so none can be read as a command.
     pub fn log(&self, message: &str) {
         let prefix = self.prefix();
-        for line in message.lines() {
-            // A log line must never be read as a workflow command by the runner.
-            let line = if line.trim_start().starts_with("::") {
-                format!(" {line}")
-            } else {
-                line.to_string()
-            };
+        for line in commands::neutralise(message.trim_end_matches(['\r', '\n'])).split('\n') {
             self.emit(&format!("{prefix} {line}"));
         }
+    }
+
+    /// A report that owns stdout (`--format text|json|sarif`), with every line neutralised: file
+    /// names and matched text in it come from the repository.
+    pub fn print_report(&self, text: &str) {
+        let mut text = commands::neutralise(text);
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
     }
 
     /// A `::debug::` line, only with `RUNNER_DEBUG=1`.
@@ -235,10 +241,13 @@ impl Runner {
             Kind::Guard => "❌",
             Kind::Usage => "⚠️",
         };
-        section.heading(2, &format!("{icon} {}: {}", self.mode, failure.title));
-        section.paragraph(&failure.message);
+        section.heading(
+            2,
+            &format!("{icon} {}: {}", self.mode, summary::text(&failure.title)),
+        );
+        section.paragraph(&summary::text(&failure.message));
         if let Some(fix) = &failure.fix {
-            section.paragraph(&format!("**How to fix:** {fix}"));
+            section.paragraph(&format!("**How to fix:** {}", summary::text(fix)));
         }
         self.summary.prepend(section);
     }
@@ -253,7 +262,7 @@ impl Runner {
                 let text = if self.json {
                     self.outputs.to_json()
                 } else {
-                    self.outputs.to_lines()
+                    commands::neutralise(&self.outputs.to_lines())
                 };
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(text.as_bytes());
@@ -270,7 +279,8 @@ impl Runner {
             Some(path) => self.summary.append_to(path),
             None => {
                 let mut err = std::io::stderr().lock();
-                let _ = err.write_all(self.summary.render(summary::SUMMARY_LIMIT).as_bytes());
+                let text = commands::neutralise(&self.summary.render(summary::SUMMARY_LIMIT));
+                let _ = err.write_all(text.as_bytes());
                 Ok(())
             }
         }

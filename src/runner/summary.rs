@@ -48,6 +48,69 @@ impl Block {
     }
 }
 
+/// Text that holds untrusted values (a file name, a package's metadata, a tool's output, a
+/// reason from a file) for a heading, paragraph or cell. Single backticks pair into code spans,
+/// as the binary's own messages use them (`` `name` ``), and a code span renders nothing; outside
+/// them `&`, `<`, `>`, `[`, `]`, `\` and any unpaired or doubled backtick become entities, so the
+/// text cannot render HTML, an image or a link, nor move where a code span starts or ends.
+pub fn text(untrusted: &str) -> String {
+    let chars: Vec<char> = untrusted.chars().collect();
+    let tick = |i: usize| chars.get(i) == Some(&'`');
+    // Lone backticks pair in order, as CommonMark pairs them once every other backtick is an
+    // entity (a backslash before one is an entity too, so it cannot escape it).
+    let mut delimiters: Vec<usize> = (0..chars.len())
+        .filter(|&i| tick(i) && !(i > 0 && tick(i - 1)) && !tick(i + 1))
+        .collect();
+    if delimiters.len() % 2 == 1 {
+        delimiters.pop();
+    }
+    let mut out = String::with_capacity(untrusted.len());
+    let mut in_code = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if delimiters.binary_search(&i).is_ok() {
+            in_code = !in_code;
+            out.push('`');
+            continue;
+        }
+        if in_code {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '`' => out.push_str("&#96;"),
+            '[' => out.push_str("&#91;"),
+            ']' => out.push_str("&#93;"),
+            '\\' => out.push_str("&#92;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Untrusted text shown as code. A code span shows `<img>` as written; text holding a backtick
+/// (which would close the span) becomes an escaped `<code>` element instead.
+pub fn code(untrusted: &str) -> String {
+    if untrusted.contains('`') || untrusted.contains(['\r', '\n']) {
+        let escaped: String = untrusted
+            .chars()
+            .map(|c| match c {
+                '&' => "&amp;".to_string(),
+                '<' => "&lt;".to_string(),
+                '>' => "&gt;".to_string(),
+                '`' => "&#96;".to_string(),
+                '\r' | '\n' => " ".to_string(),
+                other => other.to_string(),
+            })
+            .collect();
+        format!("<code>{escaped}</code>")
+    } else {
+        format!("`{untrusted}`")
+    }
+}
+
 /// Escapes text for a markdown table cell: pipes and newlines would break the row. Other
 /// backslashes are left alone (inside a code span GitHub would show a doubled one as two); only
 /// one right before a pipe is doubled, so it cannot cancel the pipe's escape.
@@ -218,6 +281,25 @@ mod tests {
             assert!(line.ends_with('|'), "cut row: {line}");
         }
         assert!(!out.contains("after"));
+    }
+
+    #[test]
+    fn untrusted_text_cannot_render_html_links_or_code() {
+        assert_eq!(
+            text("<img src=x> & `a <b>` [l](u)"),
+            "&lt;img src=x&gt; &amp; `a <b>` &#91;l&#93;(u)"
+        );
+        // A value that closes the binary's code span opens none of its own.
+        assert_eq!(
+            text("`eval(`<img>`)` matches"),
+            "`eval(`&lt;img&gt;`)` matches"
+        );
+        assert_eq!(
+            text("``<a>`` \\`<b>` `x"),
+            "&#96;&#96;&lt;a&gt;&#96;&#96; &#92;`<b>` &#96;x"
+        );
+        assert_eq!(code("<img>"), "`<img>`");
+        assert_eq!(code("a`<b>"), "<code>a&#96;&lt;b&gt;</code>");
     }
 
     #[test]

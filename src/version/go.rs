@@ -20,6 +20,115 @@ pub fn escape_path(path: &str) -> String {
     out
 }
 
+/// Checks a module path by the go command's rules (golang.org/x/mod/module `CheckPath`): path
+/// elements of ASCII letters, digits and `-._~`, none empty, none `.`/`..`, none starting with a
+/// dot or ending with one, no Windows-reserved names; no leading `/` or `-`, no `//`, no trailing
+/// `/`; a first element of lower-case letters, digits, `-` and `.` that contains a dot; and a
+/// valid major suffix (`/v2`…, not `/v0`, `/v1` or `/v02`). Returns why the path is invalid.
+/// The go command refuses such a module, and the path is later joined into file paths.
+pub fn check_module_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("empty module path".into());
+    }
+    if path.starts_with('-') {
+        return Err("leading dash".into());
+    }
+    if path.starts_with('/') {
+        return Err("leading slash".into());
+    }
+    if path.contains("//") {
+        return Err("double slash".into());
+    }
+    if path.ends_with('/') {
+        return Err("trailing slash".into());
+    }
+    for elem in path.split('/') {
+        check_path_element(elem)?;
+    }
+    let first = path.split('/').next().unwrap_or("");
+    if !first.contains('.') {
+        return Err(format!(
+            "missing dot in first path element {first:?} (a module path starts with a domain)"
+        ));
+    }
+    if let Some(c) = first
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.'))
+    {
+        return Err(format!("invalid char {c:?} in first path element"));
+    }
+    if !valid_major_suffix(path) {
+        return Err("invalid major version suffix (use /v2, /v3, …)".into());
+    }
+    Ok(())
+}
+
+fn check_path_element(elem: &str) -> Result<(), String> {
+    if elem.is_empty() {
+        return Err("empty path element".into());
+    }
+    if elem.bytes().all(|b| b == b'.') {
+        return Err(format!("invalid path element {elem:?}"));
+    }
+    if elem.starts_with('.') {
+        return Err(format!("leading dot in path element {elem:?}"));
+    }
+    if elem.ends_with('.') {
+        return Err(format!("trailing dot in path element {elem:?}"));
+    }
+    if let Some(c) = elem
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')))
+    {
+        return Err(format!("invalid char {c:?} in path element {elem:?}"));
+    }
+    let short = elem.split('.').next().unwrap_or(elem);
+    const RESERVED: &[&str] = &["CON", "PRN", "AUX", "NUL"];
+    let upper = short.to_ascii_uppercase();
+    let numbered = (upper.starts_with("COM") || upper.starts_with("LPT"))
+        && upper.len() == 4
+        && upper.as_bytes()[3].is_ascii_digit();
+    if RESERVED.contains(&upper.as_str()) || numbered {
+        return Err(format!(
+            "{short:?} disallowed as path element component on Windows"
+        ));
+    }
+    if let Some(tilde) = short.rfind('~') {
+        let suffix = &short[tilde + 1..];
+        if !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "trailing tilde and digits in path element {elem:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// golang.org/x/mod/module `SplitPathVersion`'s validity: `gopkg.in/…` ends in `.vN`; elsewhere a
+/// final `/vN` must be N ≥ 2 without a leading zero or dots.
+fn valid_major_suffix(path: &str) -> bool {
+    if path.starts_with("gopkg.in/") {
+        let base = path.strip_suffix("-unstable").unwrap_or(path);
+        let digits = base.len() - base.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let major = &base[base.len() - digits..];
+        return base[..base.len() - digits].ends_with(".v")
+            && !major.is_empty()
+            && (major == "0" || !major.starts_with('0'));
+    }
+    let bytes = path.as_bytes();
+    let mut i = bytes.len();
+    let mut dot = false;
+    while i > 0 && (bytes[i - 1].is_ascii_digit() || bytes[i - 1] == b'.') {
+        dot |= bytes[i - 1] == b'.';
+        i -= 1;
+    }
+    if i <= 1 || i == bytes.len() || bytes[i - 1] != b'v' || bytes[i - 2] != b'/' {
+        return true;
+    }
+    let major = &path[i - 2..];
+    !(dot || major.len() <= 2 || major.as_bytes()[2] == b'0' || major == "/v1")
+}
+
 /// The major version a module path asks for: `example.com/m/v3` → 3; `None` without a `/vN`
 /// suffix (majors 0 and 1).
 pub fn path_major(module: &str) -> Option<u64> {
@@ -98,6 +207,45 @@ pub fn pseudo_version(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn module_paths_follow_the_go_commands_rules() {
+        for good in [
+            "example.com/m",
+            "github.com/Org/Repo/v2",
+            "golang.org/x/mod",
+            "gopkg.in/yaml.v3",
+            "gopkg.in/check.v1",
+            "example.com/a_b~c/d-e.f",
+        ] {
+            assert_eq!(check_module_path(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "../../../outside",
+            "/abs/path",
+            "example.com/../x",
+            "example.com/./x",
+            "-flag.com/m",
+            "example.com//m",
+            "example.com/m/",
+            "nodot/m",
+            "Example.com/m",
+            "example.com/.hidden",
+            "example.com/trailing.",
+            "example.com/a b",
+            "example.com/a\\b",
+            "example.com/con",
+            "example.com/LPT1.txt",
+            "example.com/abc~1",
+            "example.com/m/v1",
+            "example.com/m/v0",
+            "example.com/m/v02",
+            "gopkg.in/yaml",
+            "",
+        ] {
+            assert!(check_module_path(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn pseudo_versions_follow_the_go_command() {

@@ -9,6 +9,53 @@ const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
 /// node-semver's `MAX_LENGTH`.
 const MAX_LENGTH: usize = 256;
 
+/// Checks a package name by npm's rules (validate-npm-package-name's errors): not empty, at
+/// most 214 characters, no leading `.`, `_` or `-`, no surrounding spaces, not `node_modules` or
+/// `favicon.ico`, and URL-safe characters only (`@scope/name` with both parts URL-safe).
+/// Returns why not.
+pub fn check_package_name(name: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("{name:?} is not a valid npm package name: {why}"));
+    if name.is_empty() {
+        return bad("it is empty");
+    }
+    if name.len() > 214 {
+        return bad("it is longer than 214 characters");
+    }
+    if name.trim() != name {
+        return bad("it has leading or trailing spaces");
+    }
+    if name.starts_with('.') || name.starts_with('_') || name.starts_with('-') {
+        return bad("it starts with `.`, `_` or `-`");
+    }
+    if matches!(
+        name.to_ascii_lowercase().as_str(),
+        "node_modules" | "favicon.ico"
+    ) {
+        return bad("the name is reserved");
+    }
+    // encodeURIComponent leaves exactly these unescaped.
+    let url_safe = |part: &str| {
+        !part.is_empty()
+            && part.chars().all(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(c, '-' | '_' | '.' | '!' | '~' | '*' | '\'' | '(' | ')')
+            })
+    };
+    let ok = match name.strip_prefix('@') {
+        Some(scoped) => match scoped.split_once('/') {
+            Some((scope, pkg)) => {
+                url_safe(scope) && url_safe(pkg) && !pkg.starts_with(['.', '_', '-'])
+            }
+            None => false,
+        },
+        None => url_safe(name),
+    };
+    if !ok {
+        return bad("it may contain only URL-safe characters (`@scope/name` for a scope)");
+    }
+    Ok(())
+}
+
 /// Checks that `text` is a version npm publishes unchanged; returns why not.
 pub fn validate(text: &str) -> Result<Version, String> {
     if text.len() > MAX_LENGTH {

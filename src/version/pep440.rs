@@ -4,6 +4,31 @@ use std::str::FromStr;
 
 use pep440_rs::Version;
 
+/// Checks a distribution name by PEP 508 (the core metadata `Name` field): ASCII letters and
+/// digits, with `.`, `_` and `-` only between them. Such a name never starts with `-`, so pip can
+/// not take it for an option. Returns why not.
+pub fn check_distribution_name(name: &str) -> Result<(), String> {
+    let bytes = name.as_bytes();
+    let alnum = |b: &u8| b.is_ascii_alphanumeric();
+    if bytes.is_empty() {
+        return Err("empty distribution name".into());
+    }
+    if !alnum(&bytes[0]) || !alnum(&bytes[bytes.len() - 1]) {
+        return Err(format!(
+            "{name:?} is not a PEP 508 distribution name: it must start and end with a letter or digit"
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!(
+            "{name:?} is not a PEP 508 distribution name: {c:?} is not a letter, digit, `.`, `_` or `-`"
+        ));
+    }
+    Ok(())
+}
+
 /// The normal form of a PEP 440 version, or why `text` is not one.
 pub fn normalize(text: &str) -> Result<Version, String> {
     Version::from_str(text.trim()).map_err(|e| format!("not a PEP 440 version: {e}"))

@@ -3,6 +3,7 @@
 //! with the packages job's decision; pr-guard runs version-guard and policy-check on a pull request.
 
 use crate::support::act;
+use crate::support::servers;
 
 use act::ActRepo;
 
@@ -60,7 +61,7 @@ fn push_to_main_runs_the_whole_pipeline_and_images_follow_the_packages_decision(
     let tags = values(&run.log, "E2E-CALLER-TAG ");
     assert!(tags.contains(&"ghcr.io/acme/api:latest"), "{tags:?}");
     // The publish job is skipped unless asked for.
-    assert!(!run.log.contains("publish: channel="), "{}", run.log);
+    assert!(!run.log.contains("[publish-check"), "{}", run.log);
 }
 
 #[test]
@@ -143,4 +144,133 @@ fn pull_request_guard_runs_version_guard_and_policy_check_with_sarif() {
     );
     // policy-check ran and found the repository clean.
     assert!(run.log.contains("::set-output:: errors=0\n"), "{}", run.log);
+}
+
+/// A caller that publishes through cd-packages to a local Verdaccio and reports the outcome.
+fn publish_caller(registry: &str) -> String {
+    format!(
+        r#"name: call-packages-publish
+on:
+  push:
+permissions: {{}}
+jobs:
+  packages:
+    uses: ./.github/workflows/cd-packages.yml
+    permissions:
+      contents: read
+    with:
+      build-command: bash build.sh
+      packages: dist/*.tgz
+      publish: true
+      npm-registry: {registry}
+    secrets:
+      registry-token: ${{{{ secrets.NPM_TOKEN }}}}
+      npm-token: ${{{{ secrets.NPM_TOKEN }}}}
+  report:
+    needs: packages
+    runs-on: ubuntu-latest
+    permissions: {{}}
+    steps:
+      - shell: bash
+        env:
+          PUBLISHED: ${{{{ needs.packages.outputs.published }}}}
+          NPM_VERSION: ${{{{ needs.packages.outputs.npm-version }}}}
+        run: echo "E2E-PUBLISHED published=$PUBLISHED npm=$NPM_VERSION"
+"#
+    )
+}
+
+/// Builds @acme/sdk at the guard's version; its code comes from `content.txt`.
+const PUBLISH_BUILD_SH: &str = r#"#!/usr/bin/env bash
+set -euo pipefail
+mkdir -p pkg/dist dist
+printf '{"name":"@acme/sdk","version":"%s","type":"module","exports":{".":"./dist/index.js"}}\n' "$NPM_VERSION" > pkg/package.json
+printf 'export const ok = %s;\n' "$(cat content.txt)" > pkg/dist/index.js
+(cd pkg && npm pack --silent --pack-destination ../dist >/dev/null)
+echo "E2E-BUILD npm=$NPM_VERSION"
+"#;
+
+#[test]
+fn a_release_publish_is_safe_to_re_run_and_a_changed_package_under_its_version_fails() {
+    let verdaccio = servers::verdaccio();
+    let token = servers::verdaccio_user(&verdaccio, "publisher", "publisher-pass-1");
+    let mut repo = ActRepo::new(&["examples/workflows/cd-packages.yml"]);
+    repo.write(
+        ".github/workflows/call-packages-publish.yml",
+        &publish_caller(&verdaccio.base()),
+    );
+    repo.write("build.sh", PUBLISH_BUILD_SH);
+    repo.write("content.txt", "true");
+    repo.commit("sdk");
+    repo.tag("v1.3.0");
+    let release = serde_json::json!({"ref": "refs/tags/v1.3.0"});
+    let secrets = [("NPM_TOKEN", token.as_str())];
+    let packument = || {
+        let (status, _, body) = servers::http(
+            "GET",
+            &format!("{}/@acme%2fsdk", verdaccio.base()),
+            &[],
+            b"",
+        )
+        .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    };
+
+    // The first run publishes 1.3.0, smoke-installs it from Verdaccio and reports published.
+    let first = repo.act_with_secrets("push", &[], &secrets, Some(&release));
+    first.assert_success();
+    assert!(first.log.contains("📦  @acme/sdk@1.3.0"), "{}", first.log);
+    assert_eq!(
+        values(&first.log, "E2E-PUBLISHED "),
+        vec!["published=true npm=1.3.0"],
+        "{}",
+        first.log
+    );
+    let (status, body) = packument();
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let integrity = v["versions"]["1.3.0"]["dist"]["integrity"].clone();
+    assert!(integrity.is_string(), "{body}");
+
+    // The re-run on the same commit publishes nothing and passes.
+    let second = repo.act_with_secrets("push", &[], &secrets, Some(&release));
+    second.assert_success();
+    assert!(
+        second
+            .log
+            .contains("0 artifact(s) to publish, 1 already published identically"),
+        "{}",
+        second.log
+    );
+    assert!(
+        !second.log.contains("📦  @acme/sdk@1.3.0"),
+        "the re-run published again:\n{}",
+        second.log
+    );
+    assert_eq!(
+        values(&second.log, "E2E-PUBLISHED "),
+        vec!["published=true npm=1.3.0"]
+    );
+
+    // The package changes, the version does not: publish-check stops the job before any upload.
+    repo.write("content.txt", "false");
+    repo.commit("change without a version bump");
+    git_force_tag(&repo, "v1.3.0");
+    let third = repo.act_with_secrets("push", &[], &secrets, Some(&release));
+    third.assert_failure();
+    assert!(
+        third
+            .log
+            .contains("already in the registry with different bytes"),
+        "{}",
+        third.log
+    );
+    assert!(!third.log.contains("📦  @acme/sdk@1.3.0"), "{}", third.log);
+    let (_, body) = packument();
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["versions"]["1.3.0"]["dist"]["integrity"], integrity);
+}
+
+fn git_force_tag(repo: &ActRepo, name: &str) {
+    crate::support::harness::git(repo.path(), &["tag", "-f", name]);
 }

@@ -235,6 +235,7 @@ fn the_demo_tours_every_mode_with_the_expected_exit_codes_without_pnpm() {
         "channel-tags",
         "smoke-install",
         "policy-check",
+        "publish-check",
     ] {
         assert!(
             table.lines().any(|l| l.starts_with(&format!("{mode}:"))),
@@ -249,4 +250,13 @@ fn the_demo_tours_every_mode_with_the_expected_exit_codes_without_pnpm() {
         table.contains("smoke-install: an npm tarball with npm"),
         "{table}"
     );
+    // The re-run story, each with its own exit code (checked against "expected" above).
+    for run in [
+        "publish-check: a first release: the tarball is absent",
+        "publish-check: the re-run: identical, nothing to publish",
+        "publish-check: other bytes under the same version: different",
+        "publish-check: the registry is down: never taken as absent",
+    ] {
+        assert!(table.contains(run), "{run} missing:\n{table}");
+    }
 }

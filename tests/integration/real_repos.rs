@@ -553,3 +553,451 @@ fn the_base_version_from_a_python_module_and_a_helm_chart() {
         "ameide_sdk/version.py, line 2: `__version__` must be assigned a plain string literal"
     ));
 }
+
+// --- smoke-install against a registry that requires authentication ------------------------------
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_symlink() {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .is_ok_and(|b| String::from_utf8_lossy(&b).contains(needle))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn smoke_install_authenticates_to_a_private_npm_registry_with_pnpm_and_npm() {
+    let server = support::servers::verdaccio_requiring_auth();
+    let token = support::servers::verdaccio_user(&server, "ci-reader", "s3cret-pass");
+    support::servers::npm_publish(&server, &token, "@private/dep", "1.0.0", None);
+    let work = tempfile::tempdir().unwrap();
+    crate::smoke_install::npm_tarball(
+        work.path(),
+        "app.tgz",
+        &[
+            (
+                "package.json",
+                r#"{"name": "@acme/app", "version": "1.2.3", "main": "index.js", "dependencies": {"@private/dep": "^1.0.0"}}"#,
+            ),
+            ("index.js", "module.exports = require('@private/dep');\n"),
+        ],
+    );
+    let registry = format!("{}/", server.base());
+    let smoke = |manager: &str| {
+        Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", "app.tgz")
+            .input("expected-version", "1.2.3")
+            .input("package-manager", manager)
+            .input("registry", &registry)
+            .cwd(work.path())
+    };
+    let home = std::env::var("HOME").unwrap_or_default();
+    for manager in ["pnpm", "npm"] {
+        let runs = [
+            (
+                "registry-token",
+                smoke(manager).input("registry-token", &token),
+            ),
+            (
+                "NODE_AUTH_TOKEN",
+                smoke(manager).env("NODE_AUTH_TOKEN", &token),
+            ),
+        ];
+        for (how, gha) in runs {
+            let run = gha.run();
+            run.assert_code(0);
+            assert_eq!(run.out("passed"), "true", "{manager} with {how}");
+            // `::add-mask::` is how the runner learns the secret (it never shows that line).
+            let shown: String = run
+                .stdout
+                .lines()
+                .filter(|l| !l.starts_with("::add-mask::"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(
+                run.stdout.contains(&format!("::add-mask::{token}")),
+                "{manager} {how}: the token is not masked"
+            );
+            for (what, text) in [
+                ("stdout", &shown),
+                ("stderr", &run.stderr),
+                ("GITHUB_OUTPUT", &run.output_text),
+                ("summary", &run.summary),
+            ] {
+                assert!(
+                    !text.contains(&token),
+                    "{manager} {how}: the token is in {what}"
+                );
+            }
+            // The sandbox (under RUNNER_TEMP, the harness dir) is gone, and nothing else holds it.
+            assert_eq!(
+                files_containing(gha.path(), &token),
+                Vec::<std::path::PathBuf>::new()
+            );
+            assert_eq!(
+                files_containing(work.path(), &token),
+                Vec::<std::path::PathBuf>::new()
+            );
+            for file in [".npmrc", ".netrc"] {
+                let path = std::path::Path::new(&home).join(file);
+                assert!(!std::fs::read_to_string(path)
+                    .unwrap_or_default()
+                    .contains(&token));
+            }
+        }
+        // Without a token the registry refuses, and the failure says so.
+        let run = smoke(manager).run();
+        run.assert_code(1);
+        let error = run.commands("error").join("\n");
+        assert!(
+            error.contains("install `@acme/app` failed"),
+            "{manager}: {error}"
+        );
+        assert!(
+            error.contains("401") || error.contains("E401") || error.contains("Unauthorized"),
+            "{manager}: {error}"
+        );
+    }
+}
+
+// --- example workflows set up every tool they call ----------------------------------------------
+
+/// Commands GitHub's hosted Ubuntu image ships on PATH. Source: actions/runner-images,
+/// images/ubuntu/Ubuntu2404-Readme.md (image 20250907.24.1): "Language and Runtime" (Bash, Dash,
+/// Node.js, Python), "Package Management" (npm, pip, pip3, pipx, yarn), "Tools" and "CLI Tools"
+/// (git, jq, yq, docker, gh, zstd), the apt packages (coreutils, curl, wget, tar, zip, unzip,
+/// findutils, make, gcc, shellcheck), plus shell builtins. Not there: pnpm, and go (only in the
+/// tool cache, put on PATH by actions/setup-go).
+const HOSTED_IMAGE_COMMANDS: &[&str] = &[
+    "bash",
+    "sh",
+    "dash",
+    "node",
+    "npm",
+    "npx",
+    "python",
+    "python3",
+    "pip",
+    "pip3",
+    "pipx",
+    "yarn",
+    "git",
+    "jq",
+    "yq",
+    "docker",
+    "gh",
+    "zstd",
+    "curl",
+    "wget",
+    "tar",
+    "gzip",
+    "zip",
+    "unzip",
+    "make",
+    "gcc",
+    "shellcheck",
+    "echo",
+    "printf",
+    "ls",
+    "cat",
+    "test",
+    "[",
+    "mkdir",
+    "cp",
+    "mv",
+    "rm",
+    "sed",
+    "awk",
+    "grep",
+    "find",
+    "xargs",
+    "sort",
+    "head",
+    "tail",
+    "tee",
+    "env",
+    "true",
+    "false",
+    "cd",
+    "export",
+    "set",
+    "exit",
+    "read",
+    "wc",
+    "tr",
+    "cut",
+    "basename",
+    "dirname",
+];
+
+/// Commands a setup action puts on PATH for the steps after it.
+fn provided_by(uses: &str) -> &'static [&'static str] {
+    let action = uses.split('@').next().unwrap_or("");
+    match action {
+        "pnpm/action-setup" => &["pnpm"],
+        "actions/setup-node" => &["node", "npm", "npx"],
+        "actions/setup-go" => &["go"],
+        "actions/setup-python" => &["python", "python3", "pip", "pip3"],
+        _ => &[],
+    }
+}
+
+/// The commands a `run:` script starts: the first word of every simple command (after variable
+/// assignments and shell keywords). Words built from expansions (`"$BUILD_COMMAND"`) are unknown
+/// here and skipped.
+fn commands_of_script(script: &str) -> Vec<String> {
+    const KEYWORDS: &[&str] = &[
+        "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
+        "!", "{", "}", "time", "in",
+    ];
+    let mut out = Vec::new();
+    for line in script.lines() {
+        let line = line.split(" #").next().unwrap_or("");
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        for part in line.split(['&', '|', ';', '(', ')']) {
+            let word = part
+                .split_whitespace()
+                .find(|w| !w.contains('=') && !KEYWORDS.contains(w));
+            if let Some(w) = word {
+                if !w.starts_with(['$', '"', '\'', '-']) && !w.contains('/') {
+                    out.push(w.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The commands a step calls: its script's, and for release-action's smoke-install the node
+/// client it installs npm tarballs with (`package-manager`, default pnpm) and node itself.
+fn commands_of_step(step: &yaml_serde::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(run) = step["run"].as_str() {
+        out.extend(commands_of_script(run));
+    }
+    let uses = step["uses"].as_str().unwrap_or("");
+    if uses.starts_with("ameideio/release-action@")
+        && step["with"]["mode"].as_str() == Some("smoke-install")
+    {
+        let manager = step["with"]["package-manager"].as_str().unwrap_or("pnpm");
+        out.extend(["node".to_string(), manager.to_string()]);
+    }
+    out
+}
+
+/// Per job, each command called that no earlier step provides and the hosted image lacks.
+fn unprovided_tools(workflow: &str) -> Vec<String> {
+    let doc: yaml_serde::Value = yaml_serde::from_str(workflow).expect("workflow parses");
+    let mut missing = Vec::new();
+    let Some(jobs) = doc["jobs"].as_mapping() else {
+        return missing;
+    };
+    for (name, job) in jobs {
+        let name = name.as_str().unwrap_or("?");
+        let mut provided: Vec<&str> = HOSTED_IMAGE_COMMANDS.to_vec();
+        for step in job["steps"].as_sequence().into_iter().flatten() {
+            for command in commands_of_step(step) {
+                if !provided.contains(&command.as_str()) {
+                    missing.push(format!("job {name}: {command}"));
+                }
+            }
+            provided.extend_from_slice(provided_by(step["uses"].as_str().unwrap_or("")));
+        }
+    }
+    missing
+}
+
+#[test]
+fn example_workflows_set_up_every_tool_they_call() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/workflows");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let missing = unprovided_tools(&text);
+        assert!(
+            missing.is_empty(),
+            "{}: {missing:?} (set each up in an earlier step, pinned by commit)",
+            entry.path().display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 4);
+}
+
+#[test]
+fn the_tool_check_catches_a_tool_nobody_set_up() {
+    let smoke_without_pnpm = "jobs:\n  smoke:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ameideio/release-action@v1\n        with:\n          mode: smoke-install\n";
+    assert_eq!(
+        unprovided_tools(smoke_without_pnpm),
+        vec!["job smoke: pnpm"]
+    );
+    let npm = smoke_without_pnpm.replace(
+        "mode: smoke-install\n",
+        "mode: smoke-install\n          package-manager: npm\n",
+    );
+    assert!(unprovided_tools(&npm).is_empty());
+    let set_up_too_late = "jobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pnpm install && go build ./...\n      - uses: pnpm/action-setup@a15d269cd4658e1107c09f1fabf4cbd7bd1f308a\n      - run: VERSION=1 pnpm pack\n";
+    assert_eq!(
+        unprovided_tools(set_up_too_late),
+        vec!["job build: pnpm", "job build: go"]
+    );
+    assert_eq!(
+        commands_of_script(
+            "if [ -n \"$X\" ]; then echo hi | tee out; fi  # go\nA=1 B=2 docker build ."
+        ),
+        vec!["[", "echo", "tee", "docker"]
+    );
+}
+
+// --- the composite action under act, bare tags --------------------------------------------------
+
+#[test]
+fn bare_tags_through_the_composite_action_under_act() {
+    let mut repo = support::act::ActRepo::new(&["bare-tags.yml"]);
+    repo.tag("14.0.0-rc1");
+    repo.commit("fourteen");
+    repo.tag("14.0.0");
+    repo.commit("fifteen one");
+    repo.tag("15.1.0");
+    repo.commit("fifteen two");
+    repo.tag("15.2.0");
+    let payload = serde_json::json!({"ref": "refs/tags/15.2.0"});
+    let run = repo.act("push", &[], Some(&payload));
+    run.assert_success();
+    let printed = |marker: &str| -> Vec<String> {
+        let mut v: Vec<String> = run
+            .log
+            .lines()
+            .filter_map(|l| {
+                let shown = &l[l.find("| ")? + 2..];
+                shown.strip_prefix(marker).map(|s| s.trim().to_string())
+            })
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(
+        printed("E2E-BARE "),
+        vec!["channel=release version=15.2.0 latest-tag=15.1.0 prefix=[]"],
+        "{}",
+        run.log
+    );
+    let tags = printed("E2E-BARE-TAG ");
+    for expected in [
+        "ghcr.io/acme/app:15.2.0",
+        "ghcr.io/acme/app:15.2",
+        "ghcr.io/acme/app:15",
+    ] {
+        assert!(
+            tags.iter().any(|t| t == expected),
+            "{expected} missing from {tags:?}\n{}",
+            run.log
+        );
+    }
+}
+
+#[test]
+fn smoke_install_authenticates_to_a_private_pypi_index_through_netrc() {
+    use base64::Engine;
+    use support::fault_server::{FaultServer, Reply};
+    const TOKEN: &str = "pypi-private-token-7f3a9c";
+    let server = FaultServer::start();
+    let expect = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{TOKEN}"))
+    );
+    let guarded = |ok: Reply| Reply::RequireAuth {
+        expect: expect.clone(),
+        challenge: "Basic realm=\"private\"".into(),
+        ok: Box::new(ok),
+    };
+    // A PEP 503 index holding the dependency, every path behind authentication.
+    let files = tempfile::tempdir().unwrap();
+    let dep = support::packages::wheel(
+        files.path(),
+        "acme_dep",
+        "1.0.0",
+        &[("acme_dep/__init__.py", "")],
+        &[],
+    );
+    let dep_name = dep.file_name().unwrap().to_string_lossy().into_owned();
+    let page = format!(
+        "<!DOCTYPE html><html><body><a href=\"/files/{dep_name}\">{dep_name}</a></body></html>"
+    );
+    server.script(
+        "/simple/acme-dep/",
+        vec![guarded(Reply::with_header(
+            200,
+            "Content-Type",
+            "text/html",
+            page,
+        ))],
+    );
+    server.script(
+        &format!("/files/{dep_name}"),
+        vec![guarded(Reply::ok(std::fs::read(&dep).unwrap()))],
+    );
+    let work = tempfile::tempdir().unwrap();
+    support::packages::wheel(
+        work.path(),
+        "acme_sdk",
+        "1.0.0",
+        &[("acme_sdk/__init__.py", "import acme_dep\n")],
+        &["acme-dep>=1.0"],
+    );
+    let smoke = || {
+        Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", "acme_sdk-1.0.0-py3-none-any.whl")
+            .input("expected-version", "1.0.0")
+            .input("registry", &format!("{}/simple/", server.base()))
+            .cwd(work.path())
+    };
+    let gha = smoke().input("registry-token", TOKEN);
+    let run = gha.run();
+    run.assert_code(0);
+    assert!(server
+        .requests("/simple/acme-dep/")
+        .iter()
+        .any(|r| r.header("authorization") == Some(expect.as_str())));
+    for text in [&run.stderr, &run.output_text, &run.summary] {
+        assert!(!text.contains(TOKEN));
+    }
+    assert!(run
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .all(|l| !l.contains(TOKEN)));
+    assert_eq!(
+        files_containing(gha.path(), TOKEN),
+        Vec::<std::path::PathBuf>::new()
+    );
+    // Without the token the index answers 401 and the install fails.
+    let without = smoke().run();
+    without.assert_code(1);
+    let error = without.commands("error").join("\n");
+    assert!(
+        error.contains("acme-dep") || error.contains("acme_dep"),
+        "{}",
+        without.describe()
+    );
+}

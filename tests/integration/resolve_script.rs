@@ -14,23 +14,23 @@ use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const VERSION: &str = "9.9.9-test";
-const FAKE_OUTPUT: &str = "release-action 9.9.9-test (served by the test)";
+pub(crate) const VERSION: &str = "9.9.9-test";
+pub(crate) const FAKE_OUTPUT: &str = "release-action 9.9.9-test (served by the test)";
 
 fn script() -> PathBuf {
     Path::new(ROOT).join("dist/resolve.sh")
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// A small executable that stands in for the real binary.
-fn fake_binary() -> Vec<u8> {
+pub(crate) fn fake_binary() -> Vec<u8> {
     format!("#!/bin/sh\necho '{FAKE_OUTPUT}'\n").into_bytes()
 }
 
-fn tar_gz(name: &str, content: &[u8]) -> Vec<u8> {
+pub(crate) fn tar_gz(name: &str, content: &[u8]) -> Vec<u8> {
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let mut builder = tar::Builder::new(gz);
     let mut header = tar::Header::new_gnu();
@@ -64,13 +64,13 @@ struct State {
 }
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 (one request per connection) that records every request.
-struct Server {
+pub(crate) struct Server {
     port: u16,
     state: Arc<Mutex<State>>,
 }
 
 impl Server {
-    fn start() -> Server {
+    pub(crate) fn start() -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State::default()));
@@ -84,11 +84,11 @@ impl Server {
         Server { port, state }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    fn route(&self, path: &str, body: Vec<u8>) {
+    pub(crate) fn route(&self, path: &str, body: Vec<u8>) {
         self.state.lock().unwrap().routes.insert(
             path.to_string(),
             Route {
@@ -108,7 +108,7 @@ impl Server {
             .push_back(status);
     }
 
-    fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.state.lock().unwrap().requests.clone()
     }
 }
@@ -159,23 +159,23 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
 }
 
 /// One runner's worth of directories: tool cache, temp, GITHUB_OUTPUT, GITHUB_PATH.
-struct Runner {
+pub(crate) struct Runner {
     dir: TempDir,
     os: String,
     arch: String,
     extra: Vec<(String, String)>,
 }
 
-struct Resolved {
-    code: i32,
-    stdout: String,
+pub(crate) struct Resolved {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
     stderr: String,
     output: String,
     path_file: String,
 }
 
 impl Resolved {
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!(
             "exit {}\n--- stdout\n{}\n--- stderr\n{}\n--- GITHUB_OUTPUT\n{}",
             self.code, self.stdout, self.stderr, self.output
@@ -183,7 +183,7 @@ impl Resolved {
     }
 
     /// The `path=` the next step of action.yml reads.
-    fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         let line = self
             .output
             .lines()
@@ -192,7 +192,7 @@ impl Resolved {
         PathBuf::from(line)
     }
 
-    fn errors(&self) -> Vec<&str> {
+    pub(crate) fn errors(&self) -> Vec<&str> {
         self.stdout
             .lines()
             .filter(|l| l.starts_with("::error"))
@@ -201,7 +201,7 @@ impl Resolved {
 }
 
 impl Runner {
-    fn new(os: &str, arch: &str) -> Runner {
+    pub(crate) fn new(os: &str, arch: &str) -> Runner {
         let dir = tempfile::tempdir().unwrap();
         for sub in ["toolcache", "temp"] {
             std::fs::create_dir(dir.path().join(sub)).unwrap();
@@ -214,23 +214,37 @@ impl Runner {
         }
     }
 
-    fn tool_cache(&self) -> PathBuf {
+    pub(crate) fn tool_cache(&self) -> PathBuf {
         self.dir.path().join("toolcache")
     }
 
-    fn env(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn env(mut self, name: &str, value: &str) -> Self {
         self.extra.push((name.into(), value.into()));
         self
     }
 
-    /// Writes a manifest pinning `url` with `sha256` for this runner's platform.
-    fn manifest(&self, url: &str, sha256: Option<&str>) -> PathBuf {
-        let sha = sha256.map_or("null".to_string(), |s| format!("\"{s}\""));
+    /// Writes a manifest pinning `url` with `sha256` for this runner's platform, and the fake
+    /// binary's sha256 as the binary inside it.
+    pub(crate) fn manifest(&self, url: &str, sha256: Option<&str>) -> PathBuf {
+        let binary = sha256.map(|_| sha256_hex(&fake_binary()));
+        self.manifest_pinning(url, sha256, binary.as_deref())
+    }
+
+    /// Writes a manifest pinning `url` with the asset's `sha256` and the `binary` sha256.
+    pub(crate) fn manifest_pinning(
+        &self,
+        url: &str,
+        sha256: Option<&str>,
+        binary: Option<&str>,
+    ) -> PathBuf {
+        let pin = |v: Option<&str>| v.map_or("null".to_string(), |s| format!("\"{s}\""));
         let text = format!(
-            "{{\n  \"version\": \"{VERSION}\",\n  \"published\": {},\n  \"assets\": {{\n    \"{}-{}\": {{ \"url\": \"{url}\", \"sha256\": {sha} }}\n  }}\n}}\n",
+            "{{\n  \"version\": \"{VERSION}\",\n  \"published\": {},\n  \"assets\": {{\n    \"{}-{}\": {{ \"url\": \"{url}\", \"sha256\": {}, \"binary_sha256\": {} }}\n  }}\n}}\n",
             sha256.is_some(),
             self.os,
-            self.arch
+            self.arch,
+            pin(sha256),
+            pin(binary)
         );
         let path = self.dir.path().join("manifest.json");
         std::fs::write(&path, text).unwrap();
@@ -238,7 +252,7 @@ impl Runner {
     }
 
     /// Runs `bash dist/resolve.sh` as step one of action.yml would, with fresh output files.
-    fn resolve(&self, manifest: &Path) -> Resolved {
+    pub(crate) fn resolve(&self, manifest: &Path) -> Resolved {
         let output = self.dir.path().join("github_output");
         let path_file = self.dir.path().join("github_path");
         std::fs::write(&output, "").unwrap();
@@ -297,7 +311,7 @@ impl Runner {
     }
 }
 
-fn run_binary(path: &Path) -> String {
+pub(crate) fn run_binary(path: &Path) -> String {
     let out = Command::new(path)
         .output()
         .expect("run the resolved binary");
@@ -306,7 +320,7 @@ fn run_binary(path: &Path) -> String {
 }
 
 /// A server with the fake binary published as a tar.gz; returns the URL and its sha256.
-fn published_tar_gz(server: &Server) -> (String, String) {
+pub(crate) fn published_tar_gz(server: &Server) -> (String, String) {
     let asset = tar_gz("release-action", &fake_binary());
     let sha = sha256_hex(&asset);
     server.route("/download/release-action-test.tar.gz", asset);
@@ -545,27 +559,34 @@ fn a_tampered_or_incomplete_cache_is_not_trusted() {
     let second = runner.resolve(&manifest);
     assert_eq!(second.code, 0, "{}", second.describe());
     assert_eq!(server.requests().len(), 2);
-    assert!(second.stdout.contains("does not match the pinned asset"));
+    assert!(second
+        .stdout
+        .contains("does not match the pinned binary sha256"));
     assert_eq!(run_binary(&second.path()), FAKE_OUTPUT);
 
-    // An interrupted run: the binary is there but the marker (written last) is not.
+    // Without the marker, a binary that hashes to the pin is still the pinned binary: the hash,
+    // not the marker, decides.
     let marker = runner
         .tool_cache()
         .join(format!("release-action/{VERSION}/x64.complete"));
     std::fs::remove_file(&marker).unwrap();
     let third = runner.resolve(&manifest);
     assert_eq!(third.code, 0, "{}", third.describe());
-    assert_eq!(server.requests().len(), 3);
-    assert!(marker.is_file());
+    assert_eq!(server.requests().len(), 2);
+    assert!(third.stdout.contains("from the tool cache"));
 
     // A cache from another build of the same version (a different asset sha) is not reused.
-    let rebuilt = tar_gz("release-action", b"#!/bin/sh\necho rebuilt\n");
+    let rebuilt_binary = b"#!/bin/sh\necho rebuilt\n";
+    let rebuilt = tar_gz("release-action", rebuilt_binary);
     let rebuilt_sha = sha256_hex(&rebuilt);
     server.route("/download/rebuilt.tar.gz", rebuilt);
-    let fourth = runner
-        .resolve(&runner.manifest(&server.url("/download/rebuilt.tar.gz"), Some(&rebuilt_sha)));
+    let fourth = runner.resolve(&runner.manifest_pinning(
+        &server.url("/download/rebuilt.tar.gz"),
+        Some(&rebuilt_sha),
+        Some(&sha256_hex(rebuilt_binary)),
+    ));
     assert_eq!(fourth.code, 0, "{}", fourth.describe());
-    assert_eq!(server.requests().len(), 4);
+    assert_eq!(server.requests().len(), 3);
     assert_eq!(run_binary(&fourth.path()), "rebuilt");
 }
 
@@ -716,6 +737,11 @@ fn the_committed_manifest_pins_this_version_for_every_platform() {
                 "https://github.com/ameideio/release-action/releases/download/v{version}/release-action-{suffix}"
             )
         );
+        assert_eq!(
+            entry["sha256"].is_null(),
+            entry["binary_sha256"].is_null(),
+            "{platform}: the asset and its binary are pinned together"
+        );
         match entry["sha256"].as_str() {
             Some(sha) => {
                 assert!(
@@ -786,6 +812,7 @@ fn the_composite_action_under_act_downloads_once_then_uses_the_cache() {
         builder.into_inner().unwrap().finish().unwrap()
     };
     let sha = sha256_hex(&asset);
+    let bin_sha = sha256_hex(&real);
     server.route(
         "/releases/download/v-act/release-action-linux.tar.gz",
         asset,
@@ -809,7 +836,7 @@ fn the_composite_action_under_act_downloads_once_then_uses_the_cache() {
     std::fs::write(
         repo.join("dist/manifest.json"),
         format!(
-            "{{\n  \"version\": \"{version}\",\n  \"published\": true,\n  \"assets\": {{\n    \"Linux-X64\": {{ \"url\": \"{url}\", \"sha256\": \"{sha}\" }},\n    \"Linux-ARM64\": {{ \"url\": \"{url}\", \"sha256\": \"{sha}\" }}\n  }}\n}}\n"
+            "{{\n  \"version\": \"{version}\",\n  \"published\": true,\n  \"assets\": {{\n    \"Linux-X64\": {{ \"url\": \"{url}\", \"sha256\": \"{sha}\", \"binary_sha256\": \"{bin_sha}\" }},\n    \"Linux-ARM64\": {{ \"url\": \"{url}\", \"sha256\": \"{sha}\", \"binary_sha256\": \"{bin_sha}\" }}\n  }}\n}}\n"
         ),
     )
     .unwrap();

@@ -163,10 +163,10 @@ fn policy_check_leaks_no_secret_even_when_a_required_variable_holds_one() {
     assert_no_leak(&sarif, &[gha.path(), &repo]);
 }
 
-/// smoke-install of a small npm tarball, with a `registry` (so the consumer project gets an
-/// `.npmrc` for NODE_AUTH_TOKEN). The package's own code, run while the action loads it, copies
-/// every file of the sandbox it is installed in to a dump the test then checks: what an attacker's
-/// package would see.
+/// smoke-install of a small npm tarball, with a `registry` (so the sandbox's HOME gets an
+/// `.npmrc` with NODE_AUTH_TOKEN for the install). The package's own code, run while the action
+/// loads it, copies every file of the sandbox it is installed in to a dump the test then checks:
+/// what an attacker's package would see. The credentials are gone by then.
 #[test]
 fn smoke_install_leaks_no_secret_into_the_sandbox() {
     let work = tempfile::tempdir().unwrap();
@@ -228,7 +228,7 @@ exports.hello = () => 'hi';
     assert!(
         copied
             .iter()
-            .any(|(_, b)| String::from_utf8_lossy(b).contains("_authToken=${NODE_AUTH_TOKEN}")),
+            .any(|(_, b)| String::from_utf8_lossy(b).contains("registry=http://127.0.0.1:9/")),
         "the package did not see the sandbox's .npmrc ({} files copied)\n{}",
         copied.len(),
         run.describe()

@@ -14,7 +14,7 @@ use serde_json::Value;
 // ---------------------------------------------------------------- fixtures
 
 /// An npm tarball laid out as `npm pack` does (`package/…`).
-fn npm_tarball(dir: &Path, file: &str, files: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn npm_tarball(dir: &Path, file: &str, files: &[(&str, &str)]) -> PathBuf {
     let path = dir.join(file);
     let gz = flate2::write::GzEncoder::new(
         std::fs::File::create(&path).unwrap(),
@@ -802,4 +802,56 @@ fn bad_inputs_are_usage_errors_naming_the_input() {
         assert!(errors[0].contains(expected), "{inputs:?}: {}", errors[0]);
         assert!(!run.stdout.contains("panicked"));
     }
+}
+
+/// `pip install name==X` also accepts `X+local` (PEP 440: a specifier without a local part
+/// matches any local version), and prefers it as the higher version: a registry serving
+/// `X+other` replaces the wheel under test. The wheel's METADATA is right, so only the
+/// post-install version check can catch it.
+#[test]
+fn a_registry_serving_a_local_variant_fails_the_post_install_version_check() {
+    let server = crate::support::servers::pypiserver();
+    wheel(
+        &server.dir.path().join("packages"),
+        "acme_sdk",
+        "1.0.0+other",
+        &[("acme_sdk/__init__.py", "")],
+        &[],
+    );
+    let work = tempfile::tempdir().unwrap();
+    wheel(
+        work.path(),
+        "acme_sdk",
+        "1.0.0",
+        &[("acme_sdk/__init__.py", "")],
+        &[],
+    );
+    let run = smoke(work.path())
+        .input("packages", "acme_sdk-1.0.0-py3-none-any.whl")
+        .input("expected-version", "1.0.0")
+        .input("registry", &format!("{}/simple/", server.base()))
+        .run();
+    run.assert_code(1);
+    let results = results(&run);
+    let sdk = &results[0];
+    // METADATA and install passed: the wheel under test was right, the registry's won.
+    let checks = checks(sdk);
+    for passed in ["install", "import"] {
+        assert!(
+            checks.iter().any(|(_, c, o)| c == passed && o == "passed"),
+            "{passed}: {sdk}"
+        );
+    }
+    assert!(
+        checks
+            .iter()
+            .any(|(_, c, o)| c == "version" && o == "failed"),
+        "{sdk}"
+    );
+    let error = run.commands("error").join("\n");
+    assert!(
+        error.contains("importlib.metadata.version(\"acme_sdk\") is 1.0.0+other, expected 1.0.0"),
+        "{}",
+        run.describe()
+    );
 }

@@ -37,20 +37,8 @@ fn npm_tarball_bytes(name: &str, version: &str) -> Vec<u8> {
             format!("export const version = {version:?};\n"),
         ),
     ];
-    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::default(),
-    ));
-    for (path, text) in &files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(text.len() as u64);
-        header.set_mode(0o644);
-        header.set_mtime(1_704_164_645);
-        header.set_cksum();
-        tar.append_data(&mut header, format!("package/{path}"), text.as_bytes())
-            .unwrap();
-    }
-    tar.into_inner().unwrap().finish().unwrap()
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    packages::tarball("package", &files)
 }
 
 /// A wheel with one module, `<name>/__init__.py`, that records its version.

@@ -208,3 +208,302 @@ fn a_pull_request_cannot_weaken_the_policy_read_from_policy_ref() {
         assert!(run.stdout.contains("policy-ref"), "{}", run.describe());
     }
 }
+
+// ---- 12. workflow-command injection --------------------------------------------------------
+
+/// Lines as the runner splits them: on LF, on CRLF and on a bare CR.
+fn runner_lines(text: &str) -> Vec<String> {
+    text.replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .map(|l| l.trim_start().to_string())
+        .collect()
+}
+
+#[test]
+fn file_names_in_a_text_report_cannot_start_workflow_commands() {
+    let (gha, _repo) = policy_repo(&[
+        ("::add-mask::leak.js", b"eval(a)\n"),
+        ("x\r::stop-commands::tok.js", b"eval(b)\n"),
+        ("##[warning]old.js", b"eval(c)\n"),
+    ]);
+    let run = gha.input("policy-format", "text").run();
+    run.assert_code(1);
+    // The report is there…
+    assert!(
+        run.stdout.contains("add-mask::leak.js:1:1"),
+        "{}",
+        run.describe()
+    );
+    // …but no line of it is a command.
+    for line in runner_lines(&run.stdout) {
+        assert!(
+            !line.starts_with("::add-mask")
+                && !line.starts_with("::stop-commands")
+                && !line.starts_with("##["),
+            "injected command line {line:?}\n{}",
+            run.describe()
+        );
+    }
+}
+
+// ---- 13. step summary ----------------------------------------------------------------------
+
+/// Whether markdown would render HTML: a tag outside a code span.
+fn renders_html(markdown: &str) -> Option<String> {
+    let spans = regex::Regex::new(r"`[^`\n]*`").unwrap();
+    markdown
+        .lines()
+        .map(|l| spans.replace_all(l, "").into_owned())
+        .find(|l| {
+            l.contains("<img") || l.contains("<a ") || l.replace("\\]", "").contains("](http")
+        })
+}
+
+#[test]
+fn untrusted_text_in_the_step_summary_cannot_render_html_or_links() {
+    let (gha, _repo) = policy_repo(&[
+        ("<img src=x onerror=alert(1)>.js", b"eval(1)\n"),
+        (
+            "src/a.js",
+            b"eval(`<img src=https://evil.example/p.png>`)\n",
+        ),
+        ("src/b.js", b"eval(1) // [click](https://evil.example/)\n"),
+    ]);
+    std::fs::write(
+        gha.path().join("repo/.github/release-policy.yml"),
+        POLICY.replace(r"'\beval\('", r"'\beval\(.*'").replace(
+            "No eval.",
+            "No eval. <a href=https://evil.example/>docs</a>",
+        ),
+    )
+    .unwrap();
+    let run = gha.run();
+    run.assert_code(1);
+    assert!(run.summary.contains("src/a.js"), "{}", run.describe());
+    if let Some(line) = renders_html(&run.summary) {
+        panic!(
+            "summary renders untrusted HTML or a link: {line}\n{}",
+            run.summary
+        );
+    }
+}
+
+// ---- 8. path inputs stay in the workspace --------------------------------------------------
+
+/// A file outside the workspace that must never be read or written.
+fn foreign_file(gha: &Gha) -> PathBuf {
+    let path = gha.path().join("credentials");
+    std::fs::write(
+        &path,
+        "aws_secret_access_key=hunter2-do-not-print\nsecond line\n",
+    )
+    .unwrap();
+    path
+}
+
+#[track_caller]
+fn assert_refused(run: &Run, input: &str) {
+    run.assert_code(2);
+    assert!(
+        run.stdout.contains("outside the workspace") && run.stdout.contains(input),
+        "{}",
+        run.describe()
+    );
+    let everything = format!("{}{}{}", run.stdout, run.stderr, run.summary);
+    assert!(
+        !everything.contains("hunter2"),
+        "foreign file echoed\n{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_symlinked_version_file_cannot_read_outside_the_workspace() {
+    let mut repo = Repo::new();
+    repo.commit("base");
+    let gha = Gha::new();
+    let secret = foreign_file(&gha);
+    std::os::unix::fs::symlink(&secret, repo.path().join("VERSION")).unwrap();
+    let gha = gha
+        .cwd(repo.path())
+        .env("GITHUB_WORKSPACE", repo.path().to_str().unwrap())
+        .input("mode", "version-guard")
+        .input("version-file", "VERSION");
+    assert_refused(&gha.run(), "version-file");
+    let run = gha.input("version-file", "../credentials").run();
+    assert_refused(&run, "version-file");
+}
+
+#[test]
+fn a_symlinked_policy_cannot_read_outside_the_workspace() {
+    let (gha, repo) = policy_repo(&[]);
+    let secret = foreign_file(&gha);
+    std::fs::remove_file(repo.join(".github/release-policy.yml")).unwrap();
+    std::os::unix::fs::symlink(&secret, repo.join(".github/release-policy.yml")).unwrap();
+    assert_refused(&gha.run(), "policy");
+}
+
+#[test]
+fn outputs_are_never_written_through_a_symlink_or_outside() {
+    let (gha, repo) = policy_repo(&[]);
+    let secret = foreign_file(&gha);
+    let before = std::fs::read(&secret).unwrap();
+    std::os::unix::fs::symlink(&secret, repo.join("policy.sarif")).unwrap();
+    let gha = gha.input("sarif", "policy.sarif");
+    let run = gha.run();
+    run.assert_code(2);
+    assert!(run.stdout.contains("symlink"), "{}", run.describe());
+    assert_eq!(
+        std::fs::read(&secret).unwrap(),
+        before,
+        "written through the link"
+    );
+    // Nor a directory link, nor `..`.
+    let outside_dir = gha.path().join("outside-dir");
+    std::fs::create_dir_all(&outside_dir).unwrap();
+    std::os::unix::fs::symlink(&outside_dir, repo.join("reports")).unwrap();
+    for sarif in ["reports/policy.sarif", "../outside.sarif"] {
+        let run = Gha::new()
+            .cwd(&repo)
+            .env("GITHUB_WORKSPACE", repo.to_str().unwrap())
+            .input("mode", "policy-check")
+            .input("sarif", sarif)
+            .run();
+        assert_refused(&run, "sarif");
+    }
+    assert_eq!(std::fs::read_dir(&outside_dir).unwrap().count(), 0);
+    assert!(!gha.path().join("outside.sarif").exists());
+
+    // version-guard's manifest-dir through a committed directory link.
+    let mut vg = Repo::new();
+    vg.commit("base");
+    std::os::unix::fs::symlink(&outside_dir, vg.path().join("manifest")).unwrap();
+    let run = Gha::new()
+        .cwd(vg.path())
+        .env("GITHUB_WORKSPACE", vg.path().to_str().unwrap())
+        .input("mode", "version-guard")
+        .input("base-version", "1.2.3")
+        .input("manifest-dir", "manifest")
+        .run();
+    assert_refused(&run, "manifest-dir");
+    assert_eq!(std::fs::read_dir(&outside_dir).unwrap().count(), 0);
+}
+
+// ---- 17. labels are single-line ------------------------------------------------------------
+
+#[test]
+fn a_newline_in_the_repository_description_cannot_add_a_label() {
+    let mut repo = Repo::new();
+    repo.commit("first");
+    let gha = Gha::new();
+    let event = gha.path().join("event.json");
+    let payload = serde_json::json!({
+        "repository": {"description": "The app\norg.opencontainers.image.vendor=evil\r\nx=y"}
+    });
+    std::fs::write(&event, payload.to_string()).unwrap();
+    let run = gha
+        .cwd(repo.path())
+        .input("mode", "channel-tags")
+        .input("images", "ghcr.io/org/app")
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_REPOSITORY", "org/app")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", event.to_str().unwrap())
+        .run();
+    run.assert_code(0);
+    let labels = run.out("labels");
+    assert!(
+        labels
+            .lines()
+            .all(|l| !l.starts_with("org.opencontainers.image.vendor") && !l.starts_with("x=")),
+        "{labels}"
+    );
+    assert!(
+        labels.contains(
+            "org.opencontainers.image.description=The app org.opencontainers.image.vendor=evil x=y"
+        ),
+        "{labels}"
+    );
+}
+
+// ---- 18. METADATA over the cap -------------------------------------------------------------
+
+#[test]
+fn a_wheel_metadata_over_the_cap_is_an_error_not_cut_and_parsed() {
+    let gha = Gha::new();
+    // 17 MiB of METADATA (it compresses to almost nothing), Name and Version at the top.
+    let padding = format!("pad ; extra == \"{}\"", "x".repeat(17 * 1024 * 1024));
+    let wheel = crate::support::packages::wheel(
+        gha.path(),
+        "capped",
+        "1.0.0",
+        &[("capped/__init__.py", "")],
+        &[&padding],
+    );
+    let run = gha
+        .input("mode", "smoke-install")
+        .input("packages", wheel.to_str().unwrap())
+        .input("expected-version", "1.0.0")
+        .run();
+    assert_ne!(run.code, 0, "{}", run.describe());
+    assert!(
+        run.stdout.contains("METADATA") && run.stdout.contains("more than"),
+        "{}",
+        run.describe()
+    );
+}
+
+// ---- 16. inputs nobody reads ---------------------------------------------------------------
+
+#[test]
+fn inputs_of_another_mode_and_misspelled_inputs_are_reported() {
+    let mut repo = Repo::new();
+    repo.commit("first");
+    let run = Gha::new()
+        .cwd(repo.path())
+        .input("mode", "channel-tags")
+        .input("images", "ghcr.io/org/app")
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_REPOSITORY", "org/app")
+        // version-guard's, with a value that is not its default: the user meant it.
+        .input("expect-release", "true")
+        // A typo of version-guard's tag-prefix.
+        .input("tag-prfix", "sdk-v")
+        // action.yml passes every input's default to every mode: not worth a warning.
+        .input("policy", ".github/release-policy.yml")
+        .input("fail-on", "error")
+        .run();
+    run.assert_code(0);
+    let warnings = run.commands("warning");
+    assert!(
+        warnings.iter().any(|w| w
+            .contains("input `expect-release` (INPUT_EXPECT-RELEASE) is not read by channel-tags")),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("INPUT_TAG-PRFIX is not an input")
+                && w.contains("Did you mean `tag-prefix`?")),
+        "{warnings:#?}"
+    );
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+}
+
+#[test]
+fn retries_and_timeout_have_upper_bounds() {
+    for (input, value) in [("retries", "11"), ("timeout", "601"), ("timeout", "0")] {
+        let run = Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", "npm:left-pad@1.3.0")
+            .input(input, value)
+            .run();
+        run.assert_code(2);
+        assert!(
+            run.stdout.contains(&format!("input `{input}`")),
+            "{}",
+            run.describe()
+        );
+    }
+}

@@ -62,6 +62,7 @@ fn snapshot_on_main_after_a_release() {
         keys,
         [
             "base-version",
+            "cargo-version",
             "channel",
             "format-version",
             "go-version",
@@ -637,8 +638,8 @@ fn pypi_without_local_version_and_go_module_majors() {
 fn manifest_dir_gets_versions_and_per_language_files() {
     let mut repo = Repo::new();
     let sha = repo.commit("one");
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("manifest/versions");
+    // Inside the workspace: a path input may not lead out of it.
+    let out = repo.path().join("manifest/versions");
     let run = guard(&repo, "refs/heads/main")
         .input("manifest-dir", out.to_str().unwrap())
         .run();

@@ -190,12 +190,14 @@ fn pull_request_comment_is_created_updated_and_resolved() {
                 id: i,
                 issue: 7,
                 body: format!("looks good {i}"),
+                ..Default::default()
             });
         }
         s.comments.push(Comment {
             id: 500,
             issue: 8,
             body: "other pull request".into(),
+            ..Default::default()
         });
     });
 

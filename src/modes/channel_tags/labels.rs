@@ -24,10 +24,9 @@ pub fn defaults(facts: &Facts) -> BTreeMap<String, String> {
     let repo = &ctx.event["repository"];
     let mut labels = BTreeMap::new();
     let mut put = |key: &str, value: Option<String>| {
-        if let Some(v) = value
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-        {
+        // A label is one line: a newline in a value from the event payload (a repository's
+        // description) would add a label line of its own.
+        if let Some(v) = value.map(|v| single_line(&v)).filter(|v| !v.is_empty()) {
             labels.insert(format!("{OCI}{key}"), v);
         }
     };
@@ -59,6 +58,15 @@ pub fn defaults(facts: &Facts) -> BTreeMap<String, String> {
             .map(str::to_string),
     );
     labels
+}
+
+/// `value` on one line: CR, LF and the Unicode line breaks folded to spaces, then trimmed.
+pub fn single_line(value: &str) -> String {
+    value
+        .replace("\r\n", " ")
+        .replace(['\r', '\n', '\u{85}', '\u{2028}', '\u{2029}'], " ")
+        .trim()
+        .to_string()
 }
 
 /// The `labels` input: lines `key=value`, applied over the defaults by key. `key=` removes a

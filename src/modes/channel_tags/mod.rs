@@ -13,6 +13,7 @@ pub mod metadata;
 pub mod template;
 pub mod versions;
 
+use crate::runner::summary::{code, text};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -869,12 +870,16 @@ fn write_summary(
     created: &str,
 ) {
     let summary = runner.summary();
-    summary.heading(2, &format!("channel-tags: `{}` channel", decision.channel));
+    summary.heading(
+        2,
+        &format!("channel-tags: {} channel", code(&decision.channel)),
+    );
     summary.paragraph(&format!(
-        "Ref `{}` · commit `{}` · created {created} ({}){}",
-        ctx.ref_display(),
-        decision.short_sha,
-        decision.created_from,
+        "Ref {} · commit {} · created {} ({}){}",
+        code(ctx.ref_display()),
+        code(&decision.short_sha),
+        text(created),
+        text(decision.created_from),
         if inputs.versions.is_some() {
             " · decisions from version-guard's `versions`"
         } else {
@@ -886,14 +891,14 @@ fn write_summary(
         inputs
             .images
             .iter()
-            .map(|i| format!("`{i}`"))
+            .map(|i| code(i))
             .collect::<Vec<_>>()
             .join(", ")
     ));
     let rows: Vec<Vec<String>> = plan
         .tags
         .iter()
-        .map(|t| vec![t.name.clone(), t.template.clone(), t.why.clone()])
+        .map(|t| vec![text(&t.name), text(&t.template), text(&t.why)])
         .collect();
     summary.table(&["Tag", "Template", "Why"], &rows);
     if !plan.skipped.is_empty() {
@@ -901,15 +906,12 @@ fn write_summary(
         let rows: Vec<Vec<String>> = plan
             .skipped
             .iter()
-            .map(|s| vec![s.template.clone(), s.reason.clone()])
+            .map(|s| vec![text(&s.template), text(&s.reason)])
             .collect();
         summary.table(&["Template", "Why not"], &rows);
     }
     summary.heading(3, "Labels");
-    let rows: Vec<Vec<String>> = labels
-        .iter()
-        .map(|(k, v)| vec![k.clone(), v.clone()])
-        .collect();
+    let rows: Vec<Vec<String>> = labels.iter().map(|(k, v)| vec![text(k), text(v)]).collect();
     summary.table(&["Label", "Value"], &rows);
 }
 

@@ -487,9 +487,16 @@ pub fn parse(text: &str, display: &str) -> Result<Policy> {
             line: Some(line),
             col: Some(col),
         };
+        // The parser quotes the value it choked on, which for a file that is not a policy is the
+        // whole file: quote one line of it at most.
+        let message = e.to_string();
+        let mut message = message.lines().next().unwrap_or_default().to_string();
+        if message.chars().count() > 200 {
+            message = message.chars().take(200).collect::<String>() + "…";
+        }
         invalid(
             "Malformed policy file",
-            format!("{}: {e}", describe(&at)),
+            format!("{}: {message}", describe(&at)),
             at,
         )
     })?;

@@ -17,11 +17,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Failure, Result};
 use crate::modes::OutputSpec;
+use crate::runner::inputs::{self, Access};
 use crate::runner::{Level, Runner};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// The policy file, relative to the working directory (the repository root).
+    /// The policy file, relative to the working directory (the repository root); inside the
+    /// workspace.
     #[arg(
         long,
         value_name = "FILE",
@@ -269,6 +271,12 @@ impl Report {
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     let root = std::env::current_dir()?;
     let policy_path = resolve(&root, &args.policy);
+    // Path inputs stay inside the workspace (a committed symlink cannot lead out of it).
+    let policy_real = inputs::path_in_workspace("policy", &args.policy, Access::Read)?;
+    let sarif_path = match args.sarif.trim() {
+        "" => None,
+        sarif => Some(inputs::path_in_workspace("sarif", sarif, Access::Write)?),
+    };
     let display = relative(&root, &policy_path)
         .unwrap_or_else(|| args.policy.trim_start_matches("./").to_string());
     let today = config::today()?;
@@ -276,7 +284,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     let policy_ref = args.policy_ref.trim();
     let policy = runner.phase("config", |r| {
         let policy = if policy_ref.is_empty() {
-            config::load(&policy_path.to_string_lossy(), &display)?
+            config::load(&policy_real.to_string_lossy(), &display)?
         } else {
             let text = config::read_at_ref(&root, policy_ref, &display)?;
             config::parse(&text, &display)?
@@ -347,19 +355,18 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         other => other,
     };
     let sarif_file = runner.phase("report", |r| {
-        let sarif_file = if args.sarif.trim().is_empty() {
-            None
-        } else {
-            let path = resolve(&root, args.sarif.trim());
-            output::sarif::write(&report, &path)?;
+        let sarif_file = if let Some(path) = &sarif_path {
+            output::sarif::write(&report, path)?;
             r.log(&format!("SARIF written to {}", args.sarif.trim()));
             Some(args.sarif.trim().to_string())
+        } else {
+            None
         };
         match format {
             Format::Github | Format::Auto => output::github::report(&report, r, args.fail_on),
-            Format::Text => print_stdout(&output::text::render(&report)),
-            Format::Json => print_stdout(&output::json::render(&report)),
-            Format::Sarif => print_stdout(&output::sarif::render(&report)),
+            Format::Text => r.print_report(&output::text::render(&report)),
+            Format::Json => r.print_report(&output::json::render(&report)),
+            Format::Sarif => r.print_report(&output::sarif::render(&report)),
         }
         Ok(sarif_file)
     })?;
@@ -400,15 +407,6 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-fn print_stdout(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    if !text.ends_with('\n') {
-        let _ = out.write_all(b"\n");
-    }
 }
 
 fn resolve(root: &Path, path: &str) -> PathBuf {

@@ -50,6 +50,48 @@ impl Sandbox {
         })
     }
 
+    /// Writes credentials to `name` in the sandbox's HOME, readable by this user only. HOME is
+    /// where pnpm 10 reads auth (it ignores project-level auth settings), and where npm, pip and
+    /// go read `.npmrc` / `.netrc`; the file goes when the sandbox does.
+    pub fn write_credentials(&self, name: &str, contents: &str) -> Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(self.home.join(name))?;
+        file.write_all(contents.as_bytes())?;
+        Ok(())
+    }
+
+    /// `.netrc` in the sandbox's HOME for `registry`'s host (pip and go read it): login
+    /// `__token__`, the convention of token-authenticated package indexes.
+    pub fn write_netrc(&self, registry: &str, token: &str) -> Result<()> {
+        let Some(host) = reqwest::Url::parse(registry)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+        else {
+            return Ok(());
+        };
+        self.write_credentials(
+            ".netrc",
+            &format!("machine {host}\nlogin __token__\npassword {token}\n"),
+        )
+    }
+
+    /// Removes the credential files once the install is done: the package's own code, loaded
+    /// next, runs in this sandbox and could read them.
+    pub fn remove_credentials(&self) -> Result<()> {
+        for name in [".npmrc", ".netrc"] {
+            match std::fs::remove_file(self.home.join(name)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     pub fn path(&self) -> &Path {
         self.root.as_ref().expect("sandbox is alive").path()
     }

@@ -14,15 +14,44 @@ pub fn marker(tag_prefix: &str) -> String {
     format!("<!-- release-action:version-guard tag-prefix={tag_prefix} -->")
 }
 
+/// Text for the comment's markdown that can render as nothing but text: the failure quotes
+/// values from files, tags and inputs a pull request controls, which must not become links,
+/// images or HTML. Markdown punctuation is backslash-escaped; `<`, `>` and `&` become entities
+/// (a backslash does not stop raw HTML); `:` is escaped so `https://…` is not autolinked, and the
+/// dot after `www` likewise. Newlines stay: they separate the message's lines.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut previous = String::new();
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '!' | '#' | '|' | '~' | ':' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' if previous.to_ascii_lowercase().ends_with("www") => out.push_str("\\."),
+            '\r' => {}
+            _ => out.push(c),
+        }
+        previous.push(c);
+        if previous.len() > 3 {
+            previous.remove(0);
+        }
+    }
+    out
+}
+
 pub fn failure_body(d: &Decision, failure: &Failure) -> String {
     let mut body = format!(
         "{}\n### ❌ version-guard: {}\n\n{}\n",
         marker(&d.tag_prefix),
-        failure.title,
-        failure.message
+        escape_markdown(&failure.title),
+        escape_markdown(&failure.message)
     );
     if let Some(fix) = &failure.fix {
-        body.push_str(&format!("\n**How to fix:** {fix}\n"));
+        body.push_str(&format!("\n**How to fix:** {}\n", escape_markdown(fix)));
     }
     if let Some(sha) = &d.sha {
         body.push_str(&format!("\n<sub>Checked commit {sha}.</sub>\n"));
@@ -35,18 +64,19 @@ pub fn passing_body(d: &Decision) -> String {
         "{}\n### ✅ version-guard passes\n\nThe problem reported here earlier is fixed.\n",
         marker(&d.tag_prefix)
     );
-    let rows = [
-        ("Channel", &d.channel),
-        ("Base version", &d.base_version),
-        ("npm", &d.npm),
-        ("PyPI", &d.pypi),
-        ("Go", &d.go),
+    let mut rows = vec![
+        ("Channel", d.channel.clone().unwrap_or_else(|| "—".into())),
+        (
+            "Base version",
+            d.base_version.clone().unwrap_or_else(|| "—".into()),
+        ),
     ];
+    rows.extend(d.versions_by_label());
     body.push_str("\n| | Value |\n|---|---|\n");
     for (name, value) in rows {
         body.push_str(&format!(
             "| {name} | {} |\n",
-            crate::runner::summary::cell(value.as_deref().unwrap_or("—"))
+            crate::runner::summary::cell(&escape_markdown(&value))
         ));
     }
     if let Some(sha) = &d.sha {
@@ -76,7 +106,8 @@ pub fn sync(
     };
     let outcome = (|| -> std::result::Result<String, ApiError> {
         let api = Api::new(&ctx.api_url, token, repository)?;
-        let existing = api.find_comment(number, &marker(&decision.tag_prefix))?;
+        let own = api.own_login()?;
+        let existing = api.find_comment(number, &marker(&decision.tag_prefix), &own)?;
         match (result, existing) {
             (Err(failure), Some(c)) => {
                 api.update_comment(c.id, &failure_body(decision, failure))?;

@@ -88,7 +88,13 @@ const FORMATS: &str = "package.json, pyproject.toml, setup.cfg, a Python file (_
 
 /// Reads the version from `path` (relative to `dir` unless absolute).
 pub fn read(dir: &Path, path: &str) -> Result<FileVersion> {
-    let full = dir.join(path);
+    // Inside the workspace only: a symlink committed as the version file must not make the
+    // binary read (and quote) a file from elsewhere on the runner.
+    let full = crate::runner::inputs::path_in_workspace(
+        "version-file",
+        &dir.join(path).to_string_lossy(),
+        crate::runner::inputs::Access::Read,
+    )?;
     let text = std::fs::read_to_string(&full).map_err(|e| {
         Failure::usage(
             "Cannot read the version file",

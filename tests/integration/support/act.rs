@@ -101,6 +101,17 @@ impl ActRepo {
         env: &[(&str, &str)],
         payload: Option<&serde_json::Value>,
     ) -> ActRun {
+        self.act_with_secrets(event, env, &[], payload)
+    }
+
+    /// Like [`ActRepo::act`], with `--secret` pairs (the workflows' `secrets.*`).
+    pub fn act_with_secrets(
+        &self,
+        event: &str,
+        env: &[(&str, &str)],
+        secrets: &[(&str, &str)],
+        payload: Option<&serde_json::Value>,
+    ) -> ActRun {
         let mut cmd = Command::new("act");
         cmd.current_dir(self.path())
             .arg(event)
@@ -135,6 +146,11 @@ impl ActRepo {
                 "download-artifact",
             ),
             (
+                "pnpm/action-setup",
+                "a15d269cd4658e1107c09f1fabf4cbd7bd1f308a",
+                "pnpm-action-setup",
+            ),
+            (
                 "github/codeql-action",
                 "5d4e8d1aca955e8d8589aabd499c5cae939e33c7",
                 "codeql-action",
@@ -148,6 +164,9 @@ impl ActRepo {
         }
         for (k, v) in env {
             cmd.arg("--env").arg(format!("{k}={v}"));
+        }
+        for (k, v) in secrets {
+            cmd.arg("--secret").arg(format!("{k}={v}"));
         }
         // The payload lives outside the repository so that act does not copy it into the workspace.
         if let Some(payload) = payload {

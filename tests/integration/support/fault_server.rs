@@ -140,6 +140,11 @@ impl FaultServer {
             .collect()
     }
 
+    /// Every request received, in order.
+    pub fn all_requests(&self) -> Vec<Request> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
     pub fn count(&self, path: &str) -> usize {
         self.requests(path).len()
     }

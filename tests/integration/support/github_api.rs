@@ -8,6 +8,8 @@
 //! - `GET  {base}/repos/{owner}/{repo}/issues/{n}/comments?per_page=N&page=P`
 //! - `POST {base}/repos/{owner}/{repo}/issues/{n}/comments`
 //! - `PATCH {base}/repos/{owner}/{repo}/issues/comments/{id}`
+//! - `GET  {base}/user`: the token's user; 403 "Resource not accessible by integration" for an
+//!   installation token such as `GITHUB_TOKEN` (whose comments `github-actions[bot]` authors)
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -42,7 +44,12 @@ pub struct Comment {
     pub id: u64,
     pub issue: u64,
     pub body: String,
+    /// The author's login; empty for "someone else" (`octocat`, a user).
+    pub author: String,
 }
+
+/// The bot that authors what `GITHUB_TOKEN` writes.
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
 
 /// What the fake GitHub holds and how it misbehaves.
 #[derive(Debug, Default)]
@@ -58,6 +65,9 @@ pub struct State {
     pub next_comment_id: u64,
     /// Answer writes (POST/PATCH) with 403, as GitHub does for a fork's read-only token.
     pub forbid_writes: bool,
+    /// The token's user (a personal access token): `GET /user` answers it and it authors new
+    /// comments. `None`: an installation token (`GET /user` is 403; `github-actions[bot]` authors).
+    pub token_user: Option<String>,
     pub requests: Vec<Request>,
 }
 
@@ -260,7 +270,24 @@ fn page(
     (200, headers, serde_json::Value::Array(slice).to_string())
 }
 
+fn user_json(login: &str) -> serde_json::Value {
+    let bot = login.ends_with("[bot]");
+    serde_json::json!({
+        "login": login, "id": if bot { 41898282 } else { 583231 }, "node_id": "MDQ6VXNlcjU4MzIzMQ==",
+        "type": if bot { "Bot" } else { "User" }, "site_admin": false,
+        "avatar_url": "https://avatars.githubusercontent.com/u/583231?v=4", "gravatar_id": "",
+        "url": format!("https://api.github.com/users/{login}"), "html_url": format!("https://github.com/{login}"),
+        "followers_url": "", "following_url": "", "gists_url": "", "starred_url": "", "subscriptions_url": "",
+        "organizations_url": "", "repos_url": "", "events_url": "", "received_events_url": ""
+    })
+}
+
 fn comment_json(c: &Comment, port: u16, repository: &str) -> serde_json::Value {
+    let author = if c.author.is_empty() {
+        "octocat"
+    } else {
+        c.author.as_str()
+    };
     serde_json::json!({
         "id": c.id,
         "node_id": format!("IC_{}", c.id),
@@ -268,10 +295,7 @@ fn comment_json(c: &Comment, port: u16, repository: &str) -> serde_json::Value {
         "html_url": format!("https://github.com/{repository}/pull/{}#issuecomment-{}", c.issue, c.id),
         "issue_url": format!("http://127.0.0.1:{port}/repos/{repository}/issues/{}", c.issue),
         "body": c.body,
-        "user": {"login": "github-actions[bot]", "id": 41898282, "node_id": "MDM6Qm90NDE4OTgyODI=", "type": "Bot", "site_admin": false,
-                 "avatar_url": "https://avatars.githubusercontent.com/in/15368?v=4", "gravatar_id": "", "url": "https://api.github.com/users/github-actions%5Bbot%5D",
-                 "html_url": "https://github.com/apps/github-actions", "followers_url": "", "following_url": "", "gists_url": "", "starred_url": "",
-                 "subscriptions_url": "", "organizations_url": "", "repos_url": "", "events_url": "", "received_events_url": ""},
+        "user": user_json(author),
         "created_at": "2024-01-02T03:04:05Z",
         "updated_at": "2024-01-02T03:04:05Z",
         "author_association": "NONE",
@@ -295,6 +319,12 @@ fn respond(
     let Some(path) = request.path().strip_prefix(prefix) else {
         return error(404, "Not Found");
     };
+    if request.method == "GET" && path == "/user" {
+        return match &state.token_user {
+            Some(login) => (200, Vec::new(), user_json(login).to_string()),
+            None => error(403, "Resource not accessible by integration"),
+        };
+    }
     if request.method == "GET" && path == format!("/repos/{}", state.repository) {
         return match &state.repo {
             Some(repo) => (200, Vec::new(), repo.to_string()),
@@ -343,6 +373,10 @@ fn respond(
                 id: state.next_comment_id,
                 issue: n.parse().unwrap_or(0),
                 body: body["body"].as_str().unwrap_or("").to_string(),
+                author: state
+                    .token_user
+                    .clone()
+                    .unwrap_or_else(|| ACTIONS_BOT.to_string()),
             };
             state.next_comment_id += 1;
             state.comments.push(c.clone());

@@ -11,6 +11,12 @@ use tempfile::TempDir;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_release-action");
 
+/// The binary the harness runs: `RELEASE_ACTION_TEST_BIN` when set (to show that a test fails on
+/// another build, e.g. main's before a fix), else the one cargo built.
+pub fn bin() -> String {
+    std::env::var("RELEASE_ACTION_TEST_BIN").unwrap_or_else(|_| BIN.to_string())
+}
+
 /// Environment variables kept from the test process: the tools the modes call need them.
 const KEEP_ENV: &[&str] = &[
     "PATH",
@@ -147,9 +153,39 @@ impl Gha {
         self.run_with(true)
     }
 
+    /// Runs the binary the way action.yml's `run` step does: that step's `shell` over its `run:`
+    /// script, with the binary at `RELEASE_ACTION_RESOLVED` (what the resolve step outputs). The
+    /// process tree is then the runner's: the step's shell, then whatever it starts.
+    pub fn run_as_action_step(&self) -> Run {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"))
+            .expect("read action.yml");
+        let action: yaml_serde::Value = yaml_serde::from_str(&text).expect("action.yml parses");
+        let step = action["runs"]["steps"]
+            .as_sequence()
+            .and_then(|s| s.iter().find(|s| s["id"].as_str() == Some("run")))
+            .expect("action.yml has a step `run`");
+        let script = self.dir.path().join("action-step.sh");
+        std::fs::write(&script, step["run"].as_str().expect("run: is a string")).unwrap();
+        let shell: Vec<String> = step["shell"]
+            .as_str()
+            .expect("shell: is a string")
+            .split_whitespace()
+            .map(|w| w.replace("{0}", script.to_str().unwrap()))
+            .collect();
+        let mut cmd = Command::new(&shell[0]);
+        cmd.args(&shell[1..]);
+        self.run_command(cmd, true, &[("RELEASE_ACTION_RESOLVED", &bin())])
+    }
+
     fn run_with(&self, files: bool) -> Run {
-        let mut cmd = Command::new(BIN);
+        self.run_command(Command::new(bin()), files, &[])
+    }
+
+    fn run_command(&self, mut cmd: Command, files: bool, extra: &[(&str, &str)]) -> Run {
         cmd.env_clear();
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
         for key in KEEP_ENV {
             if let Ok(v) = std::env::var(key) {
                 cmd.env(key, v);

@@ -40,3 +40,40 @@ pub fn wheel(
     zip.finish().unwrap();
     path
 }
+
+/// A gzipped tarball of `files` (path, text), each under `root/`, with fixed headers (mode 0644,
+/// a fixed mtime) so the same files give the same bytes: an npm tarball with `root` `package`,
+/// an sdist with `root` `<name>-<version>`.
+pub fn tarball(root: &str, files: &[(&str, &str)]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for (path, text) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(1_704_164_645);
+        header.set_cksum();
+        tar.append_data(&mut header, format!("{root}/{path}"), text.as_bytes())
+            .unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
+/// An sdist as `python -m build --sdist` names it: `<dir>/<name>-<version>.tar.gz` holding
+/// `<name>-<version>/PKG-INFO` (with `project` as its Name) and `files`.
+pub fn sdist(
+    dir: &Path,
+    name: &str,
+    project: &str,
+    version: &str,
+    files: &[(&str, &str)],
+) -> PathBuf {
+    let pkg_info = format!("Metadata-Version: 2.1\nName: {project}\nVersion: {version}\n");
+    let mut all = vec![("PKG-INFO", pkg_info.as_str())];
+    all.extend_from_slice(files);
+    let path = dir.join(format!("{name}-{version}.tar.gz"));
+    std::fs::write(&path, tarball(&format!("{name}-{version}"), &all)).unwrap();
+    path
+}

@@ -170,6 +170,16 @@ pub const REGISTRY_INSTALL: &str = "apt-get install docker-registry";
 /// Verdaccio 6.8.0 with no uplinks: `@private/*` needs a login, everything else is public to
 /// read; publishing needs a login (users via `PUT /-/user/org.couchdb.user:NAME`).
 pub fn verdaccio() -> Server {
+    verdaccio_with_access("$all")
+}
+
+/// Verdaccio where every package needs a login to read, as a private registry does.
+pub fn verdaccio_requiring_auth() -> Server {
+    verdaccio_with_access("$authenticated")
+}
+
+/// Verdaccio 6.8.0 whose packages outside `@private/*` are readable by `access`.
+fn verdaccio_with_access(access: &str) -> Server {
     let bin = repo_root().join("tests/tools/verdaccio/node_modules/verdaccio/bin/verdaccio");
     assert!(
         bin.exists(),
@@ -183,7 +193,7 @@ pub fn verdaccio() -> Server {
          auth:\n  htpasswd:\n    file: {htpasswd}\n    max_users: 100\n\
          uplinks: {{}}\n\
          packages:\n  '@private/*':\n    access: $authenticated\n    publish: $authenticated\n\
-         \x20 '**':\n    access: $all\n    publish: $authenticated\n\
+         \x20 '**':\n    access: {access}\n    publish: $authenticated\n\
          web:\n  enable: false\n\
          listen: 127.0.0.1:{port}\n\
          log: {{ type: stdout, format: pretty, level: warn }}\n",
@@ -239,6 +249,13 @@ pub fn npm_publish(server: &Server, token: &str, name: &str, version: &str, tag:
         format!("module.exports = {{ version: {version:?} }};\n"),
     )
     .unwrap();
+    npm_publish_path(server, token, &pkg, tag);
+}
+
+/// `npm publish <path>` (a package directory or a packed tarball) to Verdaccio, with a temp
+/// npmrc holding the token; `tag` for prereleases.
+pub fn npm_publish_path(server: &Server, token: &str, path: &Path, tag: Option<&str>) {
+    let work = tempfile::tempdir().unwrap();
     let npmrc = work.path().join("npmrc");
     std::fs::write(
         &npmrc,
@@ -250,8 +267,10 @@ pub fn npm_publish(server: &Server, token: &str, name: &str, version: &str, tag:
     )
     .unwrap();
     let mut cmd = Command::new("npm");
-    cmd.current_dir(&pkg)
-        .args(["publish", "--registry"])
+    cmd.current_dir(work.path())
+        .arg("publish")
+        .arg(path)
+        .arg("--registry")
         .arg(format!("{}/", server.base()))
         .arg("--userconfig")
         .arg(&npmrc)
@@ -268,7 +287,8 @@ pub fn npm_publish(server: &Server, token: &str, name: &str, version: &str, tag:
     let out = cmd.output().expect("npm must be installed");
     assert!(
         out.status.success(),
-        "npm publish {name}@{version} failed:\n{}\n{}\n--- verdaccio\n{}",
+        "npm publish {} failed:\n{}\n{}\n--- verdaccio\n{}",
+        path.display(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
         server.log()

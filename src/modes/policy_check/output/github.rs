@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::super::{FailOn, Report, Severity, Violation};
 use super::{place, plural};
+use crate::runner::summary::{code, text};
 use crate::runner::{Annotation, Runner};
 
 /// GitHub shows at most this many annotations of each level per step and drops the rest.
@@ -67,8 +68,8 @@ fn summary(report: &Report, runner: &mut Runner, hidden: usize) {
         );
     }
     s.paragraph(&format!(
-        "Policy `{}`: {} and {}, checked against {}. {} waived.",
-        report.policy.path,
+        "Policy {}: {} and {}, checked against {}. {} waived.",
+        code(&report.policy.path),
         plural(report.policy.rules.len(), "rule"),
         plural(report.policy.waivers.len(), "waiver"),
         plural(report.files_scanned, "file"),
@@ -112,7 +113,7 @@ fn summary(report: &Report, runner: &mut Runner, hidden: usize) {
         .iter()
         .map(|(id, (active, waived))| {
             vec![
-                format!("`{id}`"),
+                code(id),
                 report.rule_kind(id).to_string(),
                 severity_of(id).as_str().to_string(),
                 active.len().to_string(),
@@ -133,12 +134,12 @@ fn summary(report: &Report, runner: &mut Runner, hidden: usize) {
         };
         s.heading(
             3,
-            &format!("{icon} `{id}`: {}", plural(active.len(), "violation")),
+            &format!("{icon} {}: {}", code(id), plural(active.len(), "violation")),
         );
-        s.paragraph(report.rule_message(id));
+        s.paragraph(&text(report.rule_message(id)));
         let rows: Vec<Vec<String>> = active
             .iter()
-            .map(|v| vec![format!("`{}`", place(v)), v.detail.clone()])
+            .map(|v| vec![code(&place(v)), text(&v.detail)])
             .collect();
         s.table(&["Location", "Finding"], &rows);
     }
@@ -151,23 +152,22 @@ fn summary(report: &Report, runner: &mut Runner, hidden: usize) {
             .map(|v| {
                 let (how, reason) = match v.waived.as_ref().expect("waived") {
                     super::super::Waived::Inline { line, reason } => {
-                        (format!("inline comment, line {line}"), reason.clone())
+                        (format!("inline comment, line {line}"), text(reason))
                     }
                     super::super::Waived::Policy {
                         line,
                         reason,
                         expires,
                     } => (
-                        format!("{} line {line}, expires {expires}", report.policy.path),
-                        reason.clone(),
+                        format!(
+                            "{} line {line}, expires {}",
+                            code(&report.policy.path),
+                            text(expires)
+                        ),
+                        text(reason),
                     ),
                 };
-                vec![
-                    format!("`{}`", v.rule),
-                    format!("`{}`", place(v)),
-                    how,
-                    reason,
-                ]
+                vec![code(&v.rule), code(&place(v)), how, reason]
             })
             .collect();
         s.table(&["Rule", "Location", "Waived by", "Reason"], &rows);

@@ -150,5 +150,5 @@ pub fn write(report: &Report, path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    std::fs::write(path, render(report)).map_err(fail)
+    crate::runner::inputs::create_file(path, render(report).as_bytes()).map_err(fail)
 }

@@ -8,17 +8,17 @@ use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
-use super::sandbox::{self, Sandbox};
-use super::{Package, Plan, Report};
 use crate::archive;
 use crate::error::{Failure, Result};
+use crate::modes::smoke_install::sandbox::{self, Sandbox};
+use crate::modes::smoke_install::{Package, Plan, Report};
 use crate::runner::Runner;
 use crate::version::go::escape_path as escape;
 
 const FILE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Where the module's files come from.
-enum Source {
+pub(crate) enum Source {
     /// A module directory: files are zipped under `module@version/` at smoke time.
     Dir(Vec<(String, PathBuf)>),
     /// A module zip already laid out as `module@version/…`.
@@ -68,6 +68,20 @@ pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result
             return Ok(inspected);
         }
     };
+    // The path names directories of the GOPROXY tree written below: a path the go command would
+    // refuse (`../../outside`, `/abs`) must not get that far.
+    if let Err(why) = crate::version::go::check_module_path(&module.path) {
+        let go_mod = String::from_utf8_lossy(&module.go_mod);
+        let line = module_directive_line(&go_mod).unwrap_or(1);
+        return Err(Failure::usage(
+            "Invalid Go module path",
+            format!(
+                "{}: go.mod line {line}: module {:?} is not a valid module path: {why}",
+                package.display, module.path
+            ),
+        )
+        .with_fix("declare the module by its import path, e.g. `module example.com/org/repo`"));
+    }
     report.name = module.path.clone();
     report.pass("go.mod", "open", start.elapsed());
     if let Some(zip_version) = &module.zip_version {
@@ -99,13 +113,23 @@ pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result
     Ok(inspected)
 }
 
-struct Module {
-    path: String,
-    go_mod: Vec<u8>,
+/// A module read from a directory or a module zip, without unpacking anything.
+pub(crate) struct Module {
+    pub(crate) path: String,
+    pub(crate) go_mod: Vec<u8>,
     /// Paths relative to the module root with their package clause.
     go_files: Vec<(String, Option<String>)>,
-    source: Source,
-    zip_version: Option<String>,
+    pub(crate) source: Source,
+    /// For a zip: the version its `module@version/` prefix names.
+    pub(crate) zip_version: Option<String>,
+}
+
+/// The 1-based line of the `module` directive, for error messages.
+fn module_directive_line(go_mod: &str) -> Option<usize> {
+    go_mod
+        .lines()
+        .position(|l| module_path(l).is_some())
+        .map(|i| i + 1)
 }
 
 /// The `module` directive of a go.mod.
@@ -121,7 +145,7 @@ fn module_path(go_mod: &str) -> Option<String> {
     })
 }
 
-fn read_dir(root: &Path) -> std::result::Result<Module, String> {
+pub(crate) fn read_dir(root: &Path) -> std::result::Result<Module, String> {
     let go_mod =
         std::fs::read(root.join("go.mod")).map_err(|e| format!("cannot read go.mod: {e}"))?;
     let path =
@@ -144,37 +168,59 @@ fn read_dir(root: &Path) -> std::result::Result<Module, String> {
     })
 }
 
-/// The files `go mod` would zip: regular files, without VCS directories, vendor directories
-/// and nested modules.
-fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+/// The files the go command zips from a module directory (golang.org/x/mod/zip
+/// `CreateFromDir`): regular files only (links are skipped), no VCS directories, no nested
+/// modules (a directory with its own go.mod), and no files of vendored packages, as
+/// `isVendoredPackage` decides them (kept with its known offset quirk, because changing it would
+/// change every module's checksum). Paths are relative to the module root, `/`-separated, sorted.
+pub(crate) fn collect_files(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, PathBuf)>,
+) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
         let kind = entry.file_type()?;
         let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
         if kind.is_dir() {
-            if [".git", ".hg", ".svn", ".bzr", "vendor"].contains(&name.as_str())
-                || path.join("go.mod").is_file()
-            {
+            let nested_module =
+                std::fs::symlink_metadata(path.join("go.mod")).is_ok_and(|m| !m.is_dir());
+            if [".git", ".hg", ".svn", ".bzr"].contains(&name.as_str()) || nested_module {
                 continue;
             }
             collect_files(root, &path, out)?;
-        } else if kind.is_file() {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
+        } else if kind.is_file() && !is_vendored_package(&rel) {
             out.push((rel, path));
         }
     }
     Ok(())
 }
 
-fn read_zip(path: &Path) -> std::result::Result<Module, String> {
+/// x/mod/zip's `isVendoredPackage`: a file below a package directory under `vendor/`
+/// (`vendor/modules.txt` itself is kept).
+fn is_vendored_package(name: &str) -> bool {
+    let rest = if let Some(rest) = name.strip_prefix("vendor/") {
+        rest
+    } else if name.contains("/vendor/") {
+        // Go offsets by the length of "/vendor/" from the start of the name, not from where it
+        // was found (golang.org/issue/31562).
+        name.get("/vendor/".len()..).unwrap_or("")
+    } else {
+        return false;
+    };
+    rest.contains('/')
+}
+
+pub(crate) fn read_zip(path: &Path) -> std::result::Result<Module, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open the zip: {e}"))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("not a zip archive: {e}"))?;
     let mut prefix: Option<String> = None;
@@ -417,7 +463,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
     let consumer = sandbox.dir("consumer")?;
     // A `go:` entry arrives as the GOPROXY tree the fetch wrote from the registry's own files;
     // a local module gets a tree built from its directory or zip.
-    let proxy_dir = match &inspected.package.go_proxy {
+    let proxy_dir = match &inspected.package.local_registry {
         Some(fetched) => fetched.clone(),
         None => {
             let dir = sandbox.dir("proxy")?;
@@ -430,6 +476,10 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
     if let Some(registry) = &plan.registry {
         proxy.push(',');
         proxy.push_str(registry);
+        if let Some(token) = &plan.registry_token {
+            // go reads ~/.netrc for GOPROXY hosts.
+            sandbox.write_netrc(registry, token)?;
+        }
     }
 
     let mut cmd = go_command(&sandbox, &consumer, &proxy);
@@ -460,7 +510,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
 
     let downloaded = runner.phase("go-install", |r| {
         let mut cmd = go_command(&sandbox, &consumer, &proxy);
-        cmd.args(["mod", "download", &module]);
+        cmd.args(["mod", "download", "--", &module]);
         let run = sandbox::run(&mut cmd)?;
         r.log(&format!(
             "go mod download {module}@{version}: {}",
@@ -477,7 +527,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         let mut all_built = true;
         for package in &packages {
             let mut cmd = go_command(&sandbox, &consumer, &proxy);
-            cmd.args(["build", package]);
+            cmd.args(["build", "--", package]);
             let run = sandbox::run(&mut cmd)?;
             r.log(&format!(
                 "go build {package}: {}",
@@ -506,7 +556,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
 
     runner.phase("go-version", |r| {
         let mut cmd = go_command(&sandbox, &consumer, &proxy);
-        cmd.args(["list", "-m", &module]);
+        cmd.args(["list", "-m", "--", &module]);
         let run = sandbox::run(&mut cmd)?;
         if !run.ok {
             report.tool(&label, "version", &run);
@@ -533,6 +583,19 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vendored_packages_are_left_out_as_the_go_command_does() {
+        // Cases from x/mod/zip's isVendoredPackage, quirk included.
+        assert!(!is_vendored_package("vendor/modules.txt"));
+        assert!(is_vendored_package("vendor/example.com/dep/dep.go"));
+        assert!(!is_vendored_package("sub/vendor.go"));
+        assert!(!is_vendored_package("go.mod"));
+        // The offset counts from the start of the name, so a file directly in a nested vendor
+        // directory counts as vendored too (golang.org/issue/31562).
+        assert!(is_vendored_package("a/vendor/x.go"));
+        assert!(is_vendored_package("a/vendor/b/x.go"));
+    }
 
     #[test]
     fn package_clauses_skip_comments_and_ignored_files() {

@@ -2,14 +2,13 @@
 //! fresh venv with pip cut off from the machine's configuration and from PyPI, import every
 //! top-level module it installs, check `importlib.metadata.version` and `pip check`.
 
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
-use super::sandbox::{self, Sandbox};
-use super::{Package, Plan, Report};
 use crate::archive;
 use crate::error::{Failure, Result};
+use crate::modes::smoke_install::sandbox::{self, Sandbox};
+use crate::modes::smoke_install::{Package, Plan, Report};
 use crate::runner::Runner;
 
 const METADATA_LIMIT: u64 = 16 * 1024 * 1024;
@@ -41,6 +40,7 @@ pub fn interpreter() -> Result<PathBuf> {
             .with_fix("install Python (actions/setup-python)")
         })?;
     let mut cmd = std::process::Command::new(&python);
+    crate::secrets::remove_from(&mut cmd);
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
         if key.starts_with("PIP_") || key.starts_with("PYTHON") {
@@ -179,17 +179,17 @@ fn read_wheel(path: &Path) -> std::result::Result<Wheel, String> {
             ))
         }
     };
-    let read = |zip: &mut zip::ZipArchive<std::fs::File>, file: &str| -> Option<String> {
-        let mut entry = zip.by_name(&format!("{dist_info}/{file}")).ok()?;
-        let mut buf = Vec::new();
-        entry
-            .by_ref()
-            .take(METADATA_LIMIT)
-            .read_to_end(&mut buf)
-            .ok()?;
-        Some(String::from_utf8_lossy(&buf).into_owned())
-    };
-    let metadata = read(&mut zip, "METADATA").ok_or(format!("{dist_info}/METADATA is missing"))?;
+    // Over the cap is an error: a cut-off file parsed as if whole could say anything.
+    let read =
+        |zip: &mut zip::ZipArchive<std::fs::File>, file: &str| -> Result<Option<String>, String> {
+            let name = format!("{dist_info}/{file}");
+            let Ok(entry) = zip.by_name(&name) else {
+                return Ok(None);
+            };
+            let buf = crate::archive::read_capped(entry, &name, METADATA_LIMIT)?;
+            Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
+        };
+    let metadata = read(&mut zip, "METADATA")?.ok_or(format!("{dist_info}/METADATA is missing"))?;
     let header = |key: &str| {
         metadata
             .lines()
@@ -202,11 +202,14 @@ fn read_wheel(path: &Path) -> std::result::Result<Wheel, String> {
             })
     };
     let name = header("Name").ok_or(format!("{dist_info}/METADATA has no Name"))?;
+    // The name is handed to pip (after `--`) and to importlib: only a PEP 508 name goes further.
+    crate::version::pep440::check_distribution_name(&name)
+        .map_err(|why| format!("{dist_info}/METADATA Name: {why}"))?;
     let version = header("Version").ok_or(format!("{dist_info}/METADATA has no Version"))?;
-    let record = read(&mut zip, "RECORD").ok_or(format!("{dist_info}/RECORD is missing"))?;
+    let record = read(&mut zip, "RECORD")?.ok_or(format!("{dist_info}/RECORD is missing"))?;
     let mut modules = modules_from_record(&record);
     if modules.is_empty() {
-        if let Some(top_level) = read(&mut zip, "top_level.txt") {
+        if let Some(top_level) = read(&mut zip, "top_level.txt")? {
             modules = top_level
                 .lines()
                 .map(str::trim)
@@ -312,10 +315,10 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         skip_rest(&mut report, "not run: the wheel failed inspection");
         return Ok(report);
     }
-    let python = plan.python.clone().map(Ok).unwrap_or_else(interpreter)?;
+    let python = interpreter()?;
     let sandbox = Sandbox::new("python")?;
     let links = sandbox.dir("wheels")?;
-    for wheel in plan.wheels.iter().chain(std::iter::once(&package.path)) {
+    for wheel in plan.siblings.iter().chain(std::iter::once(&package.path)) {
         if let Some(file) = wheel.file_name() {
             std::fs::copy(wheel, links.join(file))?;
         }
@@ -341,12 +344,18 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         ));
         let mut cmd = pip_env(sandbox.command(&venv_python, &sandbox.tmp), &sandbox);
         cmd.args(["-I", "-m", "pip", "install", "--no-cache-dir", "--no-input"]);
+        if let (Some(index), Some(token)) = (&plan.registry, &plan.registry_token) {
+            // pip reads ~/.netrc for an index without credentials in its URL: the token stays
+            // out of the command line, where a process list or pip's log could show it.
+            sandbox.write_netrc(index, token)?;
+        }
         match &plan.registry {
             Some(index) => cmd.args(["--index-url", index]),
             None => cmd.arg("--no-index"),
         };
         cmd.arg("--find-links")
             .arg(&links)
+            .arg("--")
             .arg(format!("{name}=={expected}"));
         let run = sandbox::run(&mut cmd)?;
         r.log(&format!(
@@ -356,6 +365,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         ));
         Ok(report.tool(&label, "install", &run))
     })?;
+    sandbox.remove_credentials()?;
     if !installed {
         skip_rest(&mut report, "not run: the install failed");
         return Ok(report);

@@ -3,16 +3,15 @@
 //! registry, and every entry point loaded by Node through `import()` and `require()`.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Component, Path};
 use std::time::Instant;
 
 use serde_json::Value;
 
-use super::sandbox::{self, Sandbox};
-use super::{Package, PackageManager, Plan, Report};
 use crate::archive;
 use crate::error::Result;
+use crate::modes::smoke_install::sandbox::{self, Sandbox};
+use crate::modes::smoke_install::{Package, PackageManager, Plan, Report};
 use crate::runner::Runner;
 
 /// Where dependencies resolve when no `registry` is given: a loopback port nothing listens on,
@@ -108,6 +107,8 @@ pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result
     let mut problems = Vec::new();
     if name.is_empty() {
         problems.push("package.json has no \"name\"".to_string());
+    } else if let Err(why) = crate::version::npm::check_package_name(&name) {
+        problems.push(format!("package.json \"name\": {why}"));
     }
     if manifest["version"].as_str().is_none() {
         problems.push("package.json has no \"version\"".to_string());
@@ -213,11 +214,8 @@ fn read_tarball(path: &Path) -> std::result::Result<Tarball, String> {
             files.insert(inner);
         } else if kind.is_file() || kind == tar::EntryType::Continuous {
             if inner == "package.json" {
-                let mut buf = Vec::new();
-                entry
-                    .by_ref()
-                    .take(MANIFEST_LIMIT)
-                    .read_to_end(&mut buf)
+                // Over the cap is an error, never a cut-off manifest parsed as if whole.
+                let buf = crate::archive::read_capped(&mut entry, "package.json", MANIFEST_LIMIT)
                     .map_err(|e| format!("cannot read package.json: {e}"))?;
                 manifest = Some(buf);
             }
@@ -593,6 +591,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         }
         Ok(report.tool(&name, "install", &run))
     })?;
+    sandbox.remove_credentials()?;
     if !installed {
         for p in &points {
             skip_loads(&mut report, p, "not run: the install failed");
@@ -610,7 +609,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
                 } else {
                     "await import(process.argv[1])"
                 };
-                cmd.args(["--input-type=module", "-e", script, &point.specifier]);
+                cmd.args(["--input-type=module", "-e", script, "--", &point.specifier]);
                 let run = sandbox::run(&mut cmd)?;
                 r.log(&format!(
                     "import({:?}): {}",
@@ -621,7 +620,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
             }
             if point.require {
                 let mut cmd = sandbox.command("node", &consumer);
-                cmd.args(["-e", "require(process.argv[1])", &point.specifier]);
+                cmd.args(["-e", "require(process.argv[1])", "--", &point.specifier]);
                 let run = sandbox::run(&mut cmd)?;
                 r.log(&format!(
                     "require({:?}): {}",
@@ -759,16 +758,18 @@ fn write_consumer(sandbox: &Sandbox, consumer: &Path, plan: &Plan) -> Result<()>
         store = sandbox.path().join("store").display(),
         cache = sandbox.path().join("cache").display(),
     );
-    if plan.registry.is_some() && std::env::var_os("NODE_AUTH_TOKEN").is_some() {
-        let host = registry
+    if let (Some(_), Some(token)) = (&plan.registry, &plan.registry_token) {
+        // Auth goes into the user-level npmrc (the sandbox's HOME): pnpm 10 ignores auth settings
+        // in a project's .npmrc ("Ignored project-level auth setting"), npm reads both.
+        let scope = registry
             .trim_start_matches("https:")
             .trim_start_matches("http:");
-        let host = if host.ends_with('/') {
-            host.to_string()
+        let scope = if scope.ends_with('/') {
+            scope.to_string()
         } else {
-            format!("{host}/")
+            format!("{scope}/")
         };
-        npmrc.push_str(&format!("{host}:_authToken=${{NODE_AUTH_TOKEN}}\n"));
+        sandbox.write_credentials(".npmrc", &format!("{scope}:_authToken={token}\n"))?;
     }
     if plan.registry.is_none() {
         // The offline registry refuses every connection: retrying only delays the failure.
@@ -800,11 +801,6 @@ fn install_command(
     cmd.env("CI", "true")
         .env("COREPACK_ENABLE_STRICT", "0")
         .env("COREPACK_ENABLE_DOWNLOAD_PROMPT", "0");
-    if plan.registry.is_some() {
-        if let Some(token) = std::env::var_os("NODE_AUTH_TOKEN") {
-            cmd.env("NODE_AUTH_TOKEN", token);
-        }
-    }
     Ok(cmd)
 }
 

@@ -1,0 +1,155 @@
+//! npm: the tarball's `package/package.json` names the package and version; the registry's
+//! packument lists the published versions with `dist.integrity` (the sha512 of the tarball npm
+//! uploaded), compared with the sha512 of the local tarball.
+
+use base64::Engine as _;
+
+use super::{bad_artifact, file_digests, Artifact, Local, Remote, State};
+use crate::ecosystem::npm::fetch::{self as registry, Packument, NPM_ABBREVIATED};
+use crate::error::{Failure, Result};
+use crate::fetch::download::{Digest, Fetcher, Integrity};
+use crate::fetch::RemoteOptions;
+
+/// npm's rule for new package names (validate-npm-package-name): lower case, URL-safe, an
+/// optional `@scope/`. Anything else cannot have been published, and must not reach a URL.
+fn valid_name(name: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && !p.starts_with(['.', '_'])
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._~".contains(&b))
+    };
+    name.len() <= 214
+        && match name.strip_prefix('@') {
+            Some(scoped) => match scoped.split_once('/') {
+                Some((scope, rest)) => part(scope) && part(rest),
+                None => false,
+            },
+            None => part(name),
+        }
+}
+
+pub fn local(artifact: &Artifact) -> Result<Local> {
+    let (name, raw_version) =
+        registry::npm_tarball_manifest(&artifact.path, &artifact.display.as_str())
+            .map_err(|f| bad_artifact(&artifact.display, &f.message))?;
+    if !valid_name(&name) {
+        return Err(bad_artifact(
+            &artifact.display,
+            format!("package.json has no valid npm package name (found {name:?})"),
+        ));
+    }
+    // npm publishes the normalized version (`v1.2.3` → `1.2.3`) and refuses an invalid one.
+    let version = semver::Version::parse(raw_version.trim().trim_start_matches(['v', '=']))
+        .map_err(|e| {
+            bad_artifact(
+                &artifact.display,
+                format!("package.json version {raw_version:?} is not semver: {e}"),
+            )
+        })?
+        .to_string();
+    let (sha256, sha512) = file_digests(&artifact.path, &artifact.display)?;
+    Ok(Local {
+        name,
+        version,
+        digest: format!(
+            "sha512-{}",
+            base64::engine::general_purpose::STANDARD.encode(sha512)
+        ),
+        go_mod_digest: None,
+        file_name: String::new(),
+        sha256: Some(sha256),
+        sha512: Some(sha512),
+    })
+}
+
+pub fn query(fetcher: &Fetcher, options: &RemoteOptions, local: &Local) -> Result<Remote> {
+    let (base, auth) = registry::registry_with_auth(
+        fetcher,
+        "npm-registry",
+        &options.registries.npm_registry,
+        options,
+        Some("NODE_AUTH_TOKEN"),
+    )?;
+    let url = base
+        .join(&registry::npm_packument_path(&local.name))
+        .map_err(|e| {
+            Failure::usage("malformed npm package name", format!("{}: {e}", local.name))
+        })?;
+    let accept = format!("{NPM_ABBREVIATED}; q=1.0, application/json; q=0.8, */*");
+    let response = fetcher.get_passing(url.as_str(), auth.as_ref(), Some(&accept), &[404])?;
+    let absent = |url: &reqwest::Url| Remote {
+        state: State::Absent,
+        url: url.to_string(),
+        digest: None,
+        go_mod_digest: None,
+        version_files: Vec::new(),
+    };
+    if response.status == 404 {
+        return Ok(absent(&url));
+    }
+    let packument: Packument = registry::json(&response, "packument")?;
+    if let Some(other) = packument.name.as_deref().filter(|n| *n != local.name) {
+        return Err(Failure::usage(
+            "packument names another package",
+            format!(
+                "GET {url} returned the packument of {other:?}, not {}",
+                local.name
+            ),
+        ));
+    }
+    let Some(entry) = packument.versions.get(&local.version) else {
+        return Ok(absent(&url));
+    };
+    let integrity = entry
+        .dist
+        .as_ref()
+        .and_then(|d| d.integrity.as_deref())
+        .ok_or_else(|| {
+            Failure::usage(
+                "packument has no dist.integrity",
+                format!(
+                    "GET {url}: version {} is published but has no dist.integrity to compare",
+                    local.version
+                ),
+            )
+        })?;
+    let published = Integrity::parse_sri(integrity).map_err(|f| {
+        Failure::usage(
+            "packument has a malformed dist.integrity",
+            format!("GET {url}: version {}: {}", local.version, f.message),
+        )
+    })?;
+    let same = match &published.digest {
+        Digest::Sha512(b) => local.sha512.is_some_and(|l| l.as_slice() == b.as_slice()),
+        Digest::Sha256(b) => local.sha256.is_some_and(|l| l.as_slice() == b.as_slice()),
+    };
+    Ok(Remote {
+        state: if same {
+            State::Identical
+        } else {
+            State::Different
+        },
+        url: url.to_string(),
+        digest: Some(published.sri()),
+        go_mod_digest: None,
+        version_files: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_publishable_names_reach_a_url() {
+        for ok in ["hello", "@acme/hello", "a.b-c_d~e"] {
+            assert!(valid_name(ok), "{ok}");
+        }
+        for bad in [
+            "", "Hello", "@acme", "@acme/", "../x", "@a/../b", ".x", "a b", "@a/b/c",
+        ] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+}

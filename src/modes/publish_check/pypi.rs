@@ -1,0 +1,218 @@
+//! PyPI: a wheel's `*.dist-info/METADATA` (or an sdist's `PKG-INFO`) names the project and
+//! version; the index's simple page for the project (PEP 691 JSON when offered, else PEP 503 HTML)
+//! lists the uploaded files with their sha256. The same file name with the same sha256 is
+//! identical, with another sha256 different; a version on the index with none of this build's
+//! file names is `other-files`.
+
+use std::path::Path;
+
+use super::{bad_artifact, file_digests, Artifact, Kind, Local, Remote, State};
+use crate::archive;
+use crate::ecosystem::pypi::fetch::{self as registry, pep503_normalize, PYPI_SIMPLE_JSON};
+use crate::error::{Failure, Result};
+use crate::fetch::download::Fetcher;
+use crate::fetch::RemoteOptions;
+
+/// Most bytes read of PKG-INFO.
+const PKG_INFO_LIMIT: u64 = 16 * 1024 * 1024;
+
+pub fn local(artifact: &Artifact) -> Result<Local> {
+    let (name, version) = match artifact.kind {
+        Kind::Wheel => registry::wheel_metadata(&artifact.path, &artifact.display)
+            .map_err(|f| bad_artifact(&artifact.display, &f.message))?,
+        _ => sdist_metadata(&artifact.path, &artifact.display)
+            .map_err(|why| bad_artifact(&artifact.display, why))?,
+    };
+    if name.is_empty() || version.is_empty() {
+        return Err(bad_artifact(
+            &artifact.display,
+            "its metadata has no Name or no Version",
+        ));
+    }
+    // The core metadata rule for a name (letters, digits, `._-`, alphanumeric at both ends): an
+    // index refuses anything else, and nothing else may reach the index's URL.
+    let valid_name = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !valid_name {
+        return Err(bad_artifact(
+            &artifact.display,
+            format!("Name {name:?} is not a valid project name"),
+        ));
+    }
+    let parsed: pep440_rs::Version = version.parse().map_err(|e| {
+        bad_artifact(
+            &artifact.display,
+            format!("Version {version:?} is not PEP 440: {e}"),
+        )
+    })?;
+    let file_name = artifact
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // The index lists the file by its name: a name that disagrees with the metadata would be
+    // refused by the index (and would hide a mix-up of builds).
+    match registry::dist_parts(&file_name) {
+        Some((n, v, _, _))
+            if n == pep503_normalize(&name) && registry::same_version(&v, &version) => {}
+        _ => {
+            return Err(bad_artifact(
+                &artifact.display,
+                format!(
+                    "the file name does not name {name} {version}, the project and version its \
+                     metadata declares"
+                ),
+            ))
+        }
+    }
+    let (sha256, _) = file_digests(&artifact.path, &artifact.display)?;
+    Ok(Local {
+        name,
+        version: parsed.to_string(),
+        digest: format!("sha256:{}", hex::encode(sha256)),
+        go_mod_digest: None,
+        file_name,
+        sha256: Some(sha256),
+        sha512: None,
+    })
+}
+
+/// Name and Version from `<name>-<version>/PKG-INFO` in an sdist (a gzipped tarball).
+fn sdist_metadata(path: &Path, display: &str) -> std::result::Result<(String, String), String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let what = format!("the sdist {display}");
+    let stream = archive::Capped::new(
+        flate2::read::GzDecoder::new(file),
+        what.clone(),
+        archive::MAX_UNPACKED,
+    );
+    let mut tarball = tar::Archive::new(stream);
+    let entries = tarball
+        .entries()
+        .map_err(|e| format!("not a gzipped tarball: {e}"))?;
+    let mut budget = archive::Budget::new(what, archive::MAX_ENTRIES, archive::MAX_UNPACKED);
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("unreadable tar: {e}"))?;
+        budget.entry(entry.header().size().unwrap_or(u64::MAX))?;
+        let is_pkg_info = entry.path().is_ok_and(|p| {
+            let parts: Vec<_> = p.components().collect();
+            parts.len() == 2 && parts[1].as_os_str() == "PKG-INFO"
+        });
+        if is_pkg_info && entry.header().entry_type().is_file() {
+            let text = archive::read_capped(entry, "PKG-INFO", PKG_INFO_LIMIT)?;
+            let text = String::from_utf8_lossy(&text);
+            let field = |key: &str| {
+                text.lines()
+                    .take_while(|l| !l.trim().is_empty())
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.trim()
+                            .eq_ignore_ascii_case(key)
+                            .then(|| v.trim().to_string())
+                    })
+                    .unwrap_or_default()
+            };
+            return Ok((field("Name"), field("Version")));
+        }
+    }
+    Err("no <name>-<version>/PKG-INFO at its root: not an sdist".into())
+}
+
+pub fn query(fetcher: &Fetcher, options: &RemoteOptions, local: &Local) -> Result<Remote> {
+    let (base, auth) = registry::registry_with_auth(
+        fetcher,
+        "pypi-index",
+        &options.registries.pypi_index,
+        options,
+        None,
+    )?;
+    let normalized = pep503_normalize(&local.name);
+    let url = base
+        .join(&format!("{normalized}/"))
+        .map_err(|e| Failure::usage("malformed project name", format!("{}: {e}", local.name)))?;
+    let accept =
+        format!("{PYPI_SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01");
+    let response = fetcher.get_passing(url.as_str(), auth.as_ref(), Some(&accept), &[404])?;
+    let mut remote = Remote {
+        state: State::Absent,
+        url: url.to_string(),
+        digest: None,
+        go_mod_digest: None,
+        version_files: Vec::new(),
+    };
+    if response.status == 404 {
+        return Ok(remote);
+    }
+    let content_type = response.header("content-type").unwrap_or("").to_string();
+    let files = if content_type.starts_with(PYPI_SIMPLE_JSON) {
+        registry::parse_simple_json(&response)?
+    } else {
+        let text = response.text();
+        let lower = text.to_ascii_lowercase();
+        // An HTML page without links is a project with no files; anything that is not HTML at
+        // all (an error page of a proxy, JSON of another API) cannot be read as "absent".
+        if !lower.contains("<html") && !lower.contains("<!doctype") && !lower.contains("<a ") {
+            return Err(Failure::usage(
+                "index returned something that is not a simple page",
+                format!(
+                    "GET {url} answered {content_type:?} that is neither PEP 691 JSON nor PEP 503 HTML"
+                ),
+            )
+            .with_fix("set pypi-index to the index's simple API, e.g. https://pypi.org/simple"));
+        }
+        registry::parse_simple_html(&response.url, &text)
+    };
+    remote.version_files = files
+        .iter()
+        .filter(|f| {
+            registry::dist_parts(&f.filename).is_some_and(|(n, v, _, _)| {
+                n == normalized && registry::same_version(&v, &local.version)
+            })
+        })
+        .map(|f| f.filename.clone())
+        .collect();
+    let Some(file) = files.iter().find(|f| f.filename == local.file_name) else {
+        return Ok(remote);
+    };
+    let sha256 = file.sha256.as_deref().ok_or_else(|| {
+        Failure::usage(
+            "index gives no sha256",
+            format!(
+                "GET {url}: {} is on the index without a sha256 to compare",
+                file.filename
+            ),
+        )
+    })?;
+    let local_hex = local.sha256.map(hex::encode).unwrap_or_default();
+    remote.state = if sha256.eq_ignore_ascii_case(&local_hex) {
+        State::Identical
+    } else {
+        State::Different
+    };
+    remote.digest = Some(format!("sha256:{}", sha256.to_ascii_lowercase()));
+    Ok(remote)
+}
+
+/// A version already on the index with none of this build's files for it: every such artifact
+/// becomes `other-files` (another build was uploaded under this version). A version on the
+/// index with some of our files is a re-run that stopped half-way: the rest stays `absent`.
+pub fn other_files(artifacts: &[Artifact], locals: &[Local], remotes: &mut [Remote]) {
+    let python = |i: &usize| artifacts[*i].kind.ecosystem() == super::Ecosystem::Python;
+    let indices: Vec<usize> = (0..artifacts.len()).filter(python).collect();
+    for &i in &indices {
+        if remotes[i].state != State::Absent || remotes[i].version_files.is_empty() {
+            continue;
+        }
+        let key = (pep503_normalize(&locals[i].name), locals[i].version.clone());
+        let ours_on_index = indices.iter().any(|&j| {
+            (pep503_normalize(&locals[j].name), locals[j].version.clone()) == key
+                && remotes[i].version_files.contains(&locals[j].file_name)
+        });
+        if !ours_on_index {
+            remotes[i].state = State::OtherFiles;
+        }
+    }
+}

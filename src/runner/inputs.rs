@@ -340,8 +340,7 @@ pub fn unread_inputs(cmd: &clap::Command, mode: &str) -> Vec<String> {
             }
         }
         match input {
-            // action.yml passes `token` (default: the job's token) to every mode.
-            Some(input) if is_default || input == "token" => {}
+            Some(_) if is_default => {}
             Some(input) => warnings.push(format!(
                 "input `{input}` ({variable}) is not read by {mode}: it is an input of {}. \
                  Remove it from this step, or run the mode that reads it.",

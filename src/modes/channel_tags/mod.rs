@@ -876,10 +876,10 @@ fn write_summary(
     );
     summary.paragraph(&format!(
         "Ref {} · commit {} · created {} ({}){}",
-        code(&ctx.ref_display()),
+        code(ctx.ref_display()),
         code(&decision.short_sha),
         text(created),
-        text(&decision.created_from),
+        text(decision.created_from),
         if inputs.versions.is_some() {
             " · decisions from version-guard's `versions`"
         } else {

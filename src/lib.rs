@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod channel;
 pub mod cli;
+pub mod ecosystem;
 pub mod error;
 pub mod fetch;
 pub mod git;

@@ -13,19 +13,19 @@
 //! Child processes are started from an explicit environment (`Sandbox::command` clears it) or
 //! with the secrets removed ([`remove_from`]); only the code that needs a secret gets it.
 
-use std::ffi::{OsStr, OsString};
-use std::io::Read;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::process::CommandExt;
+use std::ffi::OsStr;
 
 use crate::runner;
 
-/// Names the inherited pipe's file descriptor in the re-executed image.
-const FD_VARIABLE: &str = "RELEASE_ACTION_SECRETS_FD";
+#[cfg(unix)]
+pub use unix::drop_from_process_environment;
 
-/// The most secret bytes handed over: a pipe holds at least this much without a reader, and the
-/// writer must not block (the reader is the image that replaces it).
-const MAX_SECRET_BYTES: usize = 16 * 1024;
+/// Windows has no `/proc` for package code to read another process's environment from, and no
+/// exec that keeps the process: nothing to do there.
+#[cfg(not(unix))]
+pub fn drop_from_process_environment() -> Result<(), String> {
+    Ok(())
+}
 
 /// Is this environment variable a secret: a secret-named input, or a known credential variable.
 pub fn is_secret_variable(name: &OsStr) -> bool {
@@ -43,120 +43,142 @@ pub fn remove_from(cmd: &mut std::process::Command) {
     }
 }
 
-/// Drops the secrets from this process's exec-time environment (see the module docs). Returns
-/// only in the image that no longer holds them in `/proc/self/environ`; an error when that could
-/// not be done (the caller exits 2 rather than run on with secrets exposed).
-pub fn drop_from_process_environment() -> Result<(), String> {
-    if let Some(fd) = std::env::var_os(FD_VARIABLE) {
-        std::env::remove_var(FD_VARIABLE);
-        return take_from_pipe(&fd);
-    }
-    let secrets: Vec<(OsString, OsString)> = std::env::vars_os()
-        .filter(|(name, _)| is_secret_variable(name))
-        .collect();
-    if secrets.is_empty() {
-        return Ok(());
-    }
-    let mut payload = Vec::new();
-    for (name, value) in &secrets {
-        if name.as_bytes().contains(&0) || value.as_bytes().contains(&0) {
-            continue;
+#[cfg(unix)]
+mod unix {
+    use std::ffi::{OsStr, OsString};
+    use std::io::Read;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::process::CommandExt;
+
+    use super::is_secret_variable;
+
+    /// Names the inherited pipe's file descriptor in the re-executed image.
+    const FD_VARIABLE: &str = "RELEASE_ACTION_SECRETS_FD";
+
+    /// The most secret bytes handed over: a pipe holds at least this much without a reader, and the
+    /// writer must not block (the reader is the image that replaces it).
+    const MAX_SECRET_BYTES: usize = 16 * 1024;
+
+    /// Drops the secrets from this process's exec-time environment (see the module docs). Returns
+    /// only in the image that no longer holds them in `/proc/self/environ`; an error when that could
+    /// not be done (the caller exits 2 rather than run on with secrets exposed).
+    pub fn drop_from_process_environment() -> Result<(), String> {
+        if let Some(fd) = std::env::var_os(FD_VARIABLE) {
+            std::env::remove_var(FD_VARIABLE);
+            return take_from_pipe(&fd);
         }
-        payload.extend_from_slice(name.as_bytes());
-        payload.push(0);
-        payload.extend_from_slice(value.as_bytes());
-        payload.push(0);
-    }
-    if payload.len() > MAX_SECRET_BYTES {
-        return Err(format!(
+        // A blank value (action.yml passes '' to the modes that do not read a secret) is no secret.
+        let secrets: Vec<(OsString, OsString)> = std::env::vars_os()
+            .filter(|(name, value)| {
+                is_secret_variable(name) && !value.to_string_lossy().trim().is_empty()
+            })
+            .collect();
+        if secrets.is_empty() {
+            return Ok(());
+        }
+        let mut payload = Vec::new();
+        for (name, value) in &secrets {
+            if name.as_bytes().contains(&0) || value.as_bytes().contains(&0) {
+                continue;
+            }
+            payload.extend_from_slice(name.as_bytes());
+            payload.push(0);
+            payload.extend_from_slice(value.as_bytes());
+            payload.push(0);
+        }
+        if payload.len() > MAX_SECRET_BYTES {
+            return Err(format!(
             "the secret variables ({}) hold {} bytes together, more than the {MAX_SECRET_BYTES} \
              this binary hands over",
             names(&secrets),
             payload.len()
         ));
-    }
-    let (read_end, write_end) = pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
-    let written = unsafe { libc::write(write_end, payload.as_ptr().cast(), payload.len()) };
-    unsafe { libc::close(write_end) };
-    if written != payload.len() as isize {
+        }
+        let (read_end, write_end) = pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
+        let written = unsafe { libc::write(write_end, payload.as_ptr().cast(), payload.len()) };
+        unsafe { libc::close(write_end) };
+        if written != payload.len() as isize {
+            unsafe { libc::close(read_end) };
+            return Err(format!(
+                "cannot hand the secrets over: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        let exe = if cfg!(target_os = "linux") && std::path::Path::new("/proc/self/exe").exists() {
+            std::path::PathBuf::from("/proc/self/exe")
+        } else {
+            std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?
+        };
+        let mut args = std::env::args_os();
+        let arg0 = args.next().unwrap_or_else(|| exe.clone().into_os_string());
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.arg0(arg0)
+            .args(args)
+            .env(FD_VARIABLE, read_end.to_string());
+        for (name, _) in &secrets {
+            cmd.env_remove(name);
+        }
+        // Only returns on failure.
+        let err = cmd.exec();
         unsafe { libc::close(read_end) };
-        return Err(format!(
-            "cannot hand the secrets over: {}",
-            std::io::Error::last_os_error()
-        ));
+        Err(format!("cannot re-execute {}: {err}", exe.display()))
     }
-    let exe = if cfg!(target_os = "linux") && std::path::Path::new("/proc/self/exe").exists() {
-        std::path::PathBuf::from("/proc/self/exe")
-    } else {
-        std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?
-    };
-    let mut args = std::env::args_os();
-    let arg0 = args.next().unwrap_or_else(|| exe.clone().into_os_string());
-    let mut cmd = std::process::Command::new(&exe);
-    cmd.arg0(arg0)
-        .args(args)
-        .env(FD_VARIABLE, read_end.to_string());
-    for (name, _) in &secrets {
-        cmd.env_remove(name);
-    }
-    // Only returns on failure.
-    let err = cmd.exec();
-    unsafe { libc::close(read_end) };
-    Err(format!("cannot re-execute {}: {err}", exe.display()))
-}
 
-fn names(secrets: &[(OsString, OsString)]) -> String {
-    secrets
-        .iter()
-        .map(|(n, _)| n.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+    fn names(secrets: &[(OsString, OsString)]) -> String {
+        secrets
+            .iter()
+            .map(|(n, _)| n.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 
-/// A pipe whose read end survives exec and whose write end does not block.
-fn pipe() -> std::io::Result<(i32, i32)> {
-    let mut fds = [0i32; 2];
-    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let [read_end, write_end] = fds;
-    unsafe {
-        libc::fcntl(write_end, libc::F_SETFD, libc::FD_CLOEXEC);
-        let flags = libc::fcntl(write_end, libc::F_GETFL);
-        libc::fcntl(write_end, libc::F_SETFL, flags | libc::O_NONBLOCK);
-    }
-    Ok((read_end, write_end))
-}
-
-/// In the re-executed image: reads the secrets back from the inherited pipe into this process's
-/// environment table (not its exec-time block), and closes the pipe.
-fn take_from_pipe(fd: &OsStr) -> Result<(), String> {
-    use std::os::fd::FromRawFd;
-    let fd: i32 = fd
-        .to_str()
-        .and_then(|s| s.parse().ok())
-        .filter(|fd| *fd > 2)
-        .ok_or_else(|| format!("{FD_VARIABLE} is not a file descriptor: {fd:?}"))?;
-    // Only a pipe: a stray variable must not make the binary read some other open file.
-    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(fd, &mut stat) } != 0 || stat.st_mode & libc::S_IFMT != libc::S_IFIFO {
-        return Err(format!("{FD_VARIABLE}={fd} is not a pipe"));
-    }
-    unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-    let mut pipe = unsafe { std::fs::File::from_raw_fd(fd) };
-    let mut payload = Vec::new();
-    pipe.read_to_end(&mut payload)
-        .map_err(|e| format!("cannot read the secrets back: {e}"))?;
-    drop(pipe);
-    let mut fields = payload.split(|b| *b == 0);
-    while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
-        if name.is_empty() {
-            continue;
+    /// A pipe whose read end survives exec and whose write end does not block.
+    fn pipe() -> std::io::Result<(i32, i32)> {
+        let mut fds = [0i32; 2];
+        if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+            return Err(std::io::Error::last_os_error());
         }
-        let name = OsStr::from_bytes(name);
-        if is_secret_variable(name) {
-            std::env::set_var(name, OsStr::from_bytes(value));
+        let [read_end, write_end] = fds;
+        unsafe {
+            libc::fcntl(write_end, libc::F_SETFD, libc::FD_CLOEXEC);
+            let flags = libc::fcntl(write_end, libc::F_GETFL);
+            libc::fcntl(write_end, libc::F_SETFL, flags | libc::O_NONBLOCK);
         }
+        Ok((read_end, write_end))
     }
-    Ok(())
+
+    /// In the re-executed image: reads the secrets back from the inherited pipe into this process's
+    /// environment table (not its exec-time block), and closes the pipe.
+    fn take_from_pipe(fd: &OsStr) -> Result<(), String> {
+        use std::os::fd::FromRawFd;
+        let fd: i32 = fd
+            .to_str()
+            .and_then(|s| s.parse().ok())
+            .filter(|fd| *fd > 2)
+            .ok_or_else(|| format!("{FD_VARIABLE} is not a file descriptor: {fd:?}"))?;
+        // Only a pipe: a stray variable must not make the binary read some other open file.
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstat(fd, &mut stat) } != 0
+            || stat.st_mode & libc::S_IFMT != libc::S_IFIFO
+        {
+            return Err(format!("{FD_VARIABLE}={fd} is not a pipe"));
+        }
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        let mut pipe = unsafe { std::fs::File::from_raw_fd(fd) };
+        let mut payload = Vec::new();
+        pipe.read_to_end(&mut payload)
+            .map_err(|e| format!("cannot read the secrets back: {e}"))?;
+        drop(pipe);
+        let mut fields = payload.split(|b| *b == 0);
+        while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+            if name.is_empty() {
+                continue;
+            }
+            let name = OsStr::from_bytes(name);
+            if is_secret_variable(name) {
+                std::env::set_var(name, OsStr::from_bytes(value));
+            }
+        }
+        Ok(())
+    }
 }

@@ -6,8 +6,10 @@
 //!   follows a redirect to another host.
 //! - [`oci`]: artifacts in an OCI registry (`oci://host/name:tag` or `@sha256:…`), as ORAS and
 //!   `helm push` store them.
-//! - [`registry`]: `npm:`, `pypi:` and `go:` coordinates resolved against their registries, and
-//!   the registry protocol smoke (`check-registry`, `check-cache`).
+//! - [`registry`]: what the registry clients share. Each ecosystem's client (`npm:`, `pypi:`,
+//!   `go:`, `cargo:` coordinates resolved against their registries, and the registry protocol
+//!   smoke of `check-registry`) lives in its folder under `src/ecosystem/`, reached through
+//!   [`crate::ecosystem::Ecosystem::fetch`].
 //!
 //! Every fetch returns a [`Fetched`]: the local file (inside the directory it was given) and what
 //! was verified, so smoke-install can install it exactly like a local artifact.
@@ -19,15 +21,11 @@ pub mod registry;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::ecosystem::{self, Eco, FetchRequest, RegistryUrls};
 use crate::error::{Failure, Result};
 use crate::runner::{inputs, Runner};
 
 pub use download::{Digest, Fetcher, Integrity};
-
-/// Default public registries.
-pub const DEFAULT_NPM_REGISTRY: &str = "https://registry.npmjs.org";
-pub const DEFAULT_PYPI_INDEX: &str = "https://pypi.org/simple";
-pub const DEFAULT_GOPROXY: &str = "https://proxy.golang.org";
 
 /// Environment variable (milliseconds) for the first retry delay; later retries double it.
 pub const RETRY_BASE_ENV: &str = "RELEASE_ACTION_RETRY_BASE_MS";
@@ -40,7 +38,7 @@ fn parse_bool(value: &str) -> std::result::Result<bool, String> {
     inputs::boolean(value)
 }
 
-/// Inputs for remote sources, meant to be flattened into smoke-install's `Args`
+/// Inputs for remote sources, flattened into the flags of the modes that fetch
 /// (`#[command(flatten)] remote: RemoteOptions`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct RemoteOptions {
@@ -62,17 +60,9 @@ pub struct RemoteOptions {
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
 
-    /// npm registry for `npm:` entries.
-    #[arg(long, default_value = DEFAULT_NPM_REGISTRY, value_name = "URL")]
-    pub npm_registry: String,
-
-    /// PEP 503 simple index for `pypi:` entries.
-    #[arg(long, default_value = DEFAULT_PYPI_INDEX, value_name = "URL")]
-    pub pypi_index: String,
-
-    /// GOPROXY for `go:` entries (the first http(s) entry of a comma or pipe separated list).
-    #[arg(long, default_value = DEFAULT_GOPROXY, value_name = "URL")]
-    pub goproxy: String,
+    /// Each ecosystem's registry for its remote entries.
+    #[command(flatten)]
+    pub registries: RegistryUrls,
 
     /// Check the registry protocol for each remote entry (packument, simple page, GOPROXY
     /// endpoints) and fail on any inconsistency.
@@ -99,9 +89,7 @@ impl Default for RemoteOptions {
             retries: 4,
             timeout: 30,
             registry_token: None,
-            npm_registry: DEFAULT_NPM_REGISTRY.into(),
-            pypi_index: DEFAULT_PYPI_INDEX.into(),
-            goproxy: DEFAULT_GOPROXY.into(),
+            registries: RegistryUrls::default(),
             check_registry: false,
             check_cache: false,
             sha256: None,
@@ -125,8 +113,9 @@ impl RemoteOptions {
         }
     }
 
-    /// The explicit token, else the one from the environment for this kind of registry.
-    pub fn token_for(&self, host: &str, npm: bool) -> Option<String> {
+    /// The explicit token, else the one from the environment for this kind of registry: the
+    /// registry's own variable (npm: NODE_AUTH_TOKEN), then a GitHub token for GitHub hosts.
+    pub fn token_for(&self, host: &str, token_variable: Option<&str>) -> Option<String> {
         if let Some(t) = self.registry_token.as_deref().map(str::trim) {
             if !t.is_empty() {
                 return Some(t.to_string());
@@ -138,10 +127,8 @@ impl RemoteOptions {
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        if npm {
-            if let Some(t) = env("NODE_AUTH_TOKEN") {
-                return Some(t);
-            }
+        if let Some(t) = token_variable.and_then(env) {
+            return Some(t);
         }
         if is_github_host(host) {
             return env("PKG_GITHUB_COM_TOKEN").or_else(|| env("GITHUB_TOKEN"));
@@ -197,12 +184,13 @@ pub enum Source {
     Url(String),
     /// `oci://host/name:tag` or `oci://host/name@sha256:…`.
     Oci(oci::Reference),
-    /// `npm:name@version` or `npm:@scope/name@version`.
-    Npm { name: String, version: String },
-    /// `pypi:name==version`.
-    Pypi { name: String, version: String },
-    /// `go:module/path@version`.
-    Go { module: String, version: String },
+    /// `<key>:<coordinate>` of a registered ecosystem: `npm:name@version`,
+    /// `pypi:name==version`, `go:module@version`, `cargo:name@version`.
+    Registry {
+        ecosystem: Eco,
+        name: String,
+        version: String,
+    },
 }
 
 impl Source {
@@ -227,51 +215,25 @@ impl Source {
         if let Some(rest) = entry.strip_prefix("oci://") {
             return Some(oci::Reference::parse(rest).map(Source::Oci));
         }
-        if let Some(rest) = entry.strip_prefix("npm:") {
-            let example = "npm:@scope/name@1.2.3 or npm:name@1.2.3";
-            let (name, version) = match rest.rfind('@') {
-                Some(i) if i > 0 => (&rest[..i], &rest[i + 1..]),
-                _ => return Some(Err(bad("npm:", example))),
+        for &ecosystem in ecosystem::ALL {
+            let Some(rest) = entry
+                .strip_prefix(ecosystem.key())
+                .and_then(|r| r.strip_prefix(':'))
+            else {
+                continue;
             };
-            let scoped_ok = !name.starts_with('@') || name.matches('/').count() == 1;
-            if name.is_empty() || version.is_empty() || !scoped_ok || name.contains(' ') {
-                return Some(Err(bad("npm:", example)));
-            }
-            if let Err(why) = crate::version::npm::check_package_name(name) {
-                return Some(Err(bad("npm:", example).with_fix(why)));
-            }
-            return Some(Ok(Source::Npm {
-                name: name.into(),
-                version: version.into(),
-            }));
-        }
-        if let Some(rest) = entry.strip_prefix("pypi:") {
-            return Some(match rest.split_once("==") {
-                Some((n, v)) if !n.trim().is_empty() && !v.trim().is_empty() => {
-                    match crate::version::pep440::check_distribution_name(n.trim()) {
-                        Ok(()) => Ok(Source::Pypi {
-                            name: n.trim().into(),
-                            version: v.trim().into(),
-                        }),
-                        Err(why) => Err(bad("pypi:", "pypi:name==1.2.3").with_fix(why)),
-                    }
-                }
-                _ => Err(bad("pypi:", "pypi:name==1.2.3")),
-            });
-        }
-        if let Some(rest) = entry.strip_prefix("go:") {
-            return Some(match rest.rsplit_once('@') {
-                Some((m, v)) if !m.is_empty() && v.starts_with('v') => {
-                    match crate::version::go::check_module_path(m) {
-                        Ok(()) => Ok(Source::Go {
-                            module: m.into(),
-                            version: v.into(),
-                        }),
-                        Err(why) => Err(bad("go:", "go:example.com/mod@v1.2.3")
-                            .with_fix(format!("{m:?} is not a Go module path: {why}"))),
-                    }
-                }
-                _ => Err(bad("go:", "go:example.com/mod@v1.2.3")),
+            let form = format!("{}:", ecosystem.key());
+            let example = ecosystem.coordinate_example();
+            return Some(match ecosystem.parse_coordinate(rest) {
+                Some((name, version)) => match ecosystem.check_coordinate(&name) {
+                    Ok(()) => Ok(Source::Registry {
+                        ecosystem,
+                        name,
+                        version,
+                    }),
+                    Err(why) => Err(bad(&form, example).with_fix(why)),
+                },
+                None => Err(bad(&form, example)),
             });
         }
         None
@@ -282,9 +244,20 @@ impl Source {
         match self {
             Source::Url(u) => u.clone(),
             Source::Oci(r) => format!("oci://{r}"),
-            Source::Npm { name, version } => format!("npm:{name}@{version}"),
-            Source::Pypi { name, version } => format!("pypi:{name}=={version}"),
-            Source::Go { module, version } => format!("go:{module}@{version}"),
+            Source::Registry {
+                ecosystem,
+                name,
+                version,
+            } => ecosystem.display_coordinate(name, version),
+        }
+    }
+
+    /// The ecosystem a registry coordinate belongs to (a URL or OCI layer is known only once
+    /// fetched).
+    pub fn ecosystem(&self) -> Option<Eco> {
+        match self {
+            Source::Registry { ecosystem, .. } => Some(*ecosystem),
+            Source::Url(_) | Source::Oci(_) => None,
         }
     }
 }
@@ -292,19 +265,25 @@ impl Source {
 /// What kind of artifact was fetched, so smoke-install picks the installer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArtifactKind {
-    /// An npm package tarball (`.tgz`).
-    NpmTarball,
-    /// A wheel or sdist.
-    PythonDist,
-    /// A Go module zip; `proxy_dir` is a GOPROXY tree (`<module>/@v/{list,V.info,V.mod,V.zip}`)
-    /// to use as `GOPROXY=file://<proxy_dir>`.
-    GoModule {
-        module: String,
-        version: String,
-        proxy_dir: PathBuf,
+    /// A package its ecosystem's registry served. `local_registry` is a tree in the registry's
+    /// own layout the fetch wrote (Go: a GOPROXY tree `<module>/@v/{list,V.info,V.mod,V.zip}`
+    /// for `GOPROXY=file://…`), served to the installer instead of one built from the file.
+    Package {
+        ecosystem: Eco,
+        local_registry: Option<PathBuf>,
     },
     /// Anything else (a URL or an OCI layer): classify by file name.
     File,
+}
+
+impl ArtifactKind {
+    /// The ecosystem of a registry package.
+    pub fn ecosystem(&self) -> Option<Eco> {
+        match self {
+            ArtifactKind::Package { ecosystem, .. } => Some(*ecosystem),
+            ArtifactKind::File => None,
+        }
+    }
 }
 
 /// One registry protocol check and its outcome detail.
@@ -413,15 +392,18 @@ pub fn fetch_with(
     match source {
         Source::Url(url) => fetch_url(fetcher, source, url, opts, expected, dir),
         Source::Oci(reference) => oci::fetch(fetcher, reference, opts, expected, dir),
-        Source::Npm { name, version } => {
-            registry::fetch_npm(fetcher, name, version, opts, expected, dir)
-        }
-        Source::Pypi { name, version } => {
-            registry::fetch_pypi(fetcher, name, version, opts, expected, dir)
-        }
-        Source::Go { module, version } => {
-            registry::fetch_go(fetcher, module, version, opts, expected, dir)
-        }
+        Source::Registry {
+            ecosystem,
+            name,
+            version,
+        } => ecosystem.fetch(&FetchRequest {
+            fetcher,
+            name,
+            version,
+            opts,
+            expected,
+            dir,
+        }),
     }
 }
 
@@ -437,7 +419,7 @@ fn fetch_url(
         Failure::usage("malformed URL", format!("{url}: {e}")).with_fix("fix the URL")
     })?;
     let host = download::host_of(&parsed);
-    let token = opts.token_for(&host, false);
+    let token = opts.token_for(&host, None);
     let auth = token.map(|t| download::Auth::bearer_for(&parsed, t));
     let name = file_name_from_url(&parsed);
     let dest = dir.join(&name);
@@ -525,27 +507,27 @@ mod tests {
 
     #[test]
     fn parses_remote_entries() {
+        let parsed = |entry: &str| match Source::parse(entry).unwrap().unwrap() {
+            Source::Registry {
+                ecosystem,
+                name,
+                version,
+            } => (ecosystem.name(), name, version),
+            other => panic!("{other:?}"),
+        };
+        let owned = |e: &'static str, n: &str, v: &str| (e, n.to_string(), v.to_string());
         assert_eq!(
-            Source::parse("npm:@scope/pkg@1.2.3-rc.1").unwrap().unwrap(),
-            Source::Npm {
-                name: "@scope/pkg".into(),
-                version: "1.2.3-rc.1".into()
-            }
+            parsed("npm:@scope/pkg@1.2.3-rc.1"),
+            owned("npm", "@scope/pkg", "1.2.3-rc.1")
         );
+        assert_eq!(parsed("pypi:My_Pkg==1.0"), owned("python", "My_Pkg", "1.0"));
         assert_eq!(
-            Source::parse("pypi:My_Pkg==1.0").unwrap().unwrap(),
-            Source::Pypi {
-                name: "My_Pkg".into(),
-                version: "1.0".into()
-            }
+            parsed("go:example.com/A/b@v1.2.3"),
+            owned("go", "example.com/A/b", "v1.2.3")
         );
-        assert_eq!(
-            Source::parse("go:example.com/A/b@v1.2.3").unwrap().unwrap(),
-            Source::Go {
-                module: "example.com/A/b".into(),
-                version: "v1.2.3".into()
-            }
-        );
+        for entry in ["npm:@scope/pkg@1.2.3-rc.1", "pypi:My_Pkg==1.0"] {
+            assert_eq!(Source::parse(entry).unwrap().unwrap().display(), entry);
+        }
         assert!(Source::parse("./dist/pkg.tgz").is_none());
         assert!(Source::parse("npm:@scope/pkg").unwrap().is_err());
         assert!(Source::parse("pypi:pkg").unwrap().is_err());
@@ -567,9 +549,9 @@ mod tests {
             (d.retries, d.timeout, d.check_registry, d.check_cache),
             (want.retries, want.timeout, false, false)
         );
-        assert_eq!(d.npm_registry, DEFAULT_NPM_REGISTRY);
-        assert_eq!(d.pypi_index, DEFAULT_PYPI_INDEX);
-        assert_eq!(d.goproxy, DEFAULT_GOPROXY);
+        assert_eq!(d.registries.npm_registry, ecosystem::npm::DEFAULT_REGISTRY);
+        assert_eq!(d.registries.pypi_index, ecosystem::pypi::DEFAULT_INDEX);
+        assert_eq!(d.registries.goproxy, ecosystem::go::DEFAULT_GOPROXY);
         // The way INPUT_* variables arrive: --name=value.
         let o = Flattened::try_parse_from([
             "x",

@@ -16,13 +16,13 @@ pub struct OutputSpec {
 }
 
 /// Every mode's name and outputs, for `--help`, the docs and the action.yml consistency test.
-pub fn all_outputs() -> Vec<(&'static str, &'static [OutputSpec])> {
+pub fn all_outputs() -> Vec<(&'static str, Vec<OutputSpec>)> {
     vec![
-        ("version-guard", version_guard::OUTPUTS),
-        ("channel-tags", channel_tags::OUTPUTS),
-        ("smoke-install", smoke_install::OUTPUTS),
-        ("policy-check", policy_check::OUTPUTS),
-        ("publish-check", publish_check::OUTPUTS),
+        ("version-guard", version_guard::outputs()),
+        ("channel-tags", channel_tags::OUTPUTS.to_vec()),
+        ("smoke-install", smoke_install::OUTPUTS.to_vec()),
+        ("policy-check", policy_check::OUTPUTS.to_vec()),
+        ("publish-check", publish_check::OUTPUTS.to_vec()),
     ]
 }
 

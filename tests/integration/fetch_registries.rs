@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
+use release_action::ecosystem::RegistryUrls;
 use release_action::fetch::{self, ArtifactKind, Fetched, RemoteOptions, Source};
 use sha2::{Digest as _, Sha256};
 
@@ -55,14 +56,17 @@ fn npm_package_fetched_with_integrity_and_registry_checked() {
     servers::npm_publish(&server, &token, "@acme/hello", "1.0.0", None);
     servers::npm_publish(&server, &token, "@acme/hello", "1.1.0-rc.1", Some("next"));
     let opts = RemoteOptions {
-        npm_registry: server.base(),
+        registries: RegistryUrls {
+            npm_registry: server.base(),
+            ..RegistryUrls::default()
+        },
         check_registry: true,
         check_cache: true,
         ..RemoteOptions::default()
     };
     let dir = tempfile::tempdir().unwrap();
     let fetched = fetch("npm:@acme/hello@1.1.0-rc.1", &opts, dir.path()).unwrap();
-    assert_eq!(fetched.kind, ArtifactKind::NpmTarball);
+    assert_eq!(fetched.kind.ecosystem().map(|e| e.name()), Some("npm"));
     assert_eq!(fetched.path, dir.path().join("acme-hello-1.1.0-rc.1.tgz"));
     assert_eq!(
         fetched.sha256,
@@ -136,7 +140,10 @@ fn npm_private_package_needs_the_registry_token() {
     servers::npm_publish(&server, &token, "@private/secret", "0.1.0", None);
     let dir = tempfile::tempdir().unwrap();
     let anonymous = RemoteOptions {
-        npm_registry: server.base(),
+        registries: RegistryUrls {
+            npm_registry: server.base(),
+            ..RegistryUrls::default()
+        },
         ..RemoteOptions::default()
     };
     let err = fetch("npm:@private/secret@0.1.0", &anonymous, dir.path()).unwrap_err();
@@ -204,14 +211,17 @@ fn pypi_wheel_fetched_with_its_index_sha256() {
     wheel(&packages, "0.9.0");
     sdist(&packages, "1.0.0");
     let opts = RemoteOptions {
-        pypi_index: format!("{}/simple/", server.base()),
+        registries: RegistryUrls {
+            pypi_index: format!("{}/simple/", server.base()),
+            ..RegistryUrls::default()
+        },
         check_registry: true,
         ..RemoteOptions::default()
     };
     let dir = tempfile::tempdir().unwrap();
     // Any spelling of the name and an equal PEP 440 version find the same file.
     let fetched = fetch("pypi:Hello.Pkg==1.0", &opts, dir.path()).unwrap();
-    assert_eq!(fetched.kind, ArtifactKind::PythonDist);
+    assert_eq!(fetched.kind.ecosystem().map(|e| e.name()), Some("python"));
     assert_eq!(
         fetched.path,
         dir.path().join("hello_pkg-1.0.0-py3-none-any.whl"),
@@ -294,7 +304,10 @@ fn pypi_json_and_html_pages_must_agree() {
     );
     server.script(&format!("/files/{name}"), vec![Reply::ok(bytes)]);
     let opts = RemoteOptions {
-        pypi_index: server.url("/simple"),
+        registries: RegistryUrls {
+            pypi_index: server.url("/simple"),
+            ..RegistryUrls::default()
+        },
         check_registry: true,
         ..RemoteOptions::default()
     };
@@ -384,21 +397,24 @@ fn go_module_fetched_from_a_goproxy_and_checked() {
     let server = servers::static_http(root.path());
     let goproxy = format!("{}/", server.base());
     let opts = RemoteOptions {
-        goproxy: format!("{goproxy},direct"),
+        registries: RegistryUrls {
+            goproxy: format!("{goproxy},direct"),
+            ..RegistryUrls::default()
+        },
         check_registry: true,
         ..RemoteOptions::default()
     };
     let dir = tempfile::tempdir().unwrap();
     let fetched = fetch(&format!("go:{MODULE}@v1.0.0"), &opts, dir.path()).unwrap();
-    let ArtifactKind::GoModule {
-        proxy_dir,
-        module,
-        version,
+    let ArtifactKind::Package {
+        ecosystem,
+        local_registry: Some(proxy_dir),
     } = &fetched.kind
     else {
-        panic!("not a Go module: {:?}", fetched.kind)
+        panic!("not a Go module with its GOPROXY tree: {:?}", fetched.kind)
     };
-    assert_eq!((module.as_str(), version.as_str()), (MODULE, "v1.0.0"));
+    assert_eq!(ecosystem.name(), "go");
+    assert_eq!(fetched.source, format!("go:{MODULE}@v1.0.0"));
     assert_eq!(
         check_names(&fetched),
         vec!["@v/list", ".info", ".mod", ".zip"]

@@ -6,6 +6,7 @@ mod support;
 
 mod action_yml;
 mod archives;
+mod cargo_crates;
 mod channel_tags;
 mod channel_tags_metadata;
 mod e2e_act;

@@ -10,10 +10,10 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use regex::Regex;
 use release_action::channel::{self, Channels};
+use release_action::ecosystem::{go as go_eco, npm as npm_eco, pypi as pypi_eco};
 use release_action::fetch;
 use release_action::fetch::download::{self, Integrity};
 use release_action::fetch::oci;
-use release_action::fetch::registry;
 use release_action::github::context::{Context, RefKind};
 use release_action::modes::channel_tags::{docker, labels, template, versions};
 use release_action::modes::policy_check::{config, imports, registries};
@@ -427,11 +427,11 @@ proptest! {
 
     #[test]
     fn registry_response_parsers_never_panic(text in text(RESPONSES)) {
-        let _ = registry::parse_simple_html("https://pypi.example.org/simple/acme-sdk/", &text);
-        let _ = registry::pep503_normalize(&text);
-        let _ = registry::go_escape(&text);
-        let _ = registry::first_proxy(&text);
-        let _ = registry::npm_packument_path(&text);
+        let _ = pypi_eco::fetch::parse_simple_html("https://pypi.example.org/simple/acme-sdk/", &text);
+        let _ = pypi_eco::fetch::pep503_normalize(&text);
+        let _ = go_eco::fetch::go_escape(&text);
+        let _ = go_eco::fetch::first_proxy(&text);
+        let _ = npm_eco::fetch::npm_packument_path(&text);
         let _ = oci::parse_challenge(&text);
         let _ = oci::Reference::parse(&text);
         let _ = Integrity::parse_sri(&text);

@@ -303,9 +303,23 @@ fn credentials_in_any_url_input_are_refused_before_anything_is_printed_or_sent()
             ],
         ),
     ];
-    for (input, inputs) in cases {
+    let mut cases: Vec<(&str, &str, Vec<(&str, String)>)> = cases
+        .into_iter()
+        .map(|(input, inputs)| ("smoke-install", input, inputs))
+        .collect();
+    for input in ["npm-registry", "pypi-index", "goproxy"] {
+        cases.push((
+            "publish-check",
+            input,
+            vec![
+                ("packages", "*.tgz\n*.whl".into()),
+                (input, format!("{with_creds}/")),
+            ],
+        ));
+    }
+    for (mode, input, inputs) in cases {
         let mut gha = Gha::new()
-            .input("mode", "smoke-install")
+            .input("mode", mode)
             .input("expected-version", "1.0.0")
             .input("retries", "0")
             .input("timeout", "2");

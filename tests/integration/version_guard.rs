@@ -62,6 +62,7 @@ fn snapshot_on_main_after_a_release() {
         keys,
         [
             "base-version",
+            "cargo-version",
             "channel",
             "format-version",
             "go-version",

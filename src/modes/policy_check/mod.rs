@@ -22,7 +22,8 @@ use crate::runner::{Level, Runner};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// The policy file, relative to the working directory (the repository root).
+    /// The policy file, relative to the working directory (the repository root); inside the
+    /// workspace.
     #[arg(
         long,
         value_name = "FILE",

@@ -13,11 +13,11 @@ use sha2::{Digest as _, Sha256};
 
 use super::{bad_artifact, check_url, Artifact, Kind, Local, Remote, State};
 use crate::archive;
+use crate::ecosystem::go::fetch::{self as registry, go_escape, go_h1, GoInfo};
+use crate::ecosystem::go::smoke as module_reader;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Fetcher};
-use crate::fetch::registry::{self, go_escape, go_h1, GoInfo};
 use crate::fetch::RemoteOptions;
-use crate::modes::smoke_install::go as module_reader;
 use crate::modes::smoke_install::sandbox::Sandbox;
 use crate::version::go as go_version;
 
@@ -204,8 +204,9 @@ pub fn query(
             (shown, go_mod, h1)
         }
         Proxy::Http(base) => {
-            let (base, auth) =
-                registry::registry_with_auth(fetcher, "goproxy", base, options, false)?;
+            let (base, auth) = crate::fetch::registry::registry_with_auth(
+                fetcher, "goproxy", base, options, None,
+            )?;
             let at_v = base
                 .join(&format!("{escaped}/@v/"))
                 .map_err(|e| Failure::usage("malformed Go module path", format!("{e}")))?;

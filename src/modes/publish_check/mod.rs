@@ -27,7 +27,27 @@ use sha2::{Digest as _, Sha256, Sha512};
 
 use crate::error::{Failure, Result};
 use crate::fetch::{self, Fetcher, RemoteOptions};
-use crate::modes::smoke_install::packages::{expand_local, Ecosystem};
+use crate::modes::smoke_install::packages::expand_local;
+
+/// The ecosystems publish-check queries. It still matches on them instead of going through
+/// [`crate::ecosystem::Ecosystem`] (it landed beside the contract, not on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ecosystem {
+    Npm,
+    Python,
+    Go,
+}
+
+impl Ecosystem {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ecosystem::Npm => "npm",
+            Ecosystem::Python => "python",
+            Ecosystem::Go => "go",
+        }
+    }
+}
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Annotation, Level, Runner};
 
@@ -58,16 +78,16 @@ pub struct Args {
     pub go_version: Option<String>,
 
     /// The npm registry the tarballs are published to.
-    #[arg(long, default_value = fetch::DEFAULT_NPM_REGISTRY, value_name = "URL")]
+    #[arg(long, default_value = crate::ecosystem::npm::DEFAULT_REGISTRY, value_name = "URL")]
     pub npm_registry: String,
 
     /// The simple index (PEP 503/691) the Python distributions are uploaded to.
-    #[arg(long, default_value = fetch::DEFAULT_PYPI_INDEX, value_name = "URL")]
+    #[arg(long, default_value = crate::ecosystem::pypi::DEFAULT_INDEX, value_name = "URL")]
     pub pypi_index: String,
 
     /// The GOPROXY the Go modules are served from: the first http(s) or file:// entry of a comma
     /// or pipe separated list.
-    #[arg(long, default_value = fetch::DEFAULT_GOPROXY, value_name = "URL")]
+    #[arg(long, default_value = crate::ecosystem::go::DEFAULT_GOPROXY, value_name = "URL")]
     pub goproxy: String,
 
     /// Token for the registries. Defaults: NODE_AUTH_TOKEN for the npm registry;
@@ -213,14 +233,25 @@ pub struct Outcome {
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    // Before anything quotes a URL or connects anywhere.
+    for (input, value) in [
+        ("npm-registry", args.npm_registry.as_str()),
+        ("pypi-index", args.pypi_index.as_str()),
+        ("goproxy", args.goproxy.as_str()),
+    ] {
+        fetch::refuse_url_userinfo(input, value)?;
+    }
     let artifacts = resolve(&args, &std::env::current_dir()?)?;
     let options = RemoteOptions {
         retries: args.retries,
         timeout: args.timeout,
         registry_token: args.registry_token.clone(),
-        npm_registry: args.npm_registry.clone(),
-        pypi_index: args.pypi_index.clone(),
-        goproxy: args.goproxy.clone(),
+        registries: crate::ecosystem::RegistryUrls {
+            npm_registry: args.npm_registry.clone(),
+            pypi_index: args.pypi_index.clone(),
+            goproxy: args.goproxy.clone(),
+            ..crate::ecosystem::RegistryUrls::default()
+        },
         ..RemoteOptions::default()
     };
     // Every input is checked before the first request; credentials in any URL input are refused
@@ -234,13 +265,13 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     }
     let has = |e: Ecosystem| artifacts.iter().any(|a| a.kind.ecosystem() == e);
     if has(Ecosystem::Npm) {
-        check_url("npm-registry", &options.npm_registry, false)?;
+        check_url("npm-registry", &options.registries.npm_registry, false)?;
     }
     if has(Ecosystem::Python) {
-        check_url("pypi-index", &options.pypi_index, false)?;
+        check_url("pypi-index", &options.registries.pypi_index, false)?;
     }
     let goproxy = if has(Ecosystem::Go) {
-        Some(go::proxy(&options.goproxy)?)
+        Some(go::proxy(&options.registries.goproxy)?)
     } else {
         None
     };

@@ -5,9 +5,9 @@
 use base64::Engine as _;
 
 use super::{bad_artifact, file_digests, Artifact, Local, Remote, State};
+use crate::ecosystem::npm::fetch::{self as registry, Packument, NPM_ABBREVIATED};
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Digest, Fetcher, Integrity};
-use crate::fetch::registry::{self, Packument, NPM_ABBREVIATED};
 use crate::fetch::RemoteOptions;
 
 /// npm's rule for new package names (validate-npm-package-name): lower case, URL-safe, an
@@ -67,9 +67,9 @@ pub fn query(fetcher: &Fetcher, options: &RemoteOptions, local: &Local) -> Resul
     let (base, auth) = registry::registry_with_auth(
         fetcher,
         "npm-registry",
-        &options.npm_registry,
+        &options.registries.npm_registry,
         options,
-        true,
+        Some("NODE_AUTH_TOKEN"),
     )?;
     let url = base
         .join(&registry::npm_packument_path(&local.name))

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use super::{bad_artifact, file_digests, Artifact, Kind, Local, Remote, State};
 use crate::archive;
+use crate::ecosystem::pypi::fetch::{self as registry, pep503_normalize, PYPI_SIMPLE_JSON};
 use crate::error::{Failure, Result};
 use crate::fetch::download::Fetcher;
-use crate::fetch::registry::{self, pep503_normalize, PYPI_SIMPLE_JSON};
 use crate::fetch::RemoteOptions;
 
 /// Most bytes read of PKG-INFO.
@@ -122,8 +122,13 @@ fn sdist_metadata(path: &Path, display: &str) -> std::result::Result<(String, St
 }
 
 pub fn query(fetcher: &Fetcher, options: &RemoteOptions, local: &Local) -> Result<Remote> {
-    let (base, auth) =
-        registry::registry_with_auth(fetcher, "pypi-index", &options.pypi_index, options, false)?;
+    let (base, auth) = registry::registry_with_auth(
+        fetcher,
+        "pypi-index",
+        &options.registries.pypi_index,
+        options,
+        None,
+    )?;
     let normalized = pep503_normalize(&local.name);
     let url = base
         .join(&format!("{normalized}/"))
@@ -195,9 +200,7 @@ pub fn query(fetcher: &Fetcher, options: &RemoteOptions, local: &Local) -> Resul
 /// becomes `other-files` (another build was uploaded under this version). A version on the
 /// index with some of our files is a re-run that stopped half-way: the rest stays `absent`.
 pub fn other_files(artifacts: &[Artifact], locals: &[Local], remotes: &mut [Remote]) {
-    let python = |i: &usize| {
-        artifacts[*i].kind.ecosystem() == crate::modes::smoke_install::packages::Ecosystem::Python
-    };
+    let python = |i: &usize| artifacts[*i].kind.ecosystem() == super::Ecosystem::Python;
     let indices: Vec<usize> = (0..artifacts.len()).filter(python).collect();
     for &i in &indices {
         if remotes[i].state != State::Absent || remotes[i].version_files.is_empty() {

@@ -9,16 +9,13 @@
 //! local artifact. Every fetch happens before any install: a download that fails stops the run
 //! with nothing installed.
 //!
-//! Each ecosystem lives in its own submodule and goes through the same phases: `inspect` (read
-//! the artifact without unpacking it), `install`, `load` (import every entry point) and
-//! `version`. A failed check does not stop the run: every package is smoked and every failure
+//! Each ecosystem lives in its own folder under `src/ecosystem/` and goes through the same
+//! phases, reached through [`crate::ecosystem::Ecosystem`]: `inspect` (read the artifact without
+//! unpacking it), `install`, `load` (import every entry point) and `version`. A failed check does not stop the run: every package is smoked and every failure
 //! reported, then the run exits 1.
 
-pub(crate) mod go;
-mod npm;
 pub(crate) mod packages;
-mod python;
-pub(crate) mod sandbox;
+pub mod sandbox;
 
 use crate::runner::summary::{code, text};
 use std::collections::BTreeSet;
@@ -27,19 +24,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::ecosystem::{self, Eco};
 use crate::error::{Failure, Kind, Result};
-use crate::fetch::{self, ArtifactKind, Fetched, Fetcher, RemoteOptions, Source};
+use crate::fetch::{self, Fetched, Fetcher, RemoteOptions, Source};
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Runner};
-pub use packages::{Ecosystem, Entry, Package};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EcosystemChoice {
-    Auto,
-    Npm,
-    Python,
-    Go,
-}
+pub use packages::{Entry, Package};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PackageManager {
@@ -56,9 +46,9 @@ pub struct Args {
     #[arg(long, value_name = "PATHS")]
     pub packages: Option<String>,
 
-    /// Which ecosystem the packages are: auto (from the file name), npm, python or go.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub ecosystem: EcosystemChoice,
+    /// Which ecosystem the packages are: auto (from the file name), npm, python, go or cargo.
+    #[arg(long, value_parser = ecosystem::parse_choice, default_value = "auto")]
+    pub ecosystem: ecosystem::Choice,
 
     /// The version every package must install at (npm semver, PEP 440, or a Go `v` version).
     #[arg(long, value_name = "VERSION")]
@@ -139,7 +129,7 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok
 #[serde(rename_all = "kebab-case")]
 pub struct Report {
     pub package: String,
-    pub ecosystem: Ecosystem,
+    pub ecosystem: Eco,
     pub name: String,
     pub expected_version: String,
     pub passed: bool,
@@ -317,21 +307,22 @@ pub struct Plan {
     pub package_manager: PackageManager,
     /// Explicit entry points from `imports`, or empty for "all of them".
     pub imports: Vec<String>,
-    /// The Python that creates venvs, when there are wheels.
-    pub python: Option<std::path::PathBuf>,
-    /// Every wheel in `packages`: pip finds a wheel's dependencies among them.
-    pub wheels: Vec<std::path::PathBuf>,
+    /// Every package of the same ecosystem in `packages` (pip finds a wheel's dependencies
+    /// among them).
+    pub siblings: Vec<std::path::PathBuf>,
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     // Before anything quotes an entry or connects anywhere.
-    for (input, value) in [
+    let own = [
         ("packages", args.packages.as_deref()),
         ("registry", args.registry.as_deref()),
-        ("npm-registry", Some(args.remote.npm_registry.as_str())),
-        ("pypi-index", Some(args.remote.pypi_index.as_str())),
-        ("goproxy", Some(args.remote.goproxy.as_str())),
-    ] {
+    ];
+    let registries = args.remote.registries.inputs();
+    for (input, value) in own
+        .into_iter()
+        .chain(registries.into_iter().map(|(i, v)| (i, Some(v))))
+    {
         fetch::refuse_url_userinfo(input, value.unwrap_or_default())?;
     }
     let entries = packages::resolve(&args, &std::env::current_dir()?)?;
@@ -343,14 +334,11 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         })
         .collect();
     // Everything that can be checked before a download is checked before it.
-    let known: BTreeSet<Ecosystem> = entries
+    let known: BTreeSet<Eco> = entries
         .iter()
         .filter_map(|e| match e {
             Entry::Local(p) => Some(p.ecosystem),
-            Entry::Remote(Source::Npm { .. }) => Some(Ecosystem::Npm),
-            Entry::Remote(Source::Pypi { .. }) => Some(Ecosystem::Python),
-            Entry::Remote(Source::Go { .. }) => Some(Ecosystem::Go),
-            Entry::Remote(_) => None,
+            Entry::Remote(source) => source.ecosystem(),
         })
         .collect();
     packages::expected_versions(&args, &known)?;
@@ -387,7 +375,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         })
         .collect();
 
-    let ecosystems: BTreeSet<Ecosystem> = packages.iter().map(|p| p.ecosystem).collect();
+    let ecosystems: BTreeSet<Eco> = packages.iter().map(|p| p.ecosystem).collect();
     let versions = packages::expected_versions(&args, &ecosystems)?;
     let imports = args
         .imports
@@ -401,53 +389,63 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         .filter(|r| !r.is_empty())
         .map(|r| packages::registry(r, &packages))
         .transpose()?;
-    let python = require_tools(&packages, args.package_manager)?;
-    let wheels: Vec<_> = packages
-        .iter()
-        .filter(|p| p.ecosystem == Ecosystem::Python)
-        .map(|p| p.path.clone())
-        .collect();
+    let plan_for = |ecosystem: Eco, imports: Vec<String>| Plan {
+        registry: registry.clone(),
+        registry_token: None,
+        package_manager: args.package_manager,
+        imports,
+        siblings: packages
+            .iter()
+            .filter(|p| p.ecosystem == ecosystem)
+            .map(|p| p.path.clone())
+            .collect(),
+    };
+    for ecosystem in &ecosystems {
+        ecosystem.require_tools(&plan_for(*ecosystem, Vec::new()))?;
+    }
 
     // Inspect everything first: a bad `imports` entry is a usage error before any install runs.
     let mut inspected = Vec::new();
     for package in &packages {
         let expected = versions.for_ecosystem(package.ecosystem).to_string();
         let phase = format!("{}-inspect", package.ecosystem.name());
-        let item = runner.phase(&phase, |r| inspect(package, &expected, r))?;
-        inspected.push(item);
+        let item = runner.phase(&phase, |r| package.ecosystem.inspect(package, &expected, r))?;
+        inspected.push((package.ecosystem, item));
     }
     let mut unclaimed: Vec<&String> = imports.iter().collect();
-    for item in &inspected {
+    for (_, item) in &inspected {
         unclaimed.retain(|entry| !item.claims(entry));
     }
     if let Some(entry) = unclaimed.first() {
         return Err(Failure::usage(
             "Unknown entry point in `imports`",
             format!(
-                "input `imports`: {entry:?} is not an entry point of any package given in `packages` \
-                 (npm: the package name or a `./subpath`; Python: a module of a wheel; Go: a package \
-                 path inside a module)"
+                "input `imports`: {entry:?} is not an entry point of any package given in `packages` ({})",
+                ecosystem::ALL
+                    .iter()
+                    .map(|e| format!("{}: {}", e.label(), e.entry_points()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         )
         .with_fix("name an entry point of one of the packages, or leave `imports` empty to load all of them"));
     }
 
     let mut reports = Vec::new();
-    for item in inspected {
-        let is_npm = matches!(item, Inspected::Npm(_));
-        let registry_token = registry_token(&args.remote, registry.as_deref(), is_npm)?;
+    for (ecosystem, item) in inspected {
+        let registry_token = registry_token(&args.remote, registry.as_deref(), ecosystem)?;
         if let Some(token) = &registry_token {
             runner.mask(token);
         }
-        let plan = Plan {
-            registry: registry.clone(),
-            registry_token,
-            package_manager: args.package_manager,
-            imports: imports.iter().filter(|e| item.claims(e)).cloned().collect(),
-            python: python.clone(),
-            wheels: wheels.clone(),
-        };
-        let report = item.smoke(&plan, runner)?;
+        let mut plan = plan_for(
+            ecosystem,
+            imports.iter().filter(|e| item.claims(e)).cloned().collect(),
+        );
+        plan.registry_token = registry_token;
+        let start = Instant::now();
+        let mut report = item.smoke(&plan, runner)?;
+        report.duration_ms = start.elapsed();
+        report.passed = report.healthy();
         reports.push(report);
     }
 
@@ -464,11 +462,13 @@ fn check_remote_inputs(opts: &RemoteOptions, remote: usize) -> Result<()> {
             return Err(Failure::usage(
                 format!("`{input}` needs one remote entry"),
                 format!(
-                    "input `{input}` is the digest of one remote artifact, but `packages` has {remote} remote entries (URLs, oci://, npm:, pypi:, go:)"
+                    "input `{input}` is the digest of one remote artifact, but `packages` has {remote} remote entries (URLs, oci://, {})",
+                    ecosystem::all_prefixes()
                 ),
             )
             .with_fix(format!(
-                "smoke one remote entry per step when you pin its digest, or remove `{input}` (npm:, pypi:, oci:// and go: entries are verified against their registry anyway)"
+                "smoke one remote entry per step when you pin its digest, or remove `{input}` (oci:// and {} entries are verified against their registry anyway)",
+                ecosystem::all_prefixes()
             )));
         }
     }
@@ -501,16 +501,16 @@ fn fetch_all(
         for line in &report.lines {
             runner.log(line);
         }
-        let ecosystem = packages::classify_fetched(&fetched, args.ecosystem)?;
-        let go_proxy = match &fetched.kind {
-            ArtifactKind::GoModule { proxy_dir, .. } => Some(proxy_dir.clone()),
-            _ => None,
+        let ecosystem = packages::classify_fetched(&fetched, args.ecosystem.0)?;
+        let local_registry = match &fetched.kind {
+            fetch::ArtifactKind::Package { local_registry, .. } => local_registry.clone(),
+            fetch::ArtifactKind::File => None,
         };
         packages.push(Package {
             path: fetched.path.clone(),
             display,
             ecosystem,
-            go_proxy,
+            local_registry,
             fetched: Some(report),
         });
     }
@@ -525,7 +525,7 @@ fn fetch_all(
 fn registry_token(
     remote: &RemoteOptions,
     registry: Option<&str>,
-    is_npm: bool,
+    ecosystem: Eco,
 ) -> Result<Option<String>> {
     let Some(registry) = registry else {
         return Ok(None);
@@ -536,7 +536,7 @@ fn registry_token(
     else {
         return Ok(None);
     };
-    let token = remote.token_for(&host, is_npm);
+    let token = remote.token_for(&host, ecosystem.token_variable());
     if let Some(t) = &token {
         if t.chars()
             .any(|c| c.is_whitespace() || c.is_control() || c == '#')
@@ -552,83 +552,6 @@ fn registry_token(
         }
     }
     Ok(token)
-}
-
-/// A package after its `inspect` phase, ready to install.
-enum Inspected {
-    Npm(npm::Inspected),
-    Python(python::Inspected),
-    Go(go::Inspected),
-}
-
-fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
-    Ok(match package.ecosystem {
-        Ecosystem::Npm => Inspected::Npm(npm::inspect(package, expected, runner)?),
-        Ecosystem::Python => Inspected::Python(python::inspect(package, expected, runner)?),
-        Ecosystem::Go => Inspected::Go(go::inspect(package, expected, runner)?),
-    })
-}
-
-impl Inspected {
-    fn claims(&self, entry: &str) -> bool {
-        match self {
-            Inspected::Npm(i) => i.claims(entry),
-            Inspected::Python(i) => i.claims(entry),
-            Inspected::Go(i) => i.claims(entry),
-        }
-    }
-
-    fn smoke(self, plan: &Plan, runner: &mut Runner) -> Result<Report> {
-        let start = std::time::Instant::now();
-        let mut report = match self {
-            Inspected::Npm(i) => npm::smoke(i, plan, runner)?,
-            Inspected::Python(i) => python::smoke(i, plan, runner)?,
-            Inspected::Go(i) => go::smoke(i, plan, runner)?,
-        };
-        report.duration_ms = start.elapsed();
-        report.passed = report.healthy();
-        Ok(report)
-    }
-}
-
-/// Checks every tool is there before anything runs; returns the Python interpreter, if needed.
-fn require_tools(
-    packages: &[Package],
-    manager: PackageManager,
-) -> Result<Option<std::path::PathBuf>> {
-    let has = |e: Ecosystem| packages.iter().any(|p| p.ecosystem == e);
-    if has(Ecosystem::Npm) {
-        sandbox::require_tool(
-            "node",
-            "to load npm packages",
-            "install Node.js (actions/setup-node)",
-        )?;
-        match manager {
-            PackageManager::Pnpm => sandbox::require_tool(
-                "pnpm",
-                "to install npm tarballs (package-manager: pnpm)",
-                "install pnpm (pnpm/action-setup, or `npm install -g pnpm@10`), or set package-manager: npm",
-            )?,
-            PackageManager::Npm => sandbox::require_tool(
-                "npm",
-                "to install npm tarballs (package-manager: npm)",
-                "install Node.js with npm (actions/setup-node)",
-            )?,
-        };
-    }
-    let python = if has(Ecosystem::Python) {
-        Some(python::interpreter()?)
-    } else {
-        None
-    };
-    if has(Ecosystem::Go) {
-        sandbox::require_tool(
-            "go",
-            "to build Go modules",
-            "install Go (actions/setup-go, or apt-get install golang-go)",
-        )?;
-    }
-    Ok(python)
 }
 
 fn format_duration(d: Duration) -> String {

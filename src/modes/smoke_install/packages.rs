@@ -3,54 +3,29 @@
 //! A `packages` entry is a local path or glob, or a remote source (a URL, `oci://`, `npm:`,
 //! `pypi:`, `go:`) that the `fetch` phase downloads before it is classified like a local file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use globset::GlobBuilder;
-use serde::Serialize;
 
-use super::{Args, EcosystemChoice};
+use super::Args;
+use crate::ecosystem::{self, Eco};
 use crate::error::{Failure, Result};
-use crate::fetch::{ArtifactKind, Fetched, Source};
+#[cfg(doc)]
+use crate::fetch::ArtifactKind;
+use crate::fetch::{Fetched, Source};
 use crate::runner::inputs;
 use crate::version::document::VersionsDocument;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Ecosystem {
-    Npm,
-    Python,
-    Go,
-}
-
-impl Ecosystem {
-    pub fn name(self) -> &'static str {
-        match self {
-            Ecosystem::Npm => "npm",
-            Ecosystem::Python => "python",
-            Ecosystem::Go => "go",
-        }
-    }
-
-    /// The key of this ecosystem's version in the `versions` document.
-    fn version_key(self) -> &'static str {
-        match self {
-            Ecosystem::Npm => "npm",
-            Ecosystem::Python => "pypi",
-            Ecosystem::Go => "go",
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Package {
     pub path: PathBuf,
     /// The path as the user wrote it (relative to the working directory), for reports.
     pub display: String,
-    pub ecosystem: Ecosystem,
-    /// For a Go module fetched by `go:`, the `file://` GOPROXY tree the fetch wrote (served as
-    /// is instead of a tree built from the zip).
-    pub go_proxy: Option<PathBuf>,
+    pub ecosystem: Eco,
+    /// For a remote entry, a tree in the registry's own layout the fetch wrote (see
+    /// [`ArtifactKind::Package`]), served as is instead of one built from the file.
+    pub local_registry: Option<PathBuf>,
     /// For a remote entry: what was fetched from where and what was verified.
     pub fetched: Option<super::FetchReport>,
 }
@@ -94,12 +69,12 @@ pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Entry>> {
             if !seen.insert(canonical.clone()) {
                 continue;
             }
-            let ecosystem = classify(&canonical, &display, args.ecosystem)?;
+            let ecosystem = classify(&canonical, &display, args.ecosystem.0)?;
             packages.push(Entry::Local(Package {
                 path: canonical,
                 display,
                 ecosystem,
-                go_proxy: None,
+                local_registry: None,
                 fetched: None,
             }));
         }
@@ -213,21 +188,22 @@ fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) {
     }
 }
 
-fn classify(path: &Path, display: &str, choice: EcosystemChoice) -> Result<Ecosystem> {
+fn classify(path: &Path, display: &str, choice: Option<Eco>) -> Result<Eco> {
     let detected = if path.is_dir() {
-        if path.join("go.mod").is_file() {
-            Some(Ecosystem::Go)
-        } else {
-            return Err(Failure::usage(
-                "Directory is not a Go module",
-                format!("input `packages`: {display} is a directory without a go.mod"),
-            )
-            .with_fix(
-                "list npm tarballs (*.tgz), wheels (*.whl), Go module directories or module zips",
-            ));
+        match ecosystem::ALL.iter().find(|e| e.recognises_dir(path)) {
+            Some(e) => Some(*e),
+            None => {
+                return Err(Failure::usage(
+                    "Directory is not a package",
+                    format!(
+                        "input `packages`: {display} is a directory that is no package (a Go module needs its go.mod)"
+                    ),
+                )
+                .with_fix(format!("list {}", ecosystem::all_artifacts())))
+            }
         }
     } else {
-        by_extension(&file_name(path), choice)
+        ecosystem::recognise(&file_name(path), choice)
     };
     choose(detected, &file_name(path), display, choice)
 }
@@ -238,59 +214,22 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn by_extension(name: &str, choice: EcosystemChoice) -> Option<Ecosystem> {
-    if name.ends_with(".tgz") {
-        Some(Ecosystem::Npm)
-    } else if name.ends_with(".whl") {
-        Some(Ecosystem::Python)
-    } else if name.ends_with(".zip") {
-        Some(Ecosystem::Go)
-    } else if name.ends_with(".tar.gz") && choice == EcosystemChoice::Npm {
-        Some(Ecosystem::Npm)
-    } else {
-        None
-    }
-}
-
-/// The ecosystem of a fetched artifact: from what the registry said it is (`npm:`, `pypi:`,
-/// `go:`), else (a URL, an OCI layer) from its file name, as for a local file.
-pub fn classify_fetched(fetched: &Fetched, choice: EcosystemChoice) -> Result<Ecosystem> {
-    let display = &fetched.source;
+/// The ecosystem of a fetched artifact: from what the registry said it is (`npm:`, `pypi:`, …),
+/// else (a URL, an OCI layer) from its file name, as for a local file.
+pub fn classify_fetched(fetched: &Fetched, choice: Option<Eco>) -> Result<Eco> {
     let name = file_name(&fetched.path);
-    let detected = match &fetched.kind {
-        ArtifactKind::NpmTarball => Some(Ecosystem::Npm),
-        ArtifactKind::GoModule { .. } => Some(Ecosystem::Go),
-        ArtifactKind::PythonDist if name.ends_with(".whl") => Some(Ecosystem::Python),
-        ArtifactKind::PythonDist => {
-            return Err(Failure::usage(
-                "No wheel to smoke",
-                format!(
-                    "input `packages`: {display} resolved to {name}, a source distribution: \
-                     smoke-install installs wheels only"
-                ),
-            )
-            .with_fix(
-                "publish a wheel for this version (python -m build --wheel) next to the sdist",
-            ))
+    let detected = match fetched.kind.ecosystem() {
+        Some(ecosystem) => {
+            ecosystem.accept_fetched(fetched)?;
+            Some(ecosystem)
         }
-        ArtifactKind::File => by_extension(&name, choice),
+        None => ecosystem::recognise(&name, choice),
     };
-    choose(detected, &name, display, choice)
+    choose(detected, &name, &fetched.source, choice)
 }
 
 /// The detected ecosystem, checked against the `ecosystem` input.
-fn choose(
-    detected: Option<Ecosystem>,
-    name: &str,
-    display: &str,
-    choice: EcosystemChoice,
-) -> Result<Ecosystem> {
-    let wanted = match choice {
-        EcosystemChoice::Auto => None,
-        EcosystemChoice::Npm => Some(Ecosystem::Npm),
-        EcosystemChoice::Python => Some(Ecosystem::Python),
-        EcosystemChoice::Go => Some(Ecosystem::Go),
-    };
+fn choose(detected: Option<Eco>, name: &str, display: &str, wanted: Option<Eco>) -> Result<Eco> {
     match (detected, wanted) {
         (Some(d), Some(w)) if d != w => Err(Failure::usage(
             "Package does not match `ecosystem`",
@@ -305,8 +244,8 @@ fn choose(
         (None, _) => Err(Failure::usage(
             "Unknown package type",
             format!(
-                "input `packages`: {display} is not an npm tarball (*.tgz), a wheel (*.whl), a Go \
-                 module zip (*.zip) or a directory with a go.mod{}",
+                "input `packages`: {display} is not {}{}",
+                ecosystem::all_artifacts(),
                 if name.ends_with(".tar.gz") {
                     " (a .tar.gz is ambiguous: set `ecosystem: npm` for an npm tarball; Python sdists are not smoked, build a wheel)"
                 } else {
@@ -320,25 +259,17 @@ fn choose(
 
 /// The version each ecosystem must install at.
 #[derive(Debug, Default)]
-pub struct Versions {
-    npm: String,
-    python: String,
-    go: String,
-}
+pub struct Versions(BTreeMap<&'static str, String>);
 
 impl Versions {
-    pub fn for_ecosystem(&self, ecosystem: Ecosystem) -> &str {
-        match ecosystem {
-            Ecosystem::Npm => &self.npm,
-            Ecosystem::Python => &self.python,
-            Ecosystem::Go => &self.go,
-        }
+    pub fn for_ecosystem(&self, ecosystem: Eco) -> &str {
+        self.0.get(ecosystem.name()).map_or("", String::as_str)
     }
 }
 
 /// Reads `expected-version` or `versions` and checks each needed version against its
 /// ecosystem's grammar.
-pub fn expected_versions(args: &Args, ecosystems: &BTreeSet<Ecosystem>) -> Result<Versions> {
+pub fn expected_versions(args: &Args, ecosystems: &BTreeSet<Eco>) -> Result<Versions> {
     let explicit = args
         .expected_version
         .as_deref()
@@ -368,14 +299,14 @@ pub fn expected_versions(args: &Args, ecosystems: &BTreeSet<Ecosystem>) -> Resul
         (Some(version), None) => {
             for ecosystem in ecosystems {
                 let v = normalize(*ecosystem, version, "expected-version")?;
-                set(&mut versions, *ecosystem, v);
+                versions.0.insert(ecosystem.name(), v);
             }
         }
         (None, Some(json)) => {
             let document = VersionsDocument::parse(json)?;
             for ecosystem in ecosystems {
-                let key = format!("{}-version", ecosystem.version_key());
-                let raw = document.ecosystem(ecosystem.version_key()).ok_or_else(|| {
+                let key = format!("{}-version", ecosystem.key());
+                let raw = document.ecosystem(ecosystem.key()).ok_or_else(|| {
                     Failure::usage(
                         "Invalid input",
                         format!(
@@ -388,65 +319,33 @@ pub fn expected_versions(args: &Args, ecosystems: &BTreeSet<Ecosystem>) -> Resul
                     )
                 })?;
                 let v = normalize(*ecosystem, raw, &format!("versions.{key}"))?;
-                set(&mut versions, *ecosystem, v);
+                versions.0.insert(ecosystem.name(), v);
             }
         }
     }
     Ok(versions)
 }
 
-fn set(versions: &mut Versions, ecosystem: Ecosystem, value: String) {
-    match ecosystem {
-        Ecosystem::Npm => versions.npm = value,
-        Ecosystem::Python => versions.python = value,
-        Ecosystem::Go => versions.go = value,
-    }
-}
-
 /// A version in its ecosystem's normal spelling, or a usage error naming the input.
-fn normalize(ecosystem: Ecosystem, raw: &str, input: &str) -> Result<String> {
+fn normalize(ecosystem: Eco, raw: &str, input: &str) -> Result<String> {
     let raw = raw.trim();
-    let invalid = |grammar: &str, e: String| {
+    ecosystem.normalize_version(raw).map_err(|e| {
         Failure::usage(
             "Invalid expected version",
-            format!("input `{input}`: {raw:?} is not a valid {grammar} version: {e}"),
+            format!(
+                "input `{input}`: {raw:?} is not a valid {} version: {e}",
+                ecosystem.version_grammar()
+            ),
         )
-    };
-    match ecosystem {
-        Ecosystem::Npm => {
-            let v = raw.trim_start_matches(['v', '=']);
-            semver::Version::parse(v)
-                .map(|v| v.to_string())
-                .map_err(|e| invalid("npm (semver)", e.to_string()))
-        }
-        Ecosystem::Python => raw
-            .parse::<pep440_rs::Version>()
-            .map(|_| raw.to_string())
-            .map_err(|e| invalid("PEP 440", e.to_string())),
-        Ecosystem::Go => {
-            let bare = raw.strip_prefix('v').unwrap_or(raw);
-            let bare_core = bare.strip_suffix("+incompatible").unwrap_or(bare);
-            semver::Version::parse(bare_core)
-                .map_err(|e| invalid("Go module", e.to_string()))
-                .and_then(|v| {
-                    if v.build.is_empty() {
-                        Ok(format!("v{bare}"))
-                    } else {
-                        Err(invalid(
-                            "Go module",
-                            "Go versions carry no build metadata (only +incompatible)".into(),
-                        ))
-                    }
-                })
-        }
-    }
+    })
 }
 
 /// The `registry` input, checked to be an http(s) URL (or a `file://` GOPROXY for Go).
 pub fn registry(raw: &str, packages: &[Package]) -> Result<String> {
     let ok_scheme = raw.starts_with("https://")
         || raw.starts_with("http://")
-        || (raw.starts_with("file://") && packages.iter().all(|p| p.ecosystem == Ecosystem::Go));
+        || (raw.starts_with("file://")
+            && packages.iter().all(|p| p.ecosystem.serves_file_registry()));
     if !ok_scheme || raw.contains(char::is_whitespace) {
         return Err(Failure::usage(
             "Invalid `registry`",
@@ -461,29 +360,27 @@ pub fn registry(raw: &str, packages: &[Package]) -> Result<String> {
 mod tests {
     use super::*;
 
+    fn eco(name: &str) -> Eco {
+        ecosystem::by_name(name).unwrap()
+    }
+
     #[test]
     fn go_versions_get_their_v() {
-        assert_eq!(normalize(Ecosystem::Go, "1.2.3", "x").unwrap(), "v1.2.3");
+        assert_eq!(normalize(eco("go"), "1.2.3", "x").unwrap(), "v1.2.3");
         assert_eq!(
-            normalize(Ecosystem::Go, "v0.11.1-0.20240102030405-0123456789ab", "x").unwrap(),
+            normalize(eco("go"), "v0.11.1-0.20240102030405-0123456789ab", "x").unwrap(),
             "v0.11.1-0.20240102030405-0123456789ab"
         );
-        assert!(normalize(Ecosystem::Go, "v1.2", "x").is_err());
-        assert!(normalize(Ecosystem::Go, "v1.2.3+meta", "x").is_err());
+        assert!(normalize(eco("go"), "v1.2", "x").is_err());
+        assert!(normalize(eco("go"), "v1.2.3+meta", "x").is_err());
     }
 
     #[test]
     fn npm_and_python_versions_are_checked() {
-        assert_eq!(normalize(Ecosystem::Npm, "v1.2.3", "x").unwrap(), "1.2.3");
-        assert!(normalize(Ecosystem::Npm, "1.2", "x").is_err());
-        assert!(normalize(
-            Ecosystem::Python,
-            "0.12.0.dev20240102030405+g0123456789ab",
-            "x"
-        )
-        .is_ok());
-        let err =
-            normalize(Ecosystem::Python, "not a version", "versions.pypi-version").unwrap_err();
+        assert_eq!(normalize(eco("npm"), "v1.2.3", "x").unwrap(), "1.2.3");
+        assert!(normalize(eco("npm"), "1.2", "x").is_err());
+        assert!(normalize(eco("python"), "0.12.0.dev20240102030405+g0123456789ab", "x").is_ok());
+        let err = normalize(eco("python"), "not a version", "versions.pypi-version").unwrap_err();
         assert!(err.message.contains("versions.pypi-version"));
     }
 }

@@ -64,18 +64,19 @@ pub fn passing_body(d: &Decision) -> String {
         "{}\n### ✅ version-guard passes\n\nThe problem reported here earlier is fixed.\n",
         marker(&d.tag_prefix)
     );
-    let rows = [
-        ("Channel", &d.channel),
-        ("Base version", &d.base_version),
-        ("npm", &d.npm),
-        ("PyPI", &d.pypi),
-        ("Go", &d.go),
+    let mut rows = vec![
+        ("Channel", d.channel.clone().unwrap_or_else(|| "—".into())),
+        (
+            "Base version",
+            d.base_version.clone().unwrap_or_else(|| "—".into()),
+        ),
     ];
+    rows.extend(d.versions_by_label());
     body.push_str("\n| | Value |\n|---|---|\n");
     for (name, value) in rows {
         body.push_str(&format!(
             "| {name} | {} |\n",
-            crate::runner::summary::cell(&escape_markdown(value.as_deref().unwrap_or("—")))
+            crate::runner::summary::cell(&escape_markdown(&value))
         ));
     }
     if let Some(sha) = &d.sha {

@@ -15,6 +15,7 @@ use semver::Version;
 use serde_json::json;
 
 use crate::channel::{self, Build, Channels, DEFAULT_CHANNELS};
+use crate::ecosystem::{self, Eco, VersionContext, VersionInputs};
 use crate::error::{Failure, Result};
 use crate::git::Git;
 use crate::github::api::Api;
@@ -22,8 +23,8 @@ use crate::github::Context;
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Runner};
 use crate::version::document::{VersionsDocument, FORMAT_VERSION};
+use crate::version::npm;
 use crate::version::tags::{Releases, TagVersion};
-use crate::version::{go, npm, pep440};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TagsFrom {
@@ -73,29 +74,14 @@ pub struct Args {
     #[arg(long, default_value = "commit")]
     pub timestamp: String,
 
-    /// Use this npm version instead of computing one.
-    #[arg(long)]
-    pub npm_version: Option<String>,
-
-    /// Use this PyPI version instead of computing one.
-    #[arg(long)]
-    pub pypi_version: Option<String>,
-
-    /// Use this Go version instead of computing one.
-    #[arg(long)]
-    pub go_version: Option<String>,
+    /// Each ecosystem's inputs: version overrides (`npm-version`, …), `go-module`,
+    /// `pypi-local-version`.
+    #[command(flatten)]
+    pub ecosystems: VersionInputs,
 
     /// Prefix of the override variables (<PREFIX>_TS_SDK_VERSION, …).
     #[arg(long, default_value = "AMEIDE")]
     pub env_prefix: String,
-
-    /// The Go module path; a `/vN` suffix sets the major of Go versions.
-    #[arg(long)]
-    pub go_module: Option<String>,
-
-    /// Add `+g<sha>` to PyPI snapshots (set false for uploads to PyPI, which refuses local versions).
-    #[arg(long, value_name = "BOOL", value_parser = inputs::boolean, default_value = "true", num_args = 0..=1, default_missing_value = "true")]
-    pub pypi_local_version: bool,
 
     /// Write versions.json, ts.json, python.json and go.json into this directory.
     #[arg(long)]
@@ -110,7 +96,7 @@ pub struct Args {
     pub token: Option<String>,
 }
 
-pub const OUTPUTS: &[OutputSpec] = &[
+const COMMON_OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "channel",
         description: "release, prerelease, main, dev, pr, branch or a channel from `channels`.",
@@ -139,18 +125,9 @@ pub const OUTPUTS: &[OutputSpec] = &[
         name: "latest-version",
         description: "The latest stable release version (empty when none).",
     },
-    OutputSpec {
-        name: "npm-version",
-        description: "The npm version (node-semver valid, normalized).",
-    },
-    OutputSpec {
-        name: "pypi-version",
-        description: "The PyPI version (PEP 440 normal form).",
-    },
-    OutputSpec {
-        name: "go-version",
-        description: "The Go module version or pseudo-version.",
-    },
+];
+
+const COMMIT_OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "sha",
         description: "The commit (40 hex).",
@@ -169,6 +146,14 @@ pub const OUTPUTS: &[OutputSpec] = &[
     },
 ];
 
+/// Every output: the common ones, each ecosystem's version, the commit and `versions`.
+pub fn outputs() -> Vec<OutputSpec> {
+    let mut all = COMMON_OUTPUTS.to_vec();
+    all.extend(ecosystem::ALL.iter().map(|e| e.version_output()));
+    all.extend_from_slice(COMMIT_OUTPUTS);
+    all
+}
+
 /// What the run decided, filled in as it goes (a failure leaves later fields empty).
 #[derive(Debug, Default, Clone)]
 pub struct Decision {
@@ -179,9 +164,8 @@ pub struct Decision {
     pub base_version: Option<String>,
     pub version: Option<String>,
     pub latest: Option<TagVersion>,
-    pub npm: Option<String>,
-    pub pypi: Option<String>,
-    pub go: Option<String>,
+    /// Each ecosystem's version, in registration order (empty until all are decided).
+    pub ecosystems: Vec<(Eco, String)>,
     pub sha: Option<String>,
     pub timestamp: Option<String>,
     /// Whether the latest release is known (tags were read).
@@ -189,12 +173,29 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// Each ecosystem's label and version, `—` while undecided, for the summary and the comment.
+    pub fn versions_by_label(&self) -> Vec<(&'static str, String)> {
+        ecosystem::ALL
+            .iter()
+            .map(|e| {
+                let version = self.ecosystems.iter().find(|(d, _)| d == e);
+                (
+                    e.label(),
+                    version.map_or_else(|| "—".to_string(), |(_, v)| v.clone()),
+                )
+            })
+            .collect()
+    }
+
     fn short_sha(&self) -> Option<String> {
         self.sha.as_ref().map(|s| s[..12].to_string())
     }
 
     /// The `versions` document (only when everything is decided).
     fn document(&self) -> Option<VersionsDocument> {
+        if self.ecosystems.is_empty() {
+            return None;
+        }
         Some(VersionsDocument {
             format_version: FORMAT_VERSION,
             channel: Some(self.channel.clone()?),
@@ -218,14 +219,11 @@ impl Decision {
             short_sha: Some(self.short_sha()?),
             timestamp: Some(self.timestamp.clone()?),
             tag_prefix: Some(self.tag_prefix.clone()),
-            ecosystems: [
-                ("npm", self.npm.clone()?),
-                ("pypi", self.pypi.clone()?),
-                ("go", self.go.clone()?),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
+            ecosystems: self
+                .ecosystems
+                .iter()
+                .map(|(e, v)| (e.key().to_string(), v.clone()))
+                .collect(),
         })
     }
 }
@@ -343,13 +341,8 @@ fn check_inputs(args: &Args) -> Result<()> {
     if let Some(base) = &args.base_version {
         parse_base(base)?;
     }
-    if let Some(module) = &args.go_module {
-        if module.contains(char::is_whitespace) || module.starts_with('/') || module.is_empty() {
-            return Err(Failure::usage(
-                "Invalid input",
-                format!("input `go-module` must be a module path like example.com/sdk/v2, got {module:?}"),
-            ));
-        }
+    for ecosystem in ecosystem::ALL {
+        ecosystem.check_version_inputs(&args.ecosystems)?;
     }
     Ok(())
 }
@@ -723,32 +716,32 @@ fn warn_legacy_variables(env_prefix: &str, runner: &Runner) {
     }
 }
 
-/// An override: the input, else the first of `variables` that is set.
-fn override_value(
-    input: &Option<String>,
-    input_name: &str,
-    variables: &[String],
-) -> Option<(String, String)> {
-    if let Some(v) = input.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        return Some((format!("input `{input_name}`"), v.to_string()));
+/// On a release or prerelease tag the tag is the version: an override may only restate it (in
+/// its ecosystem's form), or the guard's "never publish below the latest" would not hold.
+fn override_agrees_with_tag(
+    build: &Build,
+    ecosystem: Eco,
+    source: &str,
+    value: &str,
+    expected: &str,
+) -> Result<()> {
+    match &build.tag {
+        Some(tag) if value != expected => Err(Failure::guard(
+            "Version override disagrees with the tag",
+            format!(
+                "{source} is {value} but the tag {} is {} version {expected}: on a release tag the tag is the version",
+                tag.tag,
+                ecosystem.label()
+            ),
+        )
+        .with_fix(format!(
+            "unset {source} for tag builds (the tag's version is used), or set it to {expected}"
+        ))),
+        _ => Ok(()),
     }
-    variables.iter().find_map(|name| {
-        std::env::var(name)
-            .ok()
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-            .map(|v| (name.clone(), v))
-    })
 }
 
-fn invalid_override(source: &str, value: &str, why: &str) -> Failure {
-    Failure::usage(
-        "Invalid version override",
-        format!("{source} is {value:?}: {why}"),
-    )
-    .with_fix(format!("fix or unset {source}"))
-}
-
+/// Each ecosystem's version: computed from the tag or the snapshot base, then overridden.
 fn versions(
     args: &Args,
     build: &Build,
@@ -758,226 +751,63 @@ fn versions(
     decision: &mut Decision,
     runner: &Runner,
 ) -> Result<()> {
-    let sha = decision
-        .sha
-        .clone()
-        .expect("sha is decided before versions");
-    let short = &sha[..12];
-    let timestamp = decision
-        .timestamp
-        .clone()
-        .expect("timestamp is decided before versions");
-    let path_major = args.go_module.as_deref().and_then(go::path_major);
-    let p = &args.env_prefix;
-
-    let (npm_version, pypi_version, go_version) = match &build.tag {
-        Some(tag) => {
-            let mut npm_v = tag.version.clone();
-            npm_v.build = semver::BuildMetadata::EMPTY;
-            let pypi_v = pep440::from_semver(&tag.version).map_err(|e| {
-                Failure::usage("No PyPI version for this tag", format!("tag {}: {e}", tag.tag))
-                    .with_fix("use a prerelease PyPI understands (-alpha.N, -beta.N, -rc.N, -dev.N), or set `pypi-version`")
-            })?;
-            // The go command refuses a version whose major does not match the module path
-            // (`/v2` needs v2.x.y; no suffix allows v0 and v1): releasing it would publish a Go
-            // version nobody can `go get`.
-            if let Some(module) = args.go_module.as_deref() {
-                if !go::major_allowed(path_major, tag.version.major) {
-                    let wanted = match path_major {
-                        Some(n) => format!("v{n}.x.y"),
-                        None => "v0.x.y or v1.x.y".to_string(),
-                    };
-                    return Err(Failure::guard(
-                        "Tag does not match the Go module's major version",
-                        format!(
-                            "tag {} is major {}, but go-module {module} takes {wanted}: the go command refuses {}",
-                            tag.tag,
-                            tag.version.major,
-                            format_args!("v{npm_v}")
-                        ),
-                    )
-                    .with_fix(if tag.version.major >= 2 {
-                        format!(
-                            "tag a {wanted} release, or set `go-module` to the path ending in /v{}",
-                            tag.version.major
-                        )
-                    } else {
-                        format!("tag a {wanted} release, or set `go-module` to the path without a /vN suffix")
-                    }));
-                }
+    let base = decision
+        .base_version
+        .as_deref()
+        .map(|b| Version::parse(b).expect("the base is a semver version"));
+    let ctx = VersionContext {
+        inputs: &args.ecosystems,
+        env_prefix: &args.env_prefix,
+        tag_prefix: &args.tag_prefix,
+        base: base.as_ref(),
+        sha: decision
+            .sha
+            .as_deref()
+            .expect("sha is decided before versions"),
+        timestamp: decision
+            .timestamp
+            .as_deref()
+            .expect("timestamp is decided before versions"),
+        tag_names,
+        from_git,
+        git,
+        runner,
+    };
+    // Every computed version first (a tag one ecosystem cannot express fails before any
+    // override is read), then the overrides.
+    let mut computed = Vec::new();
+    for &ecosystem in ecosystem::ALL {
+        let version = match &build.tag {
+            Some(tag) => ecosystem.release_version(&ctx, tag)?,
+            None => ecosystem.snapshot_version(&ctx)?,
+        };
+        computed.push((ecosystem, version));
+    }
+    let mut versions = Vec::new();
+    for (ecosystem, computed) in computed {
+        let version = match ecosystem.override_version(&ctx)? {
+            Some((source, value)) => {
+                override_agrees_with_tag(build, ecosystem, &source, &value, &computed)?;
+                value
             }
-            let go_v = format!("v{npm_v}");
-            (npm_v.to_string(), pypi_v.to_string(), go_v)
-        }
-        None => {
-            let base = Version::parse(decision.base_version.as_deref().expect("base is decided"))
-                .expect("the base is a semver version");
-            let npm_v = npm::snapshot(&base, &timestamp, short);
-            let pypi_v = pep440::snapshot(&base, &timestamp, short, args.pypi_local_version);
-            let go_v = go_snapshot(
-                args, tag_names, from_git, git, &sha, path_major, &timestamp, runner,
-            )?;
-            (npm_v.to_string(), pypi_v.to_string(), go_v)
-        }
-    };
-
-    // On a release or prerelease tag the tag is the version: an override may only restate it
-    // (in its ecosystem's form), or the guard's "never publish below the latest" would not hold.
-    let tag_agrees = |ecosystem: &str, source: &str, value: &str, expected: &str| -> Result<()> {
-        match &build.tag {
-            Some(tag) if value != expected => Err(Failure::guard(
-                "Version override disagrees with the tag",
-                format!(
-                    "{source} is {value} but the tag {} is {ecosystem} version {expected}: on a release tag the tag is the version",
-                    tag.tag
-                ),
-            )
-            .with_fix(format!(
-                "unset {source} for tag builds (the tag's version is used), or set it to {expected}"
-            ))),
-            _ => Ok(()),
-        }
-    };
-    let npm_final = match override_value(
-        &args.npm_version,
-        "npm-version",
-        &[format!("{p}_TS_SDK_VERSION")],
-    ) {
-        Some((source, value)) => {
-            npm::validate(&value).map_err(|why| invalid_override(&source, &value, &why))?;
-            tag_agrees("npm", &source, &value, &npm_version)?;
-            runner.log(&format!("npm version {value} from {source}"));
-            value
-        }
-        None => npm_version,
-    };
-    let pypi_final = match override_value(
-        &args.pypi_version,
-        "pypi-version",
-        &[
-            format!("{p}_PYTHON_SDK_VERSION"),
-            format!("{p}_SDK_VERSION"),
-        ],
-    ) {
-        Some((source, value)) => {
-            let v =
-                pep440::normalize(&value).map_err(|why| invalid_override(&source, &value, &why))?;
-            if !args.pypi_local_version && v.is_local() {
-                return Err(invalid_override(
-                    &source,
-                    &value,
-                    "`pypi-local-version` is false and PyPI refuses local versions (`+…`)",
-                ));
-            }
-            let normal = v.to_string();
-            tag_agrees("PyPI", &source, &normal, &pypi_version)?;
-            if normal != value {
-                runner.notice(&format!(
-                    "{source} {value:?} is written {normal} in PEP 440 normal form"
-                ));
-            }
-            runner.log(&format!("PyPI version {normal} from {source}"));
-            normal
-        }
-        None => pypi_version,
-    };
-    let go_final = match override_value(
-        &args.go_version,
-        "go-version",
-        &[format!("{p}_GO_SDK_VERSION"), "GO_SDK_VERSION".to_string()],
-    ) {
-        Some((source, value)) => {
-            go::validate(&value, path_major)
-                .map_err(|why| invalid_override(&source, &value, &why))?;
-            tag_agrees("Go", &source, &value, &go_version)?;
-            runner.log(&format!("Go version {value} from {source}"));
-            value
-        }
-        None => go_version,
-    };
-
-    decision.version = Some(npm_final.clone());
-    decision.npm = Some(npm_final);
-    decision.pypi = Some(pypi_final);
-    decision.go = Some(go_final);
-    runner.log(&format!(
-        "npm {} · PyPI {} · Go {}",
-        decision.npm.as_deref().unwrap_or(""),
-        decision.pypi.as_deref().unwrap_or(""),
-        decision.go.as_deref().unwrap_or("")
-    ));
-    Ok(())
-}
-
-/// The Go pseudo-version of an untagged build, built the way the go command checks it: the base is
-/// the highest tag reachable from the commit whose major the module allows, the time is the
-/// commit's committer time in UTC.
-#[allow(clippy::too_many_arguments)]
-fn go_snapshot(
-    args: &Args,
-    tag_names: &[String],
-    from_git: bool,
-    git: &Git,
-    sha: &str,
-    path_major: Option<u64>,
-    timestamp: &str,
-    runner: &Runner,
-) -> Result<String> {
-    let short = &sha[..12];
-    let commit_time = git.committer_time(sha).ok().and_then(format_timestamp);
-    let go_time = match &commit_time {
-        Some(t) => t.clone(),
-        None => {
-            runner.warning(&format!(
-                "commit {sha} is not in the local clone: the Go pseudo-version uses timestamp \
-                 {timestamp}, and the go command will refuse it unless that is the commit's committer \
-                 time. Use `fetch-depth: 0` in actions/checkout."
-            ));
-            timestamp.to_string()
-        }
-    };
-    // Go reads tags `<dir>/vX.Y.Z`; a prefix that does not end in `v` makes tags Go cannot see.
-    let go_prefix = args.tag_prefix.ends_with('v');
-    let allowed = |t: &TagVersion| go_prefix && go::major_allowed(path_major, t.version.major);
-    let highest = |names: &[String]| -> Option<TagVersion> {
-        Releases::from_tag_names(names, &args.tag_prefix)
-            .all()
+            None => computed,
+        };
+        versions.push((ecosystem, version));
+    }
+    // The build's semver is npm's version: node-semver is the strictest semver reader.
+    decision.version = versions
+        .iter()
+        .find(|(e, _)| e.key() == "npm")
+        .map(|(_, v)| v.clone());
+    runner.log(
+        &versions
             .iter()
-            .filter(|t| allowed(t) && t.version.build.is_empty())
-            .max_by(|a, b| a.version.cmp_precedence(&b.version))
-            .cloned()
-    };
-    let base = if from_git && commit_time.is_some() {
-        let base = highest(&git.tags_merged_into(sha)?);
-        if let Some(b) = &base {
-            // Go refuses a pseudo-version derived from a tag on the commit itself: that commit's
-            // Go version is the tag.
-            if git.tags_pointing_at(sha)?.contains(&b.tag) {
-                runner.log(&format!(
-                    "Go version v{} is the tag on this commit",
-                    b.version
-                ));
-                return Ok(format!("v{}", b.version));
-            }
-        }
-        base
-    } else {
-        let base = highest(tag_names);
-        if let Some(b) = &base {
-            runner.warning(&format!(
-                "the Go pseudo-version assumes {} is an ancestor of {short}: the clone is too shallow \
-                 to check (use `fetch-depth: 0`)",
-                b.tag
-            ));
-        }
-        base
-    };
-    Ok(go::pseudo_version(
-        base.as_ref().map(|t| &t.version),
-        path_major,
-        &go_time,
-        short,
-    ))
+            .map(|(e, v)| format!("{} {v}", e.label()))
+            .collect::<Vec<_>>()
+            .join(" · "),
+    );
+    decision.ecosystems = versions;
+    Ok(())
 }
 
 /// Outputs, the summary table and the manifest files.
@@ -1009,9 +839,9 @@ fn publish(args: &Args, d: &Decision, runner: &mut Runner, complete: bool) -> Re
             ),
         );
     }
-    set("npm-version", d.npm.clone());
-    set("pypi-version", d.pypi.clone());
-    set("go-version", d.go.clone());
+    for (ecosystem, version) in &d.ecosystems {
+        set(ecosystem.version_output().name, Some(version.clone()));
+    }
     set("sha", d.sha.clone());
     set("short-sha", d.short_sha());
     set("timestamp", d.timestamp.clone());
@@ -1042,10 +872,10 @@ fn publish(args: &Args, d: &Decision, runner: &mut Runner, complete: bool) -> Re
             crate::runner::inputs::Access::WriteDir,
         )?;
         write_manifest(dir, d, &document.to_value())?;
-        runner.log(&format!(
-            "wrote versions.json, ts.json, python.json, go.json to {}",
-            dir.display()
-        ));
+        let files: Vec<&str> = std::iter::once("versions.json")
+            .chain(d.ecosystems.iter().map(|(e, _)| e.manifest_file()))
+            .collect();
+        runner.log(&format!("wrote {} to {}", files.join(", "), dir.display()));
     }
     Ok(())
 }
@@ -1059,16 +889,19 @@ fn summary_rows(d: &Decision) -> Vec<Vec<String>> {
     } else {
         "—".into()
     };
-    vec![
+    let mut rows = vec![
         vec!["Channel".into(), or_dash(&d.channel)],
         vec!["Base version".into(), or_dash(&d.base_version)],
         vec!["Latest release".into(), latest],
-        vec!["npm".into(), or_dash(&d.npm)],
-        vec!["PyPI".into(), or_dash(&d.pypi)],
-        vec!["Go".into(), or_dash(&d.go)],
-        vec!["Commit".into(), or_dash(&d.short_sha())],
-        vec!["Timestamp".into(), or_dash(&d.timestamp)],
-    ]
+    ];
+    rows.extend(
+        d.versions_by_label()
+            .into_iter()
+            .map(|(label, v)| vec![label.to_string(), v]),
+    );
+    rows.push(vec!["Commit".into(), or_dash(&d.short_sha())]);
+    rows.push(vec!["Timestamp".into(), or_dash(&d.timestamp)]);
+    rows
 }
 
 fn write_manifest(dir: &Path, d: &Decision, versions: &serde_json::Value) -> Result<()> {
@@ -1084,11 +917,8 @@ fn write_manifest(dir: &Path, d: &Decision, versions: &serde_json::Value) -> Res
         crate::runner::inputs::create_file(&dir.join(name), text.as_bytes()).map_err(fail)
     };
     write("versions.json", versions)?;
-    for (name, version) in [
-        ("ts.json", &d.npm),
-        ("python.json", &d.pypi),
-        ("go.json", &d.go),
-    ] {
+    for (ecosystem, version) in &d.ecosystems {
+        let name = ecosystem.manifest_file();
         write(
             name,
             &json!({

@@ -37,6 +37,21 @@ impl Default for Flavor {
 
 impl Flavor {
     /// What a tag rule that would set `latest` under `auto` sets under this flavor.
+    /// The `latest` tag, with the prefix and suffix that have `onlatest=true`.
+    pub fn latest_tag(&self) -> String {
+        let prefix = if self.prefix_latest {
+            self.prefix.as_str()
+        } else {
+            ""
+        };
+        let suffix = if self.suffix_latest {
+            self.suffix.as_str()
+        } else {
+            ""
+        };
+        format!("{prefix}latest{suffix}")
+    }
+
     pub fn latest_for(&self, auto: bool) -> bool {
         match self.latest {
             Latest::Auto => auto,

@@ -276,19 +276,7 @@ pub fn protect(
     if wants_latest {
         if let Some(why) = reason(Line::All) {
             d.latest = Some(false);
-            let name = format!(
-                "{}latest{}",
-                if flavor.prefix_latest {
-                    flavor.prefix.as_str()
-                } else {
-                    ""
-                },
-                if flavor.suffix_latest {
-                    flavor.suffix.as_str()
-                } else {
-                    ""
-                }
-            );
+            let name = flavor.latest_tag();
             withheld.push(Withheld {
                 tag: name,
                 reason: why,

@@ -788,6 +788,39 @@ fn bake_json(target: &str, body: BakeTarget) -> Result<String> {
     Ok(serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?)
 }
 
+/// metadata-action's tag list: the rules' tags in order without repeats (the first is the
+/// `version`), then `latest`; each checked against Docker's grammar.
+fn tag_names(decision: &Decision, flavor: &Flavor) -> Result<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    for e in &decision.entries {
+        if !names.contains(&e.tag) {
+            names.push(e.tag.clone());
+        }
+    }
+    if !names.is_empty() && decision.latest == Some(true) {
+        names.push(sanitize(&flavor.latest_tag()));
+    }
+    for name in &names {
+        if !docker::is_valid_tag(name) {
+            return Err(Failure::usage(
+                "Invalid tag",
+                format!("the tag {name:?} does not follow Docker's grammar (`[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}`): a registry would refuse the push"),
+            )
+            .with_fix("change the rule's prefix, suffix or value so the tag starts with a letter, digit or `_`"));
+        }
+    }
+    Ok(names)
+}
+
+/// A value for logs: `(none)` when empty.
+fn or_none(value: &str) -> &str {
+    if value.is_empty() {
+        "(none)"
+    } else {
+        value
+    }
+}
+
 /// A fresh directory under RUNNER_TEMP for the bake files, named as the peer names them inside.
 fn bake_dir() -> Result<PathBuf> {
     let base = std::env::var_os("RUNNER_TEMP")
@@ -855,21 +888,9 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
         let meta = meta_context(&ctx, &git, args.token.as_deref(), r)?;
         r.log(&format!(
             "event {} · ref {} · sha {} · repository metadata from {}",
-            if meta.event_name.is_empty() {
-                "(none)"
-            } else {
-                &meta.event_name
-            },
-            if meta.git_ref.is_empty() {
-                "(none)"
-            } else {
-                &meta.git_ref
-            },
-            if meta.sha.is_empty() {
-                "(none)"
-            } else {
-                &meta.sha
-            },
+            or_none(&meta.event_name),
+            or_none(&meta.git_ref),
+            or_none(&meta.sha),
             meta.repo.from,
         ));
         Ok(meta)
@@ -897,39 +918,8 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
         Ok((decision, withheld))
     })?;
 
-    // metadata-action's version: the first tag, the others in order without repeats.
-    let mut names: Vec<String> = Vec::new();
-    for e in &decision.entries {
-        if !names.contains(&e.tag) {
-            names.push(e.tag.clone());
-        }
-    }
+    let names = tag_names(&decision, &flavor)?;
     let version = names.first().cloned().unwrap_or_default();
-    if !names.is_empty() && decision.latest == Some(true) {
-        let latest = format!(
-            "{}latest{}",
-            if flavor.prefix_latest {
-                flavor.prefix.as_str()
-            } else {
-                ""
-            },
-            if flavor.suffix_latest {
-                flavor.suffix.as_str()
-            } else {
-                ""
-            }
-        );
-        names.push(sanitize(&latest));
-    }
-    for name in &names {
-        if !docker::is_valid_tag(name) {
-            return Err(Failure::usage(
-                "Invalid tag",
-                format!("the tag {name:?} does not follow Docker's grammar (`[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}`): a registry would refuse the push"),
-            )
-            .with_fix("change the rule's prefix, suffix or value so the tag starts with a letter, digit or `_`"));
-        }
-    }
     if version.is_empty() {
         runner.warning("No Docker image version has been generated. Check tags input.");
     }
@@ -959,7 +949,7 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
         None => {
             runner.warning(&format!(
                 "the commit {} is in neither the event payload nor the checkout, so `org.opencontainers.image.created` is the clock (as docker/metadata-action always has it); check out the repository or set SOURCE_DATE_EPOCH for a reproducible label",
-                if meta.sha.is_empty() { "(none)" } else { &meta.sha }
+                or_none(&meta.sha)
             ));
             meta.now
         }
@@ -1096,16 +1086,8 @@ fn write_summary(
     summary.heading(2, "channel-tags (docker/metadata-action configuration)");
     summary.paragraph(&format!(
         "Ref `{}` · commit `{}` · floating tags: {}",
-        if meta.git_ref.is_empty() {
-            "(none)"
-        } else {
-            &meta.git_ref
-        },
-        if meta.short_sha.is_empty() {
-            "(none)"
-        } else {
-            &meta.short_sha
-        },
+        or_none(&meta.git_ref),
+        or_none(&meta.short_sha),
         match policy {
             FloatingPolicy::Protect => "protected (never moved below an existing release)",
             FloatingPolicy::FollowMetadataAction => "as metadata-action (`follow-metadata-action`)",

@@ -8,10 +8,10 @@ use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
-use super::sandbox::{self, Sandbox};
-use super::{Package, Plan, Report};
 use crate::archive;
 use crate::error::{Failure, Result};
+use crate::modes::smoke_install::sandbox::{self, Sandbox};
+use crate::modes::smoke_install::{Package, Plan, Report};
 use crate::runner::Runner;
 use crate::version::go::escape_path as escape;
 
@@ -463,7 +463,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
     let consumer = sandbox.dir("consumer")?;
     // A `go:` entry arrives as the GOPROXY tree the fetch wrote from the registry's own files;
     // a local module gets a tree built from its directory or zip.
-    let proxy_dir = match &inspected.package.go_proxy {
+    let proxy_dir = match &inspected.package.local_registry {
         Some(fetched) => fetched.clone(),
         None => {
             let dir = sandbox.dir("proxy")?;

@@ -5,10 +5,10 @@
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
-use super::sandbox::{self, Sandbox};
-use super::{Package, Plan, Report};
 use crate::archive;
 use crate::error::{Failure, Result};
+use crate::modes::smoke_install::sandbox::{self, Sandbox};
+use crate::modes::smoke_install::{Package, Plan, Report};
 use crate::runner::Runner;
 
 const METADATA_LIMIT: u64 = 16 * 1024 * 1024;
@@ -315,10 +315,10 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         skip_rest(&mut report, "not run: the wheel failed inspection");
         return Ok(report);
     }
-    let python = plan.python.clone().map(Ok).unwrap_or_else(interpreter)?;
+    let python = interpreter()?;
     let sandbox = Sandbox::new("python")?;
     let links = sandbox.dir("wheels")?;
-    for wheel in plan.wheels.iter().chain(std::iter::once(&package.path)) {
+    for wheel in plan.siblings.iter().chain(std::iter::once(&package.path)) {
         if let Some(file) = wheel.file_name() {
             std::fs::copy(wheel, links.join(file))?;
         }

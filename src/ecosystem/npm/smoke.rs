@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::sandbox::{self, Sandbox};
-use super::{Package, PackageManager, Plan, Report};
 use crate::archive;
 use crate::error::Result;
+use crate::modes::smoke_install::sandbox::{self, Sandbox};
+use crate::modes::smoke_install::{Package, PackageManager, Plan, Report};
 use crate::runner::Runner;
 
 /// Where dependencies resolve when no `registry` is given: a loopback port nothing listens on,

@@ -1,0 +1,402 @@
+//! The ecosystem contract: everything the modes need to know about one package ecosystem, behind
+//! one trait, and the registry of the ecosystems this build knows ([`ALL`]).
+//!
+//! smoke-install, fetch and version-guard never name an ecosystem: they iterate [`ALL`] (or ask
+//! [`by_name`] / [`recognise`]) and call the trait. An ecosystem is one folder
+//! (`src/ecosystem/<name>/`) with a unit struct implementing [`Ecosystem`]; adding one means that
+//! folder, a line in [`ALL`], its registry URL in [`RegistryUrls`] and its version-guard inputs in
+//! [`VersionInputs`] (both flattened into the modes' flags here, so the binary's flags stay in one
+//! place), action.yml and the README. DEVELOPMENT.md has the checklist.
+
+pub mod cargo;
+pub mod go;
+pub mod npm;
+pub mod pypi;
+
+use std::path::Path;
+
+use semver::Version;
+
+use crate::error::{Failure, Result};
+use crate::fetch::download::Fetcher;
+use crate::fetch::{Fetched, Integrity, RemoteOptions};
+use crate::git::Git;
+use crate::modes::smoke_install::{Package, Plan, Report};
+use crate::modes::OutputSpec;
+use crate::runner::{inputs, Runner};
+use crate::version::tags::TagVersion;
+
+/// Every ecosystem this build knows, in the order they are reported (outputs, summaries).
+pub static ALL: &[&dyn Ecosystem] = &[&npm::Npm, &pypi::Pypi, &go::Go, &cargo::Cargo];
+
+/// A registered ecosystem.
+pub type Eco = &'static dyn Ecosystem;
+
+/// One package ecosystem. Methods are grouped by the mode that uses them.
+pub trait Ecosystem: Sync {
+    // ----------------------------------------------------------------------------- identity
+
+    /// The value of smoke-install's `ecosystem` input and of `results[].ecosystem`: `npm`,
+    /// `python`, `go`, `cargo`.
+    fn name(&self) -> &'static str;
+
+    /// The registry's short name: the prefix of a remote entry (`npm:`, `pypi:`, …) and the key
+    /// of this ecosystem's version in the `versions` document (`<key>-version`).
+    fn key(&self) -> &'static str;
+
+    /// How people write it in prose and tables: `npm`, `PyPI`, `Go`, `Cargo`.
+    fn label(&self) -> &'static str;
+
+    // ------------------------------------------------------- smoke-install: recognise, inspect
+
+    /// The artifacts it smokes, for messages: `an npm tarball (*.tgz)`.
+    fn artifacts(&self) -> &'static str;
+
+    /// Whether a file (its lower-cased name) is this ecosystem's artifact; `chosen` is true when
+    /// the `ecosystem` input names this ecosystem (an ambiguous name may then be claimed).
+    fn recognises_file(&self, name: &str, chosen: bool) -> bool;
+
+    /// Whether a directory is one of its packages (a Go module with its go.mod).
+    fn recognises_dir(&self, _dir: &Path) -> bool {
+        false
+    }
+
+    /// The environment variable that holds this registry's token when `registry-token` is not
+    /// given (npm: NODE_AUTH_TOKEN, as actions/setup-node arranges).
+    fn token_variable(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether its installer can read dependencies from a `file://` registry (GOPROXY can).
+    fn serves_file_registry(&self) -> bool {
+        false
+    }
+
+    /// The name of the version grammar, for messages: `npm (semver)`, `PEP 440`.
+    fn version_grammar(&self) -> &'static str;
+
+    /// An expected version in this ecosystem's normal spelling, or why it is not one.
+    fn normalize_version(&self, raw: &str) -> std::result::Result<String, String>;
+
+    /// What an `imports` entry names, for messages: `the package name or a ./subpath`.
+    fn entry_points(&self) -> &'static str;
+
+    /// Checks that the tools it needs are on PATH before anything runs.
+    fn require_tools(&self, plan: &Plan) -> Result<()>;
+
+    /// Reads the artifact without installing it: name, version, entry points.
+    fn inspect(
+        &self,
+        package: &Package,
+        expected: &str,
+        runner: &mut Runner,
+    ) -> Result<Box<dyn Inspected>>;
+
+    // ------------------------------------------------------------------------------- fetch
+
+    /// `name@version` of a remote entry after the `<key>:` prefix, or `None` when malformed.
+    fn parse_coordinate(&self, rest: &str) -> Option<(String, String)>;
+
+    /// Checks a coordinate's name by the registry's rules before it reaches a URL or a path;
+    /// the error is the fix to show.
+    fn check_coordinate(&self, _name: &str) -> std::result::Result<(), String> {
+        Ok(())
+    }
+
+    /// A well-formed remote entry, for messages: `npm:@scope/name@1.2.3 or npm:name@1.2.3`.
+    fn coordinate_example(&self) -> &'static str;
+
+    /// A remote entry as written.
+    fn display_coordinate(&self, name: &str, version: &str) -> String;
+
+    /// Resolves a coordinate against the registry, downloads and verifies the artifact into
+    /// `dir`, and with `check-registry` checks the registry protocol.
+    fn fetch(&self, request: &FetchRequest<'_>) -> Result<Fetched>;
+
+    /// Refuses a fetched artifact it cannot smoke (a Python sdist).
+    fn accept_fetched(&self, _fetched: &Fetched) -> Result<()> {
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------------ version-guard
+
+    /// version-guard's output holding this ecosystem's version.
+    fn version_output(&self) -> OutputSpec;
+
+    /// Checks this ecosystem's version-guard inputs before anything is read.
+    fn check_version_inputs(&self, _inputs: &VersionInputs) -> Result<()> {
+        Ok(())
+    }
+
+    /// The version of a release-tag build.
+    fn release_version(&self, ctx: &VersionContext<'_>, tag: &TagVersion) -> Result<String>;
+
+    /// The version of an untagged build: a snapshot that sorts above the latest release.
+    fn snapshot_version(&self, ctx: &VersionContext<'_>) -> Result<String>;
+
+    /// An override from its input or environment variables, validated (and logged), if any:
+    /// where it came from (`input `npm-version``, a variable) and the version.
+    fn override_version(&self, _ctx: &VersionContext<'_>) -> Result<Option<(String, String)>> {
+        Ok(None)
+    }
+
+    /// The file `manifest-dir` gets for this ecosystem (`ts.json`, …).
+    fn manifest_file(&self) -> &'static str;
+}
+
+/// A package after inspection, ready to install.
+pub trait Inspected {
+    /// Whether an `imports` entry names one of its entry points.
+    fn claims(&self, entry: &str) -> bool;
+    /// Installs it into a fresh consumer and loads every entry point (checks go to the report).
+    fn smoke(self: Box<Self>, plan: &Plan, runner: &mut Runner) -> Result<Report>;
+}
+
+/// One remote coordinate to fetch, and how.
+pub struct FetchRequest<'a> {
+    pub fetcher: &'a Fetcher<'a>,
+    pub name: &'a str,
+    pub version: &'a str,
+    pub opts: &'a RemoteOptions,
+    pub expected: Option<Integrity>,
+    pub dir: &'a Path,
+}
+
+/// What version-guard decided before the versions, for each ecosystem to compute its own.
+pub struct VersionContext<'a> {
+    pub inputs: &'a VersionInputs,
+    /// Prefix of the override variables (`<PREFIX>_TS_SDK_VERSION`, …).
+    pub env_prefix: &'a str,
+    pub tag_prefix: &'a str,
+    /// The next planned version (snapshots only).
+    pub base: Option<&'a Version>,
+    pub sha: &'a str,
+    pub timestamp: &'a str,
+    /// Every release tag name, and whether they came from local git.
+    pub tag_names: &'a [String],
+    pub from_git: bool,
+    pub git: &'a Git,
+    pub runner: &'a Runner,
+}
+
+impl VersionContext<'_> {
+    pub fn short_sha(&self) -> &str {
+        &self.sha[..12]
+    }
+
+    pub fn base(&self) -> &Version {
+        self.base
+            .expect("the base is decided before snapshot versions")
+    }
+
+    /// An override: the input, else the first of `variables` that is set.
+    pub fn override_value(
+        &self,
+        input: &Option<String>,
+        input_name: &str,
+        variables: &[String],
+    ) -> Option<(String, String)> {
+        if let Some(v) = input.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            return Some((format!("input `{input_name}`"), v.to_string()));
+        }
+        variables.iter().find_map(|name| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .map(|v| (name.clone(), v))
+        })
+    }
+}
+
+/// An override that is not a version of its ecosystem: a usage error naming where it came from.
+pub fn invalid_override(source: &str, value: &str, why: &str) -> Failure {
+    Failure::usage(
+        "Invalid version override",
+        format!("{source} is {value:?}: {why}"),
+    )
+    .with_fix(format!("fix or unset {source}"))
+}
+
+/// Each ecosystem's registry, for remote entries (flattened into smoke-install's flags).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegistryUrls {
+    /// npm registry for `npm:` entries.
+    #[arg(long, default_value = npm::DEFAULT_REGISTRY, value_name = "URL")]
+    pub npm_registry: String,
+
+    /// PEP 503 simple index for `pypi:` entries.
+    #[arg(long, default_value = pypi::DEFAULT_INDEX, value_name = "URL")]
+    pub pypi_index: String,
+
+    /// GOPROXY for `go:` entries (the first http(s) entry of a comma or pipe separated list).
+    #[arg(long, default_value = go::DEFAULT_GOPROXY, value_name = "URL")]
+    pub goproxy: String,
+
+    /// Sparse registry index for `cargo:` entries (`sparse+https://…/`; the prefix is optional).
+    #[arg(long, default_value = cargo::DEFAULT_INDEX, value_name = "URL")]
+    pub cargo_index: String,
+}
+
+impl Default for RegistryUrls {
+    fn default() -> Self {
+        RegistryUrls {
+            npm_registry: npm::DEFAULT_REGISTRY.into(),
+            pypi_index: pypi::DEFAULT_INDEX.into(),
+            goproxy: go::DEFAULT_GOPROXY.into(),
+            cargo_index: cargo::DEFAULT_INDEX.into(),
+        }
+    }
+}
+
+impl RegistryUrls {
+    /// Each registry input's name and value, for checks that apply to every URL input.
+    pub fn inputs(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("npm-registry", self.npm_registry.as_str()),
+            ("pypi-index", self.pypi_index.as_str()),
+            ("goproxy", self.goproxy.as_str()),
+            ("cargo-index", self.cargo_index.as_str()),
+        ]
+    }
+}
+
+/// Each ecosystem's version-guard inputs (flattened into version-guard's flags).
+#[derive(Debug, Clone, clap::Args)]
+pub struct VersionInputs {
+    /// Use this npm version instead of computing one.
+    #[arg(long)]
+    pub npm_version: Option<String>,
+
+    /// Use this PyPI version instead of computing one.
+    #[arg(long)]
+    pub pypi_version: Option<String>,
+
+    /// Use this Go version instead of computing one.
+    #[arg(long)]
+    pub go_version: Option<String>,
+
+    /// The Go module path; a `/vN` suffix sets the major of Go versions.
+    #[arg(long)]
+    pub go_module: Option<String>,
+
+    /// Add `+g<sha>` to PyPI snapshots (set false for uploads to PyPI, which refuses local versions).
+    #[arg(long, value_name = "BOOL", value_parser = inputs::boolean, default_value = "true", num_args = 0..=1, default_missing_value = "true")]
+    pub pypi_local_version: bool,
+}
+
+/// The ecosystem named `name` (smoke-install's `ecosystem` values).
+pub fn by_name(name: &str) -> Option<Eco> {
+    ALL.iter().copied().find(|e| e.name() == name)
+}
+
+/// The ecosystem whose artifact a file is (by its lower-cased name), if exactly one claims it.
+pub fn recognise(name: &str, chosen: Option<Eco>) -> Option<Eco> {
+    ALL.iter()
+        .copied()
+        .find(|e| e.recognises_file(name, chosen.is_some_and(|c| same(c, *e))))
+}
+
+/// Whether two handles are the same ecosystem.
+pub fn same(a: Eco, b: Eco) -> bool {
+    a.name() == b.name()
+}
+
+/// Every artifact form, for messages: "an npm tarball (*.tgz), a wheel (*.whl), …".
+pub fn all_artifacts() -> String {
+    let forms: Vec<&str> = ALL.iter().map(|e| e.artifacts()).collect();
+    match forms.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => forms.join(""),
+    }
+}
+
+/// Every remote coordinate prefix, for messages: "npm:, pypi:, go:, cargo:".
+pub fn all_prefixes() -> String {
+    ALL.iter()
+        .map(|e| format!("{}:", e.key()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// smoke-install's `ecosystem` input: `auto` (`None`) or a registered ecosystem.
+#[derive(Debug, Clone, Copy)]
+pub struct Choice(pub Option<Eco>);
+
+/// Parses smoke-install's `ecosystem` input: `auto` or a registered name.
+pub fn parse_choice(value: &str) -> std::result::Result<Choice, String> {
+    let value = value.trim();
+    if value == "auto" {
+        return Ok(Choice(None));
+    }
+    by_name(value).map(|e| Choice(Some(e))).ok_or_else(|| {
+        let names: Vec<&str> = ALL.iter().map(|e| e.name()).collect();
+        format!("expected auto or one of {}", names.join(", "))
+    })
+}
+
+impl std::fmt::Debug for dyn Ecosystem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq for dyn Ecosystem {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for dyn Ecosystem {}
+
+impl PartialOrd for dyn Ecosystem {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Registration order.
+impl Ord for dyn Ecosystem {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let position = |e: &dyn Ecosystem| ALL.iter().position(|r| r.name() == e.name());
+        position(self).cmp(&position(other))
+    }
+}
+
+impl serde::Serialize for dyn Ecosystem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_keys_are_unique() {
+        let mut names: Vec<&str> = ALL.iter().map(|e| e.name()).collect();
+        let mut keys: Vec<&str> = ALL.iter().map(|e| e.key()).collect();
+        names.sort();
+        names.dedup();
+        keys.sort();
+        keys.dedup();
+        assert_eq!((names.len(), keys.len()), (ALL.len(), ALL.len()));
+        assert!(parse_choice("auto").unwrap().0.is_none());
+        assert_eq!(parse_choice("python").unwrap().0.unwrap().key(), "pypi");
+        assert!(parse_choice("ruby").is_err());
+    }
+
+    #[test]
+    fn files_are_recognised_by_one_ecosystem() {
+        let name = |f: &str, chosen: Option<&str>| {
+            recognise(f, chosen.and_then(by_name)).map(|e| e.name())
+        };
+        assert_eq!(name("a-1.0.0.tgz", None), Some("npm"));
+        assert_eq!(name("a-1.0-py3-none-any.whl", None), Some("python"));
+        assert_eq!(name("a.zip", None), Some("go"));
+        assert_eq!(name("a-1.0.0.crate", None), Some("cargo"));
+        assert_eq!(name("a-1.0.0.tar.gz", None), None);
+        assert_eq!(name("a-1.0.0.tar.gz", Some("npm")), Some("npm"));
+    }
+}

@@ -1,0 +1,314 @@
+//! `npm:name@version`: the packument (abbreviated, `Accept: application/vnd.npm.install-v1+json`)
+//! names the tarball and its `dist.integrity`; the tarball must match it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use reqwest::Url;
+use serde::Deserialize;
+
+use crate::archive;
+use crate::ecosystem::Ecosystem as _;
+use crate::error::{Failure, Result};
+use crate::fetch::download::{Download, Fetcher, Integrity};
+use crate::fetch::registry::MANIFEST_LIMIT;
+pub(crate) use crate::fetch::registry::{
+    check, download, json, protocol_failure, registry_with_auth,
+};
+use crate::fetch::{ArtifactKind, Fetched, RemoteOptions};
+
+/// The abbreviated packument's media type (what npm itself asks for).
+pub const NPM_ABBREVIATED: &str = "application/vnd.npm.install-v1+json";
+
+/// The parts of an npm packument (full or abbreviated) the action reads.
+#[derive(Debug, Deserialize)]
+pub struct Packument {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, rename = "dist-tags")]
+    pub dist_tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub versions: BTreeMap<String, NpmVersion>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NpmVersion {
+    #[serde(default)]
+    pub dist: Option<NpmDist>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NpmDist {
+    pub tarball: String,
+    #[serde(default)]
+    pub integrity: Option<String>,
+    #[serde(default)]
+    pub shasum: Option<String>,
+}
+
+/// `@scope/name` → `@scope%2fname` (the form npm requests).
+pub fn npm_packument_path(name: &str) -> String {
+    name.replace('/', "%2f")
+}
+
+/// Fetches `npm:name@version` (see the module docs).
+pub fn fetch_npm(
+    fetcher: &Fetcher,
+    name: &str,
+    version: &str,
+    opts: &RemoteOptions,
+    expected: Option<Integrity>,
+    dir: &Path,
+) -> Result<Fetched> {
+    let (base, auth) = registry_with_auth(
+        fetcher,
+        "npm-registry",
+        &opts.registries.npm_registry,
+        opts,
+        super::Npm.token_variable(),
+    )?;
+    let packument_url = base
+        .join(&npm_packument_path(name))
+        .map_err(|e| Failure::usage("malformed npm package name", format!("{name}: {e}")))?;
+    let accept = format!("{NPM_ABBREVIATED}; q=1.0, application/json; q=0.8, */*");
+    let response = fetcher.get(packument_url.as_str(), auth.as_ref(), Some(&accept))?;
+    let packument: Packument = json(&response, "packument")?;
+    let mut checks = Vec::new();
+    let mut verified = Vec::new();
+
+    let Some(entry) = packument.versions.get(version) else {
+        let mut known: Vec<&String> = packument.versions.keys().collect();
+        known.sort_by_key(|v| semver::Version::parse(v).ok());
+        let last: Vec<&str> = known.iter().rev().take(5).map(|s| s.as_str()).collect();
+        let tags: Vec<String> = packument
+            .dist_tags
+            .iter()
+            .map(|(t, v)| format!("{t}={v}"))
+            .collect();
+        return Err(Failure::guard(
+            "version not in the registry",
+            format!(
+                "GET {packument_url} lists no version {version} of {name} (latest versions: {}; \
+                 dist-tags: {})",
+                if last.is_empty() {
+                    "none".into()
+                } else {
+                    last.join(", ")
+                },
+                if tags.is_empty() {
+                    "none".into()
+                } else {
+                    tags.join(", ")
+                }
+            ),
+        )
+        .with_fix("check the publish step succeeded for this version and registry"));
+    };
+    let Some(dist) = &entry.dist else {
+        return Err(protocol_failure(
+            "packument version has no dist",
+            format!("GET {packument_url}: version {version} has no dist (tarball, integrity)"),
+        ));
+    };
+
+    if opts.check_registry {
+        let content_type = response.header("content-type").unwrap_or("").to_string();
+        let form = if content_type.starts_with(NPM_ABBREVIATED) {
+            "abbreviated (application/vnd.npm.install-v1+json)"
+        } else {
+            "full (the registry ignored the abbreviated Accept)"
+        };
+        check(
+            &mut checks,
+            fetcher,
+            "packument",
+            format!("{packument_url}: {form}, lists {version}"),
+        );
+        if packument.name.as_deref() != Some(name) {
+            return Err(protocol_failure(
+                "packument names another package",
+                format!(
+                    "GET {packument_url} returned a packument named {:?}, not {name}",
+                    packument.name
+                ),
+            ));
+        }
+        let tags: Vec<String> = packument
+            .dist_tags
+            .iter()
+            .filter(|(_, v)| v.as_str() == version)
+            .map(|(t, _)| t.clone())
+            .collect();
+        if packument.dist_tags.is_empty() {
+            return Err(protocol_failure(
+                "packument has no dist-tags",
+                format!("GET {packument_url} returned no dist-tags (npm install needs latest)"),
+            ));
+        }
+        check(
+            &mut checks,
+            fetcher,
+            "dist-tags",
+            if tags.is_empty() {
+                format!("no dist-tag points at {version}")
+            } else {
+                format!("{} → {version}", tags.join(", "))
+            },
+        );
+        if dist.integrity.is_none() {
+            return Err(protocol_failure(
+                "packument has no dist.integrity",
+                format!("GET {packument_url}: version {version} has no dist.integrity"),
+            ));
+        }
+        // The full document must agree with the abbreviated one.
+        let full = fetcher.get(
+            packument_url.as_str(),
+            auth.as_ref(),
+            Some("application/json"),
+        )?;
+        let full: Packument = json(&full, "packument")?;
+        let full_integrity = full
+            .versions
+            .get(version)
+            .and_then(|v| v.dist.as_ref())
+            .and_then(|d| d.integrity.clone());
+        if full_integrity != dist.integrity {
+            return Err(protocol_failure(
+                "full and abbreviated packuments disagree",
+                format!(
+                    "GET {packument_url}: version {version} has integrity {:?} in the full \
+                     packument and {:?} in the abbreviated one",
+                    full_integrity, dist.integrity
+                ),
+            ));
+        }
+        check(
+            &mut checks,
+            fetcher,
+            "full packument",
+            format!("agrees on {version}'s dist.integrity"),
+        );
+    }
+
+    let mut expect = Vec::new();
+    match &dist.integrity {
+        Some(sri) => {
+            expect.push(Integrity::parse_sri(sri)?.from("dist.integrity in the packument"))
+        }
+        None => verified.push(format!(
+            "the packument has no dist.integrity for {version} (shasum {} not checked)",
+            dist.shasum.as_deref().unwrap_or("none")
+        )),
+    }
+    if let Some(e) = expected.clone() {
+        expect.push(e);
+    }
+    let tarball = Url::parse(&dist.tarball)
+        .or_else(|_| base.join(&dist.tarball))
+        .map_err(|e| {
+            protocol_failure(
+                "packument has a malformed tarball URL",
+                format!("GET {packument_url}: dist.tarball {:?}: {e}", dist.tarball),
+            )
+        })?;
+    let file_name = crate::fetch::sanitize_file_name(
+        &format!(
+            "{}-{version}.tgz",
+            name.trim_start_matches('@').replace('/', "-")
+        ),
+        "package.tgz",
+    );
+    let dest = dir.join(&file_name);
+    let request = Download {
+        url: tarball.to_string(),
+        dest: dest.clone(),
+        expected: expect.clone(),
+        size: None,
+        auth: auth.clone(),
+        accept: None,
+    };
+    let (done, cache) = download(fetcher, &request, opts.check_cache)?;
+    for e in &expect {
+        verified.push(format!("tarball matches {}", e.describe()));
+    }
+    if opts.check_registry {
+        check(
+            &mut checks,
+            fetcher,
+            "tarball integrity",
+            format!("{tarball} matches {}", done.sri512()),
+        );
+        let (pkg_name, pkg_version) = npm_tarball_manifest(&dest, &tarball)?;
+        if pkg_name != name || pkg_version != version {
+            return Err(protocol_failure(
+                "tarball holds another package",
+                format!(
+                    "{tarball}: package/package.json is {pkg_name}@{pkg_version}, not \
+                     {name}@{version}"
+                ),
+            ));
+        }
+        check(
+            &mut checks,
+            fetcher,
+            "tarball package.json",
+            format!("{pkg_name}@{pkg_version}"),
+        );
+    }
+    Ok(Fetched {
+        source: format!("npm:{name}@{version}"),
+        url: tarball.to_string(),
+        path: dest,
+        kind: ArtifactKind::Package {
+            ecosystem: &super::Npm,
+            local_registry: None,
+        },
+        bytes: done.bytes,
+        sha256: done.sha256_hex(),
+        verified,
+        checks,
+        cache,
+    })
+}
+
+/// Name and version from `package/package.json` in an npm tarball; `url` names it in errors.
+pub fn npm_tarball_manifest(path: &Path, url: &dyn std::fmt::Display) -> Result<(String, String)> {
+    let bad =
+        |why: String| protocol_failure("tarball is not an npm package", format!("{url}: {why}"));
+    let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    let what = format!("the tarball {url}");
+    let stream = archive::Capped::new(
+        flate2::read::GzDecoder::new(file),
+        what.clone(),
+        archive::MAX_UNPACKED,
+    );
+    let mut tarball = tar::Archive::new(stream);
+    let entries = tarball.entries().map_err(|e| bad(e.to_string()))?;
+    let mut budget = archive::Budget::new(what, archive::MAX_ENTRIES, archive::MAX_UNPACKED);
+    for entry in entries {
+        let mut entry = entry.map_err(|e| bad(format!("unreadable tar: {e}")))?;
+        budget
+            .entry(entry.header().size().unwrap_or(u64::MAX))
+            .map_err(bad)?;
+        let is_manifest = entry
+            .path()
+            .map(|p| p.to_string_lossy() == "package/package.json")
+            .unwrap_or(false);
+        if is_manifest {
+            let text =
+                archive::read_capped(&mut entry, "package.json", MANIFEST_LIMIT).map_err(bad)?;
+            let value: serde_json::Value =
+                serde_json::from_slice(&text).map_err(|e| bad(format!("package.json: {e}")))?;
+            let field = |k: &str| {
+                value
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            return Ok((field("name"), field("version")));
+        }
+    }
+    Err(bad("no package/package.json".into()))
+}

@@ -254,7 +254,15 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         },
         ..RemoteOptions::default()
     };
-    // Every input is checked before the first request.
+    // Every input is checked before the first request; credentials in any URL input are refused
+    // whether or not this run needs that registry.
+    for (input, value) in [
+        ("npm-registry", &options.npm_registry),
+        ("pypi-index", &options.pypi_index),
+        ("goproxy", &options.goproxy),
+    ] {
+        fetch::refuse_url_userinfo(input, value)?;
+    }
     let has = |e: Ecosystem| artifacts.iter().any(|a| a.kind.ecosystem() == e);
     if has(Ecosystem::Npm) {
         check_url("npm-registry", &options.registries.npm_registry, false)?;
@@ -364,6 +372,8 @@ fn unreachable_registry(failure: Failure, ecosystem: Ecosystem, local: &Local) -
 
 /// An http(s) registry URL (or, for a GOPROXY, `file://`), without credentials in it.
 pub fn check_url(input: &str, raw: &str, allow_file: bool) -> Result<reqwest::Url> {
+    // Before anything can echo the value.
+    fetch::refuse_url_userinfo(input, raw)?;
     let bad = |why: &str| {
         Failure::usage(
             format!("Invalid `{input}`"),
@@ -382,16 +392,6 @@ pub fn check_url(input: &str, raw: &str, allow_file: bool) -> Result<reqwest::Ur
         } else {
             "is not an http(s) URL"
         }));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        // Credentials in a URL end up in logs, summaries and outputs: the value is not repeated.
-        return Err(Failure::usage(
-            format!("Invalid `{input}`"),
-            format!("input `{input}` has credentials (user:password@) in its URL: refused"),
-        )
-        .with_fix(format!(
-            "set `{input}` to the registry's base URL and pass the token in `registry-token`"
-        )));
     }
     Ok(url)
 }

@@ -233,7 +233,8 @@ pub struct Outcome {
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
-    // Before anything quotes a URL or connects anywhere.
+    // Before anything quotes a URL or connects anywhere, credentials in any URL input are
+    // refused, whether or not this run needs that registry.
     for (input, value) in [
         ("npm-registry", args.npm_registry.as_str()),
         ("pypi-index", args.pypi_index.as_str()),
@@ -254,15 +255,6 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         },
         ..RemoteOptions::default()
     };
-    // Every input is checked before the first request; credentials in any URL input are refused
-    // whether or not this run needs that registry.
-    for (input, value) in [
-        ("npm-registry", &options.npm_registry),
-        ("pypi-index", &options.pypi_index),
-        ("goproxy", &options.goproxy),
-    ] {
-        fetch::refuse_url_userinfo(input, value)?;
-    }
     let has = |e: Ecosystem| artifacts.iter().any(|a| a.kind.ecosystem() == e);
     if has(Ecosystem::Npm) {
         check_url("npm-registry", &options.registries.npm_registry, false)?;

@@ -303,6 +303,7 @@ fn credentials_in_any_url_input_are_refused_before_anything_is_printed_or_sent()
             ],
         ),
     ];
+    #[allow(clippy::type_complexity)] // a table: (input, mode, extra inputs)
     let mut cases: Vec<(&str, &str, Vec<(&str, String)>)> = cases
         .into_iter()
         .map(|(input, inputs)| ("smoke-install", input, inputs))

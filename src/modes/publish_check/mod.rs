@@ -254,15 +254,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         },
         ..RemoteOptions::default()
     };
-    // Every input is checked before the first request; credentials in any URL input are refused
-    // whether or not this run needs that registry.
-    for (input, value) in [
-        ("npm-registry", &options.npm_registry),
-        ("pypi-index", &options.pypi_index),
-        ("goproxy", &options.goproxy),
-    ] {
-        fetch::refuse_url_userinfo(input, value)?;
-    }
+    // Every input is checked before the first request.
     let has = |e: Ecosystem| artifacts.iter().any(|a| a.kind.ecosystem() == e);
     if has(Ecosystem::Npm) {
         check_url("npm-registry", &options.registries.npm_registry, false)?;

@@ -529,8 +529,16 @@ fn from_toml(text: &str, tables: &[&str]) -> Option<(usize, String)> {
 mod tests {
     use super::*;
 
+    /// A temp directory inside the crate's `target/`: `read` only reads inside the workspace (the
+    /// working directory when GITHUB_WORKSPACE is unset, as under `cargo test`).
+    fn workspace_dir() -> tempfile::TempDir {
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+        std::fs::create_dir_all(&target).unwrap();
+        tempfile::tempdir_in(target).unwrap()
+    }
+
     fn read_str(name: &str, text: &str) -> Result<FileVersion> {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = workspace_dir();
         std::fs::write(dir.path().join(name), text).unwrap();
         read(dir.path(), name)
     }
@@ -562,7 +570,7 @@ mod tests {
     }
 
     fn read_tree(files: &[(&str, &str)], path: &str) -> Result<FileVersion> {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = workspace_dir();
         for (name, text) in files {
             let full = dir.path().join(name);
             std::fs::create_dir_all(full.parent().unwrap()).unwrap();

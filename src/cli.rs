@@ -261,3 +261,52 @@ fn usage_error(
     ));
     runner.finish(Err(failure))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::Cli;
+
+    /// Every boolean flag of every mode behaves the same: bare `--flag` is true, and
+    /// `--flag=true|false` says so explicitly.
+    #[test]
+    fn every_boolean_flag_takes_the_bare_form_and_a_value() {
+        let command = Cli::command();
+        let mut checked = 0;
+        for mode in command.get_subcommands() {
+            for arg in mode.get_arguments() {
+                let is_bool = arg
+                    .get_value_names()
+                    .is_some_and(|names| names.iter().any(|n| n == "BOOL"));
+                if !is_bool {
+                    continue;
+                }
+                let long = arg.get_long().unwrap();
+                let parse = |flag: String| {
+                    let mut argv = vec!["release-action".to_string(), mode.get_name().to_string()];
+                    // Required inputs of the mode, so that only the flag under test decides.
+                    for required in mode.get_arguments().filter(|a| a.is_required_set()) {
+                        argv.push(format!("--{}=x", required.get_long().unwrap()));
+                    }
+                    argv.push(flag);
+                    Cli::try_parse_from(argv)
+                };
+                for flag in [
+                    format!("--{long}"),
+                    format!("--{long}=true"),
+                    format!("--{long}=false"),
+                ] {
+                    assert!(parse(flag.clone()).is_ok(), "{} {flag}", mode.get_name());
+                }
+                assert!(
+                    parse(format!("--{long}=maybe")).is_err(),
+                    "{} --{long}=maybe",
+                    mode.get_name()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 5, "only {checked} boolean flags found");
+    }
+}

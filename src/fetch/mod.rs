@@ -34,10 +34,6 @@ pub const RETRY_MAX_WAIT_ENV: &str = "RELEASE_ACTION_RETRY_MAX_WAIT_MS";
 pub const DEFAULT_RETRY_BASE: Duration = Duration::from_millis(1000);
 pub const DEFAULT_RETRY_MAX_WAIT: Duration = Duration::from_secs(60);
 
-fn parse_bool(value: &str) -> std::result::Result<bool, String> {
-    inputs::boolean(value)
-}
-
 /// Inputs for remote sources, flattened into the flags of the modes that fetch
 /// (`#[command(flatten)] remote: RemoteOptions`).
 #[derive(Debug, Clone, clap::Args)]
@@ -66,11 +62,11 @@ pub struct RemoteOptions {
 
     /// Check the registry protocol for each remote entry (packument, simple page, GOPROXY
     /// endpoints) and fail on any inconsistency.
-    #[arg(long, value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "false", value_name = "BOOL")]
+    #[arg(long, value_name = "BOOL", value_parser = inputs::boolean, default_value = "false", num_args = 0..=1, default_missing_value = "true")]
     pub check_registry: bool,
 
     /// Fetch each remote artifact twice and report both timings (a cold and a warm cache).
-    #[arg(long, value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "false", value_name = "BOOL")]
+    #[arg(long, value_name = "BOOL", value_parser = inputs::boolean, default_value = "false", num_args = 0..=1, default_missing_value = "true")]
     pub check_cache: bool,
 
     /// Expected sha256 (hex) of the artifact, for a single remote entry.

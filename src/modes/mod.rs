@@ -25,12 +25,3 @@ pub fn all_outputs() -> Vec<(&'static str, Vec<OutputSpec>)> {
         ("publish-check", publish_check::OUTPUTS.to_vec()),
     ]
 }
-
-/// The failure a mode that is not built yet returns: a usage error, never a pass.
-pub fn not_built(mode: &str) -> crate::error::Failure {
-    crate::error::Failure::usage(
-        format!("{mode} is not available in this build"),
-        format!("the {mode} mode is not implemented in this version of release-action"),
-    )
-    .with_fix("pin a release of release-action that ships this mode")
-}

@@ -2,6 +2,9 @@
 //! library) from here. One binary links the crate once, where twenty binaries linked it twenty
 //! times; `support` holds everything the tests share.
 
+// Tests report what they measured (case counts, timings) on stdout.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod support;
 
 mod action_yml;

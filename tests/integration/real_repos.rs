@@ -745,6 +745,16 @@ const HOSTED_IMAGE_COMMANDS: &[&str] = &[
     "cut",
     "basename",
     "dirname",
+    // bash builtins
+    "mapfile",
+    "readarray",
+    "continue",
+    "break",
+    "return",
+    "local",
+    "shift",
+    "unset",
+    "trap",
 ];
 
 /// Commands a setup action puts on PATH for the steps after it.
@@ -759,16 +769,64 @@ fn provided_by(uses: &str) -> &'static [&'static str] {
     }
 }
 
+/// The script with every quoted string (which may span lines, like a jq program) replaced by
+/// `"Q"` on the line where it starts: what is inside quotes is an argument, never a command.
+fn without_quoted_text(script: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut comment = false;
+    let mut prev = '\n';
+    for c in script.chars() {
+        // A `#` that starts a word outside quotes comments out the rest of the line (and any
+        // apostrophe in it).
+        if comment {
+            if c == '\n' {
+                comment = false;
+                out.push(c);
+            }
+            prev = c;
+            continue;
+        }
+        if quote.is_none() && !escaped && c == '#' && prev.is_whitespace() {
+            comment = true;
+            prev = c;
+            continue;
+        }
+        prev = c;
+        match quote {
+            None if escaped => {
+                escaped = false;
+                out.push(c);
+            }
+            None if c == '\\' => {
+                escaped = true;
+                out.push(c);
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push_str("\"Q\"");
+            }
+            None => out.push(c),
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+        }
+    }
+    out
+}
+
 /// The commands a `run:` script starts: the first word of every simple command (after variable
 /// assignments and shell keywords). Words built from expansions (`"$BUILD_COMMAND"`) are unknown
 /// here and skipped.
 fn commands_of_script(script: &str) -> Vec<String> {
     const KEYWORDS: &[&str] = &[
         "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
-        "!", "{", "}", "time", "in",
+        "!", "{", "}", "time", "in", "[[", "]]",
     ];
     let mut out = Vec::new();
-    for line in script.lines() {
+    for line in without_quoted_text(script).lines() {
         let line = line.split(" #").next().unwrap_or("");
         if line.trim_start().starts_with('#') {
             continue;
@@ -778,7 +836,7 @@ fn commands_of_script(script: &str) -> Vec<String> {
                 .split_whitespace()
                 .find(|w| !w.contains('=') && !KEYWORDS.contains(w));
             if let Some(w) = word {
-                if !w.starts_with(['$', '"', '\'', '-']) && !w.contains('/') {
+                if !w.starts_with(['$', '"', '\'', '-', '<', '>', '*']) && !w.contains('/') {
                     out.push(w.to_string());
                 }
             }
@@ -865,6 +923,13 @@ fn the_tool_check_catches_a_tool_nobody_set_up() {
             "if [ -n \"$X\" ]; then echo hi | tee out; fi  # go\nA=1 B=2 docker build ."
         ),
         vec!["[", "echo", "tee", "docker"]
+    );
+    // A quoted program spanning lines is an argument, a comment's apostrophe opens no quote.
+    assert_eq!(
+        commands_of_script(
+            "# the proxy's answer\njq -r '.[] | select(.a)\n  | .b' <<<\"$R\" | sort -u\n} >>\"$OUT\"\ntwine upload"
+        ),
+        vec!["jq", "sort", "twine"]
     );
 }
 

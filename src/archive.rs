@@ -108,6 +108,23 @@ pub fn read_capped(reader: impl Read, what: &str, limit: u64) -> Result<Vec<u8>,
     Ok(buf)
 }
 
+/// A gzipped tarball on disk, opened under the caps: the decompressed stream stops at
+/// [`MAX_UNPACKED`] bytes, and the [`Budget`] that comes with it counts entries and their sizes
+/// (call `budget.entry(size)` for each). `kind` names the file in errors ("the tarball").
+pub type TarGz = tar::Archive<Capped<flate2::read::GzDecoder<std::fs::File>>>;
+
+pub fn open_tar_gz(path: &std::path::Path, kind: &str) -> Result<(TarGz, Budget), String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open {kind}: {e}"))?;
+    let what = format!("{kind} {}", path.display());
+    let stream = Capped::new(
+        flate2::read::GzDecoder::new(file),
+        what.clone(),
+        MAX_UNPACKED,
+    );
+    let budget = Budget::new(what, MAX_ENTRIES, MAX_UNPACKED);
+    Ok((tar::Archive::new(stream), budget))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,18 +25,10 @@ pub struct CrateFile {
 
 /// Reads the manifest and the file list of a `.crate`.
 pub fn read(path: &Path) -> Result<CrateFile, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open the .crate: {e}"))?;
-    let what = format!("the crate {}", path.display());
-    let stream = archive::Capped::new(
-        flate2::read::GzDecoder::new(file),
-        what.clone(),
-        archive::MAX_UNPACKED,
-    );
-    let mut tar = tar::Archive::new(stream);
+    let (mut tar, mut budget) = archive::open_tar_gz(path, "the .crate")?;
     let entries = tar
         .entries()
         .map_err(|e| format!("not a gzipped tarball: {e}"))?;
-    let mut budget = archive::Budget::new(what, archive::MAX_ENTRIES, archive::MAX_UNPACKED);
     let mut root: Option<String> = None;
     let mut manifest = None;
     let mut has_lib_rs = false;

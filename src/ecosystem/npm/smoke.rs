@@ -149,18 +149,10 @@ pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result
 /// Reads the tarball's index, refusing anything that would land outside the package when
 /// unpacked: `..`, absolute paths, links that leave the package, devices.
 fn read_tarball(path: &Path) -> std::result::Result<Tarball, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open the tarball: {e}"))?;
-    let what = format!("the tarball {}", path.display());
-    let stream = archive::Capped::new(
-        flate2::read::GzDecoder::new(file),
-        what.clone(),
-        archive::MAX_UNPACKED,
-    );
-    let mut archive = tar::Archive::new(stream);
+    let (mut archive, mut budget) = archive::open_tar_gz(path, "the tarball")?;
     let entries = archive
         .entries()
         .map_err(|e| format!("not a gzipped tarball: {e}"))?;
-    let mut budget = archive::Budget::new(what, archive::MAX_ENTRIES, archive::MAX_UNPACKED);
     let mut files = BTreeSet::new();
     let mut manifest = None;
     let mut root: Option<String> = None;

@@ -110,16 +110,6 @@ pub fn command() -> clap::Command {
     cmd.after_long_help(text)
 }
 
-/// Masks secrets from the environment before anything else is printed.
-fn mask_environment_secrets(runner: &Runner) {
-    for (name, value) in std::env::vars() {
-        let is_input_secret = name.starts_with("INPUT_") && runner::is_secret_name(&name);
-        if is_input_secret || runner::SECRET_ENV.contains(&name.as_str()) {
-            runner.mask(value.trim());
-        }
-    }
-}
-
 fn install_panic_hook() {
     // No panic message reaches a user: a bug becomes an error annotation and exit code 2.
     std::panic::set_hook(Box::new(|info| {
@@ -145,10 +135,10 @@ fn install_panic_hook() {
 pub fn main() -> i32 {
     // First of all: package code smoke-install runs later can read this process's exec-time
     // environment, so the secrets leave it (by re-executing) before anything else happens.
-    if let Err(message) = crate::secrets::drop_from_process_environment() {
+    if let Err(message) = crate::runner::secrets::drop_from_process_environment() {
         let json = std::env::args_os().any(|a| a == "--json");
         let runner = Runner::from_env("release-action", json);
-        mask_environment_secrets(&runner);
+        runner.mask_environment_secrets();
         let failure = Failure::usage("Cannot protect the secrets", message).with_fix(
             "pass tokens only through the `token` and `registry-token` inputs, and report this \
              with the step's log if it persists",
@@ -161,7 +151,7 @@ pub fn main() -> i32 {
 pub fn run(argv: Vec<OsString>) -> i32 {
     install_panic_hook();
     let json = argv.iter().any(|a| a == "--json");
-    mask_environment_secrets(&Runner::from_env("release-action", json));
+    Runner::from_env("release-action", json).mask_environment_secrets();
 
     let cmd = command();
     let (argv, from_env) = inputs::argv_with_env_inputs(&cmd, argv);

@@ -60,6 +60,17 @@ impl Failure {
         Failure::new(Kind::Usage, title, message)
     }
 
+    /// An input the mode cannot use (exit 2), in the one form every mode reports it: the title
+    /// names the input (`Invalid input `tag-prefix``), the message says what is wrong with the
+    /// value, the fix what to give instead.
+    pub fn invalid_input(input: &str, problem: impl AsRef<str>, fix: impl Into<String>) -> Self {
+        Failure::usage(
+            format!("Invalid input `{input}`"),
+            format!("input `{input}`: {}", problem.as_ref()),
+        )
+        .with_fix(fix)
+    }
+
     pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
         self.0.fix = Some(fix.into());
         self

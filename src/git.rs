@@ -35,7 +35,7 @@ impl Git {
             .args(["-c", "safe.directory=*"])
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("LC_ALL", "C");
-        crate::secrets::remove_from(&mut cmd);
+        crate::runner::secrets::remove_from(&mut cmd);
         cmd
     }
 

@@ -199,13 +199,9 @@ impl VersionContext<'_> {
         if let Some(v) = input.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             return Some((format!("input `{input_name}`"), v.to_string()));
         }
-        variables.iter().find_map(|name| {
-            std::env::var(name)
-                .ok()
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-                .map(|v| (name.clone(), v))
-        })
+        variables
+            .iter()
+            .find_map(|name| crate::runner::env::value(name).map(|v| (name.clone(), v)))
     }
 }
 

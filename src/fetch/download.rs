@@ -312,9 +312,8 @@ pub struct Fetcher<'a> {
 }
 
 fn env_millis(name: &str) -> Option<Duration> {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
+    crate::runner::env::value(name)
+        .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_millis)
 }
 

@@ -117,12 +117,7 @@ impl RemoteOptions {
                 return Some(t.to_string());
             }
         }
-        let env = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let env = crate::runner::env::value;
         if let Some(t) = token_variable.and_then(env) {
             return Some(t);
         }

@@ -52,10 +52,7 @@ pub struct Context {
 }
 
 fn env(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+    crate::runner::env::value(name)
 }
 
 impl Context {

@@ -13,7 +13,7 @@ use crate::error::{Failure, Result};
 
 /// The workspace every path input must stay in: `GITHUB_WORKSPACE`, else the working directory.
 pub fn workspace() -> Result<PathBuf> {
-    let dir = std::env::var_os("GITHUB_WORKSPACE")
+    let dir = super::env::os_value("GITHUB_WORKSPACE")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .map_or_else(std::env::current_dir, Ok)?;
@@ -57,8 +57,8 @@ pub fn path_in_workspace(input: &str, value: &str, access: Access) -> Result<Pat
     if let Some(last) = last {
         resolved.push(last);
     }
-    let runner_temp = std::env::var_os("RUNNER_TEMP")
-        .filter(|v| !v.is_empty() && access != Access::Read)
+    let runner_temp = super::env::runner_temp()
+        .filter(|_| access != Access::Read)
         .and_then(|v| std::fs::canonicalize(v).ok());
     let allowed = resolved.starts_with(&workspace)
         || runner_temp.is_some_and(|temp| resolved.starts_with(temp));
@@ -151,7 +151,7 @@ pub fn from_env(input: &str) -> Option<(String, String)> {
     let hyphen = env_name(input);
     let underscore = hyphen.replace('-', "_");
     for name in [hyphen, underscore] {
-        if let Ok(value) = std::env::var(&name) {
+        if let Some(value) = super::env::string(&name) {
             let value = value.trim();
             if !value.is_empty() {
                 return Some((name, value.to_string()));
@@ -168,7 +168,7 @@ pub fn untrimmed_from_env(input: &str) -> Option<String> {
     let underscore = hyphen.replace('-', "_");
     [hyphen, underscore]
         .into_iter()
-        .find_map(|name| std::env::var(&name).ok().filter(|v| !v.is_empty()))
+        .find_map(|name| super::env::string(&name).filter(|v| !v.is_empty()))
 }
 
 /// The booleans `@actions/core`'s `getBooleanInput` accepts (the YAML 1.2 core schema), and no
@@ -304,7 +304,8 @@ pub fn unread_inputs(cmd: &clap::Command, mode: &str) -> Vec<String> {
         )
         .collect();
     let mut warnings = Vec::new();
-    let mut vars: Vec<(String, String)> = std::env::vars()
+    let mut vars: Vec<(String, String)> = super::env::utf8_vars()
+        .into_iter()
         .filter(|(name, value)| name.starts_with("INPUT_") && !value.trim().is_empty())
         .collect();
     vars.sort();

@@ -3,8 +3,10 @@
 //! these files themselves; they call a [`Runner`].
 
 pub mod commands;
+pub mod env;
 pub mod inputs;
 pub mod outputs;
+pub mod secrets;
 pub mod summary;
 
 use std::cell::RefCell;
@@ -14,6 +16,7 @@ use std::time::Instant;
 
 use crate::error::{Failure, Kind, Result};
 pub use commands::{Annotation, Level};
+pub use env::RunEnv;
 pub use summary::Summary;
 
 /// Input and environment names whose values are secrets: masked before anything is printed.
@@ -37,6 +40,7 @@ pub struct Runner {
     output_file: Option<PathBuf>,
     summary_file: Option<PathBuf>,
     env_file: Option<PathBuf>,
+    env: RunEnv,
     outputs: outputs::Outputs,
     /// Variables for later steps (`$GITHUB_ENV`), written with the outputs.
     exported: outputs::Outputs,
@@ -49,18 +53,19 @@ impl Runner {
     /// A runner for `mode`, reading `GITHUB_*`/`RUNNER_DEBUG` from the environment.
     pub fn from_env(mode: &'static str, json: bool) -> Self {
         let path = |name: &str| {
-            std::env::var_os(name)
+            env::os_value(name)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         };
         Runner {
             mode,
-            in_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
-            debug: std::env::var("RUNNER_DEBUG").is_ok_and(|v| v == "1"),
+            in_actions: env::string("GITHUB_ACTIONS").is_some_and(|v| v == "true"),
+            debug: env::string("RUNNER_DEBUG").is_some_and(|v| v == "1"),
             json,
             output_file: path("GITHUB_OUTPUT"),
             summary_file: path("GITHUB_STEP_SUMMARY"),
             env_file: path("GITHUB_ENV"),
+            env: RunEnv::from_process(),
             outputs: outputs::Outputs::default(),
             exported: outputs::Outputs::default(),
             summary: Summary::default(),
@@ -75,6 +80,27 @@ impl Runner {
 
     pub fn in_actions(&self) -> bool {
         self.in_actions
+    }
+
+    /// What the runner's variables say about the run: the one way a mode learns them.
+    pub fn env(&self) -> &RunEnv {
+        &self.env
+    }
+
+    /// Whether outputs go to a `GITHUB_OUTPUT` file (else to stdout, when run by hand).
+    pub fn writes_output_file(&self) -> bool {
+        self.output_file.is_some()
+    }
+
+    /// Masks every secret in the environment (secret-named inputs, known credential variables)
+    /// before anything else is printed.
+    pub fn mask_environment_secrets(&self) {
+        for (name, value) in env::utf8_vars() {
+            let is_input_secret = name.starts_with("INPUT_") && is_secret_name(&name);
+            if is_input_secret || SECRET_ENV.contains(&name.as_str()) {
+                self.mask(value.trim());
+            }
+        }
     }
 
     /// Writes a line where the runner reads commands (stdout in a workflow, stderr by hand).

@@ -490,7 +490,7 @@ fn bad_inputs_fail_with_exit_2_naming_the_input() {
     assert!(run
         .commands("error")
         .join("")
-        .contains("input `images` is required"));
+        .contains("input `images`: not set, but it is required"));
 }
 
 #[test]

@@ -425,7 +425,7 @@ fn base_version_must_be_above_the_latest_release() {
         .input("base-version", "0.12")
         .run();
     run.assert_code(2);
-    assert!(run.commands("error")[0].contains("input `base-version` must be major.minor.patch"));
+    assert!(run.commands("error")[0].contains("input `base-version`: must be major.minor.patch"));
     let run = guard(&repo, "refs/heads/main")
         .input("base-version", "0.12.0")
         .run();

@@ -67,17 +67,17 @@ fn cargo(sandbox: &Sandbox, cwd: &Path) -> Result<std::process::Command> {
         .env("CARGO_NET_OFFLINE", "true")
         .env("CARGO_TERM_COLOR", "never");
     // rustup finds its toolchains under the real HOME; the sandbox HOME is empty.
-    let rustup_home = std::env::var_os("RUSTUP_HOME")
+    let rustup_home = crate::runner::env::os_value("RUSTUP_HOME")
         .map(PathBuf::from)
         .or_else(|| {
-            std::env::var_os("HOME")
+            crate::runner::env::os_value("HOME")
                 .map(|h| PathBuf::from(h).join(".rustup"))
                 .filter(|p| p.is_dir())
         });
     if let Some(home) = rustup_home {
         cmd.env("RUSTUP_HOME", home);
     }
-    if let Some(toolchain) = std::env::var_os("RUSTUP_TOOLCHAIN") {
+    if let Some(toolchain) = crate::runner::env::os_value("RUSTUP_TOOLCHAIN") {
         cmd.env("RUSTUP_TOOLCHAIN", toolchain);
     }
     Ok(cmd)

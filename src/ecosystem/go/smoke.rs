@@ -426,7 +426,7 @@ fn go_command(sandbox: &Sandbox, cwd: &Path, proxy: &str) -> std::process::Comma
         .env("GONOSUMDB", "")
         .env("GOPRIVATE", "");
     for key in ["GOROOT", "CGO_ENABLED", "CC", "CXX"] {
-        if let Some(v) = std::env::var_os(key) {
+        if let Some(v) = crate::runner::env::os_value(key) {
             cmd.env(key, v);
         }
     }

@@ -40,8 +40,8 @@ pub fn interpreter() -> Result<PathBuf> {
             .with_fix("install Python (actions/setup-python)")
         })?;
     let mut cmd = std::process::Command::new(&python);
-    crate::secrets::remove_from(&mut cmd);
-    for (key, _) in std::env::vars_os() {
+    crate::runner::secrets::remove_from(&mut cmd);
+    for key in crate::runner::env::names() {
         let key = key.to_string_lossy();
         if key.starts_with("PIP_") || key.starts_with("PYTHON") {
             cmd.env_remove(key.as_ref());

@@ -16,7 +16,7 @@ pub mod versions;
 use crate::runner::summary::{code, text};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use semver::Version;
 use serde::Serialize;
@@ -174,22 +174,29 @@ struct Inputs {
     extra_labels: Vec<(String, String)>,
     bake_target: String,
     sha: Option<String>,
+    /// SOURCE_DATE_EPOCH, for `created` when `versions` is not given.
+    source_date_epoch: Option<String>,
+    /// Where the bake file goes: RUNNER_TEMP, else the system temp dir.
+    scratch_dir: PathBuf,
 }
 
-fn parse_inputs(args: &Args) -> Result<Inputs> {
+fn parse_inputs(args: &Args, runner: &Runner) -> Result<Inputs> {
     let raw_images = args.images.as_deref().map(inputs::list).unwrap_or_default();
     if raw_images.is_empty() {
-        return Err(Failure::usage(
-            "Invalid input",
-            "input `images` is required: the images to tag, e.g. ghcr.io/org/app",
-        )
-        .with_fix("set `images:` to one image per line"));
+        return Err(Failure::invalid_input(
+            "images",
+            "not set, but it is required (the images to tag, e.g. ghcr.io/org/app)",
+            "set `images:` to one image per line",
+        ));
     }
     let mut images: Vec<String> = Vec::new();
     for raw in &raw_images {
         let name = docker::image_name(raw).map_err(|why| {
-            Failure::usage("Invalid input", format!("input `images`: {why}"))
-                .with_fix("list repositories only, one per line, e.g. ghcr.io/org/app")
+            Failure::invalid_input(
+                "images",
+                why,
+                "list repositories only, one per line, e.g. ghcr.io/org/app",
+            )
         })?;
         if !images.contains(&name) {
             images.push(name);
@@ -210,9 +217,10 @@ fn parse_inputs(args: &Args) -> Result<Inputs> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
     {
-        return Err(Failure::usage(
-            "Invalid input",
-            format!("input `bake-target`: {bake_target:?} is not a bake target name (letters, digits, `-`, `_`, `.`)"),
+        return Err(Failure::invalid_input(
+            "bake-target",
+            format!("{bake_target:?} is not a bake target name (letters, digits, `-`, `_`, `.`)"),
+            format!("use a name such as {DEFAULT_BAKE_TARGET}"),
         ));
     }
     Ok(Inputs {
@@ -225,6 +233,8 @@ fn parse_inputs(args: &Args) -> Result<Inputs> {
         extra_labels: labels::parse_extra(args.labels.as_deref().unwrap_or(""))?,
         bake_target,
         sha: args.sha.clone(),
+        source_date_epoch: runner.env().source_date_epoch.clone(),
+        scratch_dir: runner.env().scratch_dir(),
     })
 }
 
@@ -327,11 +337,7 @@ fn created_time(
     if let Some(v) = &inputs.versions {
         return Ok((v.unix_time(), "versions.timestamp", None));
     }
-    if let Some(epoch) = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(epoch) = &inputs.source_date_epoch {
         let seconds = epoch.parse::<i64>().map_err(|_| {
             Failure::usage(
                 "Invalid SOURCE_DATE_EPOCH",
@@ -504,18 +510,7 @@ fn plan_tags(inputs: &Inputs, decision: &Decision, git: &Git) -> Result<Plan> {
         Some(n) => format!("`channel-tags` line {n}"),
         None => "the default `channel-tags`".to_string(),
     };
-    let tag = decision.build.tag.as_ref();
-    let values = Values {
-        version: decision.version.clone(),
-        major: tag.map(|t| t.version.major.to_string()),
-        minor: tag.map(|t| t.version.minor.to_string()),
-        patch: tag.map(|t| t.version.patch.to_string()),
-        sha: Some(decision.sha.clone()),
-        short_sha: Some(decision.short_sha.clone()),
-        branch: decision.build.branch.clone(),
-        pr: decision.build.pull_request.map(|n| n.to_string()),
-        channel: Some(decision.channel.clone()),
-    };
+    let values = tag_values(decision);
     let mut candidates: Vec<(&Template, String)> = line
         .templates
         .iter()
@@ -527,140 +522,197 @@ fn plan_tags(inputs: &Inputs, decision: &Decision, git: &Git) -> Result<Plan> {
     let mut plan = Plan::default();
     let mut history: Option<History> = None;
     for (template, origin) in candidates {
-        let semver_parts = template.semver_placeholders();
-        if tag.is_none() && !semver_parts.is_empty() {
-            return Err(Failure::guard(
-                "A version tag on a branch build",
-                format!(
-                    "{origin} asks for {:?}, a release version tag, on {} (channel `{}`): {} exist only on tag refs",
-                    template.source,
-                    decision.build.branch.as_deref().map(|b| format!("branch {b}")).unwrap_or_else(|| "a non-tag ref".into()),
-                    decision.channel,
-                    semver_parts.iter().map(|p| format!("{{{}}}", p.name())).collect::<Vec<_>>().join(", ")
-                ),
-            )
-            .with_fix("remove the semver placeholders from this channel's `channel-tags` line"));
-        }
-        let mut why = origin.clone();
-        if let (Some(tag), Kind::Floating(floating)) = (tag, template.kind()) {
-            if tag.is_prerelease() {
-                plan.skipped.push(SkippedTag {
-                    template: template.source.clone(),
-                    reason: format!(
-                        "{} is a prerelease: prereleases get only exact tags like {{version}}",
-                        tag.tag
-                    ),
-                });
+        refuse_semver_on_branch(decision, template, &origin)?;
+        let why = match floating_tag(inputs, decision, git, template, &origin, &mut history)? {
+            Ok(why) => why,
+            Err(skipped) => {
+                plan.skipped.push(skipped);
                 continue;
             }
-            if floating == Line::Major && tag.version.major == 0 {
-                plan.skipped.push(SkippedTag {
-                    template: template.source.clone(),
-                    reason:
-                        "major version 0 gets no major-only tag (0.x releases may break each other)"
-                            .into(),
-                });
-                continue;
-            }
-            if history.is_none() {
-                history = Some(history_for(inputs, git, &tag.version)?);
-            }
-            let Some(known) = history.as_ref() else {
-                continue;
-            };
-            if let Some(reason) = known.higher_release(&tag.version, floating)? {
-                plan.skipped.push(SkippedTag {
-                    template: template.source.clone(),
-                    reason: format!(
-                        "{reason}: the tag stays there, never moved back to {}",
-                        tag.tag
-                    ),
-                });
-                continue;
-            }
-            why = format!(
-                "{origin}; {} is the highest stable release {}",
-                tag.tag,
-                line_name(floating, &tag.version)
-            );
-        }
-        let raw = template.expand(&values).map_err(|missing| {
-            Failure::usage(
-                "Tag placeholder without a value",
-                format!(
-                    "{origin}: {:?} uses {{{}}}, which a {} build does not have",
-                    template.source,
-                    missing.name(),
-                    decision.channel
-                ),
-            )
-            .with_fix(match missing {
-                Placeholder::Version => "pass `versions` from version-guard for branch builds, or use {version} only on release channels",
-                Placeholder::Pr => "use {pr} only on the `pr` channel",
-                Placeholder::Branch => "use {branch} only on branch and pr channels",
-                _ => "use this placeholder only on channels that have it",
-            })
-        })?;
-        let Some(name) = docker::sanitize_tag(&raw) else {
-            return Err(Failure::usage(
-                "Tag is empty",
-                format!(
-                    "{origin}: {:?} gives {raw:?}, which has no character Docker accepts in a tag",
-                    template.source
-                ),
-            ));
         };
-        if tag.is_none() && looks_like_version(&name) && !is_snapshot_version(inputs, &name) {
-            return Err(Failure::guard(
-                "A version tag on a branch build",
-                format!(
-                    "{origin}: {:?} gives the tag {name:?}, which looks like a release version, on ref {} (channel `{}`): version tags come only from tag refs",
-                    template.source,
-                    decision.build.branch.as_deref().unwrap_or("(not a tag)"),
-                    decision.channel
-                ),
-            )
-            .with_fix("rename the branch or change the channel's tags so they cannot be read as a version"));
+        let tag = expand_tag(inputs, decision, &values, template, &origin, why)?;
+        if !plan.tags.iter().any(|t| t.name == tag.name) {
+            plan.tags.push(tag);
         }
-        if name != raw {
-            why.push_str(&format!("; made a valid Docker tag from {raw:?}"));
-        }
-        if plan.tags.iter().any(|t| t.name == name) {
-            continue;
-        }
-        plan.tags.push(PlannedTag {
-            name,
-            template: template.source.clone(),
-            why,
-            is_version: template.uses(Placeholder::Version),
-        });
     }
     // The version tag first: docker/metadata-action's `version` output and the version label are
     // the first tag.
     plan.tags.sort_by_key(|t| !t.is_version);
     if plan.tags.is_empty() {
-        return Err(Failure::usage(
-            "No tags",
-            format!(
-                "channel `{}` gets no tags ({where_}) and `sha-tag` is off{}",
-                decision.channel,
-                if plan.skipped.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "; skipped: {}",
-                        plan.skipped
-                            .iter()
-                            .map(|s| format!("{} ({})", s.template, s.reason))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    )
-                }
-            ),
-        )
-        .with_fix("give the channel a tag in `channel-tags`, or turn `sha-tag` back on"));
+        return Err(no_tags(decision, &plan, &where_));
     }
     Ok(plan)
+}
+
+/// What the placeholders of a tag template expand to for this build.
+fn tag_values(decision: &Decision) -> Values {
+    let tag = decision.build.tag.as_ref();
+    Values {
+        version: decision.version.clone(),
+        major: tag.map(|t| t.version.major.to_string()),
+        minor: tag.map(|t| t.version.minor.to_string()),
+        patch: tag.map(|t| t.version.patch.to_string()),
+        sha: Some(decision.sha.clone()),
+        short_sha: Some(decision.short_sha.clone()),
+        branch: decision.build.branch.clone(),
+        pr: decision.build.pull_request.map(|n| n.to_string()),
+        channel: Some(decision.channel.clone()),
+    }
+}
+
+/// Semver placeholders exist only on tag refs.
+fn refuse_semver_on_branch(decision: &Decision, template: &Template, origin: &str) -> Result<()> {
+    let semver_parts = template.semver_placeholders();
+    if decision.build.tag.is_some() || semver_parts.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::guard(
+        "A version tag on a branch build",
+        format!(
+            "{origin} asks for {:?}, a release version tag, on {} (channel `{}`): {} exist only on tag refs",
+            template.source,
+            decision.build.branch.as_deref().map(|b| format!("branch {b}")).unwrap_or_else(|| "a non-tag ref".into()),
+            decision.channel,
+            semver_parts.iter().map(|p| format!("{{{}}}", p.name())).collect::<Vec<_>>().join(", ")
+        ),
+    )
+    .with_fix("remove the semver placeholders from this channel's `channel-tags` line"))
+}
+
+/// Why a template's tag is given (`Ok`), or why a floating tag (`{major}`, `latest`, …) is not:
+/// prereleases, major 0 and releases below the highest of their line get none. `history` is read
+/// once, when the first floating tag needs it.
+fn floating_tag(
+    inputs: &Inputs,
+    decision: &Decision,
+    git: &Git,
+    template: &Template,
+    origin: &str,
+    history: &mut Option<History>,
+) -> Result<Result<String, SkippedTag>> {
+    let (Some(tag), Kind::Floating(floating)) = (decision.build.tag.as_ref(), template.kind())
+    else {
+        return Ok(Ok(origin.to_string()));
+    };
+    let skip = |reason: String| {
+        Ok(Err(SkippedTag {
+            template: template.source.clone(),
+            reason,
+        }))
+    };
+    if tag.is_prerelease() {
+        return skip(format!(
+            "{} is a prerelease: prereleases get only exact tags like {{version}}",
+            tag.tag
+        ));
+    }
+    if floating == Line::Major && tag.version.major == 0 {
+        return skip(
+            "major version 0 gets no major-only tag (0.x releases may break each other)".into(),
+        );
+    }
+    if history.is_none() {
+        *history = Some(history_for(inputs, git, &tag.version)?);
+    }
+    let Some(known) = history.as_ref() else {
+        return Ok(Ok(origin.to_string()));
+    };
+    if let Some(reason) = known.higher_release(&tag.version, floating)? {
+        return skip(format!(
+            "{reason}: the tag stays there, never moved back to {}",
+            tag.tag
+        ));
+    }
+    Ok(Ok(format!(
+        "{origin}; {} is the highest stable release {}",
+        tag.tag,
+        line_name(floating, &tag.version)
+    )))
+}
+
+/// The template expanded into a valid Docker tag, refused when a branch build would get a tag
+/// that reads as a release version.
+fn expand_tag(
+    inputs: &Inputs,
+    decision: &Decision,
+    values: &Values,
+    template: &Template,
+    origin: &str,
+    mut why: String,
+) -> Result<PlannedTag> {
+    let raw = template.expand(values).map_err(|missing| {
+        Failure::usage(
+            "Tag placeholder without a value",
+            format!(
+                "{origin}: {:?} uses {{{}}}, which a {} build does not have",
+                template.source,
+                missing.name(),
+                decision.channel
+            ),
+        )
+        .with_fix(match missing {
+            Placeholder::Version => "pass `versions` from version-guard for branch builds, or use {version} only on release channels",
+            Placeholder::Pr => "use {pr} only on the `pr` channel",
+            Placeholder::Branch => "use {branch} only on branch and pr channels",
+            _ => "use this placeholder only on channels that have it",
+        })
+    })?;
+    let Some(name) = docker::sanitize_tag(&raw) else {
+        return Err(Failure::usage(
+            "Tag is empty",
+            format!(
+                "{origin}: {:?} gives {raw:?}, which has no character Docker accepts in a tag",
+                template.source
+            ),
+        ));
+    };
+    if decision.build.tag.is_none()
+        && looks_like_version(&name)
+        && !is_snapshot_version(inputs, &name)
+    {
+        return Err(Failure::guard(
+            "A version tag on a branch build",
+            format!(
+                "{origin}: {:?} gives the tag {name:?}, which looks like a release version, on ref {} (channel `{}`): version tags come only from tag refs",
+                template.source,
+                decision.build.branch.as_deref().unwrap_or("(not a tag)"),
+                decision.channel
+            ),
+        )
+        .with_fix("rename the branch or change the channel's tags so they cannot be read as a version"));
+    }
+    if name != raw {
+        why.push_str(&format!("; made a valid Docker tag from {raw:?}"));
+    }
+    Ok(PlannedTag {
+        name,
+        template: template.source.clone(),
+        why,
+        is_version: template.uses(Placeholder::Version),
+    })
+}
+
+fn no_tags(decision: &Decision, plan: &Plan, where_: &str) -> Failure {
+    Failure::usage(
+        "No tags",
+        format!(
+            "channel `{}` gets no tags ({where_}) and `sha-tag` is off{}",
+            decision.channel,
+            if plan.skipped.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; skipped: {}",
+                    plan.skipped
+                        .iter()
+                        .map(|s| format!("{} ({})", s.template, s.reason))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            }
+        ),
+    )
+    .with_fix("give the channel a tag in `channel-tags`, or turn `sha-tag` back on")
 }
 
 fn history_for(inputs: &Inputs, git: &Git, version: &Version) -> Result<History> {
@@ -701,15 +753,11 @@ struct BakeTarget<'a> {
 
 /// Writes the bake file in `RUNNER_TEMP` (or the system temp dir), under a fresh name: two
 /// channel-tags steps in one job must not overwrite each other's file.
-fn write_bake_file(text: &str) -> Result<PathBuf> {
-    let dir = std::env::var_os("RUNNER_TEMP")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+fn write_bake_file(dir: &Path, text: &str) -> Result<PathBuf> {
     let mut file = tempfile::Builder::new()
         .prefix("channel-tags-bake-")
         .suffix(".json")
-        .tempfile_in(&dir)
+        .tempfile_in(dir)
         .map_err(|e| {
             Failure::usage(
                 "Cannot write the bake file",
@@ -735,9 +783,9 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
             .github_token
             .clone()
             .or_else(|| args.token.clone())
-            .or_else(|| std::env::var("GITHUB_TOKEN").ok())
             .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
+            .filter(|t| !t.is_empty())
+            .or_else(|| runner.env().github_token.clone());
         return metadata::run(
             metadata::MetaArgs {
                 images: args.images.as_deref(),
@@ -761,7 +809,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     }
     let dir = std::env::current_dir()?;
     let git = Git::new(&dir);
-    let inputs = parse_inputs(&args)?;
+    let inputs = parse_inputs(&args, runner)?;
     let ctx = Context::from_env(&dir)?;
 
     let decision = runner.phase("decide", |r| {
@@ -796,68 +844,110 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         Ok(plan)
     })?;
 
-    let tag_names: Vec<String> = plan.tags.iter().map(|t| t.name.clone()).collect();
-    let first = tag_names[0].clone();
-    let created = rfc3339(decision.created)?;
-    let labels = labels::merge(
-        labels::defaults(&labels::Facts {
-            ctx: &ctx,
-            version: &first,
-            created_rfc3339: &created,
-            revision: &decision.sha,
-        }),
-        &inputs.extra_labels,
-    );
-    let annotations = labels::annotations(&labels);
-    let image_tags: Vec<String> = inputs
-        .images
-        .iter()
-        .flat_map(|image| tag_names.iter().map(move |t| format!("{image}:{t}")))
-        .collect();
-
-    let json = serde_json::to_string(&JsonOutput {
-        tags: &image_tags,
-        labels: &labels,
-        annotations: &annotations,
-    })
-    .map_err(anyhow::Error::from)?;
-    let bake = serde_json::json!({
-        "target": {
-            inputs.bake_target.clone(): BakeTarget {
-                tags: &image_tags,
-                labels: &labels,
-                annotations: &annotations,
-                args: BTreeMap::from([
-                    ("DOCKER_META_IMAGES", inputs.images.join(",")),
-                    ("DOCKER_META_VERSION", first.clone()),
-                ]),
-            }
-        }
-    });
-    let bake_text = serde_json::to_string_pretty(&bake).map_err(anyhow::Error::from)? + "\n";
+    let image = ImageMetadata::new(&inputs, &ctx, &decision, &plan)?;
     let bake_path = runner.phase("bake-file", |r| {
-        let path = write_bake_file(&bake_text)?;
+        let path = write_bake_file(&inputs.scratch_dir, &image.bake_file(&inputs)?)?;
         r.log(&format!("wrote {}", path.display()));
         Ok(path)
     })?;
-
-    runner.set_output("tags", image_tags.join("\n"));
-    runner.set_output("tag-names", tag_names.join("\n"));
-    runner.set_output(
-        "labels",
-        labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("\n"),
+    image.set_outputs(runner, &bake_path)?;
+    write_summary(
+        runner,
+        &inputs,
+        &ctx,
+        &decision,
+        &plan,
+        &image.labels,
+        &image.created,
     );
-    runner.set_output("annotations", annotations.join("\n"));
-    runner.set_output("json", json);
-    runner.set_output("version", first.clone());
-    runner.set_output("bake-file", bake_path.to_string_lossy().into_owned());
-
-    write_summary(runner, &inputs, &ctx, &decision, &plan, &labels, &created);
     Ok(())
+}
+
+/// What the image gets: its tags on every image, the labels and the annotations.
+struct ImageMetadata {
+    /// The tags without an image name, the version tag first.
+    tag_names: Vec<String>,
+    /// `<image>:<tag>` for every image and tag.
+    image_tags: Vec<String>,
+    labels: BTreeMap<String, String>,
+    annotations: Vec<String>,
+    /// `created`, RFC 3339.
+    created: String,
+}
+
+impl ImageMetadata {
+    fn new(inputs: &Inputs, ctx: &Context, decision: &Decision, plan: &Plan) -> Result<Self> {
+        let tag_names: Vec<String> = plan.tags.iter().map(|t| t.name.clone()).collect();
+        let created = rfc3339(decision.created)?;
+        let labels = labels::merge(
+            labels::defaults(&labels::Facts {
+                ctx,
+                version: &tag_names[0],
+                created_rfc3339: &created,
+                revision: &decision.sha,
+            }),
+            &inputs.extra_labels,
+        );
+        let annotations = labels::annotations(&labels);
+        let image_tags: Vec<String> = inputs
+            .images
+            .iter()
+            .flat_map(|image| tag_names.iter().map(move |t| format!("{image}:{t}")))
+            .collect();
+        Ok(ImageMetadata {
+            tag_names,
+            image_tags,
+            labels,
+            annotations,
+            created,
+        })
+    }
+
+    /// The version: the first tag (docker/metadata-action's `version` output).
+    fn version(&self) -> &str {
+        &self.tag_names[0]
+    }
+
+    fn bake_file(&self, inputs: &Inputs) -> Result<String> {
+        let bake = serde_json::json!({
+            "target": {
+                inputs.bake_target.clone(): BakeTarget {
+                    tags: &self.image_tags,
+                    labels: &self.labels,
+                    annotations: &self.annotations,
+                    args: BTreeMap::from([
+                        ("DOCKER_META_IMAGES", inputs.images.join(",")),
+                        ("DOCKER_META_VERSION", self.version().to_string()),
+                    ]),
+                }
+            }
+        });
+        Ok(serde_json::to_string_pretty(&bake).map_err(anyhow::Error::from)? + "\n")
+    }
+
+    fn set_outputs(&self, runner: &mut Runner, bake_path: &Path) -> Result<()> {
+        let json = serde_json::to_string(&JsonOutput {
+            tags: &self.image_tags,
+            labels: &self.labels,
+            annotations: &self.annotations,
+        })
+        .map_err(anyhow::Error::from)?;
+        runner.set_output("tags", self.image_tags.join("\n"));
+        runner.set_output("tag-names", self.tag_names.join("\n"));
+        runner.set_output(
+            "labels",
+            self.labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        runner.set_output("annotations", self.annotations.join("\n"));
+        runner.set_output("json", json);
+        runner.set_output("version", self.version().to_string());
+        runner.set_output("bake-file", bake_path.to_string_lossy().into_owned());
+        Ok(())
+    }
 }
 
 fn write_summary(

@@ -399,8 +399,8 @@ pub fn host_of(entry: &str) -> String {
 /// "Today" for waiver expiry: `RELEASE_ACTION_TODAY=YYYY-MM-DD` when set (tests, or checking a
 /// policy as of a date), otherwise the current UTC date.
 pub fn today() -> Result<Date> {
-    match std::env::var("RELEASE_ACTION_TODAY") {
-        Ok(value) if !value.trim().is_empty() => parse_date(value.trim()).ok_or_else(|| {
+    match crate::runner::env::string("RELEASE_ACTION_TODAY") {
+        Some(value) if !value.trim().is_empty() => parse_date(value.trim()).ok_or_else(|| {
             Failure::usage(
                 "Invalid RELEASE_ACTION_TODAY",
                 format!("RELEASE_ACTION_TODAY={value:?} is not a date in YYYY-MM-DD form"),

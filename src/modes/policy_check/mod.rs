@@ -268,68 +268,73 @@ impl Report {
     }
 }
 
+/// The inputs, checked once: paths resolved inside the workspace, the report format decided, the
+/// date waivers expire against.
+struct Inputs {
+    /// The repository root (the working directory).
+    root: PathBuf,
+    /// The policy file joined to the root, as the repository names it.
+    policy_path: PathBuf,
+    /// The policy file with every symlink resolved (inside the workspace).
+    policy_real: PathBuf,
+    /// The policy file's name in messages (relative to the root).
+    policy_display: String,
+    /// `policy-ref`, when given: the git ref the policy is read from.
+    policy_ref: Option<String>,
+    /// `sarif` as given and resolved, when given.
+    sarif: Option<(String, PathBuf)>,
+    /// `auto` decided: github in a workflow, text at a terminal.
+    format: Format,
+    fail_on: FailOn,
+    policy_mode: String,
+    /// `GITHUB_EVENT_NAME`, for required-env rules with `events:`.
+    event_name: Option<String>,
+    today: time::Date,
+}
+
+impl Inputs {
+    fn from_args(args: Args, runner: &Runner) -> Result<Inputs> {
+        let root = std::env::current_dir()?;
+        let policy_path = resolve(&root, &args.policy);
+        // Path inputs stay inside the workspace (a committed symlink cannot lead out of it).
+        let policy_real = inputs::path_in_workspace("policy", &args.policy, Access::Read)?;
+        let sarif = match args.sarif.trim() {
+            "" => None,
+            sarif => Some((
+                sarif.to_string(),
+                inputs::path_in_workspace("sarif", sarif, Access::Write)?,
+            )),
+        };
+        let policy_display = relative(&root, &policy_path)
+            .unwrap_or_else(|| args.policy.trim_start_matches("./").to_string());
+        let format = match args.format {
+            Format::Auto if runner.in_actions() => Format::Github,
+            Format::Auto => Format::Text,
+            other => other,
+        };
+        Ok(Inputs {
+            today: config::today()?,
+            policy_ref: Some(args.policy_ref.trim().to_string()).filter(|r| !r.is_empty()),
+            root,
+            policy_path,
+            policy_real,
+            policy_display,
+            sarif,
+            format,
+            fail_on: args.fail_on,
+            policy_mode: args.policy_mode,
+            event_name: runner.env().event_name.clone(),
+        })
+    }
+}
+
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
-    let root = std::env::current_dir()?;
-    let policy_path = resolve(&root, &args.policy);
-    // Path inputs stay inside the workspace (a committed symlink cannot lead out of it).
-    let policy_real = inputs::path_in_workspace("policy", &args.policy, Access::Read)?;
-    let sarif_path = match args.sarif.trim() {
-        "" => None,
-        sarif => Some(inputs::path_in_workspace("sarif", sarif, Access::Write)?),
-    };
-    let display = relative(&root, &policy_path)
-        .unwrap_or_else(|| args.policy.trim_start_matches("./").to_string());
-    let today = config::today()?;
-
-    let policy_ref = args.policy_ref.trim();
-    let policy = runner.phase("config", |r| {
-        let policy = if policy_ref.is_empty() {
-            config::load(&policy_real.to_string_lossy(), &display)?
-        } else {
-            let text = config::read_at_ref(&root, policy_ref, &display)?;
-            config::parse(&text, &display)?
-        };
-        let from = if policy_ref.is_empty() {
-            String::new()
-        } else {
-            format!(" (from {policy_ref})")
-        };
-        r.log(&format!(
-            "{}{from}: {} rule(s), {} waiver(s)",
-            display,
-            policy.rules.len(),
-            policy.waivers.len()
-        ));
-        if policy.rules.is_empty() {
-            r.warning(&format!(
-                "{display}{from} has no rules, so policy-check checks nothing. If a pull request \
-                 emptied it, read the policy from the base branch with `policy-ref`."
-            ));
-        }
-        Ok(policy)
-    })?;
-
-    let (files_scanned, mut violations) = runner.phase("scan", |r| {
-        let policy_rel = relative(&root, &policy_path);
-        let found = scan::scan(&root, &policy, policy_rel.as_deref())?;
-        r.log(&format!(
-            "{} file(s) read, {} finding(s) before waivers",
-            found.files_read,
-            found.violations.len()
-        ));
-        let mut violations = found.violations;
-        violations.extend(rules::required_env::check(
-            &policy,
-            &args.policy_mode,
-            std::env::var("GITHUB_EVENT_NAME").ok().as_deref(),
-        ));
-        let inline_extra = waivers::apply_inline(&mut violations, found.inline_waivers, &policy);
-        violations.extend(inline_extra);
-        Ok((found.files_read, violations))
-    })?;
-
+    let inputs = Inputs::from_args(args, runner)?;
+    let policy = runner.phase("config", |r| load_policy(&inputs, r))?;
+    let (files_scanned, mut violations) =
+        runner.phase("scan", |r| scan_repository(&inputs, &policy, r))?;
     runner.phase("waivers", |r| {
-        let extra = waivers::apply_policy(&mut violations, &policy, today);
+        let extra = waivers::apply_policy(&mut violations, &policy, inputs.today);
         r.log(&format!(
             "{} waived, {} waiver finding(s)",
             violations.iter().filter(|v| v.waived.is_some()).count(),
@@ -338,7 +343,6 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         violations.extend(extra);
         Ok(())
     })?;
-
     violations.sort_by(|a, b| {
         (&a.file, a.line, a.col, &a.rule, &a.detail)
             .cmp(&(&b.file, b.line, b.col, &b.rule, &b.detail))
@@ -348,49 +352,106 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         files_scanned,
         violations,
     };
+    let sarif_file = runner.phase("report", |r| write_report(&inputs, &report, r))?;
+    set_outputs(&inputs, &report, sarif_file, runner);
+    verdict(&inputs, &report)
+}
 
-    let format = match args.format {
-        Format::Auto if runner.in_actions() => Format::Github,
-        Format::Auto => Format::Text,
-        other => other,
-    };
-    let sarif_file = runner.phase("report", |r| {
-        let sarif_file = if let Some(path) = &sarif_path {
-            output::sarif::write(&report, path)?;
-            r.log(&format!("SARIF written to {}", args.sarif.trim()));
-            Some(args.sarif.trim().to_string())
-        } else {
-            None
-        };
-        match format {
-            Format::Github | Format::Auto => output::github::report(&report, r, args.fail_on),
-            Format::Text => r.print_report(&output::text::render(&report)),
-            Format::Json => r.print_report(&output::json::render(&report)),
-            Format::Sarif => r.print_report(&output::sarif::render(&report)),
+/// The policy, from the working tree or from `policy-ref`.
+fn load_policy(inputs: &Inputs, runner: &Runner) -> Result<config::Policy> {
+    let display = &inputs.policy_display;
+    let policy = match &inputs.policy_ref {
+        None => config::load(&inputs.policy_real.to_string_lossy(), display)?,
+        Some(policy_ref) => {
+            let text = config::read_at_ref(&inputs.root, policy_ref, display)?;
+            config::parse(&text, display)?
         }
-        Ok(sarif_file)
-    })?;
+    };
+    let from = match &inputs.policy_ref {
+        None => String::new(),
+        Some(policy_ref) => format!(" (from {policy_ref})"),
+    };
+    runner.log(&format!(
+        "{}{from}: {} rule(s), {} waiver(s)",
+        display,
+        policy.rules.len(),
+        policy.waivers.len()
+    ));
+    if policy.rules.is_empty() {
+        runner.warning(&format!(
+            "{display}{from} has no rules, so policy-check checks nothing. If a pull request \
+             emptied it, read the policy from the base branch with `policy-ref`."
+        ));
+    }
+    Ok(policy)
+}
 
-    let errors = report.count(Severity::Error);
-    let warnings = report.count(Severity::Warning);
-    let total = report.active().count();
+/// Every finding of the walk and of the required-env rules, inline waivers applied.
+fn scan_repository(
+    inputs: &Inputs,
+    policy: &config::Policy,
+    runner: &Runner,
+) -> Result<(usize, Vec<Violation>)> {
+    let policy_rel = relative(&inputs.root, &inputs.policy_path);
+    let found = scan::scan(&inputs.root, policy, policy_rel.as_deref())?;
+    runner.log(&format!(
+        "{} file(s) read, {} finding(s) before waivers",
+        found.files_read,
+        found.violations.len()
+    ));
+    let mut violations = found.violations;
+    violations.extend(rules::required_env::check(
+        policy,
+        &inputs.policy_mode,
+        inputs.event_name.as_deref(),
+    ));
+    let inline_extra = waivers::apply_inline(&mut violations, found.inline_waivers, policy);
+    violations.extend(inline_extra);
+    Ok((found.files_read, violations))
+}
+
+/// The SARIF file (when asked for) and the report in the chosen format; returns the SARIF path
+/// as given.
+fn write_report(inputs: &Inputs, report: &Report, runner: &mut Runner) -> Result<Option<String>> {
+    let sarif_file = if let Some((given, path)) = &inputs.sarif {
+        output::sarif::write(report, path)?;
+        runner.log(&format!("SARIF written to {given}"));
+        Some(given.clone())
+    } else {
+        None
+    };
+    match inputs.format {
+        Format::Github | Format::Auto => output::github::report(report, runner, inputs.fail_on),
+        Format::Text => runner.print_report(&output::text::render(report)),
+        Format::Json => runner.print_report(&output::json::render(report)),
+        Format::Sarif => runner.print_report(&output::sarif::render(report)),
+    }
+    Ok(sarif_file)
+}
+
+fn set_outputs(inputs: &Inputs, report: &Report, sarif_file: Option<String>, runner: &mut Runner) {
     // By hand, a text/json/sarif report owns stdout; the outputs would be appended to it.
-    let stdout_is_report = !matches!(format, Format::Github | Format::Auto)
-        && std::env::var_os("GITHUB_OUTPUT").is_none_or(|v| v.is_empty());
+    let stdout_is_report =
+        !matches!(inputs.format, Format::Github | Format::Auto) && !runner.writes_output_file();
     if !stdout_is_report {
-        runner.set_output("violations", total.to_string());
-        runner.set_output("errors", errors.to_string());
-        runner.set_output("warnings", warnings.to_string());
+        runner.set_output("violations", report.active().count().to_string());
+        runner.set_output("errors", report.count(Severity::Error).to_string());
+        runner.set_output("warnings", report.count(Severity::Warning).to_string());
         runner.set_output("sarif-file", sarif_file.unwrap_or_default());
     }
+}
 
-    let failing = match args.fail_on {
+/// Exit 1 when violations at the `fail-on` level remain.
+fn verdict(inputs: &Inputs, report: &Report) -> Result<()> {
+    let errors = report.count(Severity::Error);
+    let warnings = report.count(Severity::Warning);
+    let failing = match inputs.fail_on {
         FailOn::Error => errors,
         FailOn::Warning => errors + warnings,
         FailOn::Never => 0,
     };
     if failing > 0 {
-        let what = match args.fail_on {
+        let what = match inputs.fail_on {
             FailOn::Warning => "error or warning",
             _ => "error",
         };

@@ -29,6 +29,7 @@ use crate::error::{Failure, Kind, Result};
 use crate::fetch::{self, Fetched, Fetcher, RemoteOptions, Source};
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Runner};
+use packages::ExpectedVersion;
 pub use packages::{Entry, Package};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -312,48 +313,102 @@ pub struct Plan {
     pub siblings: Vec<std::path::PathBuf>,
 }
 
-pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
-    // Before anything quotes an entry or connects anywhere.
-    let own = [
-        ("packages", args.packages.as_deref()),
-        ("registry", args.registry.as_deref()),
-    ];
-    let registries = args.remote.registries.inputs();
-    for (input, value) in own
-        .into_iter()
-        .chain(registries.into_iter().map(|(i, v)| (i, Some(v))))
-    {
-        fetch::refuse_url_userinfo(input, value.unwrap_or_default())?;
-    }
-    let entries = packages::resolve(&args, &std::env::current_dir()?)?;
-    let remote: Vec<Source> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Remote(source) => Some(source.clone()),
-            Entry::Local(_) => None,
-        })
-        .collect();
-    // Everything that can be checked before a download is checked before it.
-    let known: BTreeSet<Eco> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Local(p) => Some(p.ecosystem),
-            Entry::Remote(source) => source.ecosystem(),
-        })
-        .collect();
-    packages::expected_versions(&args, &known)?;
-    check_remote_inputs(&args.remote, remote.len())?;
+/// The inputs, checked once: entries resolved (local ones classified, remote ones parsed), the
+/// expected-version source read, the remote options checked. Nothing is fetched yet.
+struct Inputs {
+    entries: Vec<Entry>,
+    /// The remote entries, in order (one fetched package each).
+    remote: Vec<Source>,
+    expected: ExpectedVersion,
+    /// `imports`: explicit entry points, empty for all of them.
+    imports: Vec<String>,
+    /// `registry` as given (checked against the packages' ecosystems once they are known).
+    registry: Option<String>,
+    package_manager: PackageManager,
+    ecosystem: Option<Eco>,
+    options: RemoteOptions,
+}
 
+impl Inputs {
+    fn from_args(args: Args) -> Result<Inputs> {
+        // Before anything quotes an entry or connects anywhere.
+        let own = [
+            ("packages", args.packages.as_deref()),
+            ("registry", args.registry.as_deref()),
+        ];
+        let registries = args.remote.registries.inputs();
+        for (input, value) in own
+            .into_iter()
+            .chain(registries.into_iter().map(|(i, v)| (i, Some(v))))
+        {
+            fetch::refuse_url_userinfo(input, value.unwrap_or_default())?;
+        }
+        let entries = packages::resolve(
+            args.packages.as_deref(),
+            args.ecosystem.0,
+            &std::env::current_dir()?,
+        )?;
+        let remote: Vec<Source> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Remote(source) => Some(source.clone()),
+                Entry::Local(_) => None,
+            })
+            .collect();
+        // Everything that can be checked before a download is checked before it.
+        let known: BTreeSet<Eco> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Local(p) => Some(p.ecosystem),
+                Entry::Remote(source) => source.ecosystem(),
+            })
+            .collect();
+        let expected = ExpectedVersion::from_inputs(
+            args.expected_version.as_deref(),
+            args.versions.as_deref(),
+        )?;
+        expected.for_ecosystems(&known)?;
+        check_remote_inputs(&args.remote, remote.len())?;
+        Ok(Inputs {
+            entries,
+            remote,
+            expected,
+            imports: args
+                .imports
+                .as_deref()
+                .map(inputs::list)
+                .unwrap_or_default(),
+            registry: args
+                .registry
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string),
+            package_manager: args.package_manager,
+            ecosystem: args.ecosystem.0,
+            options: args.remote,
+        })
+    }
+}
+
+/// What the packages need besides themselves, decided once every package is known.
+struct Setup {
+    versions: packages::Versions,
+    registry: Option<String>,
+}
+
+pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    let mut inputs = Inputs::from_args(args)?;
     // Downloads live in one temp dir under RUNNER_TEMP, removed when the run ends.
-    let downloads = if remote.is_empty() {
+    let downloads = if inputs.remote.is_empty() {
         None
     } else {
         Some(sandbox::Sandbox::new("fetch")?)
     };
-    let mut fetched = match &downloads {
+    let fetched = match &downloads {
         None => Vec::new(),
         Some(dir) => {
-            let fetched = runner.phase("fetch", |r| fetch_all(&args, &remote, dir.path(), r));
+            let fetched = runner.phase("fetch", |r| fetch_all(&inputs, dir.path(), r));
             match fetched {
                 Ok(f) => f,
                 Err(failure) => {
@@ -365,54 +420,79 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
                 }
             }
         }
-    }
-    .into_iter();
-    let packages: Vec<Package> = entries
+    };
+    let packages = with_fetched(std::mem::take(&mut inputs.entries), fetched);
+    let setup = set_up(&inputs, &packages)?;
+    let inspected = inspect_all(&inputs, &packages, &setup, runner)?;
+    let reports = smoke_all(&inputs, &packages, &setup, inspected, runner)?;
+    finish(reports, runner)
+}
+
+/// The packages in `packages` order: local entries as they are, remote ones as fetched.
+fn with_fetched(entries: Vec<Entry>, fetched: Vec<Package>) -> Vec<Package> {
+    let mut fetched = fetched.into_iter();
+    entries
         .into_iter()
         .map(|e| match e {
             Entry::Local(p) => p,
             Entry::Remote(_) => fetched.next().expect("one package per remote entry"),
         })
-        .collect();
+        .collect()
+}
 
+/// Every package's expected version, the `registry` checked, and the tools each ecosystem needs.
+fn set_up(inputs: &Inputs, packages: &[Package]) -> Result<Setup> {
     let ecosystems: BTreeSet<Eco> = packages.iter().map(|p| p.ecosystem).collect();
-    let versions = packages::expected_versions(&args, &ecosystems)?;
-    let imports = args
-        .imports
-        .as_deref()
-        .map(inputs::list)
-        .unwrap_or_default();
-    let registry = args
-        .registry
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(|r| packages::registry(r, &packages))
-        .transpose()?;
-    let plan_for = |ecosystem: Eco, imports: Vec<String>| Plan {
-        registry: registry.clone(),
+    let setup = Setup {
+        versions: inputs.expected.for_ecosystems(&ecosystems)?,
+        registry: inputs
+            .registry
+            .as_deref()
+            .map(|r| packages::registry(r, packages))
+            .transpose()?,
+    };
+    for ecosystem in &ecosystems {
+        ecosystem.require_tools(&plan_for(inputs, &setup, packages, *ecosystem, Vec::new()))?;
+    }
+    Ok(setup)
+}
+
+/// The plan for one ecosystem's packages, with `imports` its entry points.
+fn plan_for(
+    inputs: &Inputs,
+    setup: &Setup,
+    packages: &[Package],
+    ecosystem: Eco,
+    imports: Vec<String>,
+) -> Plan {
+    Plan {
+        registry: setup.registry.clone(),
         registry_token: None,
-        package_manager: args.package_manager,
+        package_manager: inputs.package_manager,
         imports,
         siblings: packages
             .iter()
             .filter(|p| p.ecosystem == ecosystem)
             .map(|p| p.path.clone())
             .collect(),
-    };
-    for ecosystem in &ecosystems {
-        ecosystem.require_tools(&plan_for(*ecosystem, Vec::new()))?;
     }
+}
 
-    // Inspect everything first: a bad `imports` entry is a usage error before any install runs.
+/// Inspects every package first: a bad `imports` entry is a usage error before any install runs.
+fn inspect_all(
+    inputs: &Inputs,
+    packages: &[Package],
+    setup: &Setup,
+    runner: &mut Runner,
+) -> Result<Vec<(Eco, Box<dyn ecosystem::Inspected>)>> {
     let mut inspected = Vec::new();
-    for package in &packages {
-        let expected = versions.for_ecosystem(package.ecosystem).to_string();
+    for package in packages {
+        let expected = setup.versions.for_ecosystem(package.ecosystem).to_string();
         let phase = format!("{}-inspect", package.ecosystem.name());
         let item = runner.phase(&phase, |r| package.ecosystem.inspect(package, &expected, r))?;
         inspected.push((package.ecosystem, item));
     }
-    let mut unclaimed: Vec<&String> = imports.iter().collect();
+    let mut unclaimed: Vec<&String> = inputs.imports.iter().collect();
     for (_, item) in &inspected {
         unclaimed.retain(|entry| !item.claims(entry));
     }
@@ -430,17 +510,30 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         )
         .with_fix("name an entry point of one of the packages, or leave `imports` empty to load all of them"));
     }
+    Ok(inspected)
+}
 
+/// Installs and loads every inspected package; a failed check is reported, not returned.
+fn smoke_all(
+    inputs: &Inputs,
+    packages: &[Package],
+    setup: &Setup,
+    inspected: Vec<(Eco, Box<dyn ecosystem::Inspected>)>,
+    runner: &mut Runner,
+) -> Result<Vec<Report>> {
     let mut reports = Vec::new();
     for (ecosystem, item) in inspected {
-        let registry_token = registry_token(&args.remote, registry.as_deref(), ecosystem)?;
+        let registry_token = registry_token(&inputs.options, setup.registry.as_deref(), ecosystem)?;
         if let Some(token) = &registry_token {
             runner.mask(token);
         }
-        let mut plan = plan_for(
-            ecosystem,
-            imports.iter().filter(|e| item.claims(e)).cloned().collect(),
-        );
+        let imports = inputs
+            .imports
+            .iter()
+            .filter(|e| item.claims(e))
+            .cloned()
+            .collect();
+        let mut plan = plan_for(inputs, setup, packages, ecosystem, imports);
         plan.registry_token = registry_token;
         let start = Instant::now();
         let mut report = item.smoke(&plan, runner)?;
@@ -448,8 +541,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         report.passed = report.healthy();
         reports.push(report);
     }
-
-    finish(reports, runner)
+    Ok(reports)
 }
 
 /// `sha256` and `integrity` pin one artifact: they need exactly one remote entry.
@@ -477,23 +569,18 @@ fn check_remote_inputs(opts: &RemoteOptions, remote: usize) -> Result<()> {
 }
 
 /// Fetches every remote entry into its own directory under `dir`, in the `fetch` phase.
-fn fetch_all(
-    args: &Args,
-    remote: &[Source],
-    dir: &Path,
-    runner: &mut Runner,
-) -> Result<Vec<Package>> {
+fn fetch_all(inputs: &Inputs, dir: &Path, runner: &mut Runner) -> Result<Vec<Package>> {
     let runner: &Runner = runner;
-    let fetcher = Fetcher::from_options(&args.remote, runner)?;
+    let fetcher = Fetcher::from_options(&inputs.options, runner)?;
     let mut packages = Vec::new();
-    for (i, source) in remote.iter().enumerate() {
+    for (i, source) in inputs.remote.iter().enumerate() {
         let display = source.display();
         runner.log(&format!("fetching {display}"));
         let start = Instant::now();
         let fetched = fetch::fetch_with(
             &fetcher,
             source,
-            &args.remote,
+            &inputs.options,
             &dir.join(format!("entry-{i}")),
         )
         .map_err(|f| f.prefixed(format!("input `packages`: {display}: ")))?;
@@ -501,7 +588,7 @@ fn fetch_all(
         for line in &report.lines {
             runner.log(line);
         }
-        let ecosystem = packages::classify_fetched(&fetched, args.ecosystem.0)?;
+        let ecosystem = packages::classify_fetched(&fetched, inputs.ecosystem)?;
         let local_registry = match &fetched.kind {
             fetch::ArtifactKind::Package { local_registry, .. } => local_registry.clone(),
             fetch::ArtifactKind::File => None,

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use globset::GlobBuilder;
 
-use super::Args;
 use crate::ecosystem::{self, Eco};
 use crate::error::{Failure, Result};
 #[cfg(doc)]
@@ -42,12 +41,8 @@ const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", ".venv", "__pycache__"];
 
 /// Expands the `packages` input, in order: local paths and globs into files and directories, each
 /// with its ecosystem; remote entries parsed (a malformed one is a usage error) but not fetched.
-pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Entry>> {
-    let items = args
-        .packages
-        .as_deref()
-        .map(inputs::list)
-        .unwrap_or_default();
+pub fn resolve(packages: Option<&str>, choice: Option<Eco>, cwd: &Path) -> Result<Vec<Entry>> {
+    let items = packages.map(inputs::list).unwrap_or_default();
     if items.is_empty() {
         return Err(Failure::usage(
             "No packages to smoke",
@@ -69,7 +64,7 @@ pub fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Entry>> {
             if !seen.insert(canonical.clone()) {
                 continue;
             }
-            let ecosystem = classify(&canonical, &display, args.ecosystem.0)?;
+            let ecosystem = classify(&canonical, &display, choice)?;
             packages.push(Entry::Local(Package {
                 path: canonical,
                 display,
@@ -267,63 +262,77 @@ impl Versions {
     }
 }
 
-/// Reads `expected-version` or `versions` and checks each needed version against its
-/// ecosystem's grammar.
-pub fn expected_versions(args: &Args, ecosystems: &BTreeSet<Eco>) -> Result<Versions> {
-    let explicit = args
-        .expected_version
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty());
-    let json = args
-        .versions
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty());
-    let mut versions = Versions::default();
-    match (explicit, json) {
-        (Some(_), Some(_)) => {
-            return Err(Failure::usage(
+/// Where the expected versions come from: `expected-version` (one for every ecosystem) or
+/// version-guard's `versions` document (one each).
+#[derive(Debug)]
+pub enum ExpectedVersion {
+    Explicit(String),
+    Document(Box<VersionsDocument>),
+}
+
+impl ExpectedVersion {
+    /// Reads `expected-version` or `versions`: exactly one of them.
+    pub fn from_inputs(expected_version: Option<&str>, versions: Option<&str>) -> Result<Self> {
+        fn given(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        match (given(expected_version), given(versions)) {
+            (Some(_), Some(_)) => Err(Failure::usage(
                 "Two expected versions",
                 "inputs `expected-version` and `versions` are both set: smoke-install would not know which one to check",
             )
-            .with_fix("set only one: `versions` (version-guard's output) to get each ecosystem's version, or `expected-version`"));
-        }
-        (None, None) => {
-            return Err(Failure::usage(
+            .with_fix("set only one: `versions` (version-guard's output) to get each ecosystem's version, or `expected-version`")),
+            (None, None) => Err(Failure::usage(
                 "No expected version",
                 "neither `expected-version` nor `versions` is set: smoke-install checks that packages install at the version the build computed",
             )
-            .with_fix("pass `versions: ${{ steps.version.outputs.versions }}` from version-guard, or `expected-version`"));
-        }
-        (Some(version), None) => {
-            for ecosystem in ecosystems {
-                let v = normalize(*ecosystem, version, "expected-version")?;
-                versions.0.insert(ecosystem.name(), v);
-            }
-        }
-        (None, Some(json)) => {
-            let document = VersionsDocument::parse(json)?;
-            for ecosystem in ecosystems {
-                let key = format!("{}-version", ecosystem.key());
-                let raw = document.ecosystem(ecosystem.key()).ok_or_else(|| {
-                    Failure::usage(
-                        "Invalid input",
-                        format!(
-                            "input `versions` has no string {key:?}, needed for the {} package(s)",
-                            ecosystem.name()
-                        ),
-                    )
-                    .with_fix(
-                        "pass version-guard's `versions` output unchanged, or use `expected-version`",
-                    )
-                })?;
-                let v = normalize(*ecosystem, raw, &format!("versions.{key}"))?;
-                versions.0.insert(ecosystem.name(), v);
-            }
+            .with_fix("pass `versions: ${{ steps.version.outputs.versions }}` from version-guard, or `expected-version`")),
+            (Some(version), None) => Ok(ExpectedVersion::Explicit(version.to_string())),
+            (None, Some(json)) => Ok(ExpectedVersion::Document(Box::new(VersionsDocument::parse(
+                json,
+            )?))),
         }
     }
-    Ok(versions)
+
+    /// Each of `ecosystems`' version, checked against its ecosystem's grammar.
+    pub fn for_ecosystems(&self, ecosystems: &BTreeSet<Eco>) -> Result<Versions> {
+        let mut versions = Versions::default();
+        match self {
+            ExpectedVersion::Explicit(version) => {
+                for ecosystem in ecosystems {
+                    let v = normalize(*ecosystem, version, "expected-version")?;
+                    versions.0.insert(ecosystem.name(), v);
+                }
+            }
+            ExpectedVersion::Document(document) => {
+                from_document(document, ecosystems, &mut versions)?
+            }
+        }
+        Ok(versions)
+    }
+}
+
+fn from_document(
+    document: &VersionsDocument,
+    ecosystems: &BTreeSet<Eco>,
+    versions: &mut Versions,
+) -> Result<()> {
+    for ecosystem in ecosystems {
+        let key = format!("{}-version", ecosystem.key());
+        let raw = document.ecosystem(ecosystem.key()).ok_or_else(|| {
+            Failure::usage(
+                "Invalid input",
+                format!(
+                    "input `versions` has no string {key:?}, needed for the {} package(s)",
+                    ecosystem.name()
+                ),
+            )
+            .with_fix("pass version-guard's `versions` output unchanged, or use `expected-version`")
+        })?;
+        let v = normalize(*ecosystem, raw, &format!("versions.{key}"))?;
+        versions.0.insert(ecosystem.name(), v);
+    }
+    Ok(())
 }
 
 /// A version in its ecosystem's normal spelling, or a usage error naming the input.

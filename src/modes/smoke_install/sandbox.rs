@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use crate::error::{Failure, Result};
+use crate::runner::env;
 
 /// The most of a tool's output kept for a report: enough to see the error, not the whole log.
 const OUTPUT_TAIL_LINES: usize = 40;
@@ -25,8 +26,7 @@ pub struct Sandbox {
 impl Sandbox {
     /// A fresh sandbox under `$RUNNER_TEMP` (the runner cleans it) or the system temp dir.
     pub fn new(label: &str) -> Result<Self> {
-        let parent = std::env::var_os("RUNNER_TEMP")
-            .map(PathBuf::from)
+        let parent = env::runner_temp()
             .filter(|p| p.is_dir())
             .unwrap_or_else(std::env::temp_dir);
         let root = tempfile::Builder::new()
@@ -113,7 +113,7 @@ impl Sandbox {
             .env("TMPDIR", &self.tmp)
             .env("LANG", "C.UTF-8")
             .env("NO_COLOR", "1");
-        if let Some(path) = std::env::var_os("PATH") {
+        if let Some(path) = env::search_path() {
             cmd.env("PATH", path);
         }
         cmd
@@ -207,7 +207,7 @@ pub fn run(cmd: &mut Command) -> Result<ToolRun> {
 /// The first executable called `name` on PATH.
 pub fn find_on_path(name: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    let path = std::env::var_os("PATH")?;
+    let path = env::search_path()?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|p| {

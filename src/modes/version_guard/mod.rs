@@ -228,18 +228,109 @@ impl Decision {
     }
 }
 
+/// The snapshot timestamp the `timestamp` input asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TimestampInput {
+    /// SOURCE_DATE_EPOCH, else the commit's committer time.
+    Commit,
+    Now,
+    /// `YYYYMMDDHHMMSS`, checked to be a real date and time.
+    Fixed(String),
+}
+
+/// The inputs, checked once before anything is read from the repository.
+struct Inputs {
+    tag_prefix: String,
+    tags_from: TagsFrom,
+    base_version: Option<Version>,
+    version_file: Option<String>,
+    channels: Channels,
+    expect_release: bool,
+    maintenance_releases: bool,
+    sha: Option<String>,
+    timestamp: TimestampInput,
+    ecosystems: VersionInputs,
+    env_prefix: String,
+    manifest_dir: Option<PathBuf>,
+    /// `token`, else GITHUB_TOKEN.
+    token: Option<String>,
+    /// SOURCE_DATE_EPOCH, read by `timestamp: commit`.
+    source_date_epoch: Option<String>,
+}
+
+impl Inputs {
+    fn from_args(args: Args, token: Option<String>, runner: &Runner) -> Result<Inputs> {
+        let prefix_ok = !args.env_prefix.is_empty()
+            && args
+                .env_prefix
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        if !prefix_ok {
+            return Err(Failure::invalid_input(
+                "env-prefix",
+                format!(
+                    "must be upper-case letters, digits and `_`, got {:?}",
+                    args.env_prefix
+                ),
+                "use a prefix such as AMEIDE or MY_ORG",
+            ));
+        }
+        if args.tag_prefix.chars().any(char::is_whitespace) {
+            return Err(Failure::invalid_input(
+                "tag-prefix",
+                format!("cannot contain spaces, got {:?}", args.tag_prefix),
+                "use the text before the version in your release tags, e.g. `v` or `sdk/go/v`",
+            ));
+        }
+        let base_version = args.base_version.as_deref().map(parse_base).transpose()?;
+        for ecosystem in ecosystem::ALL {
+            ecosystem.check_version_inputs(&args.ecosystems)?;
+        }
+        Ok(Inputs {
+            channels: Channels::parse(&args.channels)?,
+            timestamp: parse_timestamp(&args.timestamp)?,
+            tag_prefix: args.tag_prefix,
+            tags_from: args.tags_from,
+            base_version,
+            version_file: args.version_file,
+            expect_release: args.expect_release,
+            maintenance_releases: args.maintenance_releases,
+            sha: args.sha,
+            ecosystems: args.ecosystems,
+            env_prefix: args.env_prefix,
+            manifest_dir: args.manifest_dir,
+            token,
+            source_date_epoch: runner.env().source_date_epoch.clone(),
+        })
+    }
+}
+
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     let dir = std::env::current_dir()?;
     let git = Git::new(&dir);
     let ctx = Context::from_env(&dir)?;
+    // Known before the other inputs are checked, so a bad input is explained on the pull request.
+    let comment_on_pr = args.comment_on_pr && ctx.is_pull_request_event();
+    let token = args
+        .token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .or_else(|| runner.env().github_token.clone());
     let mut decision = Decision {
         tag_prefix: args.tag_prefix.clone(),
         ..Default::default()
     };
-    let result = decide(&args, &ctx, &git, &dir, &mut decision, runner);
-    publish(&args, &decision, runner, result.is_ok())?;
-    if args.comment_on_pr && ctx.is_pull_request_event() {
-        let token = token(&args);
+    let result = match Inputs::from_args(args, token.clone(), runner) {
+        Ok(inputs) => {
+            let result = decide(&inputs, &ctx, &git, &dir, &mut decision, runner);
+            publish(&inputs, &decision, runner, result.is_ok())?;
+            result
+        }
+        Err(failure) => Err(failure),
+    };
+    if comment_on_pr {
         runner.phase("comment", |r| {
             comment::sync(r, &ctx, token.as_deref(), &decision, &result);
             Ok(())
@@ -248,113 +339,75 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     result
 }
 
-fn token(args: &Args) -> Option<String> {
-    args.token
-        .clone()
-        .or_else(|| std::env::var("GITHUB_TOKEN").ok())
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-}
-
 fn decide(
-    args: &Args,
+    inputs: &Inputs,
     ctx: &Context,
     git: &Git,
     dir: &Path,
     decision: &mut Decision,
     runner: &mut Runner,
 ) -> Result<()> {
-    let build = runner.phase("context", |r| {
-        check_inputs(args)?;
-        warn_legacy_variables(&args.env_prefix, r);
-        let channels = Channels::parse(&args.channels)?;
-        let build = channel::decide(ctx, &channels, &args.tag_prefix)?;
-        decision.channel = Some(build.channel.clone());
-        decision.is_release = build.is_release();
-        decision.is_prerelease = build.is_prerelease();
-        let sha = ctx.resolve_sha(args.sha.as_deref(), git)?;
-        if !crate::github::context::is_full_sha(&sha) {
-            r.notice(&format!(
-                "commit {sha} from SOURCE_GIT_SHA is abbreviated and no git repository here has it: \
-                 the full sha is unknown, so the `sha` output is these {} digits (versions use the first 12)",
-                sha.len()
-            ));
-        }
-        decision.sha = Some(sha.clone());
-        decision.timestamp = Some(resolve_timestamp(&args.timestamp, &sha, git, r)?);
-        r.log(&format!(
-            "ref {} → channel {}; commit {sha}",
-            ctx.ref_display(),
-            build.channel
-        ));
-        if args.expect_release && build.tag.is_none() {
-            return Err(Failure::guard(
-                "Not a release build",
-                format!(
-                    "`expect-release` is true but {} is not a release tag: release builds must run from a tag `{}<version>`",
-                    if ctx.git_ref.is_empty() { "this ref" } else { &ctx.git_ref },
-                    args.tag_prefix
-                ),
-            )
-            .with_fix("run the release workflow on `push: tags`, or set `expect-release: false` for branch builds"));
-        }
-        Ok(build)
-    })?;
-
-    let (tag_names, from_git) = runner.phase("tags", |r| read_tags(args, ctx, git, r))?;
+    let build = runner.phase("context", |r| decide_build(inputs, ctx, git, decision, r))?;
+    let (tag_names, from_git) = runner.phase("tags", |r| read_tags(inputs, ctx, git, r))?;
     decision.tags_read = true;
-
     runner.phase("guard", |r| {
-        guard(args, &build, &tag_names, dir, decision, r)
+        guard(inputs, &build, &tag_names, dir, decision, r)
     })?;
-
     runner.phase("versions", |r| {
-        versions(args, &build, &tag_names, from_git, git, decision, r)
+        versions(inputs, &build, &tag_names, from_git, git, decision, r)
     })
 }
 
-/// Inputs whose grammar does not depend on the repository, checked before anything is read.
-fn check_inputs(args: &Args) -> Result<()> {
-    let prefix_ok = !args.env_prefix.is_empty()
-        && args
-            .env_prefix
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-    if !prefix_ok {
-        return Err(Failure::usage(
-            "Invalid input",
-            format!(
-                "input `env-prefix` must be upper-case letters, digits and `_`, got {:?}",
-                args.env_prefix
-            ),
+/// The build (channel, tag), the commit and the timestamp, from the run's context.
+fn decide_build(
+    inputs: &Inputs,
+    ctx: &Context,
+    git: &Git,
+    decision: &mut Decision,
+    runner: &Runner,
+) -> Result<Build> {
+    warn_legacy_variables(&inputs.env_prefix, runner);
+    let build = channel::decide(ctx, &inputs.channels, &inputs.tag_prefix)?;
+    decision.channel = Some(build.channel.clone());
+    decision.is_release = build.is_release();
+    decision.is_prerelease = build.is_prerelease();
+    let sha = ctx.resolve_sha(inputs.sha.as_deref(), git)?;
+    if !crate::github::context::is_full_sha(&sha) {
+        runner.notice(&format!(
+            "commit {sha} from SOURCE_GIT_SHA is abbreviated and no git repository here has it: \
+             the full sha is unknown, so the `sha` output is these {} digits (versions use the first 12)",
+            sha.len()
         ));
     }
-    if args.tag_prefix.chars().any(char::is_whitespace) {
-        return Err(Failure::usage(
-            "Invalid input",
+    decision.sha = Some(sha.clone());
+    decision.timestamp = Some(resolve_timestamp(inputs, &sha, git, runner)?);
+    runner.log(&format!(
+        "ref {} → channel {}; commit {sha}",
+        ctx.ref_display(),
+        build.channel
+    ));
+    if inputs.expect_release && build.tag.is_none() {
+        return Err(Failure::guard(
+            "Not a release build",
             format!(
-                "input `tag-prefix` cannot contain spaces, got {:?}",
-                args.tag_prefix
+                "`expect-release` is true but {} is not a release tag: release builds must run from a tag `{}<version>`",
+                if ctx.git_ref.is_empty() { "this ref" } else { &ctx.git_ref },
+                inputs.tag_prefix
             ),
-        ));
+        )
+        .with_fix("run the release workflow on `push: tags`, or set `expect-release: false` for branch builds"));
     }
-    if let Some(base) = &args.base_version {
-        parse_base(base)?;
-    }
-    for ecosystem in ecosystem::ALL {
-        ecosystem.check_version_inputs(&args.ecosystems)?;
-    }
-    Ok(())
+    Ok(build)
 }
 
 fn parse_base(text: &str) -> Result<Version> {
     match Version::parse(text.trim()) {
         Ok(v) if v.pre.is_empty() && v.build.is_empty() => Ok(v),
-        _ => Err(Failure::usage(
-            "Invalid input",
-            format!("input `base-version` must be major.minor.patch (e.g. 0.12.0), got {text:?}"),
-        )
-        .with_fix("set the next planned release without a `v` or a prerelease part")),
+        _ => Err(Failure::invalid_input(
+            "base-version",
+            format!("must be major.minor.patch (e.g. 0.12.0), got {text:?}"),
+            "set the next planned release without a `v` or a prerelease part",
+        )),
     }
 }
 
@@ -365,34 +418,58 @@ pub fn format_timestamp(unix: i64) -> Option<String> {
     t.format(&format).ok().filter(|s| s.len() == 14)
 }
 
-fn resolve_timestamp(input: &str, sha: &str, git: &Git, runner: &Runner) -> Result<String> {
-    let invalid = |why: String| {
-        Failure::usage("Invalid input", why)
-            .with_fix("use `commit` (the default), `now`, or 14 digits YYYYMMDDHHMMSS in UTC")
-    };
+/// The `timestamp` input, checked.
+fn parse_timestamp(input: &str) -> Result<TimestampInput> {
+    const FIX: &str = "use `commit` (the default), `now`, or 14 digits YYYYMMDDHHMMSS in UTC";
     match input.trim() {
-        "commit" => {
-            if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
-                let epoch = epoch.trim();
-                if !epoch.is_empty() {
-                    return epoch
-                        .parse::<i64>()
-                        .ok()
-                        .and_then(format_timestamp)
-                        .ok_or_else(|| {
-                            Failure::usage(
-                                "Invalid SOURCE_DATE_EPOCH",
-                                format!(
-                                    "SOURCE_DATE_EPOCH must be seconds since 1970, got {epoch:?}"
-                                ),
-                            )
-                        });
-                }
+        "commit" => Ok(TimestampInput::Commit),
+        "now" => Ok(TimestampInput::Now),
+        digits if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            let format =
+                time::macros::format_description!("[year][month][day][hour][minute][second]");
+            time::PrimitiveDateTime::parse(digits, &format)
+                .map(|_| TimestampInput::Fixed(digits.to_string()))
+                .map_err(|e| {
+                    Failure::invalid_input(
+                        "timestamp",
+                        format!("{digits:?} is not a real date and time ({e})"),
+                        FIX,
+                    )
+                })
+        }
+        other => Err(Failure::invalid_input(
+            "timestamp",
+            format!("must be `commit`, `now` or YYYYMMDDHHMMSS, got {other:?}"),
+            FIX,
+        )),
+    }
+}
+
+fn now_timestamp() -> String {
+    format_timestamp(time::OffsetDateTime::now_utc().unix_timestamp()).expect("now is a valid time")
+}
+
+fn resolve_timestamp(inputs: &Inputs, sha: &str, git: &Git, runner: &Runner) -> Result<String> {
+    match &inputs.timestamp {
+        TimestampInput::Now => Ok(now_timestamp()),
+        TimestampInput::Fixed(digits) => Ok(digits.clone()),
+        TimestampInput::Commit => {
+            if let Some(epoch) = &inputs.source_date_epoch {
+                return epoch
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(format_timestamp)
+                    .ok_or_else(|| {
+                        Failure::usage(
+                            "Invalid SOURCE_DATE_EPOCH",
+                            format!("SOURCE_DATE_EPOCH must be seconds since 1970, got {epoch:?}"),
+                        )
+                    });
             }
             match git.committer_time(sha) {
                 Ok(t) => format_timestamp(t).ok_or_else(|| {
                     Failure::usage(
-                        "git failed",
+                        "Git failed",
                         format!("commit {sha} has an impossible committer time {t}"),
                     )
                 }),
@@ -404,37 +481,16 @@ fn resolve_timestamp(input: &str, sha: &str, git: &Git, runner: &Runner) -> Resu
                          the timestamp is the build clock and will differ on a re-run. Use \
                          `fetch-depth: 0` in actions/checkout or set `timestamp`."
                     ));
-                    Ok(
-                        format_timestamp(time::OffsetDateTime::now_utc().unix_timestamp())
-                            .expect("now is a valid time"),
-                    )
+                    Ok(now_timestamp())
                 }
             }
         }
-        "now" => Ok(
-            format_timestamp(time::OffsetDateTime::now_utc().unix_timestamp())
-                .expect("now is a valid time"),
-        ),
-        digits if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) => {
-            let format =
-                time::macros::format_description!("[year][month][day][hour][minute][second]");
-            time::PrimitiveDateTime::parse(digits, &format)
-                .map(|_| digits.to_string())
-                .map_err(|e| {
-                    invalid(format!(
-                        "input `timestamp`: {digits:?} is not a real date and time ({e})"
-                    ))
-                })
-        }
-        other => Err(invalid(format!(
-            "input `timestamp` must be `commit`, `now` or YYYYMMDDHHMMSS, got {other:?}"
-        ))),
     }
 }
 
 /// Tag names, and whether they came from local git (whose history can answer ancestry questions).
 fn read_tags(
-    args: &Args,
+    inputs: &Inputs,
     ctx: &Context,
     git: &Git,
     runner: &Runner,
@@ -444,8 +500,8 @@ fn read_tags(
     let state = git.shallow_state();
     let is_repo = state.is_some();
     let shallow = state == Some(true);
-    let token = token(args);
-    let use_api = match args.tags_from {
+    let token = inputs.token.clone();
+    let use_api = match inputs.tags_from {
         TagsFrom::Git => {
             if !is_repo {
                 return Err(Failure::usage(
@@ -537,90 +593,110 @@ fn read_tags(
 }
 
 fn guard(
-    args: &Args,
+    inputs: &Inputs,
     build: &Build,
     tag_names: &[String],
     dir: &Path,
     decision: &mut Decision,
     runner: &Runner,
 ) -> Result<()> {
-    let prefix = &args.tag_prefix;
-    let file = match &args.version_file {
+    let file = match &inputs.version_file {
         Some(path) => Some(version_file::read(dir, path)?),
         None => None,
     };
-    if let Some(tag) = &build.tag {
-        // The tag being built is among the tags: the release to beat is the highest of the others.
-        let others: Vec<&String> = tag_names.iter().filter(|n| **n != tag.tag).collect();
-        let releases = Releases::from_tag_names(&others, prefix);
-        decision.latest = releases.latest_stable().cloned();
-        decision.base_version = Some(core(&tag.version).to_string());
-        if let Some(latest) = releases.latest_stable() {
-            if tag.version.cmp_precedence(&latest.version).is_le() {
-                let line_best = releases.latest_stable_in_major(tag.version.major);
-                let highest_in_line =
-                    line_best.is_none_or(|b| tag.version.cmp_precedence(&b.version).is_gt());
-                if args.maintenance_releases && highest_in_line {
-                    runner.notice(&format!(
-                        "maintenance release {}: below {} but the highest of the {}.x line",
-                        tag.tag, latest.tag, tag.version.major
-                    ));
-                } else {
-                    let mut fix = format!(
-                        "tag a version above {} (e.g. {prefix}{}), and delete {} if it was pushed by mistake",
-                        latest.version,
-                        next_patch(&latest.version),
-                        tag.tag
-                    );
-                    if !args.maintenance_releases {
-                        fix.push_str(
-                            "; for a patch of an older major line set `maintenance-releases: true`",
-                        );
-                    } else if let Some(b) = line_best {
-                        fix.push_str(&format!(
-                            "; the {}.x line is already at {}",
-                            tag.version.major, b.tag
-                        ));
-                    }
-                    return Err(Failure::guard(
-                        "Release would go backwards",
-                        format!("refusing {}: {} already exists", tag.tag, latest.tag),
-                    )
-                    .with_fix(fix));
-                }
-            }
-        }
-        if let Some(file) = &file {
-            if !file.matches(&tag.version) {
-                return Err(Failure::guard(
-                    "Version file disagrees with the tag",
-                    format!(
-                        "{} says {} but the tag {} is version {}",
-                        file.file, file.text, tag.tag, tag.version
-                    ),
-                )
-                .with_fix(format!(
-                    "set the version in {} to {} before tagging, or tag the version the file says",
-                    file.file, tag.version
-                ))
-                .at(file.location()));
-            }
-        }
-        runner.log(&format!(
-            "release {} above {}",
-            tag.tag,
-            decision
-                .latest
-                .as_ref()
-                .map_or("no earlier release", |t| t.tag.as_str())
-        ));
-        return Ok(());
+    match &build.tag {
+        Some(tag) => guard_release(inputs, tag, tag_names, file.as_ref(), decision, runner),
+        None => guard_snapshot(inputs, tag_names, file.as_ref(), decision, runner),
     }
+}
 
-    let releases = Releases::from_tag_names(tag_names, prefix);
+/// A tag build: the tag must be above the latest release (or the highest of its major line,
+/// for maintenance releases) and agree with the version file.
+fn guard_release(
+    inputs: &Inputs,
+    tag: &TagVersion,
+    tag_names: &[String],
+    file: Option<&version_file::FileVersion>,
+    decision: &mut Decision,
+    runner: &Runner,
+) -> Result<()> {
+    let prefix = &inputs.tag_prefix;
+    // The tag being built is among the tags: the release to beat is the highest of the others.
+    let others: Vec<&String> = tag_names.iter().filter(|n| **n != tag.tag).collect();
+    let releases = Releases::from_tag_names(&others, prefix);
     decision.latest = releases.latest_stable().cloned();
-    let (base, source) = match (&args.base_version, &file) {
-        (Some(b), _) => (parse_base(b)?, "input `base-version`".to_string()),
+    decision.base_version = Some(core(&tag.version).to_string());
+    if let Some(latest) = releases.latest_stable() {
+        if tag.version.cmp_precedence(&latest.version).is_le() {
+            let line_best = releases.latest_stable_in_major(tag.version.major);
+            let highest_in_line =
+                line_best.is_none_or(|b| tag.version.cmp_precedence(&b.version).is_gt());
+            if inputs.maintenance_releases && highest_in_line {
+                runner.notice(&format!(
+                    "maintenance release {}: below {} but the highest of the {}.x line",
+                    tag.tag, latest.tag, tag.version.major
+                ));
+            } else {
+                let mut fix = format!(
+                    "tag a version above {} (e.g. {prefix}{}), and delete {} if it was pushed by mistake",
+                    latest.version,
+                    next_patch(&latest.version),
+                    tag.tag
+                );
+                if !inputs.maintenance_releases {
+                    fix.push_str(
+                        "; for a patch of an older major line set `maintenance-releases: true`",
+                    );
+                } else if let Some(b) = line_best {
+                    fix.push_str(&format!(
+                        "; the {}.x line is already at {}",
+                        tag.version.major, b.tag
+                    ));
+                }
+                return Err(Failure::guard(
+                    "Release would go backwards",
+                    format!("refusing {}: {} already exists", tag.tag, latest.tag),
+                )
+                .with_fix(fix));
+            }
+        }
+    }
+    if let Some(file) = file {
+        if !file.matches(&tag.version) {
+            return Err(Failure::guard(
+                "Version file disagrees with the tag",
+                format!(
+                    "{} says {} but the tag {} is version {}",
+                    file.file, file.text, tag.tag, tag.version
+                ),
+            )
+            .with_fix(format!(
+                "set the version in {} to {} before tagging, or tag the version the file says",
+                file.file, tag.version
+            ))
+            .at(file.location()));
+        }
+    }
+    runner.log(&format!(
+        "release {} above {}",
+        tag.tag,
+        decision
+            .latest
+            .as_ref()
+            .map_or("no earlier release", |t| t.tag.as_str())
+    ));
+    Ok(())
+}
+
+/// The base of a snapshot and where it came from: `base-version`, else the version file, else
+/// the patch after the latest release.
+fn snapshot_base(
+    inputs: &Inputs,
+    file: Option<&version_file::FileVersion>,
+    releases: &Releases,
+) -> Result<(Version, String)> {
+    Ok(match (&inputs.base_version, file) {
+        (Some(b), _) => (b.clone(), "input `base-version`".to_string()),
         (None, Some(f)) => (f.core()?, format!("{} (line {})", f.file, f.line)),
         (None, None) => match releases.latest_stable() {
             Some(l) => {
@@ -641,7 +717,21 @@ fn guard(
             }
             None => (Version::new(0, 1, 0), "no release yet".to_string()),
         },
-    };
+    })
+}
+
+/// A snapshot build: its base must have an npm form and be above the latest release (of its
+/// major line, for maintenance branches).
+fn guard_snapshot(
+    inputs: &Inputs,
+    tag_names: &[String],
+    file: Option<&version_file::FileVersion>,
+    decision: &mut Decision,
+    runner: &Runner,
+) -> Result<()> {
+    let releases = Releases::from_tag_names(tag_names, &inputs.tag_prefix);
+    decision.latest = releases.latest_stable().cloned();
+    let (base, source) = snapshot_base(inputs, file, &releases)?;
     // npm reads versions as JavaScript numbers: a larger base makes snapshots npm refuses.
     if let Err(why) = npm::validate(&base.to_string()) {
         return Err(Failure::usage(
@@ -653,7 +743,7 @@ fn guard(
     decision.base_version = Some(base.to_string());
     // The release a snapshot must sort above: the latest overall, or of its own major line for
     // maintenance branches.
-    let floor = if args.maintenance_releases {
+    let floor = if inputs.maintenance_releases {
         releases.latest_stable_in_major(base.major)
     } else {
         releases.latest_stable()
@@ -671,9 +761,9 @@ fn guard(
                 "set the next planned version above {} (e.g. {}) in {}",
                 floor.version,
                 next_patch(&floor.version),
-                if args.base_version.is_some() { "`base-version`" } else if file.is_some() { "the version file" } else { "`base-version`" }
+                if inputs.base_version.is_some() { "`base-version`" } else if file.is_some() { "the version file" } else { "`base-version`" }
             ));
-            if let (None, Some(f)) = (&args.base_version, &file) {
+            if let (None, Some(f)) = (&inputs.base_version, file) {
                 failure = failure.at(f.location());
             }
             return Err(failure);
@@ -705,9 +795,10 @@ const LEGACY_VARIABLES: &[(&str, &str)] = &[(
 
 fn warn_legacy_variables(env_prefix: &str, runner: &Runner) {
     for (variable, replacement) in LEGACY_VARIABLES {
-        let set =
-            std::env::var_os(variable).is_some_and(|v| !v.to_string_lossy().trim().is_empty());
-        if set {
+        // Looked up by name: these are the variables a workflow may still set, not the run's.
+        if crate::runner::env::os_value(variable)
+            .is_some_and(|v| !v.to_string_lossy().trim().is_empty())
+        {
             let replacement = replacement.replace("{p}", env_prefix);
             runner.warning(&format!(
                 "{variable} is set but release-action no longer reads it: use {replacement} instead"
@@ -743,7 +834,7 @@ fn override_agrees_with_tag(
 
 /// Each ecosystem's version: computed from the tag or the snapshot base, then overridden.
 fn versions(
-    args: &Args,
+    inputs: &Inputs,
     build: &Build,
     tag_names: &[String],
     from_git: bool,
@@ -756,9 +847,9 @@ fn versions(
         .as_deref()
         .map(|b| Version::parse(b).expect("the base is a semver version"));
     let ctx = VersionContext {
-        inputs: &args.ecosystems,
-        env_prefix: &args.env_prefix,
-        tag_prefix: &args.tag_prefix,
+        inputs: &inputs.ecosystems,
+        env_prefix: &inputs.env_prefix,
+        tag_prefix: &inputs.tag_prefix,
         base: base.as_ref(),
         sha: decision
             .sha
@@ -811,7 +902,7 @@ fn versions(
 }
 
 /// Outputs, the summary table and the manifest files.
-fn publish(args: &Args, d: &Decision, runner: &mut Runner, complete: bool) -> Result<()> {
+fn publish(inputs: &Inputs, d: &Decision, runner: &mut Runner, complete: bool) -> Result<()> {
     let mut set = |name: &str, value: Option<String>| {
         if let Some(v) = value {
             runner.set_output(name, v);
@@ -865,7 +956,7 @@ fn publish(args: &Args, d: &Decision, runner: &mut Runner, complete: bool) -> Re
         summary.table(&["", "Value"], &rows);
     }
 
-    if let (Some(dir), Some(document)) = (&args.manifest_dir, &document) {
+    if let (Some(dir), Some(document)) = (&inputs.manifest_dir, &document) {
         let dir = &crate::runner::inputs::path_in_workspace(
             "manifest-dir",
             &dir.to_string_lossy(),

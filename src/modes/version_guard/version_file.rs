@@ -741,7 +741,7 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config {
-            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000),
+            cases: crate::runner::env::value("PROPTEST_CASES").and_then(|v| v.parse().ok()).unwrap_or(1_000),
             failure_persistence: None,
             ..Default::default()
         })]

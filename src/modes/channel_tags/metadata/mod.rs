@@ -194,7 +194,7 @@ struct MetaContext {
 }
 
 fn env_value(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    crate::runner::env::string(name).filter(|v| !v.trim().is_empty())
 }
 
 fn source_date_epoch() -> Result<Option<Timestamp>> {
@@ -273,7 +273,7 @@ fn meta_context(
     } else {
         serde_json::json!({})
     };
-    let mut git_ref = std::env::var("GITHUB_REF").unwrap_or_default();
+    let mut git_ref = crate::runner::env::string("GITHUB_REF").unwrap_or_default();
     // pull_request_target runs on the base branch; the peer tags it as the pull request.
     if ctx.event_name.contains("pull_request_target") {
         git_ref = format!("refs/pull/{}/merge", payload["number"]);
@@ -823,10 +823,7 @@ fn or_none(value: &str) -> &str {
 
 /// A fresh directory under RUNNER_TEMP for the bake files, named as the peer names them inside.
 fn bake_dir() -> Result<PathBuf> {
-    let base = std::env::var_os("RUNNER_TEMP")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+    let base = crate::runner::env::runner_temp().unwrap_or_else(std::env::temp_dir);
     let dir = tempfile::Builder::new()
         .prefix("docker-metadata-action-")
         .tempdir_in(&base)

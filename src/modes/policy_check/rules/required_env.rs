@@ -4,6 +4,7 @@
 
 use super::super::config::{Check, Policy};
 use super::super::Violation;
+use crate::runner::env;
 
 pub fn check(policy: &Policy, mode: &str, event: Option<&str>) -> Vec<Violation> {
     let mut out = Vec::new();
@@ -26,16 +27,14 @@ pub fn check(policy: &Policy, mode: &str, event: Option<&str>) -> Vec<Violation>
             continue;
         }
         for (name, at) in names {
-            let set =
-                std::env::var_os(name).is_some_and(|v| !v.to_string_lossy().trim().is_empty());
-            if set {
+            let value = env::os_value(name);
+            if value
+                .as_ref()
+                .is_some_and(|v| !v.to_string_lossy().trim().is_empty())
+            {
                 continue;
             }
-            let state = if std::env::var_os(name).is_some() {
-                "empty"
-            } else {
-                "not set"
-            };
+            let state = if value.is_some() { "empty" } else { "not set" };
             out.push(Violation {
                 rule: rule.id.clone(),
                 severity: rule.severity,

@@ -36,14 +36,17 @@ pub fn is_secret_variable(name: &OsStr) -> bool {
 
 /// Removes every secret variable from what a child process inherits.
 pub fn remove_from(cmd: &mut std::process::Command) {
-    for (name, _) in std::env::vars_os() {
+    for name in super::env::names() {
         if is_secret_variable(&name) {
             cmd.env_remove(name);
         }
     }
 }
 
+// The one place that changes the process environment: the secrets leave it and come back into
+// the in-process table (see the module docs).
 #[cfg(unix)]
+#[allow(clippy::disallowed_methods)]
 mod unix {
     use std::ffi::{OsStr, OsString};
     use std::io::Read;

@@ -29,11 +29,12 @@ impl Channels {
                 continue;
             }
             let bad = |why: &str| {
-                Failure::usage(
-                    "Invalid input",
-                    format!("input `channels`, line {}: {why}: {line:?}", n + 1),
+                Failure::invalid_input_line(
+                    "channels",
+                    n + 1,
+                    format!("{why}: {line:?}"),
+                    "write one `<branch-glob>=<channel>` per line, e.g. `release/*=rc`",
                 )
-                .with_fix("write one `<branch-glob>=<channel>` per line, e.g. `release/*=rc`")
             };
             let Some((glob, channel)) = line.split_once('=') else {
                 return Err(bad("expected `<branch-glob>=<channel>`"));

@@ -241,7 +241,15 @@ fn usage_error(
         );
     }
     let runner = Runner::from_env(mode, json);
-    let failure = Failure::usage("Invalid input", message.trim().to_string()).with_fix(format!(
+    // The title names the input when clap's error is about one value (the one style of
+    // [`Failure::invalid_input`]); the message stays clap's, which already names it.
+    let title = match err.kind() {
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation if !flag_name.is_empty() => {
+            format!("Invalid input `{flag_name}`")
+        }
+        _ => "Invalid input".to_string(),
+    };
+    let failure = Failure::usage(title, message.trim().to_string()).with_fix(format!(
         "see `release-action {} --help` or the README for the accepted values",
         if mode == "release-action" {
             "<mode>"

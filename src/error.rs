@@ -45,7 +45,7 @@ impl Failure {
     fn new(kind: Kind, title: impl Into<String>, message: impl Into<String>) -> Self {
         Failure(Box::new(Details {
             kind,
-            title: title.into(),
+            title: sentence_case(&title.into()),
             message: message.into(),
             fix: None,
             location: None,
@@ -61,12 +61,27 @@ impl Failure {
     }
 
     /// An input the mode cannot use (exit 2), in the one form every mode reports it: the title
-    /// names the input (`Invalid input `tag-prefix``), the message says what is wrong with the
-    /// value, the fix what to give instead.
-    pub fn invalid_input(input: &str, problem: impl AsRef<str>, fix: impl Into<String>) -> Self {
+    /// names the input (``Invalid input `tag-prefix` ``), the message says what is wrong with the
+    /// value (``input `tag-prefix`: <problem>``), the fix what to give instead.
+    pub fn invalid_input(input: &str, problem: impl fmt::Display, fix: impl Into<String>) -> Self {
         Failure::usage(
             format!("Invalid input `{input}`"),
-            format!("input `{input}`: {}", problem.as_ref()),
+            format!("input `{input}`: {problem}"),
+        )
+        .with_fix(fix)
+    }
+
+    /// [`Failure::invalid_input`] for one line (1-based) of a lines input
+    /// (``input `channels`, line 2: <problem>``).
+    pub fn invalid_input_line(
+        input: &str,
+        line: usize,
+        problem: impl fmt::Display,
+        fix: impl Into<String>,
+    ) -> Self {
+        Failure::usage(
+            format!("Invalid input `{input}`"),
+            format!("input `{input}`, line {line}: {problem}"),
         )
         .with_fix(fix)
     }
@@ -112,16 +127,81 @@ impl fmt::Display for Failure {
     }
 }
 
+/// The one title style: sentence case, starting with a capital, no trailing period. Applied where
+/// every failure is made, so a title written in another style still reads like the others.
+fn sentence_case(title: &str) -> String {
+    let title = title.trim().trim_end_matches('.');
+    let mut chars = title.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        _ => title.to_string(),
+    }
+}
+
 /// Anything unexpected (an I/O error, a tool that would not start) is an environment problem:
 /// the check could not run, so it exits 2.
 impl From<anyhow::Error> for Failure {
     fn from(err: anyhow::Error) -> Self {
-        Failure::usage("release-action could not run", format!("{err:#}"))
+        Failure::usage("The check could not run", format!("{err:#}"))
     }
 }
 
 impl From<std::io::Error> for Failure {
     fn from(err: std::io::Error) -> Self {
         Failure::from(anyhow::Error::from(err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_input_names_the_input_in_the_title_and_the_message() {
+        let failure = Failure::invalid_input(
+            "tag-prefix",
+            "cannot contain spaces, got \"v 1\"",
+            "use the text before the version, e.g. `v`",
+        );
+        assert_eq!(failure.kind, Kind::Usage);
+        assert_eq!(failure.exit_code(), 2);
+        assert_eq!(failure.title, "Invalid input `tag-prefix`");
+        assert_eq!(
+            failure.message,
+            "input `tag-prefix`: cannot contain spaces, got \"v 1\""
+        );
+        assert_eq!(
+            failure.fix.as_deref(),
+            Some("use the text before the version, e.g. `v`")
+        );
+        let line = Failure::invalid_input_line("channels", 2, "expected `=`", "fix it");
+        assert_eq!(line.title, "Invalid input `channels`");
+        assert_eq!(line.message, "input `channels`, line 2: expected `=`");
+    }
+
+    #[test]
+    fn titles_are_sentence_case_without_a_trailing_period() {
+        assert_eq!(
+            Failure::usage("malformed sha256", "m").title,
+            "Malformed sha256"
+        );
+        assert_eq!(
+            Failure::guard("Policy violations.", "m").title,
+            "Policy violations"
+        );
+        // Only the first letter changes; names and code stay as written.
+        assert_eq!(
+            Failure::usage("`registry` is not used for crates", "m").title,
+            "`registry` is not used for crates"
+        );
+        assert_eq!(
+            Failure::usage("download has the wrong size", "m").title,
+            "Download has the wrong size"
+        );
+        // The message keeps its own style.
+        assert_eq!(
+            Failure::usage("x", "lowercase message.").message,
+            "lowercase message."
+        );
     }
 }

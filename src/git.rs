@@ -42,12 +42,12 @@ impl Git {
     /// Runs git and returns its trimmed stdout, or an error that quotes git's own message.
     pub fn run(&self, args: &[&str]) -> Result<String> {
         let out = self.command().args(args).output().map_err(|e| {
-            Failure::usage("git is not available", format!("could not run git: {e}"))
+            Failure::usage("Git is not available", format!("could not run git: {e}"))
                 .with_fix("install git on the runner, or use `tags-from: api`")
         })?;
         if !out.status.success() {
             return Err(Failure::usage(
-                "git failed",
+                "Git failed",
                 format!(
                     "git {} failed in {}: {}",
                     args.join(" "),
@@ -129,7 +129,7 @@ impl Git {
         let text = self.run(&["show", "-s", "--format=%ct", rev])?;
         let time = text.trim().parse::<i64>().map_err(|_| {
             Failure::usage(
-                "git failed",
+                "Git failed",
                 format!("unexpected committer time {text:?} for {rev}"),
             )
         })?;
@@ -161,11 +161,11 @@ impl Git {
             "--exclude-standard",
         ];
         let out = self.command().args(args).output().map_err(|e| {
-            Failure::usage("git is not available", format!("could not run git: {e}"))
+            Failure::usage("Git is not available", format!("could not run git: {e}"))
         })?;
         if !out.status.success() {
             return Err(Failure::usage(
-                "git failed",
+                "Git failed",
                 format!(
                     "git {} failed in {}: {}",
                     args.join(" "),

@@ -48,7 +48,7 @@ impl Integrity {
                 from: "sha256".into(),
             }),
             _ => Err(Failure::usage(
-                "malformed sha256",
+                "Malformed sha256",
                 format!("{hex_text:?} is not a sha256 digest (64 hex characters)"),
             )
             .with_fix("give the sha256 as 64 hex characters, e.g. from `sha256sum FILE`")),
@@ -83,7 +83,7 @@ impl Integrity {
         }
         best.ok_or_else(|| {
             Failure::usage(
-                "malformed integrity",
+                "Malformed integrity",
                 format!("{sri:?} is not a sha512-… or sha256-… Subresource Integrity value"),
             )
             .with_fix("give integrity as sha512-<base64> (npm's dist.integrity) or sha256-<base64>")
@@ -98,7 +98,7 @@ impl Integrity {
                 i
             }),
             None => Err(Failure::guard(
-                "unsupported OCI digest",
+                "Unsupported OCI digest",
                 format!("{digest:?} is not a sha256:<hex> digest"),
             )
             .with_fix("push the artifact with sha256 digests (the OCI default)")),
@@ -322,8 +322,11 @@ impl<'a> Fetcher<'a> {
     /// wait cap from `RELEASE_ACTION_RETRY_BASE_MS` / `RELEASE_ACTION_RETRY_MAX_WAIT_MS`.
     pub fn from_options(opts: &RemoteOptions, log: &'a dyn Log) -> Result<Fetcher<'a>> {
         if opts.timeout == 0 {
-            return Err(Failure::usage("timeout must be positive", "timeout is 0")
-                .with_fix("set timeout to a number of seconds, e.g. 30"));
+            return Err(Failure::invalid_input(
+                "timeout",
+                "must be a positive number of seconds, got 0",
+                "set timeout to a number of seconds, e.g. 30",
+            ));
         }
         let mut fetcher = Fetcher::new(log, opts.retries, Duration::from_secs(opts.timeout))?;
         if let Some(token) = &opts.registry_token {
@@ -340,14 +343,14 @@ impl<'a> Fetcher<'a> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Failure::usage("cannot start the HTTP runtime", e.to_string()))?;
+            .map_err(|e| Failure::usage("Cannot start the HTTP runtime", e.to_string()))?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(timeout)
             .timeout(timeout)
             .user_agent(concat!("release-action/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Failure::usage("cannot build the HTTP client", e.to_string()))?;
+            .map_err(|e| Failure::usage("Cannot build the HTTP client", e.to_string()))?;
         Ok(Fetcher {
             runtime,
             client,
@@ -406,7 +409,7 @@ impl<'a> Fetcher<'a> {
             .to_path_buf();
         std::fs::create_dir_all(&dir).map_err(|e| {
             Failure::usage(
-                "cannot create the download directory",
+                "Cannot create the download directory",
                 format!("{}: {e}", dir.display()),
             )
         })?;
@@ -417,7 +420,7 @@ impl<'a> Fetcher<'a> {
         if let Some(size) = request.size {
             if done.bytes != size {
                 return Err(Failure::guard(
-                    "download has the wrong size",
+                    "Download has the wrong size",
                     format!(
                         "GET {} returned {} bytes but {} were expected",
                         request.url, done.bytes, size
@@ -431,7 +434,7 @@ impl<'a> Fetcher<'a> {
         for expected in &request.expected {
             if !expected.matches(&done) {
                 return Err(Failure::guard(
-                    "download does not match its digest",
+                    "Download does not match its digest",
                     format!(
                         "GET {} returned {} bytes hashing to {}, but {} was expected; the file \
                          was discarded",
@@ -449,7 +452,7 @@ impl<'a> Fetcher<'a> {
         }
         temp.persist(&request.dest).map_err(|e| {
             Failure::usage(
-                "cannot save the download",
+                "Cannot save the download",
                 format!("{}: {}", request.dest.display(), e.error),
             )
         })?;
@@ -474,7 +477,7 @@ impl<'a> Fetcher<'a> {
                     if retry >= self.retries {
                         let attempts = retry + 1;
                         return Err(Failure::usage(
-                            "download failed",
+                            "Download failed",
                             format!(
                                 "{method} {url} failed after {attempts} attempt{}: {reason}",
                                 if attempts == 1 { "" } else { "s" }
@@ -559,7 +562,7 @@ impl<'a> Fetcher<'a> {
             let Some(next) = location else {
                 return Err(SendError::Fail(
                     Failure::guard(
-                        "bad redirect",
+                        "Bad redirect",
                         format!(
                             "GET {current} answered {} without a usable Location header",
                             response.status()
@@ -580,7 +583,7 @@ impl<'a> Fetcher<'a> {
         }
         Err(SendError::Fail(
             Failure::guard(
-                "too many redirects",
+                "Too many redirects",
                 format!("GET {url} redirected more than {MAX_REDIRECTS} times"),
             )
             .with_fix("check the URL; the server has a redirect loop"),
@@ -649,7 +652,7 @@ impl<'a> Fetcher<'a> {
                     body.extend_from_slice(&chunk);
                     if body.len() > MAX_DOCUMENT {
                         return Attempt::Fail(Failure::guard(
-                            "response too large",
+                            "Response too large",
                             format!("GET {url} returned more than {MAX_DOCUMENT} bytes"),
                         ));
                     }
@@ -711,7 +714,7 @@ impl<'a> Fetcher<'a> {
             Ok(t) => t,
             Err(e) => {
                 return Attempt::Fail(Failure::usage(
-                    "cannot create a temp file",
+                    "Cannot create a temp file",
                     format!("{}: {e}", dir.display()),
                 ))
             }
@@ -728,7 +731,7 @@ impl<'a> Fetcher<'a> {
                     bytes += chunk.len() as u64;
                     if let Err(e) = temp.write_all(&chunk) {
                         return Attempt::Fail(Failure::usage(
-                            "cannot write the download",
+                            "Cannot write the download",
                             format!("{}: {e}", temp.path().display()),
                         ));
                     }
@@ -756,7 +759,7 @@ impl<'a> Fetcher<'a> {
         }
         if let Err(e) = temp.flush() {
             return Attempt::Fail(Failure::usage(
-                "cannot write the download",
+                "Cannot write the download",
                 format!("{}: {e}", temp.path().display()),
             ));
         }
@@ -773,7 +776,7 @@ impl<'a> Fetcher<'a> {
 
 fn parse_url(url: &str) -> Result<Url> {
     Url::parse(url)
-        .map_err(|e| Failure::usage("malformed URL", format!("{url}: {e}")).with_fix("fix the URL"))
+        .map_err(|e| Failure::usage("Malformed URL", format!("{url}: {e}")).with_fix("fix the URL"))
 }
 
 fn describe_error(e: &reqwest::Error, timeout: Duration) -> String {
@@ -832,7 +835,7 @@ pub fn download_maybe_twice(
     let _ = std::fs::remove_file(&again.dest);
     if second.sha256 != first.sha256 {
         return Err(Failure::guard(
-            "the registry served different bytes twice",
+            "The registry served different bytes twice",
             format!(
                 "GET {} returned sha256:{} then sha256:{}",
                 request.url,

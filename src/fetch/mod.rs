@@ -99,7 +99,7 @@ impl RemoteOptions {
     pub fn expected(&self) -> Result<Option<Integrity>> {
         match (&self.sha256, &self.integrity) {
             (Some(_), Some(_)) => Err(Failure::usage(
-                "sha256 and integrity both given",
+                "Both sha256 and integrity given",
                 "only one expected digest can be given for a remote entry",
             )
             .with_fix("keep either sha256 (hex) or integrity (sha512-…/sha256-…)")),
@@ -190,7 +190,7 @@ impl Source {
         let entry = entry.trim();
         let bad = |form: &str, example: &str| {
             Failure::usage(
-                format!("malformed {form} entry"),
+                format!("Malformed {form} entry"),
                 format!("{entry:?} is not a valid {form} entry"),
             )
             .with_fix(format!("write it as {example}"))
@@ -376,7 +376,7 @@ pub fn fetch_with(
     let expected = opts.expected()?;
     std::fs::create_dir_all(dir).map_err(|e| {
         Failure::usage(
-            "cannot create the download directory",
+            "Cannot create the download directory",
             format!("{}: {e}", dir.display()),
         )
     })?;
@@ -407,7 +407,7 @@ fn fetch_url(
     dir: &Path,
 ) -> Result<Fetched> {
     let parsed = reqwest::Url::parse(url).map_err(|e| {
-        Failure::usage("malformed URL", format!("{url}: {e}")).with_fix("fix the URL")
+        Failure::usage("Malformed URL", format!("{url}: {e}")).with_fix("fix the URL")
     })?;
     let host = download::host_of(&parsed);
     let token = opts.token_for(&host, None);

@@ -21,11 +21,11 @@ pub(crate) fn base_url(input: &str, url: &str) -> Result<Url> {
         .ok()
         .filter(|u| u.scheme() == "https" || u.scheme() == "http")
         .ok_or_else(|| {
-            Failure::usage(
-                format!("malformed {input}"),
-                format!("{input} {url:?} is not an http(s) URL"),
+            Failure::invalid_input(
+                input,
+                format!("{url:?} is not an http(s) URL"),
+                format!("set {input} to the registry's base URL"),
             )
-            .with_fix(format!("set {input} to the registry's base URL"))
         })
 }
 

@@ -148,9 +148,11 @@ impl Context {
     pub fn resolve_sha(&self, input: Option<&str>, git: &Git) -> Result<String> {
         if let Some(sha) = input.map(str::trim).filter(|s| !s.is_empty()) {
             if !is_full_sha(sha) {
-                return Err(Failure::usage(
-                    "Invalid input",
-                    format!("input `sha` must be a full 40-character hex commit sha, got {sha:?}"),
+                return Err(Failure::invalid_input(
+                    "sha",
+                    format!("must be a full 40-character hex commit sha, got {sha:?}"),
+                    "give the full sha (`git rev-parse HEAD`), or leave `sha` empty for the pull \
+                     request's head, GITHUB_SHA or the checked-out commit",
                 ));
             }
             return Ok(sha.to_lowercase());

@@ -136,7 +136,9 @@ mod per_ecosystem {
 
 /// A usage error about the `versions` input.
 pub fn invalid(why: impl std::fmt::Display) -> Failure {
-    Failure::usage("Invalid input", format!("input `versions`: {why}")).with_fix(
+    Failure::invalid_input(
+        "versions",
+        why,
         "pass version-guard's output unchanged: `versions: ${{ steps.<version-guard step id>.outputs.versions }}`",
     )
 }
@@ -154,14 +156,12 @@ impl VersionsDocument {
             Some(serde_json::Value::Number(n)) if n.as_u64().is_some() => {
                 let format = n.as_u64().unwrap_or_default();
                 if format > u64::from(FORMAT_VERSION) {
-                    return Err(Failure::usage(
-                        "Invalid input",
+                    return Err(Failure::invalid_input(
+                        "versions",
                         format!(
-                            "input `versions`: the document is format {format}, written by a newer \
+                            "the document is format {format}, written by a newer \
                              release-action; this one reads format {FORMAT_VERSION} and older"
                         ),
-                    )
-                    .with_fix(
                         "use the same release-action version for version-guard and this step",
                     ));
                 }

@@ -402,7 +402,8 @@ fn invariants_fail_with_exit_1() {
         .run();
     run.assert_code(1);
     assert!(
-        run.summary.contains("versions does not match the tag"),
+        run.summary
+            .contains("Input `versions` does not match the tag"),
         "{}",
         run.summary
     );

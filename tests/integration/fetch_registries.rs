@@ -456,7 +456,7 @@ fn go_module_fetched_from_a_goproxy_and_checked() {
     );
     let err = fetch(&format!("go:{MODULE}@v1.3.0"), &opts, dir.path()).unwrap_err();
     assert!(
-        err.contains("invalid module zip") && err.contains("example.com/other@v1.3.0"),
+        err.contains("Invalid module zip") && err.contains("example.com/other@v1.3.0"),
         "{err}"
     );
     let err = fetch(&format!("go:{MODULE}@v1.4.0"), &opts, dir.path()).unwrap_err();

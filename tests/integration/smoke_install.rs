@@ -755,7 +755,7 @@ fn bad_inputs_are_usage_errors_naming_the_input() {
                 ("packages", "*.tgz"),
                 ("versions", r#"{"pypi-version":"1.0.0"}"#),
             ],
-            "input `versions` has no string \"npm-version\"",
+            "input `versions`: no string \"npm-version\"",
         ),
         (
             vec![

@@ -72,11 +72,11 @@ impl Ecosystem for Cargo {
     }
     fn require_tools(&self, plan: &Plan) -> Result<()> {
         if plan.registry.is_some() {
-            return Err(Failure::usage(
-                "`registry` is not used for crates",
-                "input `registry` is set, but crates are smoked offline: their dependencies come only from the other .crate files in `packages`",
-            )
-            .with_fix("list the dependencies' .crate files in `packages`, or smoke crates in a step without `registry`"));
+            return Err(Failure::invalid_input(
+                "registry",
+                "is set, but crates are smoked offline: their dependencies come only from the other .crate files in `packages`",
+                "list the dependencies' .crate files in `packages`, or smoke crates in a step without `registry`",
+            ));
         }
         sandbox::require_tool(
             "cargo",

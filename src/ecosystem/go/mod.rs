@@ -114,9 +114,10 @@ impl Ecosystem for Go {
         if let Some(module) = &inputs.go_module {
             if module.contains(char::is_whitespace) || module.starts_with('/') || module.is_empty()
             {
-                return Err(Failure::usage(
-                    "Invalid input",
-                    format!("input `go-module` must be a module path like example.com/sdk/v2, got {module:?}"),
+                return Err(Failure::invalid_input(
+                    "go-module",
+                    format!("must be a module path like example.com/sdk/v2, got {module:?}"),
+                    "give the module path of go.mod's `module` line, or leave `go-module` empty",
                 ));
             }
         }

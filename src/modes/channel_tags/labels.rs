@@ -79,11 +79,12 @@ pub fn parse_extra(input: &str) -> Result<Vec<(String, String)>> {
             continue;
         }
         let bad = |why: &str| {
-            Failure::usage(
-                "Invalid input",
-                format!("input `labels`, line {}: {why}: {line:?}", n + 1),
+            Failure::invalid_input_line(
+                "labels",
+                n + 1,
+                format!("{why}: {line:?}"),
+                "write one `key=value` per line, e.g. `org.opencontainers.image.vendor=ACME`",
             )
-            .with_fix("write one `key=value` per line, e.g. `org.opencontainers.image.vendor=ACME`")
         };
         let Some((key, value)) = line.split_once('=') else {
             return Err(bad("expected `key=value`"));

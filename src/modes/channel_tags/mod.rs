@@ -180,62 +180,66 @@ struct Inputs {
     scratch_dir: PathBuf,
 }
 
-fn parse_inputs(args: &Args, runner: &Runner) -> Result<Inputs> {
-    let raw_images = args.images.as_deref().map(inputs::list).unwrap_or_default();
-    if raw_images.is_empty() {
-        return Err(Failure::invalid_input(
-            "images",
-            "not set, but it is required (the images to tag, e.g. ghcr.io/org/app)",
-            "set `images:` to one image per line",
-        ));
-    }
-    let mut images: Vec<String> = Vec::new();
-    for raw in &raw_images {
-        let name = docker::image_name(raw).map_err(|why| {
-            Failure::invalid_input(
+impl Inputs {
+    fn from_args(args: &Args, runner: &Runner) -> Result<Inputs> {
+        let raw_images = args.images.as_deref().map(inputs::list).unwrap_or_default();
+        if raw_images.is_empty() {
+            return Err(Failure::invalid_input(
                 "images",
-                why,
-                "list repositories only, one per line, e.g. ghcr.io/org/app",
-            )
-        })?;
-        if !images.contains(&name) {
-            images.push(name);
+                "not set, but it is required (the images to tag, e.g. ghcr.io/org/app)",
+                "set `images:` to one image per line",
+            ));
         }
+        let mut images: Vec<String> = Vec::new();
+        for raw in &raw_images {
+            let name = docker::image_name(raw).map_err(|why| {
+                Failure::invalid_input(
+                    "images",
+                    why,
+                    "list repositories only, one per line, e.g. ghcr.io/org/app",
+                )
+            })?;
+            if !images.contains(&name) {
+                images.push(name);
+            }
+        }
+        let versions = match args.versions.as_deref() {
+            Some(text) if !text.trim().is_empty() => Some(Versions::parse(text)?),
+            _ => None,
+        };
+        let tag_prefix = args
+            .tag_prefix
+            .clone()
+            .or_else(|| versions.as_ref().and_then(|v| v.tag_prefix.clone()))
+            .unwrap_or_else(|| "v".to_string());
+        let bake_target = args.bake_target.trim().to_string();
+        if bake_target.is_empty()
+            || !bake_target
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        {
+            return Err(Failure::invalid_input(
+                "bake-target",
+                format!(
+                    "{bake_target:?} is not a bake target name (letters, digits, `-`, `_`, `.`)"
+                ),
+                format!("use a name such as {DEFAULT_BAKE_TARGET}"),
+            ));
+        }
+        Ok(Inputs {
+            images,
+            channels: Channels::parse(&args.channels)?,
+            channel_tags: ChannelTags::parse(&args.channel_tags)?,
+            sha_tag: template::parse_sha_tag(&args.sha_tag)?,
+            versions,
+            tag_prefix,
+            extra_labels: labels::parse_extra(args.labels.as_deref().unwrap_or(""))?,
+            bake_target,
+            sha: args.sha.clone(),
+            source_date_epoch: runner.env().source_date_epoch.clone(),
+            scratch_dir: runner.env().scratch_dir(),
+        })
     }
-    let versions = match args.versions.as_deref() {
-        Some(text) if !text.trim().is_empty() => Some(Versions::parse(text)?),
-        _ => None,
-    };
-    let tag_prefix = args
-        .tag_prefix
-        .clone()
-        .or_else(|| versions.as_ref().and_then(|v| v.tag_prefix.clone()))
-        .unwrap_or_else(|| "v".to_string());
-    let bake_target = args.bake_target.trim().to_string();
-    if bake_target.is_empty()
-        || !bake_target
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-    {
-        return Err(Failure::invalid_input(
-            "bake-target",
-            format!("{bake_target:?} is not a bake target name (letters, digits, `-`, `_`, `.`)"),
-            format!("use a name such as {DEFAULT_BAKE_TARGET}"),
-        ));
-    }
-    Ok(Inputs {
-        images,
-        channels: Channels::parse(&args.channels)?,
-        channel_tags: ChannelTags::parse(&args.channel_tags)?,
-        sha_tag: template::parse_sha_tag(&args.sha_tag)?,
-        versions,
-        tag_prefix,
-        extra_labels: labels::parse_extra(args.labels.as_deref().unwrap_or(""))?,
-        bake_target,
-        sha: args.sha.clone(),
-        source_date_epoch: runner.env().source_date_epoch.clone(),
-        scratch_dir: runner.env().scratch_dir(),
-    })
 }
 
 /// What this build is.
@@ -282,7 +286,7 @@ fn decide(inputs: &Inputs, ctx: &Context, git: &Git) -> Result<Decision> {
                     || !same_version
                 {
                     return Err(Failure::guard(
-                        "versions does not match the tag",
+                        "Input `versions` does not match the tag",
                         format!(
                             "the ref is tag {} ({} {}), but input `versions` says channel `{}`, version {}, is-release={}",
                             tag.tag, build.channel, tag.version, v.channel, v.version, v.is_release
@@ -809,7 +813,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     }
     let dir = std::env::current_dir()?;
     let git = Git::new(&dir);
-    let inputs = parse_inputs(&args, runner)?;
+    let inputs = Inputs::from_args(&args, runner)?;
     let ctx = Context::from_env(&dir)?;
 
     let decision = runner.phase("decide", |r| {

@@ -225,11 +225,10 @@ fn parse_lines(input: &str, from_input: bool) -> Result<Vec<ChannelLine>> {
             continue;
         }
         let bad = |why: &str| {
-            Failure::usage(
-                "Invalid input",
-                format!("input `channel-tags`, line {}: {why}: {line:?}", n + 1),
-            )
-            .with_fix(
+            Failure::invalid_input_line(
+                "channel-tags",
+                n + 1,
+                format!("{why}: {line:?}"),
                 "write one `<channel>=<tag>,<tag>` per line, e.g. `main=latest,edge` or \
                  `release={version},{major}.{minor}`; `<channel>=` gives a channel no tags",
             )
@@ -305,8 +304,11 @@ pub fn parse_sha_tag(input: &str) -> Result<Option<Template>> {
         return Ok(None);
     }
     Template::parse(value).map(Some).map_err(|why| {
-        Failure::usage("Invalid input", format!("input `sha-tag`: {why}"))
-            .with_fix("use a template such as `sha-{short-sha}`, or `false` for no sha tag")
+        Failure::invalid_input(
+            "sha-tag",
+            why,
+            "use a template such as `sha-{short-sha}`, or `false` for no sha tag",
+        )
     })
 }
 

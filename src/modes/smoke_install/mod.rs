@@ -551,17 +551,17 @@ fn check_remote_inputs(opts: &RemoteOptions, remote: usize) -> Result<()> {
         .find_map(|(name, v)| v.as_ref().map(|_| name));
     if let Some(input) = pinned {
         if remote != 1 {
-            return Err(Failure::usage(
-                format!("`{input}` needs one remote entry"),
+            return Err(Failure::invalid_input(
+                input,
                 format!(
-                    "input `{input}` is the digest of one remote artifact, but `packages` has {remote} remote entries (URLs, oci://, {})",
+                    "pins the digest of one remote artifact, but `packages` has {remote} remote entries (URLs, oci://, {})",
                     ecosystem::all_prefixes()
                 ),
-            )
-            .with_fix(format!(
-                "smoke one remote entry per step when you pin its digest, or remove `{input}` (oci:// and {} entries are verified against their registry anyway)",
-                ecosystem::all_prefixes()
-            )));
+                format!(
+                    "smoke one remote entry per step when you pin its digest, or remove `{input}` (oci:// and {} entries are verified against their registry anyway)",
+                    ecosystem::all_prefixes()
+                ),
+            ));
         }
     }
     opts.expected()?;

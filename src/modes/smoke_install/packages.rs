@@ -129,9 +129,10 @@ fn glob(pattern: &str, cwd: &Path) -> Result<Vec<PathBuf>> {
         .literal_separator(true)
         .build()
         .map_err(|e| {
-            Failure::usage(
-                "Invalid glob",
-                format!("input `packages`: {pattern:?} is not a valid glob: {e}"),
+            Failure::invalid_input(
+                "packages",
+                format!("{pattern:?} is not a valid glob: {e}"),
+                "use `*`, `**`, `?` and `[...]` in paths, e.g. `dist/*.whl`",
             )
         })?
         .compile_matcher();
@@ -320,14 +321,14 @@ fn from_document(
     for ecosystem in ecosystems {
         let key = format!("{}-version", ecosystem.key());
         let raw = document.ecosystem(ecosystem.key()).ok_or_else(|| {
-            Failure::usage(
-                "Invalid input",
+            Failure::invalid_input(
+                "versions",
                 format!(
-                    "input `versions` has no string {key:?}, needed for the {} package(s)",
+                    "no string {key:?}, needed for the {} package(s)",
                     ecosystem.name()
                 ),
+                "pass version-guard's `versions` output unchanged, or use `expected-version`",
             )
-            .with_fix("pass version-guard's `versions` output unchanged, or use `expected-version`")
         })?;
         let v = normalize(*ecosystem, raw, &format!("versions.{key}"))?;
         versions.0.insert(ecosystem.name(), v);
@@ -356,11 +357,11 @@ pub fn registry(raw: &str, packages: &[Package]) -> Result<String> {
         || (raw.starts_with("file://")
             && packages.iter().all(|p| p.ecosystem.serves_file_registry()));
     if !ok_scheme || raw.contains(char::is_whitespace) {
-        return Err(Failure::usage(
-            "Invalid `registry`",
-            format!("input `registry`: {raw:?} is not an http(s) URL"),
-        )
-        .with_fix("give the URL of a private registry, e.g. https://npm.pkg.github.com, or leave it empty to install offline"));
+        return Err(Failure::invalid_input(
+            "registry",
+            format!("{raw:?} is not an http(s) URL"),
+            "give the URL of a private registry, e.g. https://npm.pkg.github.com, or leave it empty to install offline",
+        ));
     }
     Ok(raw.to_string())
 }

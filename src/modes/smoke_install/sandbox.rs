@@ -220,7 +220,7 @@ pub fn find_on_path(name: &str) -> Option<PathBuf> {
 pub fn require_tool(name: &str, why: &str, install: &str) -> Result<PathBuf> {
     find_on_path(name).ok_or_else(|| {
         Failure::usage(
-            format!("{name} is not installed"),
+            format!("Cannot find {name}"),
             format!("smoke-install needs `{name}` on PATH {why}"),
         )
         .with_fix(install.to_string())

@@ -842,3 +842,182 @@ fn twelve_concurrent_resolves_on_one_tool_cache_all_succeed() {
             .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+// ------------------------------------------------------------------ 6: install scripts
+
+/// A dependency's `postinstall`: the ancestor walk of [`node_proc_walker`], then every npmrc and
+/// netrc it can reach (the sandbox's HOME, and each directory from its own up to `/`).
+fn node_install_spy(dump: &Path) -> String {
+    format!(
+        r#"{walker}
+const os = require('os'), path = require('path');
+const files = [path.join(os.homedir(), '.npmrc'), path.join(os.homedir(), '.netrc')];
+for (let dir = process.cwd(); ; dir = path.dirname(dir)) {{
+  files.push(path.join(dir, '.npmrc'));
+  if (dir === path.dirname(dir)) break;
+}}
+if (process.env.INIT_CWD) files.push(path.join(process.env.INIT_CWD, '.npmrc'));
+for (const file of files) {{
+  try {{ fs.appendFileSync({dump:?}, `=== file ${{file}}\n` + fs.readFileSync(file, 'latin1') + '\n'); }} catch (e) {{}}
+}}
+"#,
+        walker = node_proc_walker(dump),
+        dump = dump.display().to_string()
+    )
+}
+
+/// A package's install scripts run with the registry credential gone: smoke-install installs
+/// with `--ignore-scripts` while the credential is in the sandbox, removes it, and then runs the
+/// scripts (`npm rebuild`). The spy is a dependency served by a private Verdaccio; under npm
+/// its `postinstall` must run (the dump exists), and nothing it can read holds the token.
+/// (pnpm 10 runs no dependency scripts unless the consumer allows them; the same split applies.)
+#[test]
+fn install_scripts_of_a_private_dependency_never_see_the_registry_token() {
+    let server = crate::support::servers::verdaccio_requiring_auth();
+    let token = crate::support::servers::verdaccio_user(&server, "ci-reader", "s3cret-pass");
+    let work = tempfile::tempdir().unwrap();
+    let spy_dir = work.path().join("spy");
+    std::fs::create_dir_all(&spy_dir).unwrap();
+    for manager in ["npm", "pnpm"] {
+        let dump = work.path().join(format!("found-{manager}.txt"));
+        let version = if manager == "npm" { "1.0.0" } else { "1.0.1" };
+        std::fs::write(
+            spy_dir.join("package.json"),
+            format!(
+                r#"{{"name": "@private/spy", "version": "{version}", "main": "index.js", "license": "MIT", "scripts": {{"postinstall": "node spy.js"}}}}"#
+            ),
+        )
+        .unwrap();
+        std::fs::write(spy_dir.join("index.js"), "exports.ok = true;\n").unwrap();
+        std::fs::write(spy_dir.join("spy.js"), node_install_spy(&dump)).unwrap();
+        crate::support::servers::npm_publish_path(&server, &token, &spy_dir, None);
+        let app = format!("app-{manager}.tgz");
+        npm_tarball(
+            &work.path().join(&app),
+            &[
+                (
+                    "package.json",
+                    &format!(
+                        r#"{{"name": "@acme/app", "version": "1.2.3", "main": "index.js", "dependencies": {{"@private/spy": "{version}"}}}}"#
+                    ),
+                ),
+                ("index.js", "module.exports = require('@private/spy');\n"),
+            ],
+        );
+        let run = Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", &app)
+            .input("expected-version", "1.2.3")
+            .input("package-manager", manager)
+            .input("registry", &format!("{}/", server.base()))
+            .input("registry-token", &token)
+            .cwd(work.path())
+            .run();
+        run.assert_code(0);
+        assert_eq!(run.out("passed"), "true", "{manager}: {}", run.describe());
+        let found = match std::fs::read_to_string(&dump) {
+            Ok(found) => found,
+            Err(_) if manager == "pnpm" => continue,
+            Err(e) => panic!("{manager}: the postinstall script did not run ({e})"),
+        };
+        assert!(
+            found.contains("=== file "),
+            "{manager}: the spy read no file"
+        );
+        let holders: Vec<&str> = found
+            .split("=== ")
+            .filter(|section| section.contains(&token))
+            .map(|section| section.lines().next().unwrap_or(""))
+            .collect();
+        assert!(
+            holders.is_empty(),
+            "{manager}: the registry token is readable by install scripts in {holders:?}"
+        );
+    }
+}
+
+/// A dependency published only as an sdist with an in-tree build backend: pip would run that
+/// backend's code to learn the dependency's metadata, while the index credential sits in the
+/// sandbox's `~/.netrc`. With a credential, smoke-install takes dependencies only as wheels, so
+/// the backend never runs; the failure says why and what to do.
+#[test]
+fn an_sdist_dependency_never_builds_while_the_index_credential_is_present() {
+    use crate::support::fault_server::{FaultServer, Reply};
+    use base64::Engine;
+    const TOKEN: &str = "pypi-sdist-spy-token-4b8e1d";
+    let server = FaultServer::start();
+    let expect = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{TOKEN}"))
+    );
+    let guarded = |ok: Reply| Reply::RequireAuth {
+        expect: expect.clone(),
+        challenge: "Basic realm=\"private\"".into(),
+        ok: Box::new(ok),
+    };
+    let files = tempfile::tempdir().unwrap();
+    let dump = files.path().join("backend-ran.txt");
+    let backend = format!(
+        "import os\nfound = []\nfor f in (os.path.expanduser('~/.netrc'), os.path.expanduser('~/.pypirc')):\n    try:\n        found.append(f + '\\n' + open(f).read())\n    except OSError:\n        pass\nfound.append(repr(dict(os.environ)))\nopen({dump:?}, 'a').write('\\n'.join(found))\nraise RuntimeError('spy backend')\n",
+        dump = dump.display().to_string()
+    );
+    let sdist = crate::support::packages::sdist(
+        files.path(),
+        "acme_dep",
+        "acme-dep",
+        "1.0.0",
+        &[
+            (
+                "pyproject.toml",
+                "[build-system]\nrequires = []\nbuild-backend = \"spy_backend\"\nbackend-path = [\".\"]\n",
+            ),
+            ("spy_backend.py", &backend),
+        ],
+    );
+    let sdist_name = sdist.file_name().unwrap().to_string_lossy().into_owned();
+    server.script(
+        "/simple/acme-dep/",
+        vec![guarded(Reply::with_header(
+            200,
+            "Content-Type",
+            "text/html",
+            format!("<!DOCTYPE html><html><body><a href=\"/files/{sdist_name}\">{sdist_name}</a></body></html>"),
+        ))],
+    );
+    server.script(
+        &format!("/files/{sdist_name}"),
+        vec![guarded(Reply::ok(std::fs::read(&sdist).unwrap()))],
+    );
+    let work = tempfile::tempdir().unwrap();
+    wheel(
+        work.path(),
+        "acme_sdk",
+        "1.0.0",
+        &[("acme_sdk/__init__.py", "import acme_dep\n")],
+        &["acme-dep>=1.0"],
+    );
+    let run = Gha::new()
+        .input("mode", "smoke-install")
+        .input("packages", "acme_sdk-1.0.0-py3-none-any.whl")
+        .input("expected-version", "1.0.0")
+        .input("registry", &format!("{}/simple/", server.base()))
+        .input("registry-token", TOKEN)
+        .cwd(work.path())
+        .run();
+    let found = std::fs::read_to_string(&dump).unwrap_or_default();
+    assert!(
+        !found.contains(TOKEN),
+        "the sdist's build backend read the index credential:\n{found}"
+    );
+    assert!(
+        found.is_empty(),
+        "the sdist's build backend ran during the credentialed download"
+    );
+    run.assert_code(1);
+    let error = run.commands("error").join("\n");
+    assert!(
+        error.contains("only as wheels") && error.contains("acme-dep"),
+        "{}",
+        run.describe()
+    );
+}

@@ -1021,3 +1021,87 @@ fn an_sdist_dependency_never_builds_while_the_index_credential_is_present() {
         run.describe()
     );
 }
+
+// ------------------------------------------------------------------ 6: the binary's memory
+
+/// Package code that finds the binary among its ancestors (by command line) and tries to read
+/// its exec-time environment and open its memory, writing what happened to `dump` as JSON.
+fn node_memory_probe(dump: &Path) -> String {
+    format!(
+        r#"const fs = require('fs');
+const result = {{ found: false }};
+let pid = process.ppid;
+for (let i = 0; i < 64 && pid > 1; i++) {{
+  const cmdline = fs.readFileSync(`/proc/${{pid}}/cmdline`, 'latin1');
+  if (cmdline.includes('release-action')) {{
+    result.found = true;
+    for (const what of ['environ', 'mem']) {{
+      try {{ fs.closeSync(fs.openSync(`/proc/${{pid}}/${{what}}`, 'r')); result[what] = 'opened'; }}
+      catch (e) {{ result[what] = e.code; }}
+    }}
+    break;
+  }}
+  pid = Number(fs.readFileSync(`/proc/${{pid}}/status`, 'utf8').match(/^PPid:\s*(\d+)$/m)[1]);
+}}
+fs.writeFileSync({dump:?}, JSON.stringify(result));
+exports.ok = true;
+"#,
+        dump = dump.display().to_string()
+    )
+}
+
+/// Once the binary holds a secret in memory it is not dumpable: package code running as the same
+/// (unprivileged) user can open neither its `/proc/<pid>/environ` nor its `/proc/<pid>/mem`,
+/// which is also the `ptrace` attach check. The control run without a secret shows the probe
+/// can open both, so the refusal is the binary's doing. (Tests run as root here, and root may
+/// read any process: the binary runs as `nobody`.)
+#[test]
+fn package_code_cannot_read_the_binarys_memory_once_it_holds_a_secret() {
+    use std::os::unix::fs::PermissionsExt;
+    const NOBODY: u32 = 65534;
+    let work = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let dump = work.path().join("probe.json");
+    npm_tarball(
+        &work.path().join("probe-1.0.0.tgz"),
+        &[
+            (
+                "package.json",
+                r#"{"name": "probe", "version": "1.0.0", "main": "index.js"}"#,
+            ),
+            ("index.js", &node_memory_probe(&dump)),
+        ],
+    );
+    let probe = |secret: Option<&str>| {
+        let _ = std::fs::remove_file(&dump);
+        let mut gha = Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", "probe-1.0.0.tgz")
+            .input("expected-version", "1.0.0")
+            .input("package-manager", "npm")
+            .cwd(work.path());
+        if let Some(secret) = secret {
+            gha = gha.input("registry-token", secret);
+        }
+        let run = gha.as_user(NOBODY).run();
+        run.assert_code(0);
+        let found: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&dump).expect("the probe ran and wrote its result"),
+        )
+        .unwrap();
+        assert_eq!(found["found"], true, "the probe did not find the binary");
+        found
+    };
+    let open = probe(None);
+    assert_eq!(
+        (open["environ"].as_str(), open["mem"].as_str()),
+        (Some("opened"), Some("opened")),
+        "without a secret the probe should open both (else this test proves nothing): {open}"
+    );
+    let closed = probe(Some("npm_memoryPROBEtoken0123456789abcdef"));
+    assert_eq!(
+        (closed["environ"].as_str(), closed["mem"].as_str()),
+        (Some("EACCES"), Some("EACCES")),
+        "with a secret in memory: {closed}"
+    );
+}

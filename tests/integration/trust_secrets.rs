@@ -1083,7 +1083,7 @@ fn package_code_cannot_read_the_binarys_memory_once_it_holds_a_secret() {
         if let Some(secret) = secret {
             gha = gha.input("registry-token", secret);
         }
-        let run = gha.run_as_user(NOBODY).run();
+        let run = gha.uid(NOBODY).run();
         run.assert_code(0);
         let found: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(&dump).expect("the probe ran and wrote its result"),

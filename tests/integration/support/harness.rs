@@ -115,7 +115,7 @@ impl Gha {
 
     /// Runs the binary as an unprivileged user (uid and gid `id`): its temp dir and files become
     /// writable by everyone so that user can write them.
-    pub fn run_as_user(mut self, id: u32) -> Self {
+    pub fn uid(mut self, id: u32) -> Self {
         use std::os::unix::fs::PermissionsExt;
         for (path, mode) in [
             (self.dir.path(), 0o777),

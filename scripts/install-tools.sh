@@ -22,7 +22,7 @@ ZIZMOR_VERSION=1.32.0
 PACKAGING_VERSION=26.3
 PNPM_VERSION=10.34.9
 PYPISERVER_VERSION=2.4.2
-APT_PACKAGES=(golang-go shellcheck ripgrep git docker-registry)
+APT_PACKAGES=(golang-go shellcheck ripgrep git docker-registry openssl)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/tools-env.sh

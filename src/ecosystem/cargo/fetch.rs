@@ -16,7 +16,7 @@ use super::index_path;
 use crate::ecosystem::FetchRequest;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Integrity};
-use crate::fetch::registry::{base_url, check, download, json, protocol_failure};
+use crate::fetch::registry_client::{base_url, check, download, json, protocol_failure};
 use crate::fetch::{ArtifactKind, Check, Fetched};
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ use sha2::{Digest as _, Sha256};
 use crate::archive;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Fetcher, Integrity};
-pub(crate) use crate::fetch::registry::{
+pub(crate) use crate::fetch::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
 use crate::fetch::{ArtifactKind, Check, Fetched, RemoteOptions};

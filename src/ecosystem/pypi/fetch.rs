@@ -12,8 +12,8 @@ use serde::Deserialize;
 use crate::archive;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{self, Auth, Download, Fetcher, Integrity};
-use crate::fetch::registry::MANIFEST_LIMIT;
-pub(crate) use crate::fetch::registry::{
+use crate::fetch::registry_client::MANIFEST_LIMIT;
+pub(crate) use crate::fetch::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
 use crate::fetch::{ArtifactKind, Check, Fetched, RemoteOptions};

@@ -149,7 +149,7 @@ pub enum Check {
         modes: Option<Vec<String>>,
         events: Option<Vec<String>>,
     },
-    Registries {
+    RegistryHosts {
         /// `true` for allowed-registries (hosts not listed are violations), `false` for
         /// forbidden-hosts (hosts listed are violations).
         allow: bool,
@@ -823,7 +823,7 @@ impl RuleSource<'_> {
             .as_ref()
             .map(|p| glob_set(p, |g| GlobBuilder::new(g).build(), locate, "package"))
             .transpose()?;
-        Ok(Check::Registries {
+        Ok(Check::RegistryHosts {
             allow: raw.kind == RuleKind::AllowedRegistries,
             hosts,
             host_set,

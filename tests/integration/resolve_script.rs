@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
+use crate::support::harness::git;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 pub(crate) const VERSION: &str = "9.9.9-test";
 pub(crate) const FAKE_OUTPUT: &str = "release-action 9.9.9-test (served by the test)";
@@ -911,9 +913,9 @@ fn write_action_repo(repo: &Path, manifest: &str) {
         ),
     )
     .unwrap();
-    common_git(repo, &["init", "-q", "-b", "main"]);
-    common_git(repo, &["add", "-A"]);
-    common_git(repo, &["commit", "-q", "-m", "act test"]);
+    git(repo, &["init", "-q", "-b", "main"]);
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "act test"]);
 }
 
 /// `act push` in host mode (no Docker) with RELEASE_ACTION_BIN unset; its log, after asserting
@@ -936,25 +938,6 @@ fn run_act_push(repo: &Path, home: &Path) -> String {
     );
     assert!(out.status.success(), "act failed\n{log}");
     log
-}
-
-fn common_git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn run_script(script: &str, args: &[&str]) -> String {

@@ -11,8 +11,8 @@ use crate::archive;
 use crate::ecosystem::Ecosystem as _;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Fetcher, Integrity};
-use crate::fetch::registry::MANIFEST_LIMIT;
-pub(crate) use crate::fetch::registry::{
+use crate::fetch::registry_client::MANIFEST_LIMIT;
+pub(crate) use crate::fetch::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
 use crate::fetch::{ArtifactKind, Fetched, RemoteOptions};

@@ -204,7 +204,7 @@ pub fn query(
             (shown, go_mod, h1)
         }
         Proxy::Http(base) => {
-            let (base, auth) = crate::fetch::registry::registry_with_auth(
+            let (base, auth) = crate::fetch::registry_client::registry_with_auth(
                 fetcher, "goproxy", base, options, None,
             )?;
             let at_v = base

@@ -2,13 +2,13 @@
 //! artifact is already there, so the job is safe to re-run.
 //!
 //! For every built artifact in `packages` the name and version are read from the artifact itself
-//! (package.json, METADATA / PKG-INFO, go.mod and the zip prefix), the
+//! (package.json, METADATA / PKG-INFO, go.mod and the zip prefix, a crate's Cargo.toml), the
 //! registry is asked, and the artifact is `absent` (publish it), `identical` (already published,
 //! byte for byte: skip it) or `different` (the registry holds other bytes under the same version:
 //! fail, bump the version). A PyPI version that exists with none of our file names is
 //! `other-files`, a conflict too.
 //!
-//! Only a registry's own "not found" (HTTP 404, and 410 for a GOPROXY; a missing
+//! Only a registry's own "not found" (HTTP 404, and 410 for a GOPROXY or a Cargo index; a missing
 //! file in a `file://` GOPROXY) means absent. A registry that cannot be reached, refuses the
 //! credentials or answers something unreadable stops the run with exit 2 and no outputs: guessing
 //! "absent" would publish over a version, guessing "identical" would skip a release.
@@ -43,7 +43,7 @@ pub enum IfPublished {
 pub struct Args {
     /// Built artifacts to check: paths or globs, separated by newlines or commas. `*.tgz` is an
     /// npm tarball, `*.whl` a wheel, `*.tar.gz` a Python sdist, a directory with a go.mod or a
-    /// module `.zip` a Go module.
+    /// module `.zip` a Go module, `*.crate` a crate.
     #[arg(long, value_name = "PATHS")]
     pub packages: Option<String>,
 
@@ -61,7 +61,8 @@ pub struct Args {
     pub registries: RegistryUrls,
 
     /// Token for the registries, sent only to the origin of each (over https, or http to this
-    /// machine), as `Authorization: Bearer <token>`. Defaults: NODE_AUTH_TOKEN for the npm registry; PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN,
+    /// machine): as `Authorization: Bearer <token>`, to a Cargo index as is (as cargo sends it).
+    /// Defaults: NODE_AUTH_TOKEN for the npm registry; PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN,
     /// for GitHub hosts only.
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
@@ -159,13 +160,13 @@ impl Artifact {
 pub struct Local {
     pub name: String,
     pub version: String,
-    /// `sha512-…` (npm), `sha256:<hex>` (Python), `h1:…` of the module zip (Go).
+    /// `sha512-…` (npm), `sha256:<hex>` (Python, Cargo), `h1:…` of the module zip (Go).
     pub digest: String,
     /// Go: the `h1:` of go.mod, as go.sum holds it.
     pub go_mod_digest: Option<String>,
     /// Python: the file name the index will list.
     pub file_name: String,
-    /// Digests of the artifact file (npm, Python).
+    /// Digests of the artifact file (npm, Python, Cargo).
     pub sha256: Option<[u8; 32]>,
     pub sha512: Option<[u8; 64]>,
 }
@@ -174,7 +175,7 @@ pub struct Local {
 #[derive(Debug, Clone)]
 pub struct Remote {
     pub state: State,
-    /// The document asked (packument, simple page, `.info`).
+    /// The document asked (packument, simple page, `.info`, sparse index file).
     pub url: String,
     pub digest: Option<String>,
     pub go_mod_digest: Option<String>,
@@ -418,7 +419,7 @@ fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Artifact>> {
             "No packages to check",
             "input `packages` is empty: publish-check needs the built artifacts it is about to publish",
         )
-        .with_fix("set `packages`, e.g. `dist/*.tgz`, `dist/*.whl`, `dist/*.tar.gz` or the directory of a Go module"));
+        .with_fix("set `packages`, e.g. `dist/*.tgz`, `dist/*.whl`, `dist/*.tar.gz`, `target/package/*.crate` or the directory of a Go module"));
     }
     let mut seen = std::collections::BTreeSet::new();
     let mut artifacts = Vec::new();
@@ -705,6 +706,7 @@ mod tests {
         };
         assert_eq!(next("npm", "1.2.3").as_deref(), Some("1.2.4"));
         assert_eq!(next("go", "v0.4.0").as_deref(), Some("v0.4.1"));
+        assert_eq!(next("cargo", "0.4.0").as_deref(), Some("0.4.1"));
         assert_eq!(next("npm", "1.2.3-rc.1"), None);
         assert_eq!(next("python", "1.0").as_deref(), Some("1.0.1"));
         assert_eq!(next("python", "1.0rc1"), None);
@@ -713,7 +715,8 @@ mod tests {
     #[test]
     fn every_ecosystem_publishes_through_a_registry_input() {
         let urls = RegistryUrls::default();
-        for publish in ecosystem::ALL.iter().filter_map(|e| e.publish()) {
+        for eco in ecosystem::ALL {
+            let publish = eco.publish().expect("every registered ecosystem publishes");
             assert!(urls.value_of(publish.registry_input()).is_some());
         }
     }

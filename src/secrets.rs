@@ -65,7 +65,8 @@ mod unix {
     pub fn drop_from_process_environment() -> Result<(), String> {
         if let Some(fd) = std::env::var_os(FD_VARIABLE) {
             std::env::remove_var(FD_VARIABLE);
-            return take_from_pipe(&fd);
+            take_from_pipe(&fd)?;
+            return make_undumpable();
         }
         // A blank value (action.yml passes '' to the modes that do not read a secret) is no secret.
         let secrets: Vec<(OsString, OsString)> = std::env::vars_os()
@@ -130,6 +131,27 @@ mod unix {
             .map(|(n, _)| n.to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// With the secrets now only in this process's memory, no other process of the same user may
+    /// read that memory: a process that is not dumpable has its `/proc/<pid>/{mem,environ,…}`
+    /// owned by root and refuses `ptrace` attach without `CAP_SYS_PTRACE`. Children are dumpable
+    /// again after their own exec, so the tools smoke-install runs are unaffected. (Root, or
+    /// `sudo` on hosted runners, can still read it: that is outside any process's reach.)
+    #[cfg(target_os = "linux")]
+    fn make_undumpable() -> Result<(), String> {
+        if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) } != 0 {
+            return Err(format!(
+                "cannot make the process undumpable: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        Ok(())
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn make_undumpable() -> Result<(), String> {
+        Ok(())
     }
 
     /// A pipe whose read end survives exec and whose write end does not block.

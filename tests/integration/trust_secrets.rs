@@ -842,3 +842,266 @@ fn twelve_concurrent_resolves_on_one_tool_cache_all_succeed() {
             .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+// ------------------------------------------------------------------ 6: install scripts
+
+/// A dependency's `postinstall`: the ancestor walk of [`node_proc_walker`], then every npmrc and
+/// netrc it can reach (the sandbox's HOME, and each directory from its own up to `/`).
+fn node_install_spy(dump: &Path) -> String {
+    format!(
+        r#"{walker}
+const os = require('os'), path = require('path');
+const files = [path.join(os.homedir(), '.npmrc'), path.join(os.homedir(), '.netrc')];
+for (let dir = process.cwd(); ; dir = path.dirname(dir)) {{
+  files.push(path.join(dir, '.npmrc'));
+  if (dir === path.dirname(dir)) break;
+}}
+if (process.env.INIT_CWD) files.push(path.join(process.env.INIT_CWD, '.npmrc'));
+for (const file of files) {{
+  try {{ fs.appendFileSync({dump:?}, `=== file ${{file}}\n` + fs.readFileSync(file, 'latin1') + '\n'); }} catch (e) {{}}
+}}
+"#,
+        walker = node_proc_walker(dump),
+        dump = dump.display().to_string()
+    )
+}
+
+/// A package's install scripts run with the registry credential gone: smoke-install installs
+/// with `--ignore-scripts` while the credential is in the sandbox, removes it, and then runs the
+/// scripts (`npm rebuild`). The spy is a dependency served by a private Verdaccio; under npm
+/// its `postinstall` must run (the dump exists), and nothing it can read holds the token.
+/// (pnpm 10 runs no dependency scripts unless the consumer allows them; the same split applies.)
+#[test]
+fn install_scripts_of_a_private_dependency_never_see_the_registry_token() {
+    let server = crate::support::servers::verdaccio_requiring_auth();
+    let token = crate::support::servers::verdaccio_user(&server, "ci-reader", "s3cret-pass");
+    let work = tempfile::tempdir().unwrap();
+    let spy_dir = work.path().join("spy");
+    std::fs::create_dir_all(&spy_dir).unwrap();
+    for manager in ["npm", "pnpm"] {
+        let dump = work.path().join(format!("found-{manager}.txt"));
+        let version = if manager == "npm" { "1.0.0" } else { "1.0.1" };
+        std::fs::write(
+            spy_dir.join("package.json"),
+            format!(
+                r#"{{"name": "@private/spy", "version": "{version}", "main": "index.js", "license": "MIT", "scripts": {{"postinstall": "node spy.js"}}}}"#
+            ),
+        )
+        .unwrap();
+        std::fs::write(spy_dir.join("index.js"), "exports.ok = true;\n").unwrap();
+        std::fs::write(spy_dir.join("spy.js"), node_install_spy(&dump)).unwrap();
+        crate::support::servers::npm_publish_path(&server, &token, &spy_dir, None);
+        let app = format!("app-{manager}.tgz");
+        npm_tarball(
+            &work.path().join(&app),
+            &[
+                (
+                    "package.json",
+                    &format!(
+                        r#"{{"name": "@acme/app", "version": "1.2.3", "main": "index.js", "dependencies": {{"@private/spy": "{version}"}}}}"#
+                    ),
+                ),
+                ("index.js", "module.exports = require('@private/spy');\n"),
+            ],
+        );
+        let run = Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", &app)
+            .input("expected-version", "1.2.3")
+            .input("package-manager", manager)
+            .input("registry", &format!("{}/", server.base()))
+            .input("registry-token", &token)
+            .cwd(work.path())
+            .run();
+        run.assert_code(0);
+        assert_eq!(run.out("passed"), "true", "{manager}: {}", run.describe());
+        let found = match std::fs::read_to_string(&dump) {
+            Ok(found) => found,
+            Err(_) if manager == "pnpm" => continue,
+            Err(e) => panic!("{manager}: the postinstall script did not run ({e})"),
+        };
+        assert!(
+            found.contains("=== file "),
+            "{manager}: the spy read no file"
+        );
+        let holders: Vec<&str> = found
+            .split("=== ")
+            .filter(|section| section.contains(&token))
+            .map(|section| section.lines().next().unwrap_or(""))
+            .collect();
+        assert!(
+            holders.is_empty(),
+            "{manager}: the registry token is readable by install scripts in {holders:?}"
+        );
+    }
+}
+
+/// A dependency published only as an sdist with an in-tree build backend: pip would run that
+/// backend's code to learn the dependency's metadata, while the index credential sits in the
+/// sandbox's `~/.netrc`. With a credential, smoke-install takes dependencies only as wheels, so
+/// the backend never runs; the failure says why and what to do.
+#[test]
+fn an_sdist_dependency_never_builds_while_the_index_credential_is_present() {
+    use crate::support::fault_server::{FaultServer, Reply};
+    use base64::Engine;
+    const TOKEN: &str = "pypi-sdist-spy-token-4b8e1d";
+    let server = FaultServer::start();
+    let expect = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{TOKEN}"))
+    );
+    let guarded = |ok: Reply| Reply::RequireAuth {
+        expect: expect.clone(),
+        challenge: "Basic realm=\"private\"".into(),
+        ok: Box::new(ok),
+    };
+    let files = tempfile::tempdir().unwrap();
+    let dump = files.path().join("backend-ran.txt");
+    let backend = format!(
+        "import os\nfound = []\nfor f in (os.path.expanduser('~/.netrc'), os.path.expanduser('~/.pypirc')):\n    try:\n        found.append(f + '\\n' + open(f).read())\n    except OSError:\n        pass\nfound.append(repr(dict(os.environ)))\nopen({dump:?}, 'a').write('\\n'.join(found))\nraise RuntimeError('spy backend')\n",
+        dump = dump.display().to_string()
+    );
+    let sdist = crate::support::packages::sdist(
+        files.path(),
+        "acme_dep",
+        "acme-dep",
+        "1.0.0",
+        &[
+            (
+                "pyproject.toml",
+                "[build-system]\nrequires = []\nbuild-backend = \"spy_backend\"\nbackend-path = [\".\"]\n",
+            ),
+            ("spy_backend.py", &backend),
+        ],
+    );
+    let sdist_name = sdist.file_name().unwrap().to_string_lossy().into_owned();
+    server.script(
+        "/simple/acme-dep/",
+        vec![guarded(Reply::with_header(
+            200,
+            "Content-Type",
+            "text/html",
+            format!("<!DOCTYPE html><html><body><a href=\"/files/{sdist_name}\">{sdist_name}</a></body></html>"),
+        ))],
+    );
+    server.script(
+        &format!("/files/{sdist_name}"),
+        vec![guarded(Reply::ok(std::fs::read(&sdist).unwrap()))],
+    );
+    let work = tempfile::tempdir().unwrap();
+    wheel(
+        work.path(),
+        "acme_sdk",
+        "1.0.0",
+        &[("acme_sdk/__init__.py", "import acme_dep\n")],
+        &["acme-dep>=1.0"],
+    );
+    let run = Gha::new()
+        .input("mode", "smoke-install")
+        .input("packages", "acme_sdk-1.0.0-py3-none-any.whl")
+        .input("expected-version", "1.0.0")
+        .input("registry", &format!("{}/simple/", server.base()))
+        .input("registry-token", TOKEN)
+        .cwd(work.path())
+        .run();
+    let found = std::fs::read_to_string(&dump).unwrap_or_default();
+    assert!(
+        !found.contains(TOKEN),
+        "the sdist's build backend read the index credential:\n{found}"
+    );
+    assert!(
+        found.is_empty(),
+        "the sdist's build backend ran during the credentialed download"
+    );
+    run.assert_code(1);
+    let error = run.commands("error").join("\n");
+    assert!(
+        error.contains("only as wheels") && error.contains("acme-dep"),
+        "{}",
+        run.describe()
+    );
+}
+
+// ------------------------------------------------------------------ 6: the binary's memory
+
+/// Package code that finds the binary among its ancestors (by command line) and tries to read
+/// its exec-time environment and open its memory, writing what happened to `dump` as JSON.
+fn node_memory_probe(dump: &Path) -> String {
+    format!(
+        r#"const fs = require('fs');
+const result = {{ found: false }};
+let pid = process.ppid;
+for (let i = 0; i < 64 && pid > 1; i++) {{
+  const cmdline = fs.readFileSync(`/proc/${{pid}}/cmdline`, 'latin1');
+  if (cmdline.includes('release-action')) {{
+    result.found = true;
+    for (const what of ['environ', 'mem']) {{
+      try {{ fs.closeSync(fs.openSync(`/proc/${{pid}}/${{what}}`, 'r')); result[what] = 'opened'; }}
+      catch (e) {{ result[what] = e.code; }}
+    }}
+    break;
+  }}
+  pid = Number(fs.readFileSync(`/proc/${{pid}}/status`, 'utf8').match(/^PPid:\s*(\d+)$/m)[1]);
+}}
+fs.writeFileSync({dump:?}, JSON.stringify(result));
+exports.ok = true;
+"#,
+        dump = dump.display().to_string()
+    )
+}
+
+/// Once the binary holds a secret in memory it is not dumpable: package code running as the same
+/// (unprivileged) user can open neither its `/proc/<pid>/environ` nor its `/proc/<pid>/mem`,
+/// which is also the `ptrace` attach check. The control run without a secret shows the probe
+/// can open both, so the refusal is the binary's doing. (Tests run as root here, and root may
+/// read any process: the binary runs as `nobody`.)
+#[test]
+fn package_code_cannot_read_the_binarys_memory_once_it_holds_a_secret() {
+    use std::os::unix::fs::PermissionsExt;
+    const NOBODY: u32 = 65534;
+    let work = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let dump = work.path().join("probe.json");
+    npm_tarball(
+        &work.path().join("probe-1.0.0.tgz"),
+        &[
+            (
+                "package.json",
+                r#"{"name": "probe", "version": "1.0.0", "main": "index.js"}"#,
+            ),
+            ("index.js", &node_memory_probe(&dump)),
+        ],
+    );
+    let probe = |secret: Option<&str>| {
+        let _ = std::fs::remove_file(&dump);
+        let mut gha = Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", "probe-1.0.0.tgz")
+            .input("expected-version", "1.0.0")
+            .input("package-manager", "npm")
+            .cwd(work.path());
+        if let Some(secret) = secret {
+            gha = gha.input("registry-token", secret);
+        }
+        let run = gha.uid(NOBODY).run();
+        run.assert_code(0);
+        let found: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&dump).expect("the probe ran and wrote its result"),
+        )
+        .unwrap();
+        assert_eq!(found["found"], true, "the probe did not find the binary");
+        found
+    };
+    let open = probe(None);
+    assert_eq!(
+        (open["environ"].as_str(), open["mem"].as_str()),
+        (Some("opened"), Some("opened")),
+        "without a secret the probe should open both (else this test proves nothing): {open}"
+    );
+    let closed = probe(Some("npm_memoryPROBEtoken0123456789abcdef"));
+    assert_eq!(
+        (closed["environ"].as_str(), closed["mem"].as_str()),
+        (Some("EACCES"), Some("EACCES")),
+        "with a secret in memory: {closed}"
+    );
+}

@@ -564,12 +564,43 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
     std::fs::copy(&package.path, &tgz)?;
     write_consumer(&sandbox, &consumer, plan)?;
 
+    if !install(&sandbox, &consumer, plan, &tgz, &name, &mut report, runner)? {
+        for p in &points {
+            skip_loads(&mut report, p, "not run: the install failed");
+        }
+        report.skip("package.json", "version", "not run: the install failed");
+        return Ok(report);
+    }
+    load(&consumer, &sandbox, &points, &mut report, runner)?;
+    check_installed_version(&consumer, &name, &mut report, runner)?;
+    Ok(report)
+}
+
+/// Installs the tarball into the consumer. With a registry credential in the sandbox, the install
+/// runs with `--ignore-scripts`; the credential is then removed and `rebuild` runs every
+/// lifecycle script, so no package's install script (the tested one's or a dependency's) can
+/// read it. Returns whether the install (and its scripts) succeeded.
+fn install(
+    sandbox: &Sandbox,
+    consumer: &Path,
+    plan: &Plan,
+    tgz: &Path,
+    name: &str,
+    report: &mut Report,
+    runner: &mut Runner,
+) -> Result<bool> {
+    let holds_credential = plan.registry.is_some() && plan.registry_token.is_some();
+    let tgz_name = tgz.file_name().unwrap_or_default().to_string_lossy();
     let installed = runner.phase("npm-install", |r| {
-        let mut cmd = install_command(&sandbox, &consumer, plan, &tgz)?;
+        let mut cmd = install_command(sandbox, consumer, plan, tgz)?;
+        if holds_credential {
+            cmd.arg("--ignore-scripts");
+        }
         let run = sandbox::run(&mut cmd)?;
         r.log(&format!(
-            "{} add file:{tgz_name}: {} in {:.2}s",
+            "{} add file:{tgz_name}{}: {} in {:.2}s",
             manager_name(plan.package_manager),
+            if holds_credential { " --ignore-scripts" } else { "" },
             if run.ok { "ok" } else { "failed" },
             run.duration.as_secs_f64()
         ));
@@ -578,24 +609,43 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
             error.push_str(
                 "\n(smoke-install installs offline: dependencies come only from the `registry` input)",
             );
-            report.fail(&name, "install", run.duration, &error);
+            report.fail(name, "install", run.duration, &error);
             return Ok(false);
         }
-        Ok(report.tool(&name, "install", &run))
+        Ok(report.tool(name, "install", &run))
     })?;
     sandbox.remove_credentials()?;
-    if !installed {
-        for p in &points {
-            skip_loads(&mut report, p, "not run: the install failed");
-        }
-        report.skip("package.json", "version", "not run: the install failed");
-        return Ok(report);
+    if !installed || !holds_credential {
+        return Ok(installed);
     }
+    runner.phase("npm-scripts", |r| {
+        let mut cmd = sandbox.command(manager_name(plan.package_manager), consumer);
+        cmd.arg("rebuild")
+            .env("CI", "true")
+            .env("COREPACK_ENABLE_STRICT", "0")
+            .env("COREPACK_ENABLE_DOWNLOAD_PROMPT", "0");
+        let run = sandbox::run(&mut cmd)?;
+        r.log(&format!(
+            "{} rebuild (install scripts, the registry credential removed): {}",
+            manager_name(plan.package_manager),
+            if run.ok { "ok" } else { "failed" }
+        ));
+        Ok(report.tool(name, "install scripts", &run))
+    })
+}
 
+/// Imports and requires every chosen entry point from the consumer, each in its own node.
+fn load(
+    consumer: &Path,
+    sandbox: &Sandbox,
+    points: &[EntryPoint],
+    report: &mut Report,
+    runner: &mut Runner,
+) -> Result<()> {
     runner.phase("npm-load", |r| {
-        for point in &points {
+        for point in points {
             if point.import {
-                let mut cmd = sandbox.command("node", &consumer);
+                let mut cmd = sandbox.command("node", consumer);
                 let script = if point.json {
                     "await import(process.argv[1], { with: { type: 'json' } })"
                 } else {
@@ -611,7 +661,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
                 report.tool(&point.specifier, "import", &run);
             }
             if point.require {
-                let mut cmd = sandbox.command("node", &consumer);
+                let mut cmd = sandbox.command("node", consumer);
                 cmd.args(["-e", "require(process.argv[1])", "--", &point.specifier]);
                 let run = sandbox::run(&mut cmd)?;
                 r.log(&format!(
@@ -623,13 +673,21 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
             }
         }
         Ok(())
-    })?;
+    })
+}
 
+/// Reads the installed package.json's version and compares it with the expected one.
+fn check_installed_version(
+    consumer: &Path,
+    name: &str,
+    report: &mut Report,
+    runner: &mut Runner,
+) -> Result<()> {
     runner.phase("npm-version", |r| {
         let start = Instant::now();
         let path = consumer
             .join("node_modules")
-            .join(&name)
+            .join(name)
             .join("package.json");
         let installed = std::fs::read(&path)
             .ok()
@@ -658,8 +716,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
             ),
         }
         Ok(())
-    })?;
-    Ok(report)
+    })
 }
 
 fn name_or(name: &str, package: &Package) -> String {

@@ -327,68 +327,20 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
     let venv_python = venv.join("bin").join("python");
     let expected = report.expected_version.clone();
 
-    let installed = runner.phase("python-install", |r| {
-        let mut cmd = pip_env(sandbox.command(&python, sandbox.path()), &sandbox);
-        cmd.args(["-m", "venv"]).arg(&venv);
-        let run = sandbox::run(&mut cmd)?;
-        if !run.ok {
-            return Err(Failure::usage(
-                "Cannot create a Python venv",
-                format!("{} -m venv failed: {}", python.display(), run.tail()),
-            )
-            .with_fix("install the venv module (Debian: apt-get install python3-venv)"));
-        }
-        r.log(&format!(
-            "venv created in {:.2}s",
-            run.duration.as_secs_f64()
-        ));
-        let mut cmd = pip_env(sandbox.command(&venv_python, &sandbox.tmp), &sandbox);
-        cmd.args(["-I", "-m", "pip", "install", "--no-cache-dir", "--no-input"]);
-        if let (Some(index), Some(token)) = (&plan.registry, &plan.registry_token) {
-            // pip reads ~/.netrc for an index without credentials in its URL: the token stays
-            // out of the command line, where a process list or pip's log could show it.
-            sandbox.write_netrc(index, token)?;
-        }
-        match &plan.registry {
-            Some(index) => cmd.args(["--index-url", index]),
-            None => cmd.arg("--no-index"),
-        };
-        cmd.arg("--find-links")
-            .arg(&links)
-            .arg("--")
-            .arg(format!("{name}=={expected}"));
-        let run = sandbox::run(&mut cmd)?;
-        r.log(&format!(
-            "pip install {name}=={expected}: {} in {:.2}s",
-            if run.ok { "ok" } else { "failed" },
-            run.duration.as_secs_f64()
-        ));
-        Ok(report.tool(&label, "install", &run))
-    })?;
-    sandbox.remove_credentials()?;
+    let target = InstallTarget {
+        python: &python,
+        venv: &venv,
+        links: &links,
+        requirement: format!("{name}=={expected}"),
+        label: &label,
+    };
+    let installed = install(&sandbox, plan, &target, &mut report, runner)?;
     if !installed {
         skip_rest(&mut report, "not run: the install failed");
         return Ok(report);
     }
 
-    runner.phase("python-import", |r| {
-        for module in &modules {
-            let mut cmd = pip_env(sandbox.command(&venv_python, &sandbox.tmp), &sandbox);
-            cmd.args([
-                "-I",
-                "-c",
-                "import importlib, sys; importlib.import_module(sys.argv[1])",
-                module,
-            ]);
-            let run = sandbox::run(&mut cmd)?;
-            r.log(&format!(
-                "import {module}: {}",
-                if run.ok { "ok" } else { "failed" }
-            ));
-            report.tool(module, "import", &run);
-        }
-        Ok(())
-    })?;
+    import_modules(&sandbox, &venv_python, &modules, &mut report, runner)?;
 
     runner.phase("python-version", |r| {
         let mut cmd = pip_env(sandbox.command(&venv_python, &sandbox.tmp), &sandbox);
@@ -429,6 +381,139 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
 
 /// pip cut off from the machine: no config file, no `PIP_*` (the sandbox starts empty), no
 /// prompts, nothing written outside the sandbox.
+/// Imports every module in the venv's interpreter, each in its own process.
+fn import_modules(
+    sandbox: &Sandbox,
+    venv_python: &Path,
+    modules: &[String],
+    report: &mut Report,
+    runner: &mut Runner,
+) -> Result<()> {
+    runner.phase("python-import", |r| {
+        for module in modules {
+            let mut cmd = pip_env(sandbox.command(venv_python, &sandbox.tmp), sandbox);
+            cmd.args([
+                "-I",
+                "-c",
+                "import importlib, sys; importlib.import_module(sys.argv[1])",
+                module,
+            ]);
+            let run = sandbox::run(&mut cmd)?;
+            r.log(&format!(
+                "import {module}: {}",
+                if run.ok { "ok" } else { "failed" }
+            ));
+            report.tool(module, "import", &run);
+        }
+        Ok(())
+    })
+}
+
+/// What the install phase installs, and where.
+struct InstallTarget<'a> {
+    python: &'a Path,
+    venv: &'a Path,
+    links: &'a Path,
+    /// `name==version`.
+    requirement: String,
+    label: &'a str,
+}
+
+/// Creates the venv and installs the wheel into it. With an index credential the install is
+/// split: `pip download --only-binary=:all:` fetches the wheel's dependencies while the
+/// credential is in the sandbox (a wheel is unpacked, never run), the credential is removed, and
+/// `pip install --no-index` installs from what was downloaded. An sdist dependency would run its
+/// build backend's code during the download, which is why dependencies come only as wheels then.
+fn install(
+    sandbox: &Sandbox,
+    plan: &Plan,
+    target: &InstallTarget<'_>,
+    report: &mut Report,
+    runner: &mut Runner,
+) -> Result<bool> {
+    let venv_python = target.venv.join("bin").join("python");
+    let credential = plan.registry.as_deref().zip(plan.registry_token.as_deref());
+    let label = target.label;
+    let installed = runner.phase("python-install", |r| {
+        let mut cmd = pip_env(sandbox.command(target.python, sandbox.path()), sandbox);
+        cmd.args(["-m", "venv"]).arg(target.venv);
+        let run = sandbox::run(&mut cmd)?;
+        if !run.ok {
+            return Err(Failure::usage(
+                "Cannot create a Python venv",
+                format!("{} -m venv failed: {}", target.python.display(), run.tail()),
+            )
+            .with_fix("install the venv module (Debian: apt-get install python3-venv)"));
+        }
+        r.log(&format!(
+            "venv created in {:.2}s",
+            run.duration.as_secs_f64()
+        ));
+        let pip = |verb: &str| {
+            let mut cmd = pip_env(sandbox.command(&venv_python, &sandbox.tmp), sandbox);
+            cmd.args(["-I", "-m", "pip", verb, "--no-cache-dir", "--no-input"]);
+            cmd
+        };
+        let wheelhouse = match credential {
+            None => None,
+            Some((index, token)) => {
+                // pip reads ~/.netrc for an index without credentials in its URL: the token stays
+                // out of the command line, where a process list or pip's log could show it.
+                sandbox.write_netrc(index, token)?;
+                let wheelhouse = sandbox.dir("downloaded")?;
+                let mut cmd = pip("download");
+                cmd.args(["--only-binary=:all:", "--index-url", index])
+                    .arg("--dest")
+                    .arg(&wheelhouse)
+                    .arg("--find-links")
+                    .arg(target.links)
+                    .arg("--")
+                    .arg(&target.requirement);
+                let run = sandbox::run(&mut cmd)?;
+                sandbox.remove_credentials()?;
+                r.log(&format!(
+                    "pip download --only-binary=:all: {}: {} in {:.2}s",
+                    target.requirement,
+                    if run.ok { "ok" } else { "failed" },
+                    run.duration.as_secs_f64()
+                ));
+                if !run.ok {
+                    let mut error = run.tail();
+                    error.push_str(WHEELS_ONLY);
+                    report.fail(label, "install", run.duration, &error);
+                    return Ok(false);
+                }
+                Some(wheelhouse)
+            }
+        };
+        let mut cmd = pip("install");
+        match (&plan.registry, &wheelhouse) {
+            (Some(index), None) => cmd.args(["--index-url", index]),
+            (_, Some(wheelhouse)) => cmd.arg("--no-index").arg("--find-links").arg(wheelhouse),
+            (None, None) => cmd.arg("--no-index"),
+        };
+        cmd.arg("--find-links")
+            .arg(target.links)
+            .arg("--")
+            .arg(&target.requirement);
+        let run = sandbox::run(&mut cmd)?;
+        r.log(&format!(
+            "pip install {}: {} in {:.2}s",
+            target.requirement,
+            if run.ok { "ok" } else { "failed" },
+            run.duration.as_secs_f64()
+        ));
+        Ok(report.tool(label, "install", &run))
+    })?;
+    sandbox.remove_credentials()?;
+    Ok(installed)
+}
+
+/// Added to a failed credentialed download: the likely cause and what to do.
+const WHEELS_ONLY: &str = "\n(with a registry credential, smoke-install downloads dependencies \
+only as wheels: building an sdist runs its code while the credential is present. If a dependency \
+is published only as an sdist, add its wheel to `packages`.)";
+
 fn pip_env(mut cmd: std::process::Command, sandbox: &Sandbox) -> std::process::Command {
     cmd.env("PIP_CONFIG_FILE", "/dev/null")
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")

@@ -36,6 +36,8 @@ pub struct Gha {
     envs: Vec<(String, String)>,
     args: Vec<String>,
     cwd: Option<PathBuf>,
+    /// Runs the binary as this uid/gid (root, which runs the tests here, may read any process).
+    user: Option<u32>,
 }
 
 pub struct Run {
@@ -107,7 +109,23 @@ impl Gha {
             envs: vec![("GITHUB_ACTIONS".into(), "true".into())],
             args: Vec::new(),
             cwd: None,
+            user: None,
         }
+    }
+
+    /// Runs the binary as an unprivileged user (uid and gid `id`): its temp dir and files become
+    /// writable by everyone so that user can write them.
+    pub fn uid(mut self, id: u32) -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        for (path, mode) in [
+            (self.dir.path(), 0o777),
+            (self.output.as_path(), 0o666),
+            (self.summary.as_path(), 0o666),
+        ] {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        self.user = Some(id);
+        self
     }
 
     /// A temp dir that lives as long as this harness.
@@ -204,6 +222,11 @@ impl Gha {
         }
         cmd.args(&self.args);
         cmd.current_dir(self.cwd.as_deref().unwrap_or(self.dir.path()));
+        if let Some(id) = self.user {
+            use std::os::unix::process::CommandExt;
+            // std drops root's supplementary groups when it sets the uid.
+            cmd.uid(id).gid(id);
+        }
         let out = cmd.output().expect("run release-action");
         let output_text = std::fs::read_to_string(&self.output).unwrap_or_default();
         let outputs = parse_output_file(&output_text).unwrap_or_else(|e| {

@@ -26,7 +26,7 @@ PNPM_VERSION=10.34.9
 PYPISERVER_VERSION=2.4.2
 # The twine that examples/workflows/cd-packages.yml pins.
 TWINE_VERSION=6.2.0
-APT_PACKAGES=(golang-go shellcheck ripgrep git docker-registry)
+APT_PACKAGES=(golang-go shellcheck ripgrep git docker-registry openssl)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/tools-env.sh

@@ -25,6 +25,38 @@ pub fn workspace() -> Result<PathBuf> {
     })
 }
 
+/// Refuses, with exit 2, a resolved (symlink-free) path outside the workspace or, when
+/// `runner_temp_too`, outside `RUNNER_TEMP` as well: the runner's own scratch directory, where
+/// workflows often build packages. `value` is what the user wrote for input `input`.
+pub fn confine(input: &str, value: &str, resolved: &Path, runner_temp_too: bool) -> Result<()> {
+    let workspace = workspace()?;
+    let runner_temp = std::env::var_os("RUNNER_TEMP")
+        .filter(|v| !v.is_empty() && runner_temp_too)
+        .and_then(|v| std::fs::canonicalize(v).ok());
+    if resolved.starts_with(&workspace)
+        || runner_temp.is_some_and(|temp| resolved.starts_with(temp))
+    {
+        return Ok(());
+    }
+    let also = if runner_temp_too {
+        " (or RUNNER_TEMP)"
+    } else {
+        ""
+    };
+    Err(Failure::usage(
+        "Path outside the workspace",
+        format!(
+            "input `{input}`: {value} resolves to {}, outside the workspace {}{also}",
+            resolved.display(),
+            workspace.display()
+        ),
+    )
+    .with_fix(format!(
+        "give `{input}` a path inside the workspace (GITHUB_WORKSPACE){also}; a symlink in the \
+         repository cannot lead out of it"
+    )))
+}
+
 /// What a path input is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -44,7 +76,6 @@ pub enum Access {
 /// to the repository. Returns the resolved path, which holds no symlink (but, for
 /// [`Access::Write`], its last component).
 pub fn path_in_workspace(input: &str, value: &str, access: Access) -> Result<PathBuf> {
-    let workspace = workspace()?;
     let joined = std::env::current_dir()?.join(value);
     let (dir, last) = match (access, joined.file_name()) {
         (Access::Write, Some(name)) => (
@@ -57,30 +88,7 @@ pub fn path_in_workspace(input: &str, value: &str, access: Access) -> Result<Pat
     if let Some(last) = last {
         resolved.push(last);
     }
-    let runner_temp = std::env::var_os("RUNNER_TEMP")
-        .filter(|v| !v.is_empty() && access != Access::Read)
-        .and_then(|v| std::fs::canonicalize(v).ok());
-    let allowed = resolved.starts_with(&workspace)
-        || runner_temp.is_some_and(|temp| resolved.starts_with(temp));
-    if !allowed {
-        let also = if access == Access::Read {
-            ""
-        } else {
-            " (or RUNNER_TEMP)"
-        };
-        return Err(Failure::usage(
-            "Path outside the workspace",
-            format!(
-                "input `{input}`: {value} resolves to {}, outside the workspace {}{also}",
-                resolved.display(),
-                workspace.display()
-            ),
-        )
-        .with_fix(format!(
-            "give `{input}` a path inside the workspace (GITHUB_WORKSPACE); a symlink in the \
-             repository cannot lead out of it"
-        )));
-    }
+    confine(input, value, &resolved, access != Access::Read)?;
     Ok(resolved)
 }
 

@@ -389,6 +389,65 @@ fn outputs_are_never_written_through_a_symlink_or_outside() {
     assert_eq!(std::fs::read_dir(&outside_dir).unwrap().count(), 0);
 }
 
+/// A built package committed as a symlink (or named by an absolute path) that leads out of the
+/// workspace and RUNNER_TEMP is refused by smoke-install and publish-check before anything reads
+/// it: publish-check's `to-publish` would otherwise hand some file of the runner to `npm publish`.
+/// A package built in RUNNER_TEMP, where workflows often build, is accepted.
+#[test]
+fn a_package_that_leads_out_of_the_workspace_is_refused_by_smoke_install_and_publish_check() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("app-1.0.0.tgz");
+    crate::smoke_install::npm_tarball(
+        elsewhere.path(),
+        "app-1.0.0.tgz",
+        &[
+            (
+                "package.json",
+                r#"{"name": "app", "version": "1.0.0", "main": "index.js"}"#,
+            ),
+            ("index.js", "exports.ok = 'hunter2';\n"),
+        ],
+    );
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(work.path().join("dist")).unwrap();
+    std::os::unix::fs::symlink(&outside, work.path().join("dist/app-1.0.0.tgz")).unwrap();
+    let outside_str = outside.to_str().unwrap();
+    for mode in ["smoke-install", "publish-check"] {
+        for packages in ["dist/app-1.0.0.tgz", "dist/*.tgz", outside_str] {
+            let mut gha = Gha::new()
+                .cwd(work.path())
+                .env("GITHUB_WORKSPACE", work.path().to_str().unwrap())
+                .input("mode", mode)
+                .input("packages", packages);
+            if mode == "smoke-install" {
+                gha = gha.input("expected-version", "1.0.0");
+            } else {
+                gha = gha.input("npm-registry", "http://127.0.0.1:9/");
+            }
+            let run = gha.run();
+            assert_refused(&run, "packages");
+            assert!(
+                !run.stdout.contains("npm-install") && !run.stdout.contains("127.0.0.1:9"),
+                "{mode} {packages}: went on after the refusal\n{}",
+                run.describe()
+            );
+        }
+    }
+    // The same tarball built in RUNNER_TEMP is a package like any other.
+    let gha = Gha::new();
+    let built = gha.path().join("app-1.0.0.tgz");
+    std::fs::copy(&outside, &built).unwrap();
+    let run = gha
+        .cwd(work.path())
+        .env("GITHUB_WORKSPACE", work.path().to_str().unwrap())
+        .input("mode", "smoke-install")
+        .input("expected-version", "1.0.0")
+        .input("package-manager", "npm")
+        .input("packages", built.to_str().unwrap())
+        .run();
+    run.assert_code(0);
+}
+
 // ---- 17. labels are single-line ------------------------------------------------------------
 
 #[test]

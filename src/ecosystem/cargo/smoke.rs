@@ -130,23 +130,6 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
     let registry = sandbox.dir("registry")?;
     write_registry(&registry, &plan.siblings)?;
     let consumer = sandbox.dir("consumer")?;
-    std::fs::create_dir_all(consumer.join("src"))?;
-    std::fs::create_dir_all(consumer.join(".cargo"))?;
-    std::fs::write(
-        consumer.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"release-action-smoke-consumer\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{} = {}\n\n[workspace]\n",
-            toml_string(&c.name),
-            toml_string(&format!("={}", c.version))
-        ),
-    )?;
-    std::fs::write(
-        consumer.join(".cargo/config.toml"),
-        format!(
-            "[source.crates-io]\nreplace-with = \"smoke\"\n\n[source.smoke]\nlocal-registry = {}\n",
-            toml_string(&registry.display().to_string())
-        ),
-    )?;
     let libs: Vec<String> = if plan.imports.is_empty() {
         c.lib.iter().cloned().collect()
     } else {
@@ -156,8 +139,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
             .cloned()
             .collect()
     };
-    let lib_rs: String = libs.iter().map(|l| format!("pub use {l};\n")).collect();
-    std::fs::write(consumer.join("src/lib.rs"), lib_rs)?;
+    write_consumer(&consumer, &registry, &c, &libs)?;
 
     let resolved = runner.phase("cargo-install", |_| {
         let mut cmd = cargo(&sandbox, &consumer)?;
@@ -178,9 +160,55 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         );
         return Ok(report);
     }
+    check_resolved_version(&sandbox, &consumer, &c, &label, &mut report, runner)?;
+    runner.phase("cargo-build", |_| {
+        let mut cmd = cargo(&sandbox, &consumer)?;
+        cmd.args(["build", "--offline"]);
+        let run = sandbox::run(&mut cmd)?;
+        let entry = libs.first().cloned().unwrap_or_else(|| label.clone());
+        report.tool(&entry, "build", &run);
+        Ok(())
+    })?;
+    Ok(report)
+}
+
+/// The consumer crate: depends on exactly `c`'s version, takes crates only from the local
+/// registry at `registry`, and re-exports `libs` so the build compiles them.
+fn write_consumer(consumer: &Path, registry: &Path, c: &CrateFile, libs: &[String]) -> Result<()> {
+    std::fs::create_dir_all(consumer.join("src"))?;
+    std::fs::create_dir_all(consumer.join(".cargo"))?;
+    std::fs::write(
+        consumer.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"release-action-smoke-consumer\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{} = {}\n\n[workspace]\n",
+            toml_string(&c.name),
+            toml_string(&format!("={}", c.version))
+        ),
+    )?;
+    std::fs::write(
+        consumer.join(".cargo/config.toml"),
+        format!(
+            "[source.crates-io]\nreplace-with = \"smoke\"\n\n[source.smoke]\nlocal-registry = {}\n",
+            toml_string(&registry.display().to_string())
+        ),
+    )?;
+    let lib_rs: String = libs.iter().map(|l| format!("pub use {l};\n")).collect();
+    std::fs::write(consumer.join("src/lib.rs"), lib_rs)?;
+    Ok(())
+}
+
+/// The version cargo resolved for `c` (`cargo metadata`), against the expected one.
+fn check_resolved_version(
+    sandbox: &Sandbox,
+    consumer: &Path,
+    c: &CrateFile,
+    label: &str,
+    report: &mut Report,
+    runner: &mut Runner,
+) -> Result<()> {
     runner.phase("cargo-version", |_| {
         let start = Instant::now();
-        let mut cmd = cargo(&sandbox, &consumer)?;
+        let mut cmd = cargo(sandbox, consumer)?;
         cmd.args(["metadata", "--offline", "--format-version", "1"]);
         let run = sandbox::run(&mut cmd)?;
         // The tool's output interleaves stderr ("Unpacking …"); the JSON is its own line.
@@ -198,16 +226,16 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         let expected = report.expected_version.clone();
         match found {
             Some(v) if same_version(&v, &expected) => {
-                report.pass(&label, "version", start.elapsed())
+                report.pass(label, "version", start.elapsed())
             }
             Some(v) => report.fail(
-                &label,
+                label,
                 "version",
                 start.elapsed(),
                 &format!("cargo resolved {} {v}, expected {expected}", c.name),
             ),
             None => report.fail(
-                &label,
+                label,
                 "version",
                 start.elapsed(),
                 &format!(
@@ -218,16 +246,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
             ),
         }
         Ok(())
-    })?;
-    runner.phase("cargo-build", |_| {
-        let mut cmd = cargo(&sandbox, &consumer)?;
-        cmd.args(["build", "--offline"]);
-        let run = sandbox::run(&mut cmd)?;
-        let entry = libs.first().cloned().unwrap_or_else(|| label.clone());
-        report.tool(&entry, "build", &run);
-        Ok(())
-    })?;
-    Ok(report)
+    })
 }
 
 fn same_version(a: &str, b: &str) -> bool {

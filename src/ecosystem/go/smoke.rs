@@ -523,10 +523,32 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         return Ok(report);
     }
 
+    build_packages(&sandbox, &consumer, &proxy, &packages, &mut report, runner)?;
+    check_listed_version(
+        &sandbox,
+        &consumer,
+        &proxy,
+        (&module, &version),
+        &label,
+        &mut report,
+        runner,
+    )?;
+    Ok(report)
+}
+
+/// Builds every library package, then the consumer that imports them all.
+fn build_packages(
+    sandbox: &Sandbox,
+    consumer: &Path,
+    proxy: &str,
+    packages: &[String],
+    report: &mut Report,
+    runner: &mut Runner,
+) -> Result<()> {
     runner.phase("go-build", |r| {
         let mut all_built = true;
-        for package in &packages {
-            let mut cmd = go_command(&sandbox, &consumer, &proxy);
+        for package in packages {
+            let mut cmd = go_command(sandbox, consumer, proxy);
             cmd.args(["build", "--", package]);
             let run = sandbox::run(&mut cmd)?;
             r.log(&format!(
@@ -536,7 +558,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
             all_built &= report.tool(package, "build", &run);
         }
         if all_built {
-            let mut cmd = go_command(&sandbox, &consumer, &proxy);
+            let mut cmd = go_command(sandbox, consumer, proxy);
             cmd.args(["build", "./..."]);
             let run = sandbox::run(&mut cmd)?;
             r.log(&format!(
@@ -552,32 +574,42 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
             );
         }
         Ok(())
-    })?;
+    })
+}
 
+/// The version `go list -m` shows for the module, against the expected one.
+fn check_listed_version(
+    sandbox: &Sandbox,
+    consumer: &Path,
+    proxy: &str,
+    (module, version): (&str, &str),
+    label: &str,
+    report: &mut Report,
+    runner: &mut Runner,
+) -> Result<()> {
     runner.phase("go-version", |r| {
-        let mut cmd = go_command(&sandbox, &consumer, &proxy);
-        cmd.args(["list", "-m", "--", &module]);
+        let mut cmd = go_command(sandbox, consumer, proxy);
+        cmd.args(["list", "-m", "--", module]);
         let run = sandbox::run(&mut cmd)?;
         if !run.ok {
-            report.tool(&label, "version", &run);
+            report.tool(label, "version", &run);
             return Ok(());
         }
         let line = run.output.lines().next().unwrap_or("").trim().to_string();
         let found = line.split_whitespace().nth(1).unwrap_or("");
         r.log(&format!("go list -m: {line}"));
         if found == version {
-            report.pass(&label, "version", run.duration);
+            report.pass(label, "version", run.duration);
         } else {
             report.fail(
-                &label,
+                label,
                 "version",
                 run.duration,
                 &format!("go list -m shows {line:?}, expected {module} {version}"),
             );
         }
         Ok(())
-    })?;
-    Ok(report)
+    })
 }
 
 #[cfg(test)]

@@ -112,7 +112,7 @@ pub fn expand_local(item: &str, cwd: &Path) -> Result<Vec<(PathBuf, String)>> {
         }
         vec![path]
     };
-    Ok(matches
+    matches
         .into_iter()
         .map(|path| {
             let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
@@ -120,9 +120,12 @@ pub fn expand_local(item: &str, cwd: &Path) -> Result<Vec<(PathBuf, String)>> {
                 .strip_prefix(cwd)
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|_| path.display().to_string());
-            (canonical, display)
+            // A package is read (and, after publish-check, uploaded): a symlink committed to the
+            // repository must not make it some file elsewhere on the runner.
+            inputs::confine("packages", &display, &canonical, true)?;
+            Ok((canonical, display))
         })
-        .collect())
+        .collect()
 }
 
 fn is_glob(item: &str) -> bool {

@@ -15,7 +15,7 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 /// Runs `cargo package` on a one-file library crate; returns the `.crate` path.
-fn cargo_package(dir: &Path, name: &str, version: &str, lib_rs: &str) -> PathBuf {
+pub(crate) fn cargo_package(dir: &Path, name: &str, version: &str, lib_rs: &str) -> PathBuf {
     let src = dir.join(format!("src-{name}-{version}"));
     std::fs::create_dir_all(src.join("src")).unwrap();
     std::fs::write(

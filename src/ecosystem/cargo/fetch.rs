@@ -25,13 +25,14 @@ struct Config {
     dl: Option<String>,
 }
 
+/// One line of a sparse index file: one published version.
 #[derive(Deserialize)]
-struct IndexLine {
-    name: String,
-    vers: String,
-    cksum: String,
+pub(super) struct IndexLine {
+    pub(super) name: String,
+    pub(super) vers: String,
+    pub(super) cksum: String,
     #[serde(default)]
-    yanked: bool,
+    pub(super) yanked: bool,
 }
 
 /// The download URL of one `.crate`, from config.json's `dl` (markers, else `/{crate}/{version}/download`).

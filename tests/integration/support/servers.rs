@@ -300,6 +300,16 @@ pub fn pypiserver() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let packages = dir.path().join("packages");
     std::fs::create_dir_all(&packages).unwrap();
+    pypiserver_in(dir, &packages, &[])
+}
+
+/// pypiserver serving an existing directory of distributions (a wheelhouse), as an index to
+/// install from; its log (`Server::log`) names every request.
+pub fn pypiserver_of(packages: &Path) -> Server {
+    pypiserver_in(tempfile::tempdir().unwrap(), packages, &["-v"])
+}
+
+fn pypiserver_in(dir: TempDir, packages: &Path, extra: &[&str]) -> Server {
     let probe = Command::new("python3")
         .args(["-c", "import pypiserver; print(pypiserver.__version__)"])
         .output()
@@ -314,7 +324,8 @@ pub fn pypiserver() -> Server {
     cmd.args(["-m", "pypiserver", "run", "-i", "127.0.0.1", "-p"])
         .arg(port.to_string())
         .args(["-a", ".", "-P", ".", "--disable-fallback"])
-        .arg(&packages)
+        .args(extra)
+        .arg(packages)
         .env("HOME", dir.path());
     spawn("pypiserver", cmd, dir, port, PYPISERVER_INSTALL).wait_ready("/simple/")
 }

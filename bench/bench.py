@@ -288,8 +288,11 @@ def wait_for(url, proc, what):
 
 
 def case_publish_check(tmp, runs):
-    """publish-check of one npm tarball, one wheel and one Go module, each already published,
-    against asking the same three questions by hand."""
+    """publish-check of one npm tarball, one wheel, one Go module and one crate, each already
+    published, against asking the same four questions by hand."""
+    import hashlib
+    import io
+    import tarfile
     import urllib.request
     import zipfile
     verdaccio_bin = ROOT / "tests/tools/verdaccio/node_modules/verdaccio/bin/verdaccio"
@@ -366,10 +369,32 @@ def case_publish_check(tmp, runs):
                 z.writestr(f"example.com/bench@v1.2.3/{name}", (module / name).read_text())
         goproxy = f"file://{tmp}/goproxy"
 
+        # A sparse Cargo index over HTTP listing the crate with its sha256 cksum.
+        crate = dist / "bench-crate-1.2.3.crate"
+        with tarfile.open(crate, "w:gz") as t:
+            for name, text in (("Cargo.toml", '[package]\nname = "bench-crate"\nversion = "1.2.3"\n'),
+                               ("src/lib.rs", "pub const HELLO: u32 = 1;\n")):
+                info = tarfile.TarInfo(f"bench-crate-1.2.3/{name}")
+                info.size = len(text.encode())
+                t.addfile(info, io.BytesIO(text.encode()))
+        cksum = hashlib.sha256(crate.read_bytes()).hexdigest()
+        index_root = tmp / "cargo-index"
+        (index_root / "be/nc").mkdir(parents=True)
+        (index_root / "config.json").write_text('{"dl": "http://127.0.0.1:9/{crate}/{version}/download"}')
+        (index_root / "be/nc/bench-crate").write_text(json.dumps(
+            {"name": "bench-crate", "vers": "1.2.3", "deps": [], "cksum": cksum, "features": {}},
+            separators=(",", ":")) + "\n")
+        cargo_port = free_port()
+        servers.append(subprocess.Popen(
+            ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(index_root), str(cargo_port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        cargo_index = f"http://127.0.0.1:{cargo_port}/"
+        wait_for(f"{cargo_index}config.json", servers[-1], "the sparse index")
+
         ours = [str(BIN), "publish-check", "--packages",
-                f"{dist}/bench-sdk-1.2.3.tgz,{wheel},{module}",
+                f"{dist}/bench-sdk-1.2.3.tgz,{wheel},{module},{crate}",
                 "--npm-registry", npm_registry, "--pypi-index", pypi_index,
-                "--goproxy", goproxy, "--go-version", "v1.2.3"]
+                "--goproxy", goproxy, "--go-version", "v1.2.3", "--cargo-index", f"sparse+{cargo_index}"]
         by_hand = tmp / "by-hand.sh"
         by_hand.write_text(
             "set -e\nd=$(mktemp -d)\n"
@@ -377,17 +402,24 @@ def case_publish_check(tmp, runs):
             f"python3 -m pip download --no-deps --no-cache-dir --quiet --index-url {pypi_index} -d \"$d/pip\" bench-pkg==1.2.3\n"
             f"GOPROXY={goproxy} GOSUMDB=off GOFLAGS=-mod=mod GOMODCACHE=\"$d/mod\" GOPATH=\"$d/gopath\" "
             "go mod download -json example.com/bench@v1.2.3 >/dev/null\n"
+            # cargo has no command that asks an index for one version's cksum: the index file and
+            # the local file's sha256, compared.
+            f"test \"$(curl -fsS {cargo_index}be/nc/bench-crate | grep -o '\"cksum\":\"[0-9a-f]*' | cut -d'\"' -f4)\" "
+            f"= \"$(sha256sum {crate} | cut -d' ' -f1)\"\n"
             "chmod -R u+w \"$d\"; rm -rf \"$d\"\n")
+        # The by-hand questions must all be answered (measure() also accepts exit 1).
+        subprocess.run(["bash", str(by_hand)], cwd=tmp, env=base_env(), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         row = measure(
-            "publish-check, an npm tarball + a wheel + a Go module (all identical) vs npm view + pip download + go mod download",
+            "publish-check, an npm tarball + a wheel + a Go module + a crate (all identical) vs npm view + pip download + go mod download + the sparse index file by curl and sha256sum",
             ours, ["bash", str(by_hand)], tmp, base_env(), runs,
             target="faster than by hand",
             budget=lambda r: r["ratio"] <= 1.0,
         )
-        # The check must have decided "identical" for all three, or the timing means nothing.
+        # The check must have decided "identical" for all four, or the timing means nothing.
         out = subprocess.run(ours + ["--json"], cwd=tmp, env=base_env(), capture_output=True, text=True)
         states = [r["state"] for r in json.loads(json.loads(out.stdout)["results"])]
-        if states != ["identical"] * 3:
+        if states != ["identical"] * 4:
             raise SystemExit(f"publish-check decided {states}, not identical:\n{out.stderr}")
         return row
     finally:

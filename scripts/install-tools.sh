@@ -3,8 +3,10 @@
 #
 # Only Debian packages are installed machine-wide (apt, needs root). Everything else goes into a
 # project-local directory that git ignores, `.tools/` (or $RELEASE_ACTION_TOOLS): a Python virtual
-# environment for act, actionlint, zizmor, packaging and pypiserver, an npm prefix for pnpm, and
-# the test-only node packages under tests/tools/. A fresh clone has none of it, so every CI run
+# environment for act, actionlint, zizmor, packaging and pypiserver, an npm prefix for pnpm, the
+# test-only node packages under tests/tools/, and a wheelhouse of twine and its dependencies (the
+# act run of examples/workflows/cd-packages.yml installs its pinned twine from it, through a
+# local index, instead of from the internet). A fresh clone has none of it, so every CI run
 # installs from nothing and a broken step cannot hide behind a tool installed by hand.
 # `scripts/tools-env.sh` puts these tools first on PATH; scripts/test.sh sources it.
 #
@@ -22,13 +24,16 @@ ZIZMOR_VERSION=1.32.0
 PACKAGING_VERSION=26.3
 PNPM_VERSION=10.34.9
 PYPISERVER_VERSION=2.4.2
-APT_PACKAGES=(golang-go shellcheck ripgrep git docker-registry)
+# The twine that examples/workflows/cd-packages.yml pins.
+TWINE_VERSION=6.2.0
+APT_PACKAGES=(golang-go shellcheck ripgrep git docker-registry openssl)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/tools-env.sh
 source "$root/scripts/tools-env.sh"
 venv=$RELEASE_ACTION_TOOLS/venv
 npm_prefix=$RELEASE_ACTION_TOOLS/npm
+wheelhouse=$RELEASE_ACTION_TOOLS/wheels/twine-$TWINE_VERSION
 
 log() { printf '[install-tools] %s\n' "$*"; }
 die() { printf '[install-tools] error: %s\n' "$*" >&2; exit 1; }
@@ -71,6 +76,12 @@ version_of() {
     packaging) "$venv/bin/python" -c 'import packaging; print(packaging.__version__)' 2>/dev/null ;;
     pypiserver) "$venv/bin/python" -c 'import pypiserver; print(pypiserver.__version__)' 2>/dev/null ;;
     pnpm) pnpm --version 2>/dev/null ;;
+    # Complete when pip can resolve twine and every dependency from the wheelhouse alone, as the
+    # workflow's fresh virtual environment will (hence --ignore-installed).
+    twine-wheels) [ -d "$wheelhouse" ] &&
+      "$venv/bin/python" -m pip install --dry-run --quiet --disable-pip-version-check --no-index \
+        --ignore-installed --find-links "$wheelhouse" "twine==$TWINE_VERSION" >/dev/null 2>&1 &&
+      echo "$TWINE_VERSION" ;;
     node-semver) node -p 'require(process.argv[1]).version' "$root/tests/tools/node_modules/semver/package.json" 2>/dev/null ;;
     verdaccio) node -p 'require(process.argv[1]).version' "$root/tests/tools/verdaccio/node_modules/verdaccio/package.json" 2>/dev/null ;;
   esac
@@ -89,6 +100,7 @@ zizmor=$ZIZMOR_VERSION
 packaging=$PACKAGING_VERSION
 pypiserver=$PYPISERVER_VERSION
 pnpm=$PNPM_VERSION
+twine-wheels=$TWINE_VERSION
 node-semver=$(node -p 'require(process.argv[1]).dependencies.semver' "$root/tests/tools/package.json" 2>/dev/null)
 verdaccio=$(node -p 'require(process.argv[1]).dependencies.verdaccio' "$root/tests/tools/verdaccio/package.json" 2>/dev/null)
 EOF
@@ -158,7 +170,17 @@ else
   log "pip: ${pip_specs[*]} already installed"
 fi
 
-# 3. pnpm, in a project-local npm prefix (never npm's global one).
+# 3. twine and its dependencies as wheels (no sdist to build), for the python3 the workflows run.
+if [ "$(version_of twine-wheels)" != "$TWINE_VERSION" ]; then
+  log "pip download (into $wheelhouse): twine==$TWINE_VERSION and its dependencies"
+  run "a twine wheelhouse" mkdir -p "$wheelhouse"
+  quietly "twine==$TWINE_VERSION (wheels)" "$venv/bin/python" -m pip download --disable-pip-version-check \
+    --only-binary=:all: --dest "$wheelhouse" "twine==$TWINE_VERSION"
+else
+  log "twine $TWINE_VERSION wheels already in $wheelhouse"
+fi
+
+# 4. pnpm, in a project-local npm prefix (never npm's global one).
 if [ "$(version_of pnpm)" != "$PNPM_VERSION" ]; then
   log "npm (into $npm_prefix): installing pnpm@$PNPM_VERSION"
   run "pnpm@$PNPM_VERSION" npm install --global --prefix "$npm_prefix" --silent --no-audit --no-fund "pnpm@$PNPM_VERSION"
@@ -166,7 +188,7 @@ else
   log "pnpm $PNPM_VERSION already installed"
 fi
 
-# 4. Test-only node packages from committed lockfiles: node-semver (checks emitted versions) and
+# 5. Test-only node packages from committed lockfiles: node-semver (checks emitted versions) and
 # Verdaccio (the local npm registry the remote-source tests publish to).
 for dir in tests/tools tests/tools/verdaccio; do
   if [ -f "$root/$dir/package-lock.json" ] && [ ! -d "$root/$dir/node_modules" ]; then

@@ -108,21 +108,31 @@ pub fn read_capped(reader: impl Read, what: &str, limit: u64) -> Result<Vec<u8>,
     Ok(buf)
 }
 
-/// A gzipped tarball on disk, opened under the caps: the decompressed stream stops at
+/// A gzipped tarball read from `R` under the caps: the decompressed stream stops at
 /// [`MAX_UNPACKED`] bytes, and the [`Budget`] that comes with it counts entries and their sizes
-/// (call `budget.entry(size)` for each). `kind` names the file in errors ("the tarball").
-pub type TarGz = tar::Archive<Capped<flate2::read::GzDecoder<std::fs::File>>>;
+/// (call `budget.entry(size)` for each).
+pub type TarGzOf<R> = tar::Archive<Capped<flate2::read::GzDecoder<R>>>;
 
-pub fn open_tar_gz(path: &std::path::Path, kind: &str) -> Result<(TarGz, Budget), String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open {kind}: {e}"))?;
-    let what = format!("{kind} {}", path.display());
+/// A gzipped tarball on disk, opened under the caps.
+pub type TarGz = TarGzOf<std::fs::File>;
+
+/// Opens a gzipped tarball from any reader under the caps; `what` names it in errors ("the sdist
+/// dist/x-1.0.tar.gz"). The one place the caps are put on a tarball.
+pub fn tar_gz<R: Read>(reader: R, what: impl Into<String>) -> (TarGzOf<R>, Budget) {
+    let what = what.into();
     let stream = Capped::new(
-        flate2::read::GzDecoder::new(file),
+        flate2::read::GzDecoder::new(reader),
         what.clone(),
         MAX_UNPACKED,
     );
     let budget = Budget::new(what, MAX_ENTRIES, MAX_UNPACKED);
-    Ok((tar::Archive::new(stream), budget))
+    (tar::Archive::new(stream), budget)
+}
+
+/// A gzipped tarball at `path`; `kind` names the file in errors ("the tarball").
+pub fn open_tar_gz(path: &std::path::Path, kind: &str) -> Result<(TarGz, Budget), String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open {kind}: {e}"))?;
+    Ok(tar_gz(file, format!("{kind} {}", path.display())))
 }
 
 #[cfg(test)]
@@ -154,5 +164,15 @@ mod tests {
         );
         let e = read_capped(io::repeat(0), "zeros", 1 << 20).unwrap_err();
         assert!(e.contains("decompression bomb"), "{e}");
+    }
+
+    #[test]
+    fn a_tarball_from_a_reader_that_is_not_gzip_is_refused() {
+        let (mut tar, _) = tar_gz(&b"not gzip at all"[..], "the sdist x.tar.gz");
+        let failed = tar
+            .entries()
+            .and_then(|mut entries| entries.next().transpose())
+            .is_err();
+        assert!(failed);
     }
 }

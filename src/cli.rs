@@ -44,8 +44,9 @@ pub enum Mode {
     SmokeInstall(smoke_install::Args),
     /// Check repository rules (import boundaries, required env, registries, patterns).
     PolicyCheck(policy_check::Args),
-    /// Before publishing: whether each built npm tarball, wheel, sdist or Go module is already in
-    /// its registry (absent, identical or different), so a release job is safe to re-run.
+    /// Before publishing: whether each built npm tarball, wheel, sdist, Go module or crate is
+    /// already in its registry (absent, identical or different), so a release job is safe to
+    /// re-run.
     PublishCheck(publish_check::Args),
 }
 

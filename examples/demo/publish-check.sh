@@ -2,8 +2,8 @@
 # publish-check demo: a release job's re-run, against a tiny npm registry that Node serves on
 # 127.0.0.1 (a packument per package, as a registry answers GET /<name>): first the tarball is
 # absent, then "published" (the packument lists it with its sha512), then rebuilt with other bytes
-# under the same version, then the registry is down. A Go module directory is checked against an
-# empty file:// GOPROXY on the way. Needs only Node, like the rest of the tour.
+# under the same version, then the registry is down. A crate is checked against the same server as
+# a sparse index, and a Go module directory against an empty file:// GOPROXY, on the way. Needs only Node, like the rest of the tour.
 # Sourced by examples/demo.sh with $BIN (the release-action binary) and $WORK (a throwaway dir).
 pc_dir="$WORK/publish-check"
 mkdir -p "$pc_dir/src/package" "$pc_dir/registry" "$pc_dir/goproxy" "$pc_dir/dist"
@@ -63,6 +63,21 @@ pc_run "the re-run: identical, nothing to publish" 0
 
 pack 'exports.hello = () => "hello";'
 pc_run "other bytes under the same version: different" 1
+
+# A crate (a .crate is a gzipped tarball of <name>-<version>/ with its Cargo.toml) against the same
+# server as a sparse index: it has no index file for the crate (404), so the crate is absent.
+mkdir -p "$pc_dir/crate/demo-hello-1.0.0/src"
+printf '[package]\nname = "demo-hello"\nversion = "1.0.0"\n' >"$pc_dir/crate/demo-hello-1.0.0/Cargo.toml"
+printf 'pub fn hello() -> &'"'"'static str { "hi" }\n' >"$pc_dir/crate/demo-hello-1.0.0/src/lib.rs"
+tar -C "$pc_dir/crate" -czf "$pc_dir/dist/demo-hello-1.0.0.crate" demo-hello-1.0.0
+echo "== publish-check: a crate against a sparse index that does not list it"
+code=0
+(
+  cd "$pc_dir" &&
+    RUNNER_TEMP="$pc_dir" "$BIN" publish-check --packages 'dist/*.crate' \
+      --cargo-index "sparse+$pc_registry/" --retries 0 --timeout 5
+) || code=$?
+record "publish-check: a crate not yet in the index" "$code" 0
 
 kill "$pc_registry_pid" 2>/dev/null || true
 wait "$pc_registry_pid" 2>/dev/null || true

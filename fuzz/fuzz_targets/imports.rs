@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use release_action::modes::policy_check::{imports, registries};
+use release_action::modes::policy_check::{imports, registry_refs};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -31,8 +31,8 @@ fuzz_target!(|data: &[u8]| {
         "go.env",
         ".github/workflows/ci.yml",
     ] {
-        let source = registries::Source::of(path).expect("a known source");
-        for r in registries::extract(source, &text) {
+        let file = registry_refs::RefFile::of(path).expect("a known file");
+        for r in registry_refs::extract(file, &text) {
             assert!(r.offset <= text.len());
         }
     }

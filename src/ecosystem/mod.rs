@@ -1,12 +1,14 @@
 //! The ecosystem contract: everything the modes need to know about one package ecosystem, behind
 //! one trait, and the registry of the ecosystems this build knows ([`ALL`]).
 //!
-//! smoke-install, fetch and version-guard never name an ecosystem: they iterate [`ALL`] (or ask
-//! [`by_name`] / [`recognise`]) and call the trait. An ecosystem is one folder
+//! smoke-install, fetch, version-guard and publish-check never name an ecosystem: they iterate
+//! [`ALL`] (or ask [`by_name`] / [`recognise`]) and call the trait (publish-check through its
+//! companion [`Publish`], from [`Ecosystem::publish`]). An ecosystem is one folder
 //! (`src/ecosystem/<name>/`) with a unit struct implementing [`Ecosystem`]; adding one means that
-//! folder, a line in [`ALL`], its registry URL in [`RegistryUrls`] and its version-guard inputs in
-//! [`VersionInputs`] (both flattened into the modes' flags here, so the binary's flags stay in one
-//! place), action.yml and the README. DEVELOPMENT.md has the checklist.
+//! folder, a line in [`ALL`], its registry URL in [`RegistryUrls`], its version-guard inputs in
+//! [`VersionInputs`] and any publish-check inputs in [`PublishInputs`] (all flattened into the
+//! modes' flags here, so the binary's flags stay in one place), action.yml and the README.
+//! DEVELOPMENT.md has the checklist.
 
 pub mod cargo;
 pub mod go;
@@ -21,6 +23,7 @@ use crate::error::{Failure, Result};
 use crate::fetch::download::Fetcher;
 use crate::fetch::{Fetched, Integrity, RemoteOptions};
 use crate::git::Git;
+use crate::modes::publish_check::{check_url, Artifact, Checked, Local, Remote};
 use crate::modes::smoke_install::{Package, Plan, Report};
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Runner};
@@ -142,6 +145,63 @@ pub trait Ecosystem: Sync {
 
     /// The file `manifest-dir` gets for this ecosystem (`ts.json`, …).
     fn manifest_file(&self) -> &'static str;
+
+    // ------------------------------------------------------------------------ publish-check
+
+    /// Its publish question, when publish-check can ask its registry.
+    fn publish(&self) -> Option<&dyn Publish> {
+        None
+    }
+}
+
+/// publish-check's question for one ecosystem: is this exact artifact already in the registry?
+/// Each implementation lives in `src/ecosystem/<name>/publish.rs`.
+pub trait Publish: Sync {
+    /// Whether publish-check takes this path as one of its artifacts (`name`: the file name,
+    /// lower-cased).
+    fn claims(&self, path: &Path, name: &str) -> bool;
+
+    /// The artifacts it checks, for messages: `an npm tarball (*.tgz)`.
+    fn publish_artifacts(&self) -> &'static str;
+
+    /// The input naming its registry: one of [`RegistryUrls::inputs`].
+    fn registry_input(&self) -> &'static str;
+
+    /// Checks the registry input before any artifact is read.
+    fn check_registry(&self, value: &str) -> Result<()> {
+        check_url(self.registry_input(), value, false).map(|_| ())
+    }
+
+    /// Reads name, version and digests from the artifact itself.
+    fn local(&self, artifact: &Artifact, inputs: &PublishInputs) -> Result<Local>;
+
+    /// Asks the registry and decides absent, identical or different. Only the registry's own
+    /// "not found" is absent; anything unreadable is an error.
+    fn query(&self, request: &PublishQuery<'_>, local: &Local) -> Result<Remote>;
+
+    /// Decisions that need all of this ecosystem's artifacts at once (PyPI: a version on the
+    /// index with none of this build's files).
+    fn reconcile(&self, _checked: &mut [&mut Checked]) {}
+
+    /// A version after `version` to suggest in the fix, when there is an obvious one.
+    fn next_version(&self, version: &str) -> Option<String>;
+}
+
+/// One registry question of publish-check.
+pub struct PublishQuery<'a> {
+    pub fetcher: &'a Fetcher<'a>,
+    pub options: &'a RemoteOptions,
+    /// The value of [`Publish::registry_input`].
+    pub registry: &'a str,
+}
+
+/// Each ecosystem's publish-check inputs (flattened into publish-check's flags).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PublishInputs {
+    /// The version of the Go module directories in `packages` (a directory carries none; a module
+    /// zip names its own): version-guard's `go-version`.
+    #[arg(long, value_name = "VERSION")]
+    pub go_version: Option<String>,
 }
 
 /// A package after inspection, ready to install.
@@ -214,22 +274,25 @@ pub fn invalid_override(source: &str, value: &str, why: &str) -> Failure {
     .with_fix(format!("fix or unset {source}"))
 }
 
-/// Each ecosystem's registry, for remote entries (flattened into smoke-install's flags).
+/// Each ecosystem's registry (flattened into smoke-install's flags for remote entries and into
+/// publish-check's for the registry it asks).
 #[derive(Debug, Clone, clap::Args)]
 pub struct RegistryUrls {
-    /// npm registry for `npm:` entries.
+    /// npm registry: where `npm:` entries come from, and the one publish-check asks.
     #[arg(long, default_value = npm::DEFAULT_REGISTRY, value_name = "URL")]
     pub npm_registry: String,
 
-    /// PEP 503 simple index for `pypi:` entries.
+    /// PEP 503/691 simple index: where `pypi:` entries come from, and the one publish-check asks.
     #[arg(long, default_value = pypi::DEFAULT_INDEX, value_name = "URL")]
     pub pypi_index: String,
 
-    /// GOPROXY for `go:` entries (the first http(s) entry of a comma or pipe separated list).
+    /// GOPROXY (a comma or pipe separated list): `go:` entries come from its first http(s) entry;
+    /// publish-check asks its first http(s) or file:// entry.
     #[arg(long, default_value = go::DEFAULT_GOPROXY, value_name = "URL")]
     pub goproxy: String,
 
-    /// Sparse registry index for `cargo:` entries (`sparse+https://…/`; the prefix is optional).
+    /// Sparse registry index (`sparse+https://…/`; the prefix is optional): where `cargo:`
+    /// entries come from, and the one publish-check asks.
     #[arg(long, default_value = cargo::DEFAULT_INDEX, value_name = "URL")]
     pub cargo_index: String,
 }
@@ -279,6 +342,15 @@ pub struct VersionInputs {
     /// Add `+g<sha>` to PyPI snapshots (set false for uploads to PyPI, which refuses local versions).
     #[arg(long, value_name = "BOOL", value_parser = inputs::boolean, default_value = "true", num_args = 0..=1, default_missing_value = "true")]
     pub pypi_local_version: bool,
+}
+
+impl RegistryUrls {
+    /// The value of the registry input named `input`.
+    pub fn value_of(&self, input: &str) -> Option<&str> {
+        self.inputs()
+            .into_iter()
+            .find_map(|(name, value)| (name == input).then_some(value))
+    }
 }
 
 /// The ecosystem named `name` (smoke-install's `ecosystem` values).

@@ -168,6 +168,14 @@ impl Auth {
         }
     }
 
+    /// `Authorization: <token>` as is for `url`'s origin: what cargo sends to a registry.
+    pub fn verbatim_for(url: &Url, token: impl AsRef<str>) -> Auth {
+        Auth {
+            origin: origin_of(url),
+            header: token.as_ref().to_string(),
+        }
+    }
+
     /// `Authorization: Basic base64(user:password)` for `url`'s origin.
     pub fn basic_for(url: &Url, user: &str, password: &str) -> Auth {
         let encoded =

@@ -6,7 +6,7 @@
 //!   follows a redirect to another host.
 //! - [`oci`]: artifacts in an OCI registry (`oci://host/name:tag` or `@sha256:…`), as ORAS and
 //!   `helm push` store them.
-//! - [`registry`]: what the registry clients share. Each ecosystem's client (`npm:`, `pypi:`,
+//! - [`registry_client`]: what the registry clients share. Each ecosystem's client (`npm:`, `pypi:`,
 //!   `go:`, `cargo:` coordinates resolved against their registries, and the registry protocol
 //!   smoke of `check-registry`) lives in its folder under `src/ecosystem/`, reached through
 //!   [`crate::ecosystem::Ecosystem::fetch`].
@@ -16,7 +16,7 @@
 
 pub mod download;
 pub mod oci;
-pub mod registry;
+pub mod registry_client;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -254,83 +254,10 @@ impl Session<'_, '_> {
             .unwrap_or("")
             .to_string();
         let (scheme, params) = parse_challenge(&challenge);
-        let (user, password) = match &self.token {
-            Some(t) => match t.split_once(':') {
-                Some((u, p)) => (u.to_string(), Some(p.to_string())),
-                None => ("release-action".to_string(), Some(t.clone())),
-            },
-            None => (String::new(), None),
-        };
+        let (user, password) = self.credentials();
         match scheme.to_ascii_lowercase().as_str() {
             "bearer" => {
-                let realm = params.get("realm").cloned().unwrap_or_default();
-                let mut realm_url = Url::parse(&realm).map_err(|e| {
-                    Failure::guard(
-                        "registry sent an unusable auth challenge",
-                        format!("GET {url} answered 401 with realm {realm:?}: {e}"),
-                    )
-                    .with_fix("check the registry's token service configuration")
-                })?;
-                {
-                    let mut q = realm_url.query_pairs_mut();
-                    if let Some(service) = params.get("service") {
-                        q.append_pair("service", service);
-                    }
-                    let scope = params
-                        .get("scope")
-                        .cloned()
-                        .unwrap_or_else(|| format!("repository:{}:pull", self.reference.name));
-                    q.append_pair("scope", &scope);
-                }
-                let realm_auth = password
-                    .as_deref()
-                    .map(|p| Auth::basic_for(&realm_url, &user, p));
-                let how = if realm_auth.is_some() {
-                    "with registry-token"
-                } else {
-                    "anonymously"
-                };
-                self.fetcher.log(&format!(
-                    "{} asks for a bearer token: requesting one from {} {how}",
-                    self.reference.host,
-                    origin_and_path(&realm_url)
-                ));
-                let token_response = self
-                    .fetcher
-                    .get(realm_url.as_str(), realm_auth.as_ref(), None)
-                    .map_err(|f| {
-                        if password.is_none() {
-                            Failure::guard(f.title.clone(), f.message.clone()).with_fix(
-                                "the registry does not allow anonymous pulls: set registry-token",
-                            )
-                        } else {
-                            f
-                        }
-                    })?;
-                #[derive(Deserialize)]
-                struct TokenBody {
-                    token: Option<String>,
-                    access_token: Option<String>,
-                }
-                let body: TokenBody =
-                    serde_json::from_slice(&token_response.body).map_err(|e| {
-                        Failure::guard(
-                            "registry token service answered without a token",
-                            format!(
-                                "GET {} returned no JSON token: {e}",
-                                origin_and_path(&realm_url)
-                            ),
-                        )
-                    })?;
-                let bearer = body.token.or(body.access_token).ok_or_else(|| {
-                    Failure::guard(
-                        "registry token service answered without a token",
-                        format!(
-                            "GET {} returned JSON without token/access_token",
-                            origin_and_path(&realm_url)
-                        ),
-                    )
-                })?;
+                let bearer = self.bearer_token(&url, &params, &user, password.as_deref())?;
                 self.fetcher.mask(&bearer);
                 self.auth = Some(Auth::bearer_for(&self.base, bearer));
             }
@@ -353,6 +280,93 @@ impl Session<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// User and password from `registry-token`: `user:password`, else the token as the password
+    /// of a placeholder user; no token, no password.
+    fn credentials(&self) -> (String, Option<String>) {
+        match &self.token {
+            Some(t) => match t.split_once(':') {
+                Some((u, p)) => (u.to_string(), Some(p.to_string())),
+                None => ("release-action".to_string(), Some(t.clone())),
+            },
+            None => (String::new(), None),
+        }
+    }
+
+    /// Asks the challenge's token service (`realm`) for a pull token, with the credentials when
+    /// there are any, else anonymously.
+    fn bearer_token(
+        &self,
+        url: &Url,
+        params: &BTreeMap<String, String>,
+        user: &str,
+        password: Option<&str>,
+    ) -> Result<String> {
+        let realm = params.get("realm").cloned().unwrap_or_default();
+        let mut realm_url = Url::parse(&realm).map_err(|e| {
+            Failure::guard(
+                "registry sent an unusable auth challenge",
+                format!("GET {url} answered 401 with realm {realm:?}: {e}"),
+            )
+            .with_fix("check the registry's token service configuration")
+        })?;
+        {
+            let mut q = realm_url.query_pairs_mut();
+            if let Some(service) = params.get("service") {
+                q.append_pair("service", service);
+            }
+            let scope = params
+                .get("scope")
+                .cloned()
+                .unwrap_or_else(|| format!("repository:{}:pull", self.reference.name));
+            q.append_pair("scope", &scope);
+        }
+        let realm_auth = password.map(|p| Auth::basic_for(&realm_url, user, p));
+        let how = if realm_auth.is_some() {
+            "with registry-token"
+        } else {
+            "anonymously"
+        };
+        self.fetcher.log(&format!(
+            "{} asks for a bearer token: requesting one from {} {how}",
+            self.reference.host,
+            origin_and_path(&realm_url)
+        ));
+        let token_response = self
+            .fetcher
+            .get(realm_url.as_str(), realm_auth.as_ref(), None)
+            .map_err(|f| {
+                if password.is_none() {
+                    Failure::guard(f.title.clone(), f.message.clone())
+                        .with_fix("the registry does not allow anonymous pulls: set registry-token")
+                } else {
+                    f
+                }
+            })?;
+        #[derive(Deserialize)]
+        struct TokenBody {
+            token: Option<String>,
+            access_token: Option<String>,
+        }
+        let body: TokenBody = serde_json::from_slice(&token_response.body).map_err(|e| {
+            Failure::guard(
+                "registry token service answered without a token",
+                format!(
+                    "GET {} returned no JSON token: {e}",
+                    origin_and_path(&realm_url)
+                ),
+            )
+        })?;
+        body.token.or(body.access_token).ok_or_else(|| {
+            Failure::guard(
+                "registry token service answered without a token",
+                format!(
+                    "GET {} returned JSON without token/access_token",
+                    origin_and_path(&realm_url)
+                ),
+            )
+        })
     }
 }
 
@@ -498,71 +512,7 @@ pub fn fetch(
     };
     session.authenticate()?;
     let mut verified = Vec::new();
-
-    // The manifest (or index) the reference names.
-    let manifest_path = format!("manifests/{}", reference.reference());
-    let response = session.get(&manifest_path, ACCEPT_MANIFESTS)?;
-    let digest = format!("sha256:{}", hex::encode(Sha256::digest(&response.body)));
-    verify_manifest_digest(&response, reference.digest.as_deref(), &digest)?;
-    verified.push(format!("manifest {} ({digest})", reference.reference()));
-    let mut manifest = parse_manifest(&reference.host, &response.url, &response.body)?;
-    let mut manifest_digest = digest;
-
-    if is_index(&manifest, response.header("content-type")) {
-        let entries = manifest.manifests.take().unwrap_or_default();
-        let chosen =
-            match &reference.artifact_type {
-                Some(at) => {
-                    entries
-                        .iter()
-                        .find(|d| d.artifact_type.as_deref() == Some(at.as_str()))
-                        .ok_or_else(|| {
-                            let types: Vec<&str> = entries
-                                .iter()
-                                .filter_map(|d| d.artifact_type.as_deref())
-                                .collect();
-                            Failure::guard(
-                        "no manifest of that artifactType in the index",
-                        format!(
-                            "oci://{reference}: the index has no manifest with artifactType {at} \
-                             (it has: {})",
-                            if types.is_empty() { "none".into() } else { types.join(", ") }
-                        ),
-                    )
-                    .with_fix("push the artifact with that --artifact-type, or fix ?artifactType=")
-                        })?
-                }
-                None => entries.first().ok_or_else(|| {
-                    Failure::guard(
-                        "empty OCI index",
-                        format!("oci://{reference}: the image index lists no manifests"),
-                    )
-                    .with_fix("push the artifact again")
-                })?,
-            };
-        let child_path = format!("manifests/{}", chosen.digest);
-        let child = session.get(&child_path, ACCEPT_MANIFESTS)?;
-        let child_digest = format!("sha256:{}", hex::encode(Sha256::digest(&child.body)));
-        verify_manifest_digest(&child, Some(&chosen.digest), &child_digest)?;
-        verified.push(format!("index entry manifest {child_digest}"));
-        manifest = parse_manifest(&reference.host, &child.url, &child.body)?;
-        manifest_digest = child_digest;
-    } else if let Some(at) = &reference.artifact_type {
-        let actual = manifest
-            .artifact_type
-            .clone()
-            .or_else(|| manifest.config.as_ref().map(|c| c.media_type.clone()));
-        if actual.as_deref() != Some(at.as_str()) {
-            return Err(Failure::guard(
-                "artifactType does not match",
-                format!(
-                    "oci://{reference}: the manifest's artifactType is {}, not {at}",
-                    actual.unwrap_or_else(|| "unset".into())
-                ),
-            )
-            .with_fix("fix ?artifactType= or push with the intended artifact type"));
-        }
-    }
+    let (manifest, manifest_digest) = resolve_manifest(&session, &mut verified)?;
 
     let layer = choose_layer(reference, &manifest.layers)?;
     let file_name = layer_file_name(reference, layer);
@@ -601,6 +551,92 @@ pub fn fetch(
         checks: Vec::new(),
         cache,
     })
+}
+
+/// The image manifest the reference names, and its digest: through an index, the entry of the
+/// asked-for artifactType (else the first); a plain manifest must have that artifactType.
+fn resolve_manifest(session: &Session, verified: &mut Vec<String>) -> Result<(Manifest, String)> {
+    let reference = session.reference;
+    let manifest_path = format!("manifests/{}", reference.reference());
+    let response = session.get(&manifest_path, ACCEPT_MANIFESTS)?;
+    let digest = format!("sha256:{}", hex::encode(Sha256::digest(&response.body)));
+    verify_manifest_digest(&response, reference.digest.as_deref(), &digest)?;
+    verified.push(format!("manifest {} ({digest})", reference.reference()));
+    let mut manifest = parse_manifest(&reference.host, &response.url, &response.body)?;
+
+    if !is_index(&manifest, response.header("content-type")) {
+        check_artifact_type(reference, &manifest)?;
+        return Ok((manifest, digest));
+    }
+    let entries = manifest.manifests.take().unwrap_or_default();
+    let chosen = choose_index_entry(reference, &entries)?;
+    let child_path = format!("manifests/{}", chosen.digest);
+    let child = session.get(&child_path, ACCEPT_MANIFESTS)?;
+    let child_digest = format!("sha256:{}", hex::encode(Sha256::digest(&child.body)));
+    verify_manifest_digest(&child, Some(&chosen.digest), &child_digest)?;
+    verified.push(format!("index entry manifest {child_digest}"));
+    let child_manifest = parse_manifest(&reference.host, &child.url, &child.body)?;
+    Ok((child_manifest, child_digest))
+}
+
+/// The index entry to follow: the one of `?artifactType=` when given, else the first.
+fn choose_index_entry<'e>(
+    reference: &Reference,
+    entries: &'e [Descriptor],
+) -> Result<&'e Descriptor> {
+    let Some(at) = &reference.artifact_type else {
+        return entries.first().ok_or_else(|| {
+            Failure::guard(
+                "empty OCI index",
+                format!("oci://{reference}: the image index lists no manifests"),
+            )
+            .with_fix("push the artifact again")
+        });
+    };
+    entries
+        .iter()
+        .find(|d| d.artifact_type.as_deref() == Some(at.as_str()))
+        .ok_or_else(|| {
+            let types: Vec<&str> = entries
+                .iter()
+                .filter_map(|d| d.artifact_type.as_deref())
+                .collect();
+            Failure::guard(
+                "no manifest of that artifactType in the index",
+                format!(
+                    "oci://{reference}: the index has no manifest with artifactType {at} \
+                     (it has: {})",
+                    if types.is_empty() {
+                        "none".into()
+                    } else {
+                        types.join(", ")
+                    }
+                ),
+            )
+            .with_fix("push the artifact with that --artifact-type, or fix ?artifactType=")
+        })
+}
+
+/// With `?artifactType=`, a plain manifest's artifactType (else its config's media type) must be it.
+fn check_artifact_type(reference: &Reference, manifest: &Manifest) -> Result<()> {
+    let Some(at) = &reference.artifact_type else {
+        return Ok(());
+    };
+    let actual = manifest
+        .artifact_type
+        .clone()
+        .or_else(|| manifest.config.as_ref().map(|c| c.media_type.clone()));
+    if actual.as_deref() != Some(at.as_str()) {
+        return Err(Failure::guard(
+            "artifactType does not match",
+            format!(
+                "oci://{reference}: the manifest's artifactType is {}, not {at}",
+                actual.unwrap_or_else(|| "unset".into())
+            ),
+        )
+        .with_fix("fix ?artifactType= or push with the intended artifact type"));
+    }
+    Ok(())
 }
 
 fn verify_manifest_digest(

@@ -51,22 +51,6 @@ impl Work {
     }
 }
 
-fn listing(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            out.push(p.strip_prefix(root).unwrap().display().to_string());
-            if p.is_dir() && !p.is_symlink() {
-                walk(root, &p, out);
-            }
-        }
-    }
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
 const MANIFEST: &str = r#"{"name": "sdk", "version": "1.2.3", "main": "index.js"}"#;
 
 enum Entry<'a> {

@@ -4,7 +4,9 @@
 //! directory the test writes; version-guard's `cargo-version` read back by cargo.
 
 use crate::support::harness::*;
+use crate::support::packages;
 use crate::support::servers;
+use crate::support::smoke::{outcome, results, smoke, smoke_expecting};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,7 +15,7 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 /// Runs `cargo package` on a one-file library crate; returns the `.crate` path.
-fn cargo_package(dir: &Path, name: &str, version: &str, lib_rs: &str) -> PathBuf {
+pub(crate) fn cargo_package(dir: &Path, name: &str, version: &str, lib_rs: &str) -> PathBuf {
     let src = dir.join(format!("src-{name}-{version}"));
     std::fs::create_dir_all(src.join("src")).unwrap();
     std::fs::write(
@@ -50,35 +52,13 @@ fn cargo_package(dir: &Path, name: &str, version: &str, lib_rs: &str) -> PathBuf
     dest
 }
 
-fn results(run: &Run) -> Vec<Value> {
-    serde_json::from_str::<Value>(run.out("results"))
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn outcome(package: &Value, entry: &str, check: &str) -> Option<String> {
-    package["checks"].as_array().unwrap().iter().find_map(|c| {
-        (c["entry-point"] == entry && c["check"] == check)
-            .then(|| c["outcome"].as_str().unwrap().to_string())
-    })
-}
-
-fn smoke(dir: &Path) -> Gha {
-    Gha::new().input("mode", "smoke-install").cwd(dir)
-}
-
 const GOOD_LIB: &str = "pub fn answer() -> u32 { 42 }\n";
 
 #[test]
 fn a_crate_from_cargo_package_builds_offline_at_its_version() {
     let work = tempfile::tempdir().unwrap();
     cargo_package(work.path(), "smoke-demo", "0.3.0", GOOD_LIB);
-    let run = smoke(work.path())
-        .input("packages", "*.crate")
-        .input("expected-version", "0.3.0")
-        .run();
+    let run = smoke_expecting(work.path(), "*.crate", "0.3.0");
     run.assert_code(0);
     let r = &results(&run)[0];
     assert_eq!(r["ecosystem"], "cargo");
@@ -94,10 +74,7 @@ fn a_crate_from_cargo_package_builds_offline_at_its_version() {
     assert_eq!(outcome(r, "smoke_demo", "build").as_deref(), Some("passed"));
 
     // The version cargo resolved is checked against the expected one.
-    let run = smoke(work.path())
-        .input("packages", "*.crate")
-        .input("expected-version", "0.3.1")
-        .run();
+    let run = smoke_expecting(work.path(), "*.crate", "0.3.1");
     run.assert_code(1);
     let r = &results(&run)[0];
     assert_eq!(
@@ -121,10 +98,7 @@ fn a_crate_that_does_not_compile_or_needs_crates_io_fails_loudly() {
         "1.0.0",
         "pub fn f() -> u32 { \"no\" }\n",
     );
-    let run = smoke(work.path())
-        .input("packages", "broken-demo-1.0.0.crate")
-        .input("expected-version", "1.0.0")
-        .run();
+    let run = smoke_expecting(work.path(), "broken-demo-1.0.0.crate", "1.0.0");
     run.assert_code(1);
     let r = &results(&run)[0];
     assert_eq!(
@@ -134,26 +108,15 @@ fn a_crate_that_does_not_compile_or_needs_crates_io_fails_loudly() {
     assert!(run.summary.contains("mismatched types"), "{}", run.summary);
 
     // A dependency that is not among the .crate files: nothing comes from crates.io.
-    let src = work.path().join("needs-dep");
-    std::fs::create_dir_all(src.join("src")).unwrap();
-    std::fs::write(
-        src.join("Cargo.toml"),
-        "[package]\nname = \"needs-dep\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[dependencies]\nsmoke-absent-dependency = \"1\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    std::fs::write(src.join("src/lib.rs"), GOOD_LIB).unwrap();
     // `cargo package` would resolve the dependency; a .crate is a tarball, so write it directly
-    // with the same layout and a manifest in cargo's normalized form.
+    // with the same layout.
     let bytes = crate_tarball(
         "needs-dep",
         "1.0.0",
-        &std::fs::read_to_string(src.join("Cargo.toml")).unwrap(),
+        "[package]\nname = \"needs-dep\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[dependencies]\nsmoke-absent-dependency = \"1\"\n\n[workspace]\n",
     );
     std::fs::write(work.path().join("needs-dep-1.0.0.crate"), bytes).unwrap();
-    let run = smoke(work.path())
-        .input("packages", "needs-dep-1.0.0.crate")
-        .input("expected-version", "1.0.0")
-        .run();
+    let run = smoke_expecting(work.path(), "needs-dep-1.0.0.crate", "1.0.0");
     run.assert_code(1);
     let r = &results(&run)[0];
     assert_eq!(
@@ -169,23 +132,10 @@ fn a_crate_that_does_not_compile_or_needs_crates_io_fails_loudly() {
 
 /// A `.crate` laid out as `cargo package` writes it: `<name>-<version>/{Cargo.toml,src/lib.rs}`.
 fn crate_tarball(name: &str, version: &str, manifest: &str) -> Vec<u8> {
-    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::default(),
-    ));
-    for (path, text) in [("Cargo.toml", manifest), ("src/lib.rs", GOOD_LIB)] {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(text.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        tar.append_data(
-            &mut header,
-            format!("{name}-{version}/{path}"),
-            text.as_bytes(),
-        )
-        .unwrap();
-    }
-    tar.into_inner().unwrap().finish().unwrap()
+    packages::tarball(
+        &format!("{name}-{version}"),
+        &[("Cargo.toml", manifest), ("src/lib.rs", GOOD_LIB)],
+    )
 }
 
 /// A sparse index in `root`: config.json, the index file and the `.crate` under `crates/`.
@@ -288,34 +238,9 @@ fn a_cargo_coordinate_from_a_sparse_index_is_verified_and_built() {
 
 #[test]
 fn version_guard_cargo_version_is_a_version_cargo_accepts() {
-    let repo = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(repo.path())
-            .env("GIT_AUTHOR_DATE", "2024-01-02T03:04:05Z")
-            .env("GIT_COMMITTER_DATE", "2024-01-02T03:04:05Z")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    git(&["init", "-q", "-b", "main"]);
-    git(&[
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@e",
-        "commit",
-        "-q",
-        "--allow-empty",
-        "-m",
-        "c",
-    ]);
-    git(&["tag", "v0.11.0"]);
+    let mut repo = Repo::new();
+    repo.commit("c");
+    repo.tag("v0.11.0");
     let run = Gha::new()
         .input("mode", "version-guard")
         .env("GITHUB_REF", "refs/heads/main")

@@ -42,26 +42,34 @@ fn fetch(entry: &str, dir: &Path) -> Result<Fetched, String> {
     fetch_with_logs(entry, &RemoteOptions::default(), dir).0
 }
 
-#[test]
-fn oci_artifacts_from_a_distribution_registry() {
+const PACKAGE: &[u8] = b"\x1f\x8b pretend this is hello-1.0.0.tgz";
+const PACKAGE_TYPE: &str = "application/vnd.acme.package.v1";
+
+/// A distribution registry holding `acme/hello:1.0.0`, one layer titled hello-1.0.0.tgz; returns
+/// the registry, its `host:port` and the manifest digest.
+fn registry_with_hello() -> (servers::Server, String, String) {
     let registry = servers::docker_registry();
-    let base = registry.base();
     let host = format!("127.0.0.1:{}", registry.port);
-    let package: &[u8] = b"\x1f\x8b pretend this is hello-1.0.0.tgz";
     let pkg_digest = push_artifact(
-        &base,
+        &registry.base(),
         None,
         "acme/hello",
         "1.0.0",
-        "application/vnd.acme.package.v1",
-        &[("hello-1.0.0.tgz", package)],
+        PACKAGE_TYPE,
+        &[("hello-1.0.0.tgz", PACKAGE)],
     );
+    (registry, host, pkg_digest)
+}
+
+#[test]
+fn oci_artifact_by_tag_and_by_digest() {
+    let (registry, host, pkg_digest) = registry_with_hello();
     let dir = tempfile::tempdir().unwrap();
 
     // By tag: the single layer, named by its title, digest-verified.
     let fetched = fetch(&format!("oci://{host}/acme/hello:1.0.0"), dir.path()).unwrap();
     assert_eq!(fetched.path, dir.path().join("hello-1.0.0.tgz"));
-    assert_eq!(std::fs::read(&fetched.path).unwrap(), package);
+    assert_eq!(std::fs::read(&fetched.path).unwrap(), PACKAGE);
     assert!(
         fetched.verified.iter().any(|v| v.contains(&pkg_digest)),
         "manifest digest reported: {:?}",
@@ -70,7 +78,7 @@ fn oci_artifacts_from_a_distribution_registry() {
     assert!(fetched
         .verified
         .iter()
-        .any(|v| v.contains(&digest(package)) && v.contains("matches its digest")));
+        .any(|v| v.contains(&digest(PACKAGE)) && v.contains("matches its digest")));
 
     // By digest.
     let by_digest = tempfile::tempdir().unwrap();
@@ -79,7 +87,7 @@ fn oci_artifacts_from_a_distribution_registry() {
         by_digest.path(),
     )
     .unwrap();
-    assert_eq!(std::fs::read(&fetched.path).unwrap(), package);
+    assert_eq!(std::fs::read(&fetched.path).unwrap(), PACKAGE);
     let err = fetch(
         &format!("oci://{host}/acme/hello@sha256:{}", "0".repeat(64)),
         by_digest.path(),
@@ -87,11 +95,18 @@ fn oci_artifacts_from_a_distribution_registry() {
     .unwrap_err();
     assert!(err.starts_with("Guard|") && err.contains("404"), "{err}");
     assert!(
-        err.contains(&format!("{base}/v2/acme/hello/manifests/sha256:")),
+        err.contains(&format!(
+            "{}/v2/acme/hello/manifests/sha256:",
+            registry.base()
+        )),
         "{err}"
     );
+}
 
-    // An index: the first manifest, or the one of the requested artifactType.
+#[test]
+fn oci_index_gives_its_first_manifest_or_the_requested_artifact_type() {
+    let (registry, host, pkg_digest) = registry_with_hello();
+    let base = registry.base();
     let sbom: &[u8] = br#"{"sbom":true}"#;
     let sbom_digest = push_artifact(
         &base,
@@ -116,7 +131,7 @@ fn oci_artifacts_from_a_distribution_registry() {
         "mediaType": INDEX,
         "manifests": [
             {"mediaType": MANIFEST, "digest": sbom_digest, "size": manifest_size(&sbom_digest), "artifactType": "application/vnd.acme.sbom.v1"},
-            {"mediaType": MANIFEST, "digest": pkg_digest, "size": manifest_size(&pkg_digest), "artifactType": "application/vnd.acme.package.v1"}
+            {"mediaType": MANIFEST, "digest": pkg_digest, "size": manifest_size(&pkg_digest), "artifactType": PACKAGE_TYPE}
         ]
     });
     push_manifest(&base, None, "acme/hello", "multi", INDEX, &index);
@@ -125,11 +140,11 @@ fn oci_artifacts_from_a_distribution_registry() {
     assert_eq!(first.path, d1.path().join("sbom.json"));
     let d2 = tempfile::tempdir().unwrap();
     let typed = fetch(
-        &format!("oci://{host}/acme/hello:multi?artifactType=application/vnd.acme.package.v1"),
+        &format!("oci://{host}/acme/hello:multi?artifactType={PACKAGE_TYPE}"),
         d2.path(),
     )
     .unwrap();
-    assert_eq!(std::fs::read(&typed.path).unwrap(), package);
+    assert_eq!(std::fs::read(&typed.path).unwrap(), PACKAGE);
     let err = fetch(
         &format!("oci://{host}/acme/hello:multi?artifactType=application/vnd.other"),
         d2.path(),
@@ -139,10 +154,14 @@ fn oci_artifacts_from_a_distribution_registry() {
         err.contains("application/vnd.acme.sbom.v1, application/vnd.acme.package.v1"),
         "{err}"
     );
+}
 
-    // Several layers: one is chosen by its title, or the entry must name one.
+#[test]
+fn oci_artifact_with_several_layers_needs_a_title() {
+    let registry = servers::docker_registry();
+    let host = format!("127.0.0.1:{}", registry.port);
     push_artifact(
-        &base,
+        &registry.base(),
         None,
         "acme/files",
         "2.0.0",
@@ -162,8 +181,14 @@ fn oci_artifacts_from_a_distribution_registry() {
         err.starts_with("Guard|") && err.contains("\"c.txt\""),
         "{err}"
     );
+}
 
+#[test]
+fn oci_helm_chart_is_named_from_its_config() {
     // A Helm chart as `helm push` stores it: helm config, one untitled chart layer.
+    let registry = servers::docker_registry();
+    let base = registry.base();
+    let host = format!("127.0.0.1:{}", registry.port);
     let chart: &[u8] = b"\x1f\x8b pretend chart";
     let chart_config: &[u8] = br#"{"name":"mychart","version":"0.1.0","apiVersion":"v2"}"#;
     push_blob(&base, None, "acme/charts/mychart", chart_config);
@@ -188,9 +213,12 @@ fn oci_artifacts_from_a_distribution_registry() {
     .unwrap();
     assert_eq!(helm.path, d4.path().join("mychart-0.1.0.tgz"));
     assert_eq!(std::fs::read(&helm.path).unwrap(), chart);
+}
 
-    // Bytes corrupted in the registry's storage are caught by the layer digest.
-    let hex_digest = hex::encode(Sha256::digest(package));
+#[test]
+fn oci_blob_corrupted_in_storage_is_caught_by_the_layer_digest() {
+    let (registry, host, _) = registry_with_hello();
+    let hex_digest = hex::encode(Sha256::digest(PACKAGE));
     let data = registry
         .dir
         .path()
@@ -198,7 +226,7 @@ fn oci_artifacts_from_a_distribution_registry() {
         .join(&hex_digest[..2])
         .join(&hex_digest)
         .join("data");
-    let mut corrupt = package.to_vec();
+    let mut corrupt = PACKAGE.to_vec();
     corrupt[5] ^= 0xff;
     std::fs::write(&data, &corrupt).unwrap();
     let d5 = tempfile::tempdir().unwrap();
@@ -207,7 +235,7 @@ fn oci_artifacts_from_a_distribution_registry() {
         err.starts_with("Guard|") && err.contains("does not match its digest"),
         "{err}"
     );
-    assert!(err.contains(&digest(package)), "{err}");
+    assert!(err.contains(&digest(PACKAGE)), "{err}");
     assert_eq!(
         std::fs::read_dir(d5.path()).unwrap().count(),
         0,

@@ -16,7 +16,7 @@ use release_action::fetch::download::{self, Integrity};
 use release_action::fetch::oci;
 use release_action::github::context::{Context, RefKind};
 use release_action::modes::channel_tags::{docker, labels, template, versions};
-use release_action::modes::policy_check::{config, imports, registries};
+use release_action::modes::policy_check::{config, imports, registry_refs};
 use release_action::modes::version_guard::format_timestamp;
 use release_action::version::tags::{Line, Releases, TagVersion};
 use release_action::version::{go, npm, pep440};
@@ -365,8 +365,8 @@ proptest! {
             ".npmrc", "pnpm-lock.yaml", "package-lock.json", "pip.conf", "requirements.txt",
             "uv.lock", "pyproject.toml", "go.mod", "go.env", ".github/workflows/ci.yml",
         ] {
-            let source = registries::Source::of(path).unwrap();
-            for r in registries::extract(source, &text) {
+            let file = registry_refs::RefFile::of(path).unwrap();
+            for r in registry_refs::extract(file, &text) {
                 prop_assert!(r.offset <= text.len(), "{:?} in {:?}", r, text);
                 prop_assert!(text.is_char_boundary(r.offset));
             }

@@ -1066,3 +1066,86 @@ fn smoke_install_authenticates_to_a_private_pypi_index_through_netrc() {
         without.describe()
     );
 }
+
+/// go reads `~/.netrc` for GOPROXY hosts, and sends it only over https: a private GOPROXY behind
+/// its own CA (every path behind Basic auth as `__token__`) serves a dependency of the local
+/// module under test. With `registry-token` (and `SSL_CERT_FILE` naming the CA, which the
+/// sandbox passes through) the build passes; without the token go's 401 fails it.
+#[test]
+fn smoke_install_authenticates_to_a_private_goproxy_through_netrc() {
+    use base64::Engine;
+    use std::io::Write as _;
+    const TOKEN: &str = "goproxy-private-token-9c2e7a";
+    let proxy = tempfile::tempdir().unwrap();
+    let at_v = proxy.path().join("example.com/dep/@v");
+    std::fs::create_dir_all(&at_v).unwrap();
+    let dep_mod = "module example.com/dep\n\ngo 1.19\n";
+    std::fs::write(at_v.join("list"), "v1.0.0\n").unwrap();
+    std::fs::write(
+        at_v.join("v1.0.0.info"),
+        r#"{"Version":"v1.0.0","Time":"2026-01-02T03:04:05Z"}"#,
+    )
+    .unwrap();
+    std::fs::write(at_v.join("v1.0.0.mod"), dep_mod).unwrap();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(at_v.join("v1.0.0.zip")).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    for (name, text) in [
+        ("go.mod", dep_mod),
+        (
+            "dep.go",
+            "// Package dep is private.\npackage dep\n\nfunc Word() string { return \"hi\" }\n",
+        ),
+    ] {
+        zip.start_file(format!("example.com/dep@v1.0.0/{name}"), options)
+            .unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    let authorization = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{TOKEN}"))
+    );
+    let (server, cert) = support::servers::https_static_with_auth(proxy.path(), &authorization);
+
+    let work = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("go.mod", "module example.com/app\n\ngo 1.19\n\nrequire example.com/dep v1.0.0\n"),
+        ("app.go", "// Package app uses the private dependency.\npackage app\n\nimport \"example.com/dep\"\n\nfunc Hello() string { return dep.Word() }\n"),
+    ] {
+        let path = work.path().join("app").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let smoke = || {
+        Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", "app")
+            .input("expected-version", "v1.2.3")
+            .input("registry", &format!("https://127.0.0.1:{}/", server.port))
+            .env("SSL_CERT_FILE", cert.to_str().unwrap())
+            .cwd(work.path())
+    };
+    let gha = smoke().input("registry-token", TOKEN);
+    let run = gha.run();
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("go build example.com/app: ok"),
+        "{}",
+        run.describe()
+    );
+    for text in [&run.stderr, &run.output_text, &run.summary] {
+        assert!(!text.contains(TOKEN));
+    }
+    assert_eq!(
+        files_containing(gha.path(), TOKEN),
+        Vec::<std::path::PathBuf>::new()
+    );
+    let without = smoke().run();
+    without.assert_code(1);
+    let error = without.commands("error").join("\n");
+    assert!(
+        error.contains("example.com/dep") && error.contains("401"),
+        "{}",
+        without.describe()
+    );
+}

@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
+use crate::support::harness::git;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 pub(crate) const VERSION: &str = "9.9.9-test";
 pub(crate) const FAKE_OUTPUT: &str = "release-action 9.9.9-test (served by the test)";
@@ -799,18 +801,7 @@ fn the_committed_manifest_pins_this_version_for_every_platform() {
 fn the_composite_action_under_act_downloads_once_then_uses_the_cache() {
     let server = Server::start();
     let real = std::fs::read(env!("CARGO_BIN_EXE_release-action")).unwrap();
-    let asset = {
-        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        let mut builder = tar::Builder::new(gz);
-        let mut header = tar::Header::new_gnu();
-        header.set_size(real.len() as u64);
-        header.set_mode(0o755);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, "release-action", real.as_slice())
-            .unwrap();
-        builder.into_inner().unwrap().finish().unwrap()
-    };
+    let asset = tar_gz_of_binary(&real);
     let sha = sha256_hex(&asset);
     let bin_sha = sha256_hex(&real);
     server.route(
@@ -831,65 +822,15 @@ fn the_composite_action_under_act_downloads_once_then_uses_the_cache() {
     ] {
         std::fs::create_dir_all(dir).unwrap();
     }
-    std::fs::copy(script(), repo.join("dist/resolve.sh")).unwrap();
     let version = env!("CARGO_PKG_VERSION");
-    std::fs::write(
-        repo.join("dist/manifest.json"),
-        format!(
+    write_action_repo(
+        &repo,
+        &format!(
             "{{\n  \"version\": \"{version}\",\n  \"published\": true,\n  \"assets\": {{\n    \"Linux-X64\": {{ \"url\": \"{url}\", \"sha256\": \"{sha}\", \"binary_sha256\": \"{bin_sha}\" }},\n    \"Linux-ARM64\": {{ \"url\": \"{url}\", \"sha256\": \"{sha}\", \"binary_sha256\": \"{bin_sha}\" }}\n  }}\n}}\n"
         ),
-    )
-    .unwrap();
-    // act cannot load an action.yml whose `outputs:` holds only comments (the modes fill it in):
-    // give this copy one placeholder output in that case. The steps are the committed ones.
-    let action = std::fs::read_to_string(Path::new(ROOT).join("action.yml")).unwrap();
-    let parsed: yaml_serde::Value = yaml_serde::from_str(&action).unwrap();
-    let action = if parsed["outputs"].is_null() {
-        action.replacen(
-            "\noutputs:\n",
-            "\noutputs:\n  placeholder:\n    description: only in the act test's copy\n    value: x\n",
-            1,
-        )
-    } else {
-        action
-    };
-    std::fs::write(repo.join("action.yml"), action).unwrap();
-    // The mode's own result does not matter here (continue-on-error): the resolve step and the
-    // binary it put on the PATH do.
-    let job = |needs: &str| {
-        format!(
-            "    runs-on: ubuntu-latest\n{needs}    steps:\n      - uses: actions/checkout@v4\n      - uses: ./\n        continue-on-error: true\n        with:\n          mode: policy-check\n      - run: 'echo \"on PATH: $(release-action --version)\"'\n      - run: 'for f in \"$RUNNER_TOOL_CACHE\"/release-action/*/*.complete; do echo \"cache: ${{f##*/}}\"; done'\n"
-        )
-    };
-    std::fs::write(
-        repo.join(".github/workflows/resolve.yml"),
-        format!(
-            "name: resolve\non: push\njobs:\n  first:\n{}  second:\n{}",
-            job(""),
-            job("    needs: first\n")
-        ),
-    )
-    .unwrap();
-    common_git(&repo, &["init", "-q", "-b", "main"]);
-    common_git(&repo, &["add", "-A"]);
-    common_git(&repo, &["commit", "-q", "-m", "act test"]);
-
-    let out = Command::new("act")
-        .args(["push", "-P", "ubuntu-latest=-self-hosted"])
-        .env("HOME", &home)
-        .env("XDG_CACHE_HOME", home.join(".cache"))
-        .env("ACT_DISABLE_VERSION_CHECK", "1")
-        .env_remove("RELEASE_ACTION_BIN")
-        .env_remove("RELEASE_ACTION_MANIFEST")
-        .current_dir(&repo)
-        .output()
-        .expect("run act");
-    let log = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "act failed\n{log}");
+    let log = run_act_push(&repo, &home);
+
     assert!(!log.contains("RELEASE_ACTION_BIN"), "{log}");
     let first_verified = log.lines().any(|l| {
         l.starts_with("[resolve/first]") && l.contains(&format!("sha256 verified: {sha}"))
@@ -923,23 +864,80 @@ fn the_composite_action_under_act_downloads_once_then_uses_the_cache() {
     );
 }
 
-fn common_git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
+/// A release asset as the release workflow packs it: `release-action` (mode 755) in a .tar.gz.
+fn tar_gz_of_binary(binary: &[u8]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut builder = tar::Builder::new(gz);
+    let mut header = tar::Header::new_gnu();
+    header.set_size(binary.len() as u64);
+    header.set_mode(0o755);
+    header.set_cksum();
+    builder
+        .append_data(&mut header, "release-action", binary)
         .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// A git repository holding the composite action (the committed action.yml and resolve.sh, the
+/// given `dist/manifest.json`) and a workflow of two jobs that use it, the second after the first.
+fn write_action_repo(repo: &Path, manifest: &str) {
+    std::fs::copy(script(), repo.join("dist/resolve.sh")).unwrap();
+    std::fs::write(repo.join("dist/manifest.json"), manifest).unwrap();
+    // act cannot load an action.yml whose `outputs:` holds only comments (the modes fill it in):
+    // give this copy one placeholder output in that case. The steps are the committed ones.
+    let action = std::fs::read_to_string(Path::new(ROOT).join("action.yml")).unwrap();
+    let parsed: yaml_serde::Value = yaml_serde::from_str(&action).unwrap();
+    let action = if parsed["outputs"].is_null() {
+        action.replacen(
+            "\noutputs:\n",
+            "\noutputs:\n  placeholder:\n    description: only in the act test's copy\n    value: x\n",
+            1,
+        )
+    } else {
+        action
+    };
+    std::fs::write(repo.join("action.yml"), action).unwrap();
+    // The mode's own result does not matter here (continue-on-error): the resolve step and the
+    // binary it put on the PATH do.
+    let job = |needs: &str| {
+        format!(
+            "    runs-on: ubuntu-latest\n{needs}    steps:\n      - uses: actions/checkout@v4\n      - uses: ./\n        continue-on-error: true\n        with:\n          mode: policy-check\n      - run: 'echo \"on PATH: $(release-action --version)\"'\n      - run: 'for f in \"$RUNNER_TOOL_CACHE\"/release-action/*/*.complete; do echo \"cache: ${{f##*/}}\"; done'\n"
+        )
+    };
+    std::fs::write(
+        repo.join(".github/workflows/resolve.yml"),
+        format!(
+            "name: resolve\non: push\njobs:\n  first:\n{}  second:\n{}",
+            job(""),
+            job("    needs: first\n")
+        ),
+    )
+    .unwrap();
+    git(repo, &["init", "-q", "-b", "main"]);
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "act test"]);
+}
+
+/// `act push` in host mode (no Docker) with RELEASE_ACTION_BIN unset; its log, after asserting
+/// that it succeeded.
+fn run_act_push(repo: &Path, home: &Path) -> String {
+    let out = Command::new("act")
+        .args(["push", "-P", "ubuntu-latest=-self-hosted"])
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("ACT_DISABLE_VERSION_CHECK", "1")
+        .env_remove("RELEASE_ACTION_BIN")
+        .env_remove("RELEASE_ACTION_MANIFEST")
+        .current_dir(repo)
+        .output()
+        .expect("run act");
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(out.status.success(), "act failed\n{log}");
+    log
 }
 
 fn run_script(script: &str, args: &[&str]) -> String {

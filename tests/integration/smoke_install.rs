@@ -3,13 +3,12 @@
 
 use crate::support::harness;
 use crate::support::packages;
+use crate::support::smoke::{checks, has_check, results, smoke, smoke_expecting};
 use harness::*;
 use packages::wheel;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-
-use serde_json::Value;
 
 // ---------------------------------------------------------------- fixtures
 
@@ -56,13 +55,28 @@ fn sdk_manifest(version: &str, extra: &str) -> String {
     )
 }
 
+/// The SDK's tarball `file`: `package.json` and the `dist/` files its exports name.
+fn sdk_tarball(dir: &Path, file: &str, manifest: &str, dist: &[(&str, &str)]) -> PathBuf {
+    let mut files = vec![("package.json", manifest)];
+    files.extend_from_slice(dist);
+    npm_tarball(dir, file, &files)
+}
+
+/// Every file the SDK's exports name, empty.
+const EMPTY_DIST: &[(&str, &str)] = &[
+    ("dist/index.js", ""),
+    ("dist/index.cjs", ""),
+    ("dist/index.d.ts", ""),
+    ("dist/proto.js", ""),
+    ("dist/proto.d.ts", ""),
+];
+
 fn good_sdk(dir: &Path, version: &str) -> PathBuf {
-    let manifest = sdk_manifest(version, "");
-    npm_tarball(
+    sdk_tarball(
         dir,
         &format!("scope-sdk-{version}.tgz"),
+        &sdk_manifest(version, ""),
         &[
-            ("package.json", &manifest),
             ("dist/index.js", "export const hello = () => 'hi';\n"),
             ("dist/index.cjs", "exports.hello = () => 'hi';\n"),
             (
@@ -99,63 +113,12 @@ fn good_go_files() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn results(run: &Run) -> Vec<Value> {
-    serde_json::from_str::<Value>(run.out("results"))
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-/// (entry point, check, outcome) of every check of a package.
-fn checks(package: &Value) -> Vec<(String, String, String)> {
-    package["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["entry-point"].as_str().unwrap().to_string(),
-                c["check"].as_str().unwrap().to_string(),
-                c["outcome"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn has_check(package: &Value, entry: &str, check: &str, outcome: &str) -> bool {
-    checks(package)
-        .iter()
-        .any(|(e, c, o)| e == entry && c == check && o == outcome)
-}
-
-fn smoke(dir: &Path) -> Gha {
-    Gha::new().input("mode", "smoke-install").cwd(dir)
-}
-
 /// The summary without durations, for snapshots.
 fn stable(text: &str) -> String {
     regex::Regex::new(r"\d+\.\d\ds")
         .unwrap()
         .replace_all(text, "[t]")
         .into_owned()
-}
-
-/// Everything under a directory, to prove a run left nothing behind.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            out.push(p.strip_prefix(root).unwrap().display().to_string());
-            if p.is_dir() && !p.is_symlink() {
-                walk(root, &p, out);
-            }
-        }
-    }
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
 }
 
 // ---------------------------------------------------------------- npm
@@ -248,20 +211,17 @@ fn export_pointing_at_a_missing_dist_file_fails_before_installing() {
     let work = tempfile::tempdir().unwrap();
     let manifest = sdk_manifest("1.2.3", "");
     // Published without dist/proto.js: `@scope/sdk/proto.js` cannot resolve.
-    npm_tarball(
+    sdk_tarball(
         work.path(),
         "sdk.tgz",
+        &manifest,
         &[
-            ("package.json", &manifest),
             ("dist/index.js", "export const hello = 1;\n"),
             ("dist/index.cjs", "exports.hello = 1;\n"),
             ("dist/index.d.ts", "export {};\n"),
         ],
     );
-    let run = smoke(work.path())
-        .input("packages", "sdk.tgz")
-        .input("expected-version", "1.2.3")
-        .run();
+    let run = smoke_expecting(work.path(), "sdk.tgz", "1.2.3");
     run.assert_code(1);
     assert_eq!(run.out("passed"), "false");
     let sdk = &results(&run)[0];
@@ -311,22 +271,8 @@ fn file_and_workspace_dependencies_are_refused() {
         "1.2.3",
         r#", "dependencies": {"core": "file:../core", "util": "workspace:^1.0.0"}"#,
     );
-    npm_tarball(
-        work.path(),
-        "sdk.tgz",
-        &[
-            ("package.json", &manifest),
-            ("dist/index.js", ""),
-            ("dist/index.cjs", ""),
-            ("dist/index.d.ts", ""),
-            ("dist/proto.js", ""),
-            ("dist/proto.d.ts", ""),
-        ],
-    );
-    let run = smoke(work.path())
-        .input("packages", "sdk.tgz")
-        .input("expected-version", "1.2.3")
-        .run();
+    sdk_tarball(work.path(), "sdk.tgz", &manifest, EMPTY_DIST);
+    let run = smoke_expecting(work.path(), "sdk.tgz", "1.2.3");
     run.assert_code(1);
     let error = &run.commands("error")[0];
     assert!(
@@ -350,10 +296,7 @@ fn tarball_escaping_with_dotdot_is_refused_and_nothing_is_unpacked() {
             ("../../escaped.txt", "gotcha"),
         ],
     );
-    let run = smoke(&inner)
-        .input("packages", "evil.tgz")
-        .input("expected-version", "1.2.3")
-        .run();
+    let run = smoke_expecting(&inner, "evil.tgz", "1.2.3");
     run.assert_code(1);
     let error = &run.commands("error")[0];
     assert!(
@@ -369,11 +312,11 @@ fn tarball_escaping_with_dotdot_is_refused_and_nothing_is_unpacked() {
 fn an_entry_point_that_throws_fails_with_nodes_error() {
     let work = tempfile::tempdir().unwrap();
     let manifest = sdk_manifest("1.2.3", "");
-    npm_tarball(
+    sdk_tarball(
         work.path(),
         "sdk.tgz",
+        &manifest,
         &[
-            ("package.json", &manifest),
             ("dist/index.js", "export const hello = 1;\n"),
             ("dist/index.cjs", "exports.hello = 1;\n"),
             ("dist/index.d.ts", ""),
@@ -381,10 +324,7 @@ fn an_entry_point_that_throws_fails_with_nodes_error() {
             ("dist/proto.d.ts", ""),
         ],
     );
-    let run = smoke(work.path())
-        .input("packages", "sdk.tgz")
-        .input("expected-version", "1.2.3")
-        .run();
+    let run = smoke_expecting(work.path(), "sdk.tgz", "1.2.3");
     run.assert_code(1);
     let sdk = &results(&run)[0];
     assert!(has_check(sdk, "@scope/sdk", "require", "passed"));
@@ -426,23 +366,9 @@ fn dependencies_never_come_from_the_public_registry() {
     let work = tempfile::tempdir().unwrap();
     let manifest = sdk_manifest("1.2.3", r#", "dependencies": {"smoke-left-pad": "^1.3.0"}"#);
     good_sdk(work.path(), "0.0.0"); // a second file proves the glob picks only what is named
-    npm_tarball(
-        work.path(),
-        "sdk-deps.tgz",
-        &[
-            ("package.json", &manifest),
-            ("dist/index.js", ""),
-            ("dist/index.cjs", ""),
-            ("dist/index.d.ts", ""),
-            ("dist/proto.js", ""),
-            ("dist/proto.d.ts", ""),
-        ],
-    );
+    sdk_tarball(work.path(), "sdk-deps.tgz", &manifest, EMPTY_DIST);
     // Offline: the lookup fails loudly against the unroutable loopback registry.
-    let run = smoke(work.path())
-        .input("packages", "sdk-deps.tgz")
-        .input("expected-version", "1.2.3")
-        .run();
+    let run = smoke_expecting(work.path(), "sdk-deps.tgz", "1.2.3");
     run.assert_code(1);
     let error = &run.commands("error")[0];
     assert!(error.contains("install `@scope/sdk` failed"), "{error}");
@@ -598,10 +524,7 @@ fn wrong_wheel_version_fails_without_installing() {
         &[("acme_sdk/__init__.py", "")],
         &[],
     );
-    let run = smoke(work.path())
-        .input("packages", "acme_sdk-1.0.0-py3-none-any.whl")
-        .input("expected-version", "1.0.1")
-        .run();
+    let run = smoke_expecting(work.path(), "acme_sdk-1.0.0-py3-none-any.whl", "1.0.1");
     run.assert_code(1);
     let sdk = &results(&run)[0];
     assert!(has_check(sdk, "METADATA", "version", "failed"));
@@ -659,10 +582,7 @@ fn go_package_that_does_not_compile_fails_naming_it() {
         "package client\n\nfunc Broken() int { return \"not an int\" }\n",
     ));
     go_module(work.path(), &files);
-    let run = smoke(work.path())
-        .input("packages", "gosdk")
-        .input("expected-version", "1.4.0")
-        .run();
+    let run = smoke_expecting(work.path(), "gosdk", "1.4.0");
     run.assert_code(1);
     let go = &results(&run)[0];
     assert!(has_check(go, "example.com/sdk", "build", "passed"));
@@ -690,10 +610,7 @@ fn go_module_zip_at_another_version_is_refused() {
         zip.write_all(content.as_bytes()).unwrap();
     }
     zip.finish().unwrap();
-    let run = smoke(work.path())
-        .input("packages", "sdk.zip")
-        .input("expected-version", "v1.0.1")
-        .run();
+    let run = smoke_expecting(work.path(), "sdk.zip", "v1.0.1");
     run.assert_code(1);
     assert!(run.commands("error")[0]
         .contains("the module zip is example.com/sdk@v1.0.0, expected v1.0.1"));

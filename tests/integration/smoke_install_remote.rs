@@ -7,6 +7,7 @@ use crate::support::fault_server;
 use crate::support::harness;
 use crate::support::packages;
 use crate::support::servers;
+use crate::support::smoke::{has_check, results};
 use servers::push_artifact;
 
 use std::io::Write;
@@ -84,22 +85,6 @@ fn smoke() -> Gha {
     Gha::new()
         .input("mode", "smoke-install")
         .env("RELEASE_ACTION_RETRY_BASE_MS", "5")
-}
-
-fn results(run: &Run) -> Vec<Value> {
-    serde_json::from_str::<Value>(run.out("results"))
-        .unwrap_or_else(|e| panic!("results is not JSON: {e}\n{}", run.describe()))
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn has_check(package: &Value, entry: &str, check: &str, outcome: &str) -> bool {
-    package["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|c| c["entry-point"] == entry && c["check"] == check && c["outcome"] == outcome)
 }
 
 fn check_outcomes(package: &Value) -> Vec<(String, String)> {

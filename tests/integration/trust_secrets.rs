@@ -310,7 +310,7 @@ fn credentials_in_any_url_input_are_refused_before_anything_is_printed_or_sent()
         .into_iter()
         .map(|(input, inputs)| ("smoke-install", input, inputs))
         .collect();
-    for input in ["npm-registry", "pypi-index", "goproxy"] {
+    for input in ["npm-registry", "pypi-index", "goproxy", "cargo-index"] {
         cases.push((
             "publish-check",
             input,

@@ -6,6 +6,8 @@
 //! `check-registry` adds: `config.json` has `dl`; every index line parses and names the crate; the
 //! version is not yanked; the `.crate`'s own Cargo.toml says the same name and version.
 
+use std::path::Path;
+
 use reqwest::Url;
 use serde::Deserialize;
 
@@ -14,8 +16,8 @@ use super::index_path;
 use crate::ecosystem::FetchRequest;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Integrity};
-use crate::fetch::registry::{base_url, check, download, json, protocol_failure};
-use crate::fetch::{ArtifactKind, Fetched};
+use crate::fetch::registry_client::{base_url, check, download, json, protocol_failure};
+use crate::fetch::{ArtifactKind, Check, Fetched};
 
 #[derive(Deserialize)]
 struct Config {
@@ -23,13 +25,14 @@ struct Config {
     dl: Option<String>,
 }
 
+/// One line of a sparse index file: one published version.
 #[derive(Deserialize)]
-struct IndexLine {
-    name: String,
-    vers: String,
-    cksum: String,
+pub(super) struct IndexLine {
+    pub(super) name: String,
+    pub(super) vers: String,
+    pub(super) cksum: String,
     #[serde(default)]
-    yanked: bool,
+    pub(super) yanked: bool,
 }
 
 /// The download URL of one `.crate`, from config.json's `dl` (markers, else `/{crate}/{version}/download`).
@@ -65,85 +68,14 @@ pub fn fetch_crate(r: &FetchRequest<'_>) -> Result<Fetched> {
     let raw = opts.registries.cargo_index.trim();
     let base = base_url("cargo-index", raw.strip_prefix("sparse+").unwrap_or(raw))?;
     let mut checks = Vec::new();
-    let mut verified = Vec::new();
     let url = |path: &str| -> Result<Url> {
         base.join(path)
             .map_err(|e| Failure::usage("malformed cargo-index", format!("{base}{path}: {e}")))
     };
 
-    let config_url = url("config.json")?;
-    let config: Config = json(
-        &fetcher.get(config_url.as_str(), None, None)?,
-        "config.json",
-    )?;
-    let dl = config.dl.filter(|d| !d.trim().is_empty()).ok_or_else(|| {
-        protocol_failure(
-            "sparse index without a download URL",
-            format!("{config_url} has no `dl`: cargo could not download any crate from it"),
-        )
-    })?;
-    if opts.check_registry {
-        check(
-            &mut checks,
-            fetcher,
-            "config.json",
-            format!("{config_url} has dl {dl}"),
-        );
-    }
-
+    let dl = download_template(r, &url("config.json")?, &mut checks)?;
     let index_url = url(&index_path(name))?;
-    let index = fetcher.get(index_url.as_str(), None, None)?;
-    let mut found = None;
-    for (n, line) in index.text().lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<IndexLine>(line) {
-            Ok(entry) => {
-                if opts.check_registry && !entry.name.eq_ignore_ascii_case(name) {
-                    return Err(protocol_failure(
-                        "sparse index lists another crate",
-                        format!(
-                            "{index_url} line {}: name {:?}, expected {name:?}",
-                            n + 1,
-                            entry.name
-                        ),
-                    ));
-                }
-                if entry.vers == version {
-                    found = Some(entry);
-                }
-            }
-            Err(e) if opts.check_registry => {
-                return Err(protocol_failure(
-                    "sparse index line does not parse",
-                    format!("{index_url} line {}: {e}", n + 1),
-                ))
-            }
-            Err(_) => {}
-        }
-    }
-    let entry = found.ok_or_else(|| {
-        Failure::guard(
-            "Crate version not in the index",
-            format!("{index_url} lists no version {version} of {name}"),
-        )
-        .with_fix("publish the version first, or fix the `cargo:` entry")
-    })?;
-    if opts.check_registry {
-        if entry.yanked {
-            return Err(protocol_failure(
-                "crate version is yanked",
-                format!("{index_url}: {name} {version} is yanked: cargo will not resolve it"),
-            ));
-        }
-        check(
-            &mut checks,
-            fetcher,
-            "index",
-            format!("{index_url} lists {name} {version}"),
-        );
-    }
+    let entry = index_entry(r, &index_url, &mut checks)?;
 
     let cksum = entry.cksum.to_ascii_lowercase();
     let mut expect =
@@ -163,27 +95,12 @@ pub fn fetch_crate(r: &FetchRequest<'_>) -> Result<Fetched> {
         accept: None,
     };
     let (done, cache) = download(fetcher, &request, opts.check_cache)?;
-    for e in &expect {
-        verified.push(format!("{} matches {}", dest.display(), e.describe()));
-    }
+    let verified = expect
+        .iter()
+        .map(|e| format!("{} matches {}", dest.display(), e.describe()))
+        .collect();
     if opts.check_registry {
-        let c = crate_file::read(&dest)
-            .map_err(|why| protocol_failure("unreadable .crate", format!("{crate_url}: {why}")))?;
-        if !c.name.eq_ignore_ascii_case(name) || c.version != version {
-            return Err(protocol_failure(
-                ".crate does not match the index",
-                format!(
-                    "{crate_url} holds {} {}, but the index entry is {name} {version}",
-                    c.name, c.version
-                ),
-            ));
-        }
-        check(
-            &mut checks,
-            fetcher,
-            ".crate",
-            format!("Cargo.toml says {} {}", c.name, c.version),
-        );
+        check_crate_manifest(r, &dest, &crate_url, &mut checks)?;
     }
     Ok(Fetched {
         source: format!("cargo:{name}@{version}"),
@@ -199,6 +116,124 @@ pub fn fetch_crate(r: &FetchRequest<'_>) -> Result<Fetched> {
         checks,
         cache,
     })
+}
+
+/// The index's `config.json` `dl` template; an index without one cannot serve any crate.
+fn download_template(
+    r: &FetchRequest<'_>,
+    config_url: &Url,
+    checks: &mut Vec<Check>,
+) -> Result<String> {
+    let config: Config = json(
+        &r.fetcher.get(config_url.as_str(), None, None)?,
+        "config.json",
+    )?;
+    let dl = config.dl.filter(|d| !d.trim().is_empty()).ok_or_else(|| {
+        protocol_failure(
+            "sparse index without a download URL",
+            format!("{config_url} has no `dl`: cargo could not download any crate from it"),
+        )
+    })?;
+    if r.opts.check_registry {
+        check(
+            checks,
+            r.fetcher,
+            "config.json",
+            format!("{config_url} has dl {dl}"),
+        );
+    }
+    Ok(dl)
+}
+
+/// The index file's line for the requested version. With `check-registry` every line must parse
+/// and name the crate, and the version must not be yanked.
+fn index_entry(
+    r: &FetchRequest<'_>,
+    index_url: &Url,
+    checks: &mut Vec<Check>,
+) -> Result<IndexLine> {
+    let (name, version, check_registry) = (r.name, r.version, r.opts.check_registry);
+    let index = r.fetcher.get(index_url.as_str(), None, None)?;
+    let mut found = None;
+    for (n, line) in index.text().lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<IndexLine>(line) {
+            Ok(entry) => {
+                if check_registry && !entry.name.eq_ignore_ascii_case(name) {
+                    return Err(protocol_failure(
+                        "sparse index lists another crate",
+                        format!(
+                            "{index_url} line {}: name {:?}, expected {name:?}",
+                            n + 1,
+                            entry.name
+                        ),
+                    ));
+                }
+                if entry.vers == version {
+                    found = Some(entry);
+                }
+            }
+            Err(e) if check_registry => {
+                return Err(protocol_failure(
+                    "sparse index line does not parse",
+                    format!("{index_url} line {}: {e}", n + 1),
+                ))
+            }
+            Err(_) => {}
+        }
+    }
+    let entry = found.ok_or_else(|| {
+        Failure::guard(
+            "Crate version not in the index",
+            format!("{index_url} lists no version {version} of {name}"),
+        )
+        .with_fix("publish the version first, or fix the `cargo:` entry")
+    })?;
+    if check_registry {
+        if entry.yanked {
+            return Err(protocol_failure(
+                "crate version is yanked",
+                format!("{index_url}: {name} {version} is yanked: cargo will not resolve it"),
+            ));
+        }
+        check(
+            checks,
+            r.fetcher,
+            "index",
+            format!("{index_url} lists {name} {version}"),
+        );
+    }
+    Ok(entry)
+}
+
+/// `check-registry`: the downloaded `.crate`'s own Cargo.toml names the requested crate and version.
+fn check_crate_manifest(
+    r: &FetchRequest<'_>,
+    dest: &Path,
+    crate_url: &str,
+    checks: &mut Vec<Check>,
+) -> Result<()> {
+    let (name, version) = (r.name, r.version);
+    let c = crate_file::read(dest)
+        .map_err(|why| protocol_failure("unreadable .crate", format!("{crate_url}: {why}")))?;
+    if !c.name.eq_ignore_ascii_case(name) || c.version != version {
+        return Err(protocol_failure(
+            ".crate does not match the index",
+            format!(
+                "{crate_url} holds {} {}, but the index entry is {name} {version}",
+                c.name, c.version
+            ),
+        ));
+    }
+    check(
+        checks,
+        r.fetcher,
+        ".crate",
+        format!("Cargo.toml says {} {}", c.name, c.version),
+    );
+    Ok(())
 }
 
 #[cfg(test)]

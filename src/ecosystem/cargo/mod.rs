@@ -3,6 +3,7 @@
 
 mod crate_file;
 pub mod fetch;
+mod publish;
 mod smoke;
 
 use crate::ecosystem::{Ecosystem, FetchRequest, Inspected, VersionContext};
@@ -123,6 +124,10 @@ impl Ecosystem for Cargo {
     }
     fn manifest_file(&self) -> &'static str {
         "cargo.json"
+    }
+
+    fn publish(&self) -> Option<&dyn crate::ecosystem::Publish> {
+        Some(self)
     }
 }
 

@@ -1,7 +1,7 @@
 //! `go:module@version`: the GOPROXY `.info` (its `Version` must equal the one asked for),
 //! `.mod` and `.zip` (every entry under `module@version/`); the `go.sum` lines are computed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use reqwest::Url;
@@ -10,9 +10,11 @@ use sha2::{Digest as _, Sha256};
 
 use crate::archive;
 use crate::error::{Failure, Result};
-use crate::fetch::download::{self, Auth, Download, Fetcher, Integrity};
-pub(crate) use crate::fetch::registry::{base_url, check, download, json, protocol_failure};
-use crate::fetch::{ArtifactKind, Fetched, RemoteOptions};
+use crate::fetch::download::{Download, Fetcher, Integrity};
+pub(crate) use crate::fetch::registry_client::{
+    check, download, json, protocol_failure, registry_with_auth,
+};
+use crate::fetch::{ArtifactKind, Check, Fetched, RemoteOptions};
 
 pub use crate::version::go::escape_path as go_escape;
 
@@ -56,36 +58,14 @@ pub fn fetch_go(
     expected: Option<Integrity>,
     dir: &Path,
 ) -> Result<Fetched> {
-    let proxy = first_proxy(&opts.registries.goproxy).ok_or_else(|| {
-        Failure::usage(
-            "goproxy has no http(s) proxy",
-            format!(
-                "goproxy {:?} lists no https:// proxy to fetch from",
-                opts.registries.goproxy
-            ),
-        )
-        .with_fix("set goproxy to a proxy URL, e.g. https://proxy.golang.org")
-    })?;
-    let base = base_url("goproxy", &proxy)?;
-    let token = opts.token_for(&download::host_of(&base), None);
-    if let Some(t) = &token {
-        fetcher.mask(t);
-    }
-    let auth = token.map(|t| Auth::bearer_for(&base, t));
-    let escaped = go_escape(module);
-    let escaped_version = go_escape(version);
-    let at_v = base
-        .join(&format!("{escaped}/@v/"))
-        .map_err(|e| Failure::usage("malformed Go module path", format!("{module}: {e}")))?;
-    let url = |suffix: &str| -> Result<Url> {
-        at_v.join(suffix)
-            .map_err(|e| Failure::usage("malformed Go version", format!("{version}: {e}")))
-    };
+    let (base, auth) = registry_with_auth(fetcher, "goproxy", &proxy_url(opts)?, opts, None)?;
+    let remote = ProxyVersion::new(&base, module, version)?;
+    let get = |url: &Url| fetcher.get(url.as_str(), auth.as_ref(), None);
     let mut checks = Vec::new();
     let mut verified = Vec::new();
 
-    let info_url = url(&format!("{escaped_version}.info"))?;
-    let info_response = fetcher.get(info_url.as_str(), auth.as_ref(), None)?;
+    let info_url = remote.url("info")?;
+    let info_response = get(&info_url)?;
     let info: GoInfo = json(&info_response, ".info")?;
     if info.version != version {
         return Err(Failure::guard(
@@ -98,73 +78,195 @@ pub fn fetch_go(
         .with_fix("ask for the canonical version (vMAJOR.MINOR.PATCH) that was tagged"));
     }
     verified.push(format!(".info Version is {version}"));
-
     if opts.check_registry {
-        let list_url = url("list")?;
-        let list = fetcher.get(list_url.as_str(), auth.as_ref(), None)?.text();
-        let is_pseudo = regex::Regex::new(r"\d{14}-[0-9a-f]{12}(\+incompatible)?$")
-            .map(|r| r.is_match(version))
-            .unwrap_or(false);
-        if list.lines().any(|l| l.trim() == version) {
-            check(
-                &mut checks,
-                fetcher,
-                "@v/list",
-                format!("{list_url} lists {version}"),
-            );
-        } else if is_pseudo {
-            check(
-                &mut checks,
-                fetcher,
-                "@v/list",
-                format!("{version} is a pseudo-version (not listed, as expected)"),
-            );
+        let list_url = remote.list_url()?;
+        check_listed(
+            fetcher,
+            &list_url,
+            &get(&list_url)?.text(),
+            version,
+            &mut checks,
+        )?;
+        check(&mut checks, fetcher, ".info", info_detail(&info));
+    }
+
+    let local = LocalProxy::create(dir, &remote.escaped_module)?;
+    local.write(&remote.file_name("info"), &info_response.body)?;
+
+    let mod_url = remote.url("mod")?;
+    let go_mod = get(&mod_url)?;
+    local.write(&remote.file_name("mod"), &go_mod.body)?;
+    check_declared_module(&go_mod.text(), &mod_url, module)?;
+    if opts.check_registry {
+        check(&mut checks, fetcher, ".mod", format!("module {module}"));
+    }
+
+    let zip_url = remote.url("zip")?;
+    let dest = local.version_dir.join(remote.file_name("zip"));
+    let request = Download {
+        url: zip_url.to_string(),
+        dest: dest.clone(),
+        expected: expected.clone().into_iter().collect(),
+        size: None,
+        auth: auth.clone(),
+        accept: None,
+    };
+    let (done, cache) = download(fetcher, &request, opts.check_cache)?;
+    if let Some(e) = &expected {
+        verified.push(format!("module zip matches {}", e.describe()));
+    }
+    let (h1, zip_go_mod) = verify_module_zip(&dest, &zip_url, module, version)?;
+    if zip_go_mod.as_ref().is_some_and(|m| m != &go_mod.body) {
+        return Err(protocol_failure(
+            "module zip and .mod disagree",
+            format!("{zip_url}: its go.mod differs from {mod_url}"),
+        ));
+    }
+    // Go hashes the .mod under the bare name `go.mod` (modfetch.HashGoMod).
+    let mut mod_files = vec![("go.mod".to_string(), Sha256::digest(&go_mod.body).into())];
+    let mod_h1 = go_h1(&mut mod_files);
+    verified.push(format!("every zip entry is under {module}@{version}/"));
+    verified.push(format!("go.sum: {module} {version} {h1}"));
+    verified.push(format!("go.sum: {module} {version}/go.mod {mod_h1}"));
+    if opts.check_registry {
+        let go_mod_note = if zip_go_mod.is_some() {
+            ", go.mod equals .mod"
         } else {
-            return Err(protocol_failure(
-                "version missing from @v/list",
-                format!(
-                    "GET {list_url} does not list {version} (it lists: {})",
-                    list.trim().replace('\n', ", ")
-                ),
-            ));
-        }
+            ""
+        };
         check(
             &mut checks,
             fetcher,
-            ".info",
-            format!(
-                "Version {}{}",
-                info.version,
-                info.time
-                    .as_deref()
-                    .map(|t| format!(", Time {t}"))
-                    .unwrap_or_default()
-            ),
+            ".zip",
+            format!("entries under {module}@{version}/{go_mod_note}, {h1}"),
         );
     }
+    local.write("list", format!("{version}\n").as_bytes())?;
+    Ok(Fetched {
+        source: format!("go:{module}@{version}"),
+        url: zip_url.to_string(),
+        path: dest,
+        kind: ArtifactKind::Package {
+            ecosystem: &super::Go,
+            local_registry: Some(local.root),
+        },
+        bytes: done.bytes,
+        sha256: done.sha256_hex(),
+        verified,
+        checks,
+        cache,
+    })
+}
 
-    let proxy_dir = dir.join("goproxy");
-    let local_v = proxy_dir.join(&escaped).join("@v");
-    std::fs::create_dir_all(&local_v).map_err(|e| {
+/// The proxy to fetch from: the first http(s) entry of the `goproxy` input.
+fn proxy_url(opts: &RemoteOptions) -> Result<String> {
+    first_proxy(&opts.registries.goproxy).ok_or_else(|| {
         Failure::usage(
-            "cannot create the GOPROXY directory",
-            format!("{}: {e}", local_v.display()),
+            "goproxy has no http(s) proxy",
+            format!(
+                "goproxy {:?} lists no https:// proxy to fetch from",
+                opts.registries.goproxy
+            ),
         )
-    })?;
-    let write = |name: &str, bytes: &[u8]| -> Result<()> {
-        std::fs::write(local_v.join(name), bytes).map_err(|e| {
-            Failure::usage(
-                "cannot write the GOPROXY directory",
-                format!("{}: {e}", local_v.display()),
-            )
-        })
-    };
-    write(&format!("{escaped_version}.info"), &info_response.body)?;
+        .with_fix("set goproxy to a proxy URL, e.g. https://proxy.golang.org")
+    })
+}
 
-    let mod_url = url(&format!("{escaped_version}.mod"))?;
-    let go_mod = fetcher.get(mod_url.as_str(), auth.as_ref(), None)?;
-    write(&format!("{escaped_version}.mod"), &go_mod.body)?;
-    let mod_text = go_mod.text();
+/// One module version's GOPROXY endpoints: `<proxy>/<module>/@v/<version>.{info,mod,zip}` and
+/// `<proxy>/<module>/@v/list`, with module and version in Go's case escaping.
+struct ProxyVersion<'a> {
+    at_v: Url,
+    escaped_module: String,
+    escaped_version: String,
+    version: &'a str,
+}
+
+impl<'a> ProxyVersion<'a> {
+    fn new(base: &Url, module: &str, version: &'a str) -> Result<Self> {
+        let escaped_module = go_escape(module);
+        let at_v = base
+            .join(&format!("{escaped_module}/@v/"))
+            .map_err(|e| Failure::usage("malformed Go module path", format!("{module}: {e}")))?;
+        Ok(Self {
+            at_v,
+            escaped_module,
+            escaped_version: go_escape(version),
+            version,
+        })
+    }
+
+    /// `<version>.<extension>`, the name of the file in the proxy and in the local copy.
+    fn file_name(&self, extension: &str) -> String {
+        format!("{}.{extension}", self.escaped_version)
+    }
+
+    fn url(&self, extension: &str) -> Result<Url> {
+        self.join(&self.file_name(extension))
+    }
+
+    fn list_url(&self) -> Result<Url> {
+        self.join("list")
+    }
+
+    fn join(&self, suffix: &str) -> Result<Url> {
+        self.at_v
+            .join(suffix)
+            .map_err(|e| Failure::usage("malformed Go version", format!("{}: {e}", self.version)))
+    }
+}
+
+/// `check-registry`: `@v/list` names the version, unless it is a pseudo-version (which proxies
+/// do not list).
+fn check_listed(
+    fetcher: &Fetcher,
+    list_url: &Url,
+    list: &str,
+    version: &str,
+    checks: &mut Vec<Check>,
+) -> Result<()> {
+    let is_pseudo = regex::Regex::new(r"\d{14}-[0-9a-f]{12}(\+incompatible)?$")
+        .map(|r| r.is_match(version))
+        .unwrap_or(false);
+    if list.lines().any(|l| l.trim() == version) {
+        check(
+            checks,
+            fetcher,
+            "@v/list",
+            format!("{list_url} lists {version}"),
+        );
+    } else if is_pseudo {
+        check(
+            checks,
+            fetcher,
+            "@v/list",
+            format!("{version} is a pseudo-version (not listed, as expected)"),
+        );
+    } else {
+        return Err(protocol_failure(
+            "version missing from @v/list",
+            format!(
+                "GET {list_url} does not list {version} (it lists: {})",
+                list.trim().replace('\n', ", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The `.info` finding: its Version and, when the proxy gives one, its Time.
+fn info_detail(info: &GoInfo) -> String {
+    format!(
+        "Version {}{}",
+        info.version,
+        info.time
+            .as_deref()
+            .map(|t| format!(", Time {t}"))
+            .unwrap_or_default()
+    )
+}
+
+/// The `.mod`'s `module` line must name the module asked for.
+fn check_declared_module(mod_text: &str, mod_url: &Url, module: &str) -> Result<()> {
     let declared = mod_text.lines().find_map(|l| {
         let l = l.trim();
         l.strip_prefix("module")
@@ -180,70 +282,36 @@ pub fn fetch_go(
             ),
         ));
     }
-    if opts.check_registry {
-        check(&mut checks, fetcher, ".mod", format!("module {module}"));
+    Ok(())
+}
+
+/// The GOPROXY tree written for the Go toolchain to install from (`GOPROXY=file://<root>`).
+struct LocalProxy {
+    root: PathBuf,
+    version_dir: PathBuf,
+}
+
+impl LocalProxy {
+    fn create(dir: &Path, escaped_module: &str) -> Result<Self> {
+        let root = dir.join("goproxy");
+        let version_dir = root.join(escaped_module).join("@v");
+        std::fs::create_dir_all(&version_dir).map_err(|e| {
+            Failure::usage(
+                "cannot create the GOPROXY directory",
+                format!("{}: {e}", version_dir.display()),
+            )
+        })?;
+        Ok(Self { root, version_dir })
     }
 
-    let zip_name = format!("{escaped_version}.zip");
-    let zip_url = url(&zip_name)?;
-    let dest = local_v.join(&zip_name);
-    let request = Download {
-        url: zip_url.to_string(),
-        dest: dest.clone(),
-        expected: expected.clone().into_iter().collect(),
-        size: None,
-        auth: auth.clone(),
-        accept: None,
-    };
-    let (done, cache) = download(fetcher, &request, opts.check_cache)?;
-    if let Some(e) = &expected {
-        verified.push(format!("module zip matches {}", e.describe()));
+    fn write(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        std::fs::write(self.version_dir.join(name), bytes).map_err(|e| {
+            Failure::usage(
+                "cannot write the GOPROXY directory",
+                format!("{}: {e}", self.version_dir.display()),
+            )
+        })
     }
-    let (h1, zip_go_mod) = verify_module_zip(&dest, &zip_url, module, version)?;
-    if let Some(zip_go_mod) = &zip_go_mod {
-        if zip_go_mod != &go_mod.body {
-            return Err(protocol_failure(
-                "module zip and .mod disagree",
-                format!("{zip_url}: its go.mod differs from {mod_url}"),
-            ));
-        }
-    }
-    // Go hashes the .mod under the bare name `go.mod` (modfetch.HashGoMod).
-    let mut mod_files = vec![("go.mod".to_string(), Sha256::digest(&go_mod.body).into())];
-    let mod_h1 = go_h1(&mut mod_files);
-    verified.push(format!("every zip entry is under {module}@{version}/"));
-    verified.push(format!("go.sum: {module} {version} {h1}"));
-    verified.push(format!("go.sum: {module} {version}/go.mod {mod_h1}"));
-    if opts.check_registry {
-        check(
-            &mut checks,
-            fetcher,
-            ".zip",
-            format!(
-                "entries under {module}@{version}/{}, {h1}",
-                if zip_go_mod.is_some() {
-                    ", go.mod equals .mod"
-                } else {
-                    ""
-                }
-            ),
-        );
-    }
-    write("list", format!("{version}\n").as_bytes())?;
-    Ok(Fetched {
-        source: format!("go:{module}@{version}"),
-        url: zip_url.to_string(),
-        path: dest,
-        kind: ArtifactKind::Package {
-            ecosystem: &super::Go,
-            local_registry: Some(proxy_dir),
-        },
-        bytes: done.bytes,
-        sha256: done.sha256_hex(),
-        verified,
-        checks,
-        cache,
-    })
 }
 
 /// Checks every entry is a file under `module@version/` (no `..`, no absolute paths) and returns

@@ -2,6 +2,7 @@
 //! (pseudo-versions for untagged builds, the `/vN` major rule).
 
 pub mod fetch;
+mod publish;
 pub(crate) mod smoke;
 
 use std::path::Path;
@@ -174,6 +175,10 @@ impl Ecosystem for Go {
     }
     fn manifest_file(&self) -> &'static str {
         "go.json"
+    }
+
+    fn publish(&self) -> Option<&dyn crate::ecosystem::Publish> {
+        Some(self)
     }
 }
 

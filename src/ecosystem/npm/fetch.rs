@@ -11,8 +11,8 @@ use crate::archive;
 use crate::ecosystem::Ecosystem as _;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Fetcher, Integrity};
-use crate::fetch::registry::MANIFEST_LIMIT;
-pub(crate) use crate::fetch::registry::{
+use crate::fetch::registry_client::MANIFEST_LIMIT;
+pub(crate) use crate::fetch::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
 use crate::fetch::{ArtifactKind, Fetched, RemoteOptions};
@@ -277,15 +277,8 @@ pub fn npm_tarball_manifest(path: &Path, url: &dyn std::fmt::Display) -> Result<
     let bad =
         |why: String| protocol_failure("tarball is not an npm package", format!("{url}: {why}"));
     let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
-    let what = format!("the tarball {url}");
-    let stream = archive::Capped::new(
-        flate2::read::GzDecoder::new(file),
-        what.clone(),
-        archive::MAX_UNPACKED,
-    );
-    let mut tarball = tar::Archive::new(stream);
+    let (mut tarball, mut budget) = archive::tar_gz(file, format!("the tarball {url}"));
     let entries = tarball.entries().map_err(|e| bad(e.to_string()))?;
-    let mut budget = archive::Budget::new(what, archive::MAX_ENTRIES, archive::MAX_UNPACKED);
     for entry in entries {
         let mut entry = entry.map_err(|e| bad(format!("unreadable tar: {e}")))?;
         budget

@@ -1,6 +1,7 @@
 //! npm: tarballs (`*.tgz`, `npm pack`), the npm registry's packuments, and node-semver versions.
 
 pub mod fetch;
+mod publish;
 mod smoke;
 
 use crate::ecosystem::{invalid_override, Ecosystem, FetchRequest, Inspected, VersionContext};
@@ -137,6 +138,10 @@ impl Ecosystem for Npm {
     }
     fn manifest_file(&self) -> &'static str {
         "ts.json"
+    }
+
+    fn publish(&self) -> Option<&dyn crate::ecosystem::Publish> {
+        Some(self)
     }
 }
 

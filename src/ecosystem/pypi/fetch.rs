@@ -11,12 +11,12 @@ use serde::Deserialize;
 
 use crate::archive;
 use crate::error::{Failure, Result};
-use crate::fetch::download::{self, Download, Fetcher, Integrity};
-use crate::fetch::registry::MANIFEST_LIMIT;
-pub(crate) use crate::fetch::registry::{
+use crate::fetch::download::{self, Auth, Download, Fetcher, Integrity};
+use crate::fetch::registry_client::MANIFEST_LIMIT;
+pub(crate) use crate::fetch::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
-use crate::fetch::{ArtifactKind, Fetched, RemoteOptions};
+use crate::fetch::{ArtifactKind, Check, Fetched, RemoteOptions};
 
 /// PEP 691's JSON form of a simple page.
 pub const PYPI_SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
@@ -206,99 +206,14 @@ pub fn fetch_pypi(
     let page_url = base
         .join(&format!("{normalized}/"))
         .map_err(|e| Failure::usage("malformed PyPI name", format!("{name}: {e}")))?;
-    let accept =
-        format!("{PYPI_SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01");
-    let response = fetcher.get(page_url.as_str(), auth.as_ref(), Some(&accept))?;
-    let content_type = response.header("content-type").unwrap_or("").to_string();
-    let offered_json = content_type.starts_with(PYPI_SIMPLE_JSON);
-    let files = if offered_json {
-        parse_simple_json(&response)?
-    } else {
-        parse_simple_html(&response.url, &response.text())
-    };
+    let page = SimplePage::get(fetcher, &page_url, auth.as_ref())?;
     let mut checks = Vec::new();
     let mut verified = Vec::new();
-    let Some(file) = choose_python_file(&files, name, version).cloned() else {
-        let names: Vec<&str> = files
-            .iter()
-            .rev()
-            .take(8)
-            .map(|f| f.filename.as_str())
-            .collect();
-        return Err(Failure::guard(
-            "version not in the index",
-            format!(
-                "GET {page_url} lists no file of {name} {version} (files: {})",
-                if names.is_empty() {
-                    "none".into()
-                } else {
-                    names.join(", ")
-                }
-            ),
-        )
-        .with_fix("check the publish step succeeded for this version and index (pypi-index)"));
+    let Some(file) = choose_python_file(&page.files, name, version).cloned() else {
+        return Err(not_in_index(&page, name, version));
     };
-
     if opts.check_registry {
-        let form = if offered_json {
-            "PEP 691 JSON"
-        } else {
-            "PEP 503 HTML (no JSON offered)"
-        };
-        check(
-            &mut checks,
-            fetcher,
-            "simple page",
-            format!("{page_url}: {form}, lists {}", file.filename),
-        );
-        if offered_json {
-            // The HTML form must list the same file with the same hash.
-            let html = fetcher.get(page_url.as_str(), auth.as_ref(), Some("text/html"))?;
-            let html_files = parse_simple_html(&html.url, &html.text());
-            let twin = html_files.iter().find(|f| f.filename == file.filename);
-            match twin {
-                Some(t) if t.sha256 == file.sha256 => check(
-                    &mut checks,
-                    fetcher,
-                    "PEP 503 HTML",
-                    format!("agrees on {}'s sha256", file.filename),
-                ),
-                Some(t) => {
-                    return Err(protocol_failure(
-                        "JSON and HTML simple pages disagree",
-                        format!(
-                            "GET {page_url}: {} has sha256 {:?} in JSON and {:?} in HTML",
-                            file.filename, file.sha256, t.sha256
-                        ),
-                    ))
-                }
-                None => {
-                    return Err(protocol_failure(
-                        "JSON and HTML simple pages disagree",
-                        format!(
-                            "GET {page_url}: {} is in the JSON page but not the HTML one",
-                            file.filename
-                        ),
-                    ))
-                }
-            }
-        }
-        if file.sha256.is_none() {
-            return Err(protocol_failure(
-                "simple page link has no sha256",
-                format!(
-                    "GET {page_url}: the link to {} has no #sha256= fragment",
-                    file.filename
-                ),
-            ));
-        }
-        if file.yanked {
-            return Err(protocol_failure(
-                "file is yanked",
-                format!("GET {page_url}: {} is marked yanked", file.filename),
-            )
-            .with_fix("un-yank the release or publish a new version"));
-        }
+        check_simple_page(fetcher, &page, auth.as_ref(), &file, &mut checks)?;
     }
 
     let mut expect = Vec::new();
@@ -336,14 +251,7 @@ pub fn fetch_pypi(
             format!("{} hashes to sha256:{}", file.url, done.sha256_hex()),
         );
         if file.filename.ends_with(".whl") {
-            let (n, v) = wheel_metadata(&dest, &file.url)?;
-            if pep503_normalize(&n) != normalized || !same_version(&v, version) {
-                return Err(protocol_failure(
-                    "wheel holds another distribution",
-                    format!("{}: METADATA says {n} {v}, not {name} {version}", file.url),
-                ));
-            }
-            check(&mut checks, fetcher, "wheel METADATA", format!("{n} {v}"));
+            check_wheel_metadata(fetcher, &dest, &file.url, name, version, &mut checks)?;
         }
     }
     Ok(Fetched {
@@ -360,6 +268,150 @@ pub fn fetch_pypi(
         checks,
         cache,
     })
+}
+
+/// A project's simple page as the index served it: PEP 691 JSON when offered, else PEP 503 HTML.
+struct SimplePage {
+    url: Url,
+    files: Vec<IndexFile>,
+    offered_json: bool,
+}
+
+impl SimplePage {
+    fn get(fetcher: &Fetcher, url: &Url, auth: Option<&Auth>) -> Result<Self> {
+        let accept = format!(
+            "{PYPI_SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+        );
+        let response = fetcher.get(url.as_str(), auth, Some(&accept))?;
+        let content_type = response.header("content-type").unwrap_or("");
+        let offered_json = content_type.starts_with(PYPI_SIMPLE_JSON);
+        let files = if offered_json {
+            parse_simple_json(&response)?
+        } else {
+            parse_simple_html(&response.url, &response.text())
+        };
+        Ok(Self {
+            url: url.clone(),
+            files,
+            offered_json,
+        })
+    }
+}
+
+/// The guard failure for a version the page has no file of, naming up to eight files it has.
+fn not_in_index(page: &SimplePage, name: &str, version: &str) -> Failure {
+    let names: Vec<&str> = page
+        .files
+        .iter()
+        .rev()
+        .take(8)
+        .map(|f| f.filename.as_str())
+        .collect();
+    Failure::guard(
+        "version not in the index",
+        format!(
+            "GET {} lists no file of {name} {version} (files: {})",
+            page.url,
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
+        ),
+    )
+    .with_fix("check the publish step succeeded for this version and index (pypi-index)")
+}
+
+/// `check-registry` on the simple page: the HTML form agrees with the JSON one on the chosen
+/// file's hash, the link has a `#sha256=` fragment, and the file is not yanked.
+fn check_simple_page(
+    fetcher: &Fetcher,
+    page: &SimplePage,
+    auth: Option<&Auth>,
+    file: &IndexFile,
+    checks: &mut Vec<Check>,
+) -> Result<()> {
+    let page_url = &page.url;
+    let form = if page.offered_json {
+        "PEP 691 JSON"
+    } else {
+        "PEP 503 HTML (no JSON offered)"
+    };
+    check(
+        checks,
+        fetcher,
+        "simple page",
+        format!("{page_url}: {form}, lists {}", file.filename),
+    );
+    if page.offered_json {
+        // The HTML form must list the same file with the same hash.
+        let html = fetcher.get(page_url.as_str(), auth, Some("text/html"))?;
+        let html_files = parse_simple_html(&html.url, &html.text());
+        let twin = html_files.iter().find(|f| f.filename == file.filename);
+        match twin {
+            Some(t) if t.sha256 == file.sha256 => check(
+                checks,
+                fetcher,
+                "PEP 503 HTML",
+                format!("agrees on {}'s sha256", file.filename),
+            ),
+            Some(t) => {
+                return Err(protocol_failure(
+                    "JSON and HTML simple pages disagree",
+                    format!(
+                        "GET {page_url}: {} has sha256 {:?} in JSON and {:?} in HTML",
+                        file.filename, file.sha256, t.sha256
+                    ),
+                ))
+            }
+            None => {
+                return Err(protocol_failure(
+                    "JSON and HTML simple pages disagree",
+                    format!(
+                        "GET {page_url}: {} is in the JSON page but not the HTML one",
+                        file.filename
+                    ),
+                ))
+            }
+        }
+    }
+    if file.sha256.is_none() {
+        return Err(protocol_failure(
+            "simple page link has no sha256",
+            format!(
+                "GET {page_url}: the link to {} has no #sha256= fragment",
+                file.filename
+            ),
+        ));
+    }
+    if file.yanked {
+        return Err(protocol_failure(
+            "file is yanked",
+            format!("GET {page_url}: {} is marked yanked", file.filename),
+        )
+        .with_fix("un-yank the release or publish a new version"));
+    }
+    Ok(())
+}
+
+/// `check-registry` on a downloaded wheel: its METADATA names the distribution and version asked for.
+fn check_wheel_metadata(
+    fetcher: &Fetcher,
+    wheel: &Path,
+    url: &str,
+    name: &str,
+    version: &str,
+    checks: &mut Vec<Check>,
+) -> Result<()> {
+    let (n, v) = wheel_metadata(wheel, url)?;
+    if pep503_normalize(&n) != pep503_normalize(name) || !same_version(&v, version) {
+        return Err(protocol_failure(
+            "wheel holds another distribution",
+            format!("{url}: METADATA says {n} {v}, not {name} {version}"),
+        ));
+    }
+    check(checks, fetcher, "wheel METADATA", format!("{n} {v}"));
+    Ok(())
 }
 
 /// Name and Version from a wheel's `*.dist-info/METADATA`; `url` names it in errors.

@@ -1,6 +1,7 @@
 //! Python: wheels (`*.whl`), PEP 503/691 simple indexes, and PEP 440 versions.
 
 pub mod fetch;
+mod publish;
 mod smoke;
 
 use crate::ecosystem::{invalid_override, Ecosystem, FetchRequest, Inspected, VersionContext};
@@ -158,6 +159,10 @@ impl Ecosystem for Pypi {
     }
     fn manifest_file(&self) -> &'static str {
         "python.json"
+    }
+
+    fn publish(&self) -> Option<&dyn crate::ecosystem::Publish> {
+        Some(self)
     }
 }
 

@@ -149,7 +149,7 @@ pub enum Check {
         modes: Option<Vec<String>>,
         events: Option<Vec<String>>,
     },
-    Registries {
+    RegistryHosts {
         /// `true` for allowed-registries (hosts not listed are violations), `false` for
         /// forbidden-hosts (hosts listed are violations).
         allow: bool,
@@ -477,29 +477,7 @@ pub fn read_at_ref(root: &std::path::Path, git_ref: &str, display: &str) -> Resu
 }
 
 pub fn parse(text: &str, display: &str) -> Result<Policy> {
-    let raw: RawPolicy = yaml_serde::from_str(text).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
-        let at = Location {
-            file: display.to_string(),
-            line: Some(line),
-            col: Some(col),
-        };
-        // The parser quotes the value it choked on, which for a file that is not a policy is the
-        // whole file: quote one line of it at most.
-        let message = e.to_string();
-        let mut message = message.lines().next().unwrap_or_default().to_string();
-        if message.chars().count() > 200 {
-            message = message.chars().take(200).collect::<String>() + "…";
-        }
-        invalid(
-            "Malformed policy file",
-            format!("{}: {message}", describe(&at)),
-            at,
-        )
-    })?;
+    let raw: RawPolicy = yaml_serde::from_str(text).map_err(|e| malformed(&e, display))?;
     let locator = Locator::new(display, text);
     if let Some(version) = raw.version {
         if version != 1 {
@@ -531,71 +509,12 @@ pub fn parse(text: &str, display: &str) -> Result<Policy> {
         }
         rules.push(rule);
     }
-    let mut waivers = Vec::new();
-    for (index, raw_waiver) in raw.waivers.into_iter().enumerate() {
-        let location = locator.waiver(index);
-        if !ids.contains(&raw_waiver.rule) {
-            let at = locator.in_waiver(index, &raw_waiver.rule);
-            return Err(invalid(
-                "Waiver for an unknown rule",
-                format!(
-                    "{}: waiver names rule {:?}, but the policy has no rule with that id (rules: {})",
-                    describe(&at),
-                    raw_waiver.rule,
-                    ids.iter().cloned().collect::<Vec<_>>().join(", ")
-                ),
-                at,
-            ));
-        }
-        if raw_waiver.reason.trim().is_empty() {
-            return Err(invalid(
-                "Waiver without a reason",
-                format!(
-                    "{}: the waiver for {:?} has an empty reason; say why the rule does not apply",
-                    describe(&location),
-                    raw_waiver.rule
-                ),
-                location,
-            ));
-        }
-        if raw_waiver.paths.is_empty() {
-            return Err(invalid(
-                "Waiver without paths",
-                format!(
-                    "{}: the waiver for {:?} lists no paths; list the files it covers",
-                    describe(&location),
-                    raw_waiver.rule
-                ),
-                location,
-            ));
-        }
-        let expires = parse_date(raw_waiver.expires.trim()).ok_or_else(|| {
-            let at = locator.in_waiver(index, &raw_waiver.expires);
-            invalid(
-                "Invalid waiver expiry date",
-                format!(
-                    "{}: expires {:?} is not a date in YYYY-MM-DD form",
-                    describe(&at),
-                    raw_waiver.expires
-                ),
-                at,
-            )
-        })?;
-        let path_set = glob_set(
-            &raw_waiver.paths,
-            path_glob,
-            |p| locator.in_waiver(index, p),
-            "waiver path",
-        )?;
-        waivers.push(Waiver {
-            rule: raw_waiver.rule,
-            paths: raw_waiver.paths,
-            path_set,
-            reason: raw_waiver.reason.trim().to_string(),
-            expires,
-            location,
-        });
-    }
+    let waivers = raw
+        .waivers
+        .into_iter()
+        .enumerate()
+        .map(|(index, raw_waiver)| compile_waiver(raw_waiver, index, &ids, &locator))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Policy {
         path: display.to_string(),
         rules,
@@ -603,8 +522,153 @@ pub fn parse(text: &str, display: &str) -> Result<Policy> {
     })
 }
 
+/// A file the YAML parser rejects: the parser's first line, at its line and column.
+fn malformed(e: &yaml_serde::Error, display: &str) -> Failure {
+    let (line, col) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((1, 1));
+    let at = Location {
+        file: display.to_string(),
+        line: Some(line),
+        col: Some(col),
+    };
+    // The parser quotes the value it choked on, which for a file that is not a policy is the
+    // whole file: quote one line of it at most.
+    let message = e.to_string();
+    let mut message = message.lines().next().unwrap_or_default().to_string();
+    if message.chars().count() > 200 {
+        message = message.chars().take(200).collect::<String>() + "…";
+    }
+    invalid(
+        "Malformed policy file",
+        format!("{}: {message}", describe(&at)),
+        at,
+    )
+}
+
+/// A waiver names a rule of the policy, says why, lists paths and expires on a date.
+fn compile_waiver(
+    raw_waiver: RawWaiver,
+    index: usize,
+    ids: &BTreeSet<String>,
+    locator: &Locator,
+) -> Result<Waiver> {
+    let location = locator.waiver(index);
+    if !ids.contains(&raw_waiver.rule) {
+        let at = locator.in_waiver(index, &raw_waiver.rule);
+        return Err(invalid(
+            "Waiver for an unknown rule",
+            format!(
+                "{}: waiver names rule {:?}, but the policy has no rule with that id (rules: {})",
+                describe(&at),
+                raw_waiver.rule,
+                ids.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            at,
+        ));
+    }
+    if raw_waiver.reason.trim().is_empty() {
+        return Err(invalid(
+            "Waiver without a reason",
+            format!(
+                "{}: the waiver for {:?} has an empty reason; say why the rule does not apply",
+                describe(&location),
+                raw_waiver.rule
+            ),
+            location,
+        ));
+    }
+    if raw_waiver.paths.is_empty() {
+        return Err(invalid(
+            "Waiver without paths",
+            format!(
+                "{}: the waiver for {:?} lists no paths; list the files it covers",
+                describe(&location),
+                raw_waiver.rule
+            ),
+            location,
+        ));
+    }
+    let expires = parse_date(raw_waiver.expires.trim()).ok_or_else(|| {
+        let at = locator.in_waiver(index, &raw_waiver.expires);
+        invalid(
+            "Invalid waiver expiry date",
+            format!(
+                "{}: expires {:?} is not a date in YYYY-MM-DD form",
+                describe(&at),
+                raw_waiver.expires
+            ),
+            at,
+        )
+    })?;
+    let path_set = glob_set(
+        &raw_waiver.paths,
+        path_glob,
+        |p| locator.in_waiver(index, p),
+        "waiver path",
+    )?;
+    Ok(Waiver {
+        rule: raw_waiver.rule,
+        paths: raw_waiver.paths,
+        path_set,
+        reason: raw_waiver.reason.trim().to_string(),
+        expires,
+        location,
+    })
+}
+
 fn compile_rule(raw: RawRule, index: usize, locator: &Locator) -> Result<Rule> {
     let location = locator.rule(index);
+    check_rule_id(&raw, index, locator)?;
+    if raw.message.trim().is_empty() {
+        return Err(invalid(
+            "Rule without a message",
+            format!(
+                "{}: rule {:?} has an empty message; say why the rule exists and how to fix a violation",
+                describe(&location),
+                raw.id
+            ),
+            location,
+        ));
+    }
+    check_rule_keys(&raw, index, locator)?;
+    let rule = RuleSource {
+        raw: &raw,
+        index,
+        locator,
+    };
+    let check = match raw.kind {
+        RuleKind::ForbiddenImports => {
+            let to = raw.to.clone().unwrap_or_default();
+            let modules = RegexSet::new(to.iter().map(|p| module_regex(p)))
+                .map_err(|e| anyhow::anyhow!("module patterns of {}: {e}", raw.id))?;
+            Check::ForbiddenImports {
+                from: rule.path_filter(raw.from.as_ref(), "from")?,
+                to,
+                modules,
+            }
+        }
+        RuleKind::RequiredEnv => Check::RequiredEnv {
+            names: rule.env_names()?,
+            modes: raw.modes.clone(),
+            events: raw.events.clone(),
+        },
+        RuleKind::AllowedRegistries | RuleKind::ForbiddenHosts => rule.registry_check()?,
+        RuleKind::ForbiddenPatterns => rule.pattern_check()?,
+    };
+    Ok(Rule {
+        id: raw.id,
+        kind: raw.kind,
+        severity: raw.severity,
+        message: raw.message.trim().to_string(),
+        location,
+        check,
+    })
+}
+
+/// An id is letters, digits, `-`, `_` or `.` (inline waivers name it), and not a built-in one.
+fn check_rule_id(raw: &RawRule, index: usize, locator: &Locator) -> Result<()> {
     let id_ok = !raw.id.is_empty()
         && raw
             .id
@@ -634,20 +698,15 @@ fn compile_rule(raw: RawRule, index: usize, locator: &Locator) -> Result<Rule> {
             at,
         ));
     }
-    if raw.message.trim().is_empty() {
-        return Err(invalid(
-            "Rule without a message",
-            format!(
-                "{}: rule {:?} has an empty message; say why the rule exists and how to fix a violation",
-                describe(&location),
-                raw.id
-            ),
-            location,
-        ));
-    }
+    Ok(())
+}
+
+/// Every key applies to the rule's kind, and the kind's required keys are non-empty.
+fn check_rule_keys(raw: &RawRule, index: usize, locator: &Locator) -> Result<()> {
     let (allowed, required) = raw.kind.keys();
-    for key in raw.present_keys() {
-        if !allowed.contains(&key) {
+    let present = raw.present_keys();
+    for key in &present {
+        if !allowed.contains(key) {
             let at = locator.in_rule(index, &format!("{key}:"));
             return Err(invalid(
                 "Key does not apply to this rule kind",
@@ -662,7 +721,6 @@ fn compile_rule(raw: RawRule, index: usize, locator: &Locator) -> Result<Rule> {
             ));
         }
     }
-    let present = raw.present_keys();
     for key in required {
         let empty = match *key {
             "from" => raw.from.as_ref().is_none_or(Vec::is_empty),
@@ -673,6 +731,7 @@ fn compile_rule(raw: RawRule, index: usize, locator: &Locator) -> Result<Rule> {
             _ => !present.contains(key),
         };
         if empty {
+            let location = locator.rule(index);
             return Err(invalid(
                 "Rule is missing a key",
                 format!(
@@ -685,126 +744,129 @@ fn compile_rule(raw: RawRule, index: usize, locator: &Locator) -> Result<Rule> {
             ));
         }
     }
-    let locate = |needle: &str| locator.in_rule(index, needle);
-    let filter = |include: Option<&Vec<String>>, what: &str| -> Result<PathFilter> {
+    Ok(())
+}
+
+/// One rule as written and where it stands, for compiling its kind's check.
+struct RuleSource<'r> {
+    raw: &'r RawRule,
+    index: usize,
+    locator: &'r Locator<'r>,
+}
+
+impl RuleSource<'_> {
+    fn locate(&self, needle: &str) -> Location {
+        self.locator.in_rule(self.index, needle)
+    }
+
+    /// `include` globs (the rule's `from` or `files`) minus its `except` globs.
+    fn path_filter(&self, include: Option<&Vec<String>>, what: &str) -> Result<PathFilter> {
+        let locate = |needle: &str| self.locate(needle);
         Ok(PathFilter {
             include: include
                 .map(|p| glob_set(p, path_glob, locate, what))
                 .transpose()?,
-            except: raw
+            except: self
+                .raw
                 .except
                 .as_ref()
                 .map(|p| glob_set(p, path_glob, locate, "except"))
                 .transpose()?,
         })
-    };
-    let check = match raw.kind {
-        RuleKind::ForbiddenImports => {
-            let to = raw.to.clone().unwrap_or_default();
-            let modules = RegexSet::new(to.iter().map(|p| module_regex(p)))
-                .map_err(|e| anyhow::anyhow!("module patterns of {}: {e}", raw.id))?;
-            Check::ForbiddenImports {
-                from: filter(raw.from.as_ref(), "from")?,
-                to,
-                modules,
+    }
+
+    /// required-env's `names`, each an environment variable name, with where it is listed.
+    fn env_names(&self) -> Result<Vec<(String, Location)>> {
+        let names = self.raw.names.clone().unwrap_or_default();
+        let mut located = Vec::new();
+        for name in names {
+            let valid = !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let at = self.locate(&name);
+            if !valid {
+                return Err(invalid(
+                    "Invalid environment variable name",
+                    format!(
+                        "{}: {name:?} in rule {:?} is not an environment variable name",
+                        describe(&at),
+                        self.raw.id
+                    ),
+                    at,
+                ));
             }
+            located.push((name, at));
         }
-        RuleKind::RequiredEnv => {
-            let names = raw.names.clone().unwrap_or_default();
-            let mut located = Vec::new();
-            for name in names {
-                let valid = !name.is_empty()
-                    && !name.starts_with(|c: char| c.is_ascii_digit())
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-                let at = locate(&name);
-                if !valid {
-                    return Err(invalid(
-                        "Invalid environment variable name",
-                        format!(
-                            "{}: {name:?} in rule {:?} is not an environment variable name",
-                            describe(&at),
-                            raw.id
-                        ),
-                        at,
-                    ));
-                }
-                located.push((name, at));
-            }
-            Check::RequiredEnv {
-                names: located,
-                modes: raw.modes.clone(),
-                events: raw.events.clone(),
-            }
-        }
-        RuleKind::AllowedRegistries | RuleKind::ForbiddenHosts => {
-            let hosts: Vec<String> = raw
-                .hosts
-                .clone()
-                .unwrap_or_default()
-                .iter()
-                .map(|h| host_of(h))
-                .collect();
-            let host_set = glob_set(
-                &hosts,
-                |h| GlobBuilder::new(h).case_insensitive(true).build(),
-                locate,
-                "host",
-            )?;
-            let packages = raw
-                .packages
-                .as_ref()
-                .map(|p| glob_set(p, |g| GlobBuilder::new(g).build(), locate, "package"))
-                .transpose()?;
-            Check::Registries {
-                allow: raw.kind == RuleKind::AllowedRegistries,
-                hosts,
-                host_set,
-                packages,
-                files: filter(raw.files.as_ref(), "files")?,
-            }
-        }
-        RuleKind::ForbiddenPatterns => {
-            let patterns = raw.patterns.clone().unwrap_or_default();
-            let mut regexes = Vec::new();
-            for pattern in &patterns {
-                let regex = regex::RegexBuilder::new(pattern)
-                    .multi_line(true)
-                    .build()
-                    .map_err(|e| {
-                        let at = locate(pattern);
-                        invalid(
-                            "Invalid regex in the policy",
-                            format!(
-                                "{}: pattern {pattern:?} of rule {:?} is not a valid regex: {}",
-                                describe(&at),
-                                raw.id,
-                                e.to_string().lines().last().unwrap_or_default().trim()
-                            ),
-                            at,
-                        )
-                    })?;
-                regexes.push(regex);
-            }
-            let set = regex::RegexSetBuilder::new(&patterns)
+        Ok(located)
+    }
+
+    /// allowed-registries and forbidden-hosts: host globs (a URL counts as its host), optional
+    /// package globs, and the files to read.
+    fn registry_check(&self) -> Result<Check> {
+        let raw = self.raw;
+        let locate = |needle: &str| self.locate(needle);
+        let hosts: Vec<String> = raw
+            .hosts
+            .clone()
+            .unwrap_or_default()
+            .iter()
+            .map(|h| host_of(h))
+            .collect();
+        let host_set = glob_set(
+            &hosts,
+            |h| GlobBuilder::new(h).case_insensitive(true).build(),
+            locate,
+            "host",
+        )?;
+        let packages = raw
+            .packages
+            .as_ref()
+            .map(|p| glob_set(p, |g| GlobBuilder::new(g).build(), locate, "package"))
+            .transpose()?;
+        Ok(Check::RegistryHosts {
+            allow: raw.kind == RuleKind::AllowedRegistries,
+            hosts,
+            host_set,
+            packages,
+            files: self.path_filter(raw.files.as_ref(), "files")?,
+        })
+    }
+
+    /// forbidden-patterns: each pattern a valid (multi-line) regex, compiled alone and as a set.
+    fn pattern_check(&self) -> Result<Check> {
+        let raw = self.raw;
+        let patterns = raw.patterns.clone().unwrap_or_default();
+        let mut regexes = Vec::new();
+        for pattern in &patterns {
+            let regex = regex::RegexBuilder::new(pattern)
                 .multi_line(true)
                 .build()
-                .map_err(|e| anyhow::anyhow!("patterns of {}: {e}", raw.id))?;
-            Check::ForbiddenPatterns {
-                patterns,
-                set,
-                regexes,
-                files: filter(raw.files.as_ref(), "files")?,
-            }
+                .map_err(|e| {
+                    let at = self.locate(pattern);
+                    invalid(
+                        "Invalid regex in the policy",
+                        format!(
+                            "{}: pattern {pattern:?} of rule {:?} is not a valid regex: {}",
+                            describe(&at),
+                            raw.id,
+                            e.to_string().lines().last().unwrap_or_default().trim()
+                        ),
+                        at,
+                    )
+                })?;
+            regexes.push(regex);
         }
-    };
-    Ok(Rule {
-        id: raw.id,
-        kind: raw.kind,
-        severity: raw.severity,
-        message: raw.message.trim().to_string(),
-        location,
-        check,
-    })
+        let set = regex::RegexSetBuilder::new(&patterns)
+            .multi_line(true)
+            .build()
+            .map_err(|e| anyhow::anyhow!("patterns of {}: {e}", raw.id))?;
+        Ok(Check::ForbiddenPatterns {
+            patterns,
+            set,
+            regexes,
+            files: self.path_filter(raw.files.as_ref(), "files")?,
+        })
+    }
 }
 
 #[cfg(test)]

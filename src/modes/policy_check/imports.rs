@@ -87,110 +87,163 @@ pub fn extract(language: Language, path: &str, text: &str, root: &Path) -> Vec<I
     }
     let lexed = Lexed::new(language, text);
     let code: &str = &lexed.code;
-    let mut imports = Vec::new();
-    // `keyword` is where the match starts, `module` the module's byte range. A module that is
-    // quoted must be a string literal of its own: the quote before it opens one.
-    let mut push = |keyword: usize, module: Range<usize>, quoted: bool, candidates: Vec<String>| {
-        if lexed.in_literal(keyword) || (quoted && !lexed.literal_at(module.start - 1)) {
-            return;
-        }
-        imports.push(Import {
-            offset: module.start,
-            len: module.len(),
-            module: text[module].to_string(),
-            candidates,
-        });
+    let found = match language {
+        Language::TypeScript => typescript_imports(code, path),
+        Language::Python => python_imports(code, path, root),
+        Language::Go => go_imports(code),
+        Language::Proto => proto_imports(code),
     };
-    match language {
-        Language::TypeScript => {
-            for regex in [&*TS_FROM, &*TS_BARE, &*TS_CALL] {
-                for c in regex.captures_iter(code) {
-                    let m = c.get(1).expect("group 1");
-                    let candidates = ts_candidates(path, m.as_str());
-                    push(
-                        c.get(0).expect("match").start(),
-                        m.range(),
-                        true,
-                        candidates,
-                    );
-                }
-            }
-        }
-        Language::Python => {
-            for c in PY_IMPORT.captures_iter(code) {
-                let list = c.get(1).expect("group 1");
-                for name in list.as_str().split(',') {
-                    let module = name.split_whitespace().next().unwrap_or_default();
-                    if module.is_empty() {
-                        continue;
-                    }
-                    let start = list.start() + offset_in(list.as_str(), module);
-                    push(
-                        start,
-                        start..start + module.len(),
-                        false,
-                        vec![module.to_string()],
-                    );
-                }
-            }
-            for c in PY_FROM.captures_iter(code) {
-                let m = c.get(1).expect("group 1");
-                let base = python_absolute(path, m.as_str(), root);
-                let mut candidates = vec![m.as_str().to_string()];
-                if let Some(base) = base {
-                    let names = c
-                        .get(2)
-                        .or(c.get(3))
-                        .map(|n| n.as_str())
-                        .unwrap_or_default();
-                    // `c as d` imports `c`; `d` is only its local name.
-                    let mut alias = false;
-                    for name in PY_NAME.find_iter(names) {
-                        if std::mem::replace(&mut alias, name.as_str() == "as") || alias {
-                            continue;
-                        }
-                        if !base.is_empty() {
-                            candidates.push(format!("{base}.{}", name.as_str()));
-                        } else {
-                            candidates.push(name.as_str().to_string());
-                        }
-                    }
-                    if !base.is_empty() {
-                        candidates.insert(1, base);
-                    }
-                }
-                candidates.dedup();
-                push(m.start(), m.range(), false, candidates);
-            }
-        }
-        Language::Go => {
-            for c in GO_SINGLE.captures_iter(code) {
-                let m = c.get(1).expect("group 1");
-                let keyword = c.get(0).expect("match").start();
-                push(keyword, m.range(), true, vec![m.as_str().to_string()]);
-            }
-            for block in GO_BLOCK.captures_iter(code) {
-                let keyword = block.get(0).expect("match").start();
-                let body = block.get(1).expect("group 1");
-                for item in GO_BLOCK_ITEM.captures_iter(body.as_str()) {
-                    let inner = item.get(1).expect("group 1");
-                    let start = body.start() + inner.start();
-                    let module = start..start + inner.len();
-                    push(keyword, module, true, vec![inner.as_str().to_string()]);
-                }
-            }
-        }
-        Language::Proto => {
-            for c in PROTO_IMPORT.captures_iter(code) {
-                let m = c.get(1).expect("group 1");
-                let keyword = c.get(0).expect("match").start();
-                push(keyword, m.range(), true, vec![m.as_str().to_string()]);
-            }
-        }
-    }
+    // A module that is quoted must be a string literal of its own: the quote before it opens one.
+    let mut imports: Vec<Import> = found
+        .into_iter()
+        .filter(|f| {
+            !lexed.in_literal(f.keyword) && (!f.quoted || lexed.literal_at(f.module.start - 1))
+        })
+        .map(|f| Import {
+            offset: f.module.start,
+            len: f.module.len(),
+            module: text[f.module].to_string(),
+            candidates: f.candidates,
+        })
+        .collect();
     imports.sort_by_key(|i| i.offset);
     imports.dedup_by_key(|i| i.offset);
     imports
+}
+
+/// An import as a pattern matched it, before the checks against comments and literals.
+struct Found {
+    /// Where the match (its keyword) starts.
+    keyword: usize,
+    /// The module's byte range.
+    module: Range<usize>,
+    /// Whether the module is written as a string literal.
+    quoted: bool,
+    candidates: Vec<String>,
+}
+
+/// `import … from '…'`, `export … from '…'`, `import '…'`, `import('…')` and `require('…')`.
+fn typescript_imports(code: &str, path: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    for regex in [&*TS_FROM, &*TS_BARE, &*TS_CALL] {
+        for c in regex.captures_iter(code) {
+            let m = c.get(1).expect("group 1");
+            found.push(Found {
+                keyword: c.get(0).expect("match").start(),
+                module: m.range(),
+                quoted: true,
+                candidates: ts_candidates(path, m.as_str()),
+            });
+        }
+    }
+    found
+}
+
+/// `import a, b as c` (each module) and `from x import y` (`x`, and relative to the file's
+/// package, what `x` and `x.y` resolve to).
+fn python_imports(code: &str, path: &str, root: &Path) -> Vec<Found> {
+    let mut found = Vec::new();
+    for c in PY_IMPORT.captures_iter(code) {
+        let list = c.get(1).expect("group 1");
+        for name in list.as_str().split(',') {
+            let module = name.split_whitespace().next().unwrap_or_default();
+            if module.is_empty() {
+                continue;
+            }
+            let start = list.start() + offset_in(list.as_str(), module);
+            found.push(Found {
+                keyword: start,
+                module: start..start + module.len(),
+                quoted: false,
+                candidates: vec![module.to_string()],
+            });
+        }
+    }
+    for c in PY_FROM.captures_iter(code) {
+        let m = c.get(1).expect("group 1");
+        let names = c
+            .get(2)
+            .or(c.get(3))
+            .map(|n| n.as_str())
+            .unwrap_or_default();
+        found.push(Found {
+            keyword: m.start(),
+            module: m.range(),
+            quoted: false,
+            candidates: python_from_candidates(path, m.as_str(), names, root),
+        });
+    }
+    found
+}
+
+/// `from module import names`: the module as written, then (when it resolves) its absolute
+/// package and each imported name under it.
+fn python_from_candidates(path: &str, module: &str, names: &str, root: &Path) -> Vec<String> {
+    let mut candidates = vec![module.to_string()];
+    if let Some(base) = python_absolute(path, module, root) {
+        // `c as d` imports `c`; `d` is only its local name.
+        let mut alias = false;
+        for name in PY_NAME.find_iter(names) {
+            if std::mem::replace(&mut alias, name.as_str() == "as") || alias {
+                continue;
+            }
+            if !base.is_empty() {
+                candidates.push(format!("{base}.{}", name.as_str()));
+            } else {
+                candidates.push(name.as_str().to_string());
+            }
+        }
+        if !base.is_empty() {
+            candidates.insert(1, base);
+        }
+    }
+    candidates.dedup();
+    candidates
+}
+
+/// `import "…"` and every item of an `import ( … )` block.
+fn go_imports(code: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    for c in GO_SINGLE.captures_iter(code) {
+        let m = c.get(1).expect("group 1");
+        found.push(Found {
+            keyword: c.get(0).expect("match").start(),
+            module: m.range(),
+            quoted: true,
+            candidates: vec![m.as_str().to_string()],
+        });
+    }
+    for block in GO_BLOCK.captures_iter(code) {
+        let keyword = block.get(0).expect("match").start();
+        let body = block.get(1).expect("group 1");
+        for item in GO_BLOCK_ITEM.captures_iter(body.as_str()) {
+            let inner = item.get(1).expect("group 1");
+            let start = body.start() + inner.start();
+            found.push(Found {
+                keyword,
+                module: start..start + inner.len(),
+                quoted: true,
+                candidates: vec![inner.as_str().to_string()],
+            });
+        }
+    }
+    found
+}
+
+/// `import "…";`, `import public "…";` and `import weak "…";`.
+fn proto_imports(code: &str) -> Vec<Found> {
+    PROTO_IMPORT
+        .captures_iter(code)
+        .map(|c| {
+            let m = c.get(1).expect("group 1");
+            Found {
+                keyword: c.get(0).expect("match").start(),
+                module: m.range(),
+                quoted: true,
+                candidates: vec![m.as_str().to_string()],
+            }
+        })
+        .collect()
 }
 
 /// One file's comments and literals, found in a single pass over its bytes. Comments are

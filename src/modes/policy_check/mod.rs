@@ -5,7 +5,7 @@
 pub mod config;
 pub mod imports;
 pub mod output;
-pub mod registries;
+pub mod registry_refs;
 pub mod rules;
 pub mod scan;
 pub mod text;

@@ -22,7 +22,7 @@ use regex::Regex;
 
 use super::config::Policy;
 use super::imports::Language;
-use super::registries::Source;
+use super::registry_refs::RefFile;
 use super::text::{slash_path, LineIndex};
 use super::waivers::finding;
 use super::{rules, Violation, FILE_TOO_LARGE, SYMLINK_NOT_SCANNED};
@@ -279,7 +279,7 @@ fn read(root_real: &Path, candidate: &Candidate) -> Outcome {
         return Outcome::Error(format!("{rel}: {e}"));
     }
     // Source and package-manager files are read whatever they hold: the tools run them anyway.
-    let known = Language::of(rel).is_some() || Source::of(rel).is_some();
+    let known = Language::of(rel).is_some() || RefFile::of(rel).is_some();
     let probe = &bytes[..bytes.len().min(BINARY_PROBE_BYTES)];
     if !known && probe.contains(&0) {
         return Outcome::Skipped;

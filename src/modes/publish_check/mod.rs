@@ -2,22 +2,21 @@
 //! artifact is already there, so the job is safe to re-run.
 //!
 //! For every built artifact in `packages` the name and version are read from the artifact itself
-//! (package.json, METADATA / PKG-INFO, go.mod and the zip prefix), the registry is asked, and the
-//! artifact is `absent` (publish it), `identical` (already published, byte for byte: skip it) or
-//! `different` (the registry holds other bytes under the same version: fail, bump the version).
-//! A PyPI version that exists with none of our file names is `other-files`, a conflict too.
+//! (package.json, METADATA / PKG-INFO, go.mod and the zip prefix, a crate's Cargo.toml), the
+//! registry is asked, and the artifact is `absent` (publish it), `identical` (already published,
+//! byte for byte: skip it) or `different` (the registry holds other bytes under the same version:
+//! fail, bump the version). A PyPI version that exists with none of our file names is
+//! `other-files`, a conflict too.
 //!
-//! Only a registry's own "not found" (HTTP 404, and 410 for a GOPROXY; a missing file in a
-//! `file://` GOPROXY) means absent. A registry that cannot be reached, refuses the credentials or
-//! answers something unreadable stops the run with exit 2 and no outputs: guessing "absent" would
-//! publish over a version, guessing "identical" would skip a release.
+//! Only a registry's own "not found" (HTTP 404, and 410 for a GOPROXY or a Cargo index; a missing
+//! file in a `file://` GOPROXY) means absent. A registry that cannot be reached, refuses the
+//! credentials or answers something unreadable stops the run with exit 2 and no outputs: guessing
+//! "absent" would publish over a version, guessing "identical" would skip a release.
 //!
-//! Each ecosystem lives in its own submodule with the same two steps: `local` (read the
-//! artifact) and `query` (ask the registry and decide).
-
-mod go;
-mod npm;
-mod pypi;
+//! The mode never names an ecosystem: each one's question lives in its folder
+//! (`src/ecosystem/<name>/publish.rs`) behind [`crate::ecosystem::Publish`] with the same two
+//! steps, `local` (read the artifact) and `query` (ask the registry and decide), and this module
+//! iterates [`crate::ecosystem::ALL`].
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -25,29 +24,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256, Sha512};
 
+use crate::ecosystem::{self, Eco, Publish, PublishInputs, PublishQuery, RegistryUrls};
 use crate::error::{Failure, Result};
 use crate::fetch::{self, Fetcher, RemoteOptions};
 use crate::modes::smoke_install::packages::expand_local;
-
-/// The ecosystems publish-check queries. It still matches on them instead of going through
-/// [`crate::ecosystem::Ecosystem`] (it landed beside the contract, not on it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Ecosystem {
-    Npm,
-    Python,
-    Go,
-}
-
-impl Ecosystem {
-    pub fn name(self) -> &'static str {
-        match self {
-            Ecosystem::Npm => "npm",
-            Ecosystem::Python => "python",
-            Ecosystem::Go => "go",
-        }
-    }
-}
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Annotation, Level, Runner};
 
@@ -63,7 +43,7 @@ pub enum IfPublished {
 pub struct Args {
     /// Built artifacts to check: paths or globs, separated by newlines or commas. `*.tgz` is an
     /// npm tarball, `*.whl` a wheel, `*.tar.gz` a Python sdist, a directory with a go.mod or a
-    /// module `.zip` a Go module.
+    /// module `.zip` a Go module, `*.crate` a crate.
     #[arg(long, value_name = "PATHS")]
     pub packages: Option<String>,
 
@@ -72,27 +52,18 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "skip")]
     pub if_published: IfPublished,
 
-    /// The version of the Go module directories in `packages` (a directory carries none; a module
-    /// zip names its own): version-guard's `go-version`.
-    #[arg(long, value_name = "VERSION")]
-    pub go_version: Option<String>,
+    /// Each ecosystem's own publish-check inputs (`go-version`).
+    #[command(flatten)]
+    pub ecosystem_inputs: PublishInputs,
 
-    /// The npm registry the tarballs are published to.
-    #[arg(long, default_value = crate::ecosystem::npm::DEFAULT_REGISTRY, value_name = "URL")]
-    pub npm_registry: String,
+    /// The registry each ecosystem's artifacts are published to.
+    #[command(flatten)]
+    pub registries: RegistryUrls,
 
-    /// The simple index (PEP 503/691) the Python distributions are uploaded to.
-    #[arg(long, default_value = crate::ecosystem::pypi::DEFAULT_INDEX, value_name = "URL")]
-    pub pypi_index: String,
-
-    /// The GOPROXY the Go modules are served from: the first http(s) or file:// entry of a comma
-    /// or pipe separated list.
-    #[arg(long, default_value = crate::ecosystem::go::DEFAULT_GOPROXY, value_name = "URL")]
-    pub goproxy: String,
-
-    /// Token for the registries. Defaults: NODE_AUTH_TOKEN for the npm registry;
-    /// PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN, for GitHub hosts only. Sent only to the origin of
-    /// each registry.
+    /// Token for the registries, sent only to the origin of each (over https, or http to this
+    /// machine): as `Authorization: Bearer <token>`, to a Cargo index as is (as cargo sends it).
+    /// Defaults: NODE_AUTH_TOKEN for the npm registry; PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN,
+    /// for GitHub hosts only.
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
 
@@ -161,25 +132,26 @@ pub struct Artifact {
     pub path: PathBuf,
     /// The path as written (relative to the working directory): what `to-publish` lists.
     pub display: String,
-    pub kind: Kind,
+    /// The ecosystem that claimed it (one whose [`Ecosystem::publish`] is set).
+    ///
+    /// [`Ecosystem::publish`]: crate::ecosystem::Ecosystem::publish
+    pub ecosystem: Eco,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    NpmTarball,
-    Wheel,
-    Sdist,
-    GoDir,
-    GoZip,
-}
+impl Artifact {
+    /// Its ecosystem's publish question.
+    fn publish(&self) -> &'static dyn Publish {
+        self.ecosystem
+            .publish()
+            .expect("only an ecosystem with a publish question claims an artifact")
+    }
 
-impl Kind {
-    fn ecosystem(self) -> Ecosystem {
-        match self {
-            Kind::NpmTarball => Ecosystem::Npm,
-            Kind::Wheel | Kind::Sdist => Ecosystem::Python,
-            Kind::GoDir | Kind::GoZip => Ecosystem::Go,
-        }
+    /// The file name (for a directory, its last component).
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
     }
 }
 
@@ -188,13 +160,13 @@ impl Kind {
 pub struct Local {
     pub name: String,
     pub version: String,
-    /// `sha512-…` (npm), `sha256:<hex>` (Python), `h1:…` of the module zip (Go).
+    /// `sha512-…` (npm), `sha256:<hex>` (Python, Cargo), `h1:…` of the module zip (Go).
     pub digest: String,
     /// Go: the `h1:` of go.mod, as go.sum holds it.
     pub go_mod_digest: Option<String>,
     /// Python: the file name the index will list.
     pub file_name: String,
-    /// Digests of the artifact file (npm, Python).
+    /// Digests of the artifact file (npm, Python, Cargo).
     pub sha256: Option<[u8; 32]>,
     pub sha512: Option<[u8; 64]>,
 }
@@ -203,7 +175,7 @@ pub struct Local {
 #[derive(Debug, Clone)]
 pub struct Remote {
     pub state: State,
-    /// The document asked (packument, simple page, `.info`).
+    /// The document asked (packument, simple page, `.info`, sparse index file).
     pub url: String,
     pub digest: Option<String>,
     pub go_mod_digest: Option<String>,
@@ -216,7 +188,7 @@ pub struct Remote {
 #[serde(rename_all = "kebab-case")]
 pub struct Outcome {
     pub path: String,
-    pub ecosystem: Ecosystem,
+    pub ecosystem: Eco,
     pub name: String,
     pub version: String,
     pub state: State,
@@ -232,98 +204,25 @@ pub struct Outcome {
     pub registry_files: Vec<String>,
 }
 
-pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
-    // Before anything quotes a URL or connects anywhere, credentials in any URL input are
-    // refused, whether or not this run needs that registry.
-    for (input, value) in [
-        ("npm-registry", args.npm_registry.as_str()),
-        ("pypi-index", args.pypi_index.as_str()),
-        ("goproxy", args.goproxy.as_str()),
-    ] {
-        fetch::refuse_url_userinfo(input, value)?;
-    }
-    let artifacts = resolve(&args, &std::env::current_dir()?)?;
-    let options = RemoteOptions {
-        retries: args.retries,
-        timeout: args.timeout,
-        registry_token: args.registry_token.clone(),
-        registries: crate::ecosystem::RegistryUrls {
-            npm_registry: args.npm_registry.clone(),
-            pypi_index: args.pypi_index.clone(),
-            goproxy: args.goproxy.clone(),
-            ..crate::ecosystem::RegistryUrls::default()
-        },
-        ..RemoteOptions::default()
-    };
-    let has = |e: Ecosystem| artifacts.iter().any(|a| a.kind.ecosystem() == e);
-    if has(Ecosystem::Npm) {
-        check_url("npm-registry", &options.registries.npm_registry, false)?;
-    }
-    if has(Ecosystem::Python) {
-        check_url("pypi-index", &options.registries.pypi_index, false)?;
-    }
-    let goproxy = if has(Ecosystem::Go) {
-        Some(go::proxy(&options.registries.goproxy)?)
-    } else {
-        None
-    };
-    let go_version = args
-        .go_version
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty());
+/// One artifact with what it says about itself and what its registry said.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub artifact: Artifact,
+    pub local: Local,
+    pub remote: Remote,
+}
 
-    let mut locals = Vec::new();
-    for artifact in &artifacts {
-        let local = runner.phase("inspect", |r| {
-            let local = match artifact.kind {
-                Kind::NpmTarball => npm::local(artifact),
-                Kind::Wheel | Kind::Sdist => pypi::local(artifact),
-                Kind::GoDir | Kind::GoZip => go::local(artifact, go_version),
-            }?;
-            r.log(&format!(
-                "{} is {} {} ({})",
-                artifact.display, local.name, local.version, local.digest
-            ));
-            Ok(local)
-        })?;
-        locals.push(local);
-    }
-
-    let fetcher = Fetcher::from_options(&options, runner)?;
-    let mut remotes = Vec::new();
-    for (artifact, local) in artifacts.iter().zip(&locals) {
-        let ecosystem = artifact.kind.ecosystem();
-        let remote = match ecosystem {
-            Ecosystem::Npm => npm::query(&fetcher, &options, local),
-            Ecosystem::Python => pypi::query(&fetcher, &options, local),
-            Ecosystem::Go => go::query(
-                &fetcher,
-                &options,
-                goproxy.as_ref().expect("checked above"),
-                local,
-            ),
-        }
-        .map_err(|f| unreachable_registry(f, ecosystem, local))?;
-        fetcher.log(&format!(
-            "{} {}@{}: {} ({})",
-            ecosystem.name(),
-            local.name,
-            local.version,
-            remote.state.name(),
-            remote.url
-        ));
-        remotes.push(remote);
-    }
-    pypi::other_files(&artifacts, &locals, &mut remotes);
-
-    let outcomes: Vec<Outcome> = artifacts
-        .iter()
-        .zip(locals)
-        .zip(remotes)
-        .map(|((artifact, local), remote)| Outcome {
-            path: artifact.display.clone(),
-            ecosystem: artifact.kind.ecosystem(),
+impl From<Checked> for Outcome {
+    fn from(
+        Checked {
+            artifact,
+            local,
+            remote,
+        }: Checked,
+    ) -> Outcome {
+        Outcome {
+            path: artifact.display,
+            ecosystem: artifact.ecosystem,
             name: local.name,
             version: local.version,
             state: remote.state,
@@ -333,14 +232,134 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
             registry_go_mod_digest: remote.go_mod_digest,
             registry_url: remote.url,
             registry_files: remote.version_files,
-        })
-        .collect();
+        }
+    }
+}
+
+pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    // Before anything quotes a URL or connects anywhere, credentials in any URL input are
+    // refused, whether or not this run needs that registry.
+    for (input, value) in args.registries.inputs() {
+        fetch::refuse_url_userinfo(input, value)?;
+    }
+    let artifacts = resolve(&args, &std::env::current_dir()?)?;
+    check_registries(&artifacts, &args.registries)?;
+    let locals = inspect(&artifacts, &args.ecosystem_inputs, runner)?;
+    let options = RemoteOptions {
+        retries: args.retries,
+        timeout: args.timeout,
+        registry_token: args.registry_token.clone(),
+        registries: args.registries.clone(),
+        ..RemoteOptions::default()
+    };
+    let fetcher = Fetcher::from_options(&options, runner)?;
+    let mut checked = query(&fetcher, &options, artifacts, locals)?;
+    reconcile(&mut checked);
+    let outcomes: Vec<Outcome> = checked.into_iter().map(Outcome::from).collect();
     finish(&outcomes, args.if_published, runner)
+}
+
+/// The ecosystems among the artifacts, in registration order.
+fn ecosystems_of(artifacts: &[Artifact]) -> impl Iterator<Item = Eco> + '_ {
+    ecosystem::ALL
+        .iter()
+        .copied()
+        .filter(|e| artifacts.iter().any(|a| ecosystem::same(a.ecosystem, *e)))
+}
+
+/// Each registry that will be asked, checked before any artifact is read.
+fn check_registries(artifacts: &[Artifact], registries: &RegistryUrls) -> Result<()> {
+    for eco in ecosystems_of(artifacts) {
+        let publish = eco
+            .publish()
+            .expect("claimed by an ecosystem that publishes");
+        let input = publish.registry_input();
+        let value = registries
+            .value_of(input)
+            .expect("every registry input is a RegistryUrls field");
+        publish.check_registry(value)?;
+    }
+    Ok(())
+}
+
+/// Phase 1: what each artifact says about itself.
+fn inspect(
+    artifacts: &[Artifact],
+    inputs: &PublishInputs,
+    runner: &mut Runner,
+) -> Result<Vec<Local>> {
+    let mut locals = Vec::with_capacity(artifacts.len());
+    for artifact in artifacts {
+        let local = runner.phase("inspect", |r| {
+            let local = artifact.publish().local(artifact, inputs)?;
+            r.log(&format!(
+                "{} is {} {} ({})",
+                artifact.display, local.name, local.version, local.digest
+            ));
+            Ok(local)
+        })?;
+        locals.push(local);
+    }
+    Ok(locals)
+}
+
+/// Phase 2: what each registry holds for each artifact.
+fn query(
+    fetcher: &Fetcher,
+    options: &RemoteOptions,
+    artifacts: Vec<Artifact>,
+    locals: Vec<Local>,
+) -> Result<Vec<Checked>> {
+    let mut checked = Vec::with_capacity(artifacts.len());
+    for (artifact, local) in artifacts.into_iter().zip(locals) {
+        let publish = artifact.publish();
+        let request = PublishQuery {
+            fetcher,
+            options,
+            registry: options
+                .registries
+                .value_of(publish.registry_input())
+                .expect("every registry input is a RegistryUrls field"),
+        };
+        let remote = publish
+            .query(&request, &local)
+            .map_err(|f| unreachable_registry(f, artifact.ecosystem, &local))?;
+        fetcher.log(&format!(
+            "{} {}@{}: {} ({})",
+            artifact.ecosystem.name(),
+            local.name,
+            local.version,
+            remote.state.name(),
+            remote.url
+        ));
+        checked.push(Checked {
+            artifact,
+            local,
+            remote,
+        });
+    }
+    Ok(checked)
+}
+
+/// Phase 3: decisions that need all of one ecosystem's artifacts together.
+fn reconcile(checked: &mut [Checked]) {
+    for eco in ecosystem::ALL {
+        let Some(publish) = eco.publish() else {
+            continue;
+        };
+        let mut group: Vec<&mut Checked> = checked
+            .iter_mut()
+            .filter(|c| ecosystem::same(c.artifact.ecosystem, *eco))
+            .collect();
+        if !group.is_empty() {
+            publish.reconcile(&mut group);
+        }
+    }
 }
 
 /// A registry that could not answer the question: exit 2, whatever the fetch layer called it
 /// (it calls a refused request a guard failure, which here would read as "different").
-fn unreachable_registry(failure: Failure, ecosystem: Ecosystem, local: &Local) -> Failure {
+fn unreachable_registry(failure: Failure, ecosystem: Eco, local: &Local) -> Failure {
     let mut fix = failure.fix.clone().unwrap_or_default();
     if !fix.is_empty() {
         fix.push_str("; ");
@@ -400,7 +419,7 @@ fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Artifact>> {
             "No packages to check",
             "input `packages` is empty: publish-check needs the built artifacts it is about to publish",
         )
-        .with_fix("set `packages`, e.g. `dist/*.tgz`, `dist/*.whl`, `dist/*.tar.gz` or the directory of a Go module"));
+        .with_fix("set `packages`, e.g. `dist/*.tgz`, `dist/*.whl`, `dist/*.tar.gz`, `target/package/*.crate` or the directory of a Go module"));
     }
     let mut seen = std::collections::BTreeSet::new();
     let mut artifacts = Vec::new();
@@ -419,50 +438,46 @@ fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Artifact>> {
             if !seen.insert(path.clone()) {
                 continue;
             }
-            let kind = classify(&path, &display)?;
+            let ecosystem = classify(&path, &display)?;
             artifacts.push(Artifact {
                 path,
                 display,
-                kind,
+                ecosystem,
             });
         }
     }
     Ok(artifacts)
 }
 
-fn classify(path: &Path, display: &str) -> Result<Kind> {
-    if path.is_dir() {
-        if path.join("go.mod").is_file() {
-            return Ok(Kind::GoDir);
-        }
-        return Err(Failure::usage(
-            "Directory is not a Go module",
-            format!("input `packages`: {display} is a directory without a go.mod"),
-        )
-        .with_fix("list npm tarballs, wheels, sdists, Go module directories or module zips"));
-    }
+/// The ecosystem whose publish question claims a path.
+fn classify(path: &Path, display: &str) -> Result<Eco> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    if name.ends_with(".tgz") {
-        Ok(Kind::NpmTarball)
-    } else if name.ends_with(".whl") {
-        Ok(Kind::Wheel)
-    } else if name.ends_with(".tar.gz") {
-        Ok(Kind::Sdist)
-    } else if name.ends_with(".zip") {
-        Ok(Kind::GoZip)
-    } else {
-        Err(Failure::usage(
-            "Unknown artifact type",
-            format!(
-                "input `packages`: {display} is not an npm tarball (*.tgz), a wheel (*.whl), a \
-                 Python sdist (*.tar.gz), a Go module zip (*.zip) or a directory with a go.mod"
-            ),
-        )
-        .with_fix("list only built artifacts in `packages`"))
+    let publishing = || {
+        ecosystem::ALL
+            .iter()
+            .filter_map(|e| Some((*e, e.publish()?)))
+    };
+    if let Some((eco, _)) = publishing().find(|(_, p)| p.claims(path, &name)) {
+        return Ok(eco);
     }
+    let forms: Vec<&str> = publishing().map(|(_, p)| p.publish_artifacts()).collect();
+    let (title, what) = if path.is_dir() {
+        ("Directory is not a package", "a directory that")
+    } else {
+        ("Unknown artifact type", "a file that")
+    };
+    Err(Failure::usage(
+        title,
+        format!(
+            "input `packages`: {display} is {what} publish-check cannot read as a package: \
+             it reads {}",
+            forms.join(", ")
+        ),
+    )
+    .with_fix("list only built artifacts in `packages`"))
 }
 
 /// sha256 and sha512 of a file, read once.
@@ -496,43 +511,20 @@ pub fn bad_artifact(display: &str, why: impl std::fmt::Display) -> Failure {
     .with_fix("rebuild the artifact; publish-check reads name and version from it")
 }
 
-/// A version after `version` to suggest in the fix: the next patch (npm, Go) or the next
-/// release segment (PEP 440).
-fn next_version(ecosystem: Ecosystem, version: &str) -> Option<String> {
-    match ecosystem {
-        Ecosystem::Npm | Ecosystem::Go => {
-            let bare = version.strip_prefix('v').unwrap_or(version);
-            let v = semver::Version::parse(bare).ok()?;
-            let next = if v.pre.is_empty() {
-                semver::Version::new(v.major, v.minor, v.patch + 1)
-            } else {
-                return None;
-            };
-            Some(if ecosystem == Ecosystem::Go {
-                format!("v{next}")
-            } else {
-                next.to_string()
-            })
-        }
-        Ecosystem::Python => {
-            let v: pep440_rs::Version = version.parse().ok()?;
-            if v.is_pre() || v.is_dev() || v.is_post() || v.is_local() {
-                return None;
-            }
-            let mut release = v.release().to_vec();
-            while release.len() < 3 {
-                release.push(0);
-            }
-            *release.last_mut()? += 1;
-            Some(
-                release
-                    .iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join("."),
-            )
-        }
-    }
+/// The next patch release after a semver `version` (a leading `v` kept), or `None` for a
+/// prerelease, which has no obvious successor.
+pub fn next_semver_patch(version: &str) -> Option<String> {
+    let (prefix, bare) = match version.strip_prefix('v') {
+        Some(bare) => ("v", bare),
+        None => ("", version),
+    };
+    let v = semver::Version::parse(bare).ok()?;
+    v.pre.is_empty().then(|| {
+        format!(
+            "{prefix}{}",
+            semver::Version::new(v.major, v.minor, v.patch + 1)
+        )
+    })
 }
 
 fn short(digest: Option<&str>) -> String {
@@ -543,12 +535,16 @@ fn short(digest: Option<&str>) -> String {
     }
 }
 
+/// What the registry's answer asks of the release job for one outcome.
+fn next_version(outcome: &Outcome) -> Option<String> {
+    outcome
+        .ecosystem
+        .publish()
+        .and_then(|p| p.next_version(&outcome.version))
+}
+
+/// Phase 4: outputs, the summary, and a guard failure for every conflict.
 fn finish(outcomes: &[Outcome], if_published: IfPublished, runner: &mut Runner) -> Result<()> {
-    let to_publish: Vec<&str> = outcomes
-        .iter()
-        .filter(|o| o.state == State::Absent)
-        .map(|o| o.path.as_str())
-        .collect();
     let conflicts: Vec<&Outcome> = outcomes
         .iter()
         .filter(|o| match o.state {
@@ -557,22 +553,50 @@ fn finish(outcomes: &[Outcome], if_published: IfPublished, runner: &mut Runner) 
             State::Absent => false,
         })
         .collect();
-    let published = to_publish.is_empty() && conflicts.is_empty();
+    set_outputs(outcomes, conflicts.is_empty(), runner)?;
+    write_summary(outcomes, conflicts.len(), if_published, runner);
+    let count = |s: State| outcomes.iter().filter(|o| o.state == s).count();
+    if conflicts.is_empty() {
+        runner.log(&format!(
+            "{} artifact(s) to publish, {} already published identically",
+            count(State::Absent),
+            count(State::Identical)
+        ));
+        return Ok(());
+    }
+    Err(report_conflicts(&conflicts, runner))
+}
+
+fn set_outputs(outcomes: &[Outcome], no_conflicts: bool, runner: &mut Runner) -> Result<()> {
+    let to_publish: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.state == State::Absent)
+        .map(|o| o.path.as_str())
+        .collect();
+    let published = to_publish.is_empty() && no_conflicts;
     let json = serde_json::to_string(outcomes).map_err(anyhow::Error::from)?;
     runner.set_output("results", json);
     runner.set_output("to-publish", to_publish.join("\n"));
     runner.set_output("published", if published { "true" } else { "false" });
+    Ok(())
+}
 
+fn write_summary(
+    outcomes: &[Outcome],
+    conflicts: usize,
+    if_published: IfPublished,
+    runner: &mut Runner,
+) {
     let count = |s: State| outcomes.iter().filter(|o| o.state == s).count();
     let summary = runner.summary();
     summary.heading(
         2,
         &format!(
             "{} publish-check: {} to publish, {} already published, {} in conflict",
-            if conflicts.is_empty() { "✅" } else { "❌" },
+            if conflicts == 0 { "✅" } else { "❌" },
             count(State::Absent),
             count(State::Identical),
-            conflicts.len()
+            conflicts
         ),
     );
     let rows: Vec<Vec<String>> = outcomes
@@ -581,7 +605,7 @@ fn finish(outcomes: &[Outcome], if_published: IfPublished, runner: &mut Runner) 
             let action = match o.state {
                 State::Absent => "publish".to_string(),
                 State::Identical if if_published == IfPublished::Skip => "skip".to_string(),
-                _ => match next_version(o.ecosystem, &o.version) {
+                _ => match next_version(o) {
                     Some(next) => format!("bump the version (e.g. {next})"),
                     None => format!("bump the version past {}", o.version),
                 },
@@ -611,41 +635,14 @@ fn finish(outcomes: &[Outcome], if_published: IfPublished, runner: &mut Runner) 
         ],
         &rows,
     );
+}
 
-    if conflicts.is_empty() {
-        runner.log(&format!(
-            "{} artifact(s) to publish, {} already published identically",
-            count(State::Absent),
-            count(State::Identical)
-        ));
-        return Ok(());
-    }
+/// One annotation per conflict, and the guard failure that lists them.
+fn report_conflicts(conflicts: &[&Outcome], runner: &mut Runner) -> Failure {
     let mut lines = Vec::new();
-    for o in &conflicts {
-        let why = match o.state {
-            State::Different => format!(
-                "{} {} is already in the registry with different bytes (registry {}, this build {})",
-                o.name,
-                o.version,
-                o.registry_digest.as_deref().unwrap_or("?"),
-                o.local_digest
-            ),
-            State::OtherFiles => format!(
-                "{} {} is already on the index with other files ({}), none of them this build's {}",
-                o.name,
-                o.version,
-                o.registry_files.join(", "),
-                Path::new(&o.path)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            ),
-            _ => format!(
-                "{} {} is already published (if-published: fail)",
-                o.name, o.version
-            ),
-        };
-        let bump = match next_version(o.ecosystem, &o.version) {
+    for o in conflicts {
+        let why = conflict_reason(o);
+        let bump = match next_version(o) {
             Some(next) => format!("bump {} past {} (e.g. {next})", o.name, o.version),
             None => format!("bump {} past {}", o.name, o.version),
         };
@@ -656,7 +653,7 @@ fn finish(outcomes: &[Outcome], if_published: IfPublished, runner: &mut Runner) 
         );
         lines.push(format!("- {} ({}): {why}", o.path, o.ecosystem.name()));
     }
-    Err(Failure::guard(
+    Failure::guard(
         "Version already published",
         format!(
             "{} artifact(s) cannot be published under their version:\n{}",
@@ -667,7 +664,33 @@ fn finish(outcomes: &[Outcome], if_published: IfPublished, runner: &mut Runner) 
     .with_fix(
         "a published version is immutable: bump the version (the step summary names each one) \
          and rebuild; never publish other bytes under a version consumers may already have",
-    ))
+    )
+}
+
+fn conflict_reason(o: &Outcome) -> String {
+    match o.state {
+        State::Different => format!(
+            "{} {} is already in the registry with different bytes (registry {}, this build {})",
+            o.name,
+            o.version,
+            o.registry_digest.as_deref().unwrap_or("?"),
+            o.local_digest
+        ),
+        State::OtherFiles => format!(
+            "{} {} is already on the index with other files ({}), none of them this build's {}",
+            o.name,
+            o.version,
+            o.registry_files.join(", "),
+            Path::new(&o.path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        ),
+        _ => format!(
+            "{} {} is already published (if-published: fail)",
+            o.name, o.version
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -676,20 +699,26 @@ mod tests {
 
     #[test]
     fn suggests_the_next_version() {
-        assert_eq!(
-            next_version(Ecosystem::Npm, "1.2.3").as_deref(),
-            Some("1.2.4")
-        );
-        assert_eq!(
-            next_version(Ecosystem::Go, "v0.4.0").as_deref(),
-            Some("v0.4.1")
-        );
-        assert_eq!(next_version(Ecosystem::Npm, "1.2.3-rc.1"), None);
-        assert_eq!(
-            next_version(Ecosystem::Python, "1.0").as_deref(),
-            Some("1.0.1")
-        );
-        assert_eq!(next_version(Ecosystem::Python, "1.0rc1"), None);
+        let next = |eco: &str, v: &str| {
+            ecosystem::by_name(eco)
+                .and_then(|e| e.publish())
+                .and_then(|p| p.next_version(v))
+        };
+        assert_eq!(next("npm", "1.2.3").as_deref(), Some("1.2.4"));
+        assert_eq!(next("go", "v0.4.0").as_deref(), Some("v0.4.1"));
+        assert_eq!(next("cargo", "0.4.0").as_deref(), Some("0.4.1"));
+        assert_eq!(next("npm", "1.2.3-rc.1"), None);
+        assert_eq!(next("python", "1.0").as_deref(), Some("1.0.1"));
+        assert_eq!(next("python", "1.0rc1"), None);
+    }
+
+    #[test]
+    fn every_ecosystem_publishes_through_a_registry_input() {
+        let urls = RegistryUrls::default();
+        for eco in ecosystem::ALL {
+            let publish = eco.publish().expect("every registered ecosystem publishes");
+            assert!(urls.value_of(publish.registry_input()).is_some());
+        }
     }
 
     #[test]

@@ -116,9 +116,19 @@ impl Sandbox {
         if let Some(path) = env::search_path() {
             cmd.env("PATH", path);
         }
+        // Which certificate authorities to trust: a private registry behind an internal CA is
+        // reachable only with them, and they hold no secret.
+        for name in CA_VARIABLES {
+            if let Some(value) = std::env::var_os(name).filter(|v| !v.is_empty()) {
+                cmd.env(name, value);
+            }
+        }
         cmd
     }
 }
+
+/// The trust settings passed into the sandbox: OpenSSL's (go, pip, Python) and node's.
+pub const CA_VARIABLES: [&str; 3] = ["SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS"];
 
 impl Drop for Sandbox {
     fn drop(&mut self) {

@@ -346,6 +346,24 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Every path under a directory (relative, sorted, links not followed), to prove a run left
+/// nothing behind.
+pub fn listing(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            out.push(p.strip_prefix(root).unwrap().display().to_string());
+            if p.is_dir() && !p.is_symlink() {
+                walk(root, &p, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
 /// A git repository in a temp dir with commits at fixed times, so versions are reproducible.
 pub struct Repo {
     pub dir: TempDir,

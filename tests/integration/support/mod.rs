@@ -7,4 +7,5 @@ pub mod github_api;
 pub mod harness;
 pub mod packages;
 pub mod servers;
+pub mod smoke;
 pub mod tools;

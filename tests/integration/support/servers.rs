@@ -300,6 +300,16 @@ pub fn pypiserver() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let packages = dir.path().join("packages");
     std::fs::create_dir_all(&packages).unwrap();
+    pypiserver_in(dir, &packages, &[])
+}
+
+/// pypiserver serving an existing directory of distributions (a wheelhouse), as an index to
+/// install from; its log (`Server::log`) names every request.
+pub fn pypiserver_of(packages: &Path) -> Server {
+    pypiserver_in(tempfile::tempdir().unwrap(), packages, &["-v"])
+}
+
+fn pypiserver_in(dir: TempDir, packages: &Path, extra: &[&str]) -> Server {
     let probe = Command::new("python3")
         .args(["-c", "import pypiserver; print(pypiserver.__version__)"])
         .output()
@@ -314,7 +324,8 @@ pub fn pypiserver() -> Server {
     cmd.args(["-m", "pypiserver", "run", "-i", "127.0.0.1", "-p"])
         .arg(port.to_string())
         .args(["-a", ".", "-P", ".", "--disable-fallback"])
-        .arg(&packages)
+        .args(extra)
+        .arg(packages)
         .env("HOME", dir.path());
     spawn("pypiserver", cmd, dir, port, PYPISERVER_INSTALL).wait_ready("/simple/")
 }
@@ -328,6 +339,74 @@ pub fn static_http(root: &Path) -> Server {
         .arg(root)
         .arg(port.to_string());
     spawn("python3 -m http.server", cmd, dir, port, "python3").wait_ready("/")
+}
+
+/// A static file server over HTTPS on 127.0.0.1 (Python's http.server wrapped in TLS) that answers
+/// 401 with a Basic challenge unless the request's Authorization equals `authorization`; what a
+/// private GOPROXY or index behind a company CA looks like. Returns the server and its
+/// self-signed certificate (made by `openssl` for IP 127.0.0.1), for `SSL_CERT_FILE`.
+pub fn https_static_with_auth(root: &Path, authorization: &str) -> (Server, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    let out = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl must be installed (apt-get install openssl)");
+    assert!(
+        out.status.success(),
+        "openssl req failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let port = free_port();
+    let script = r#"import functools, http.server, ssl, sys
+root, port, cert, key, expect = sys.argv[1:6]
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        if self.headers.get("Authorization") != expect:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="private"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        super().do_GET()
+server = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), functools.partial(Handler, directory=root))
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+print("ready", flush=True)
+server.serve_forever()
+"#;
+    let mut cmd = Command::new("python3");
+    cmd.args(["-c", script])
+        .arg(root)
+        .arg(port.to_string())
+        .arg(&cert)
+        .arg(&key)
+        .arg(authorization);
+    let server = spawn("python3 https server", cmd, dir, port, "python3");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the https server did not listen:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, cert)
 }
 
 /// The Docker distribution registry (`/usr/bin/docker-registry`) with filesystem storage.

@@ -511,140 +511,161 @@ impl Evaluator<'_> {
     }
 
     fn rule(&self, rule: &Rule, d: &mut Decision) -> Result<()> {
-        let ctx = self.ctx;
         match rule.kind {
-            RuleType::Schedule => {
-                if !ctx.event_name.contains("schedule") {
-                    return Ok(());
-                }
-                let value = expr::render(rule.attr("pattern"), &DatesOnly(ctx))
-                    .map_err(|why| expr_error(rule, why))?;
-                let value = self.decorate(&value, rule)?;
-                self.push(d, value, rule, false, None);
-            }
-            RuleType::Semver | RuleType::Pep440 => {
-                let Some(raw) = self.version_source(rule)? else {
-                    return Ok(());
-                };
-                let raw = self.apply_match_attr(raw, rule, d)?.replace('/', "-");
-                let pattern = expr::Template::parse(rule.attr("pattern"))
-                    .map_err(|why| expr_error(rule, why))?;
-                let parsed = if rule.kind == RuleType::Semver {
-                    floating::semver_scope(&raw)
-                } else {
-                    floating::pep440_scope(&raw)
-                };
-                let Some(parsed) = parsed else {
-                    d.warnings.push(if rule.kind == RuleType::Semver {
-                        format!("{raw} is not a valid semver. More info: https://semver.org/")
-                    } else {
-                        format!("{raw} does not conform to PEP 440. More info: https://www.python.org/dev/peps/pep-0440")
-                    });
-                    return Ok(());
-                };
-                if parsed.prerelease {
-                    // A prerelease gets its exact version only (`{{raw}}` keeps it as written).
-                    let value = if pattern.is_raw_statement() {
-                        raw.clone()
-                    } else {
-                        parsed.exact.clone()
-                    };
-                    let value = self.decorate(&value, rule)?;
-                    self.push(d, value, rule, false, None);
-                } else {
-                    let value = pattern
-                        .render(&VersionScope(parsed.placeholders.clone()))
-                        .map_err(|why| expr_error(rule, why))?;
-                    let value = self.decorate(&value, rule)?;
-                    let floating = floating::classify(&pattern, &parsed);
-                    if d.release.is_none() {
-                        d.release = parsed.release.clone();
-                    }
-                    self.push(d, value, rule, true, floating);
-                }
-            }
-            RuleType::Match => {
-                let Some(raw) = self.version_source(rule)? else {
-                    return Ok(());
-                };
-                let pattern = rule.attr("pattern");
-                let (body, flags) = match pattern.strip_prefix('/').and_then(|p| p.rsplit_once('/'))
-                {
-                    Some((body, flags)) if !body.is_empty() => (body, flags),
-                    _ => (pattern, ""),
-                };
-                let re = rules::js_regex(body, flags).map_err(|why| expr_error(rule, why))?;
-                let group: usize = rule.attr("group").trim().parse().unwrap_or(0);
-                // With the `g` flag JavaScript's match lists every match, not groups.
-                let found: Option<Option<String>> = if flags.contains('g') {
-                    let all: Vec<String> =
-                        re.find_iter(&raw).map(|m| m.as_str().to_string()).collect();
-                    (!all.is_empty()).then(|| all.get(group).cloned())
-                } else {
-                    re.captures(&raw)
-                        .map(|c| c.get(group).map(|m| m.as_str().to_string()))
-                };
-                match found {
-                    None => d.warnings.push(format!("{pattern} does not match {raw}.")),
-                    Some(None) => d.warnings.push(format!(
-                        "Group {group} does not exist for {pattern} pattern."
-                    )),
-                    Some(Some(value)) => {
-                        let value = self.decorate(&value, rule)?;
-                        self.push(d, value, rule, true, None);
-                    }
-                }
-            }
-            RuleType::Ref => {
-                let (value, auto) = match rule.attr("event") {
-                    "branch" if ctx.git_ref.starts_with("refs/heads/") => {
-                        (ctx.branch().to_string(), false)
-                    }
-                    "tag" if ctx.is_tag() => (ctx.tag().to_string(), true),
-                    "pr" if ctx.git_ref.starts_with("refs/pull/") => {
-                        let rest = &ctx.git_ref["refs/pull/".len()..];
-                        (
-                            rest.strip_suffix("/merge").unwrap_or(rest).to_string(),
-                            false,
-                        )
-                    }
-                    _ => return Ok(()),
-                };
-                let value = self.decorate(&value, rule)?;
-                self.push(d, value, rule, auto, None);
-            }
-            RuleType::Edge => {
-                if !ctx.git_ref.starts_with("refs/heads/") {
-                    return Ok(());
-                }
-                let branch = match rule.attr("branch") {
-                    "" => ctx.repo.default_branch.as_str(),
-                    b => b,
-                };
-                if branch != ctx.branch() {
-                    return Ok(());
-                }
-                let value = self.decorate("edge", rule)?;
-                self.push(d, value, rule, false, None);
-            }
+            RuleType::Schedule => self.schedule_rule(rule, d),
+            RuleType::Semver | RuleType::Pep440 => self.version_rule(rule, d),
+            RuleType::Match => self.match_rule(rule, d),
+            RuleType::Ref => self.ref_rule(rule, d),
+            RuleType::Edge => self.edge_rule(rule, d),
             RuleType::Raw => {
                 let value = self.global(rule.attr("value"), rule)?;
                 let value = self.decorate(&value, rule)?;
                 self.push(d, value, rule, false, None);
+                Ok(())
             }
-            RuleType::Sha => {
-                if ctx.sha.is_empty() {
-                    return Ok(());
-                }
-                let value = if rule.attr("format") == "long" {
-                    ctx.sha.clone()
-                } else {
-                    ctx.short_sha.clone()
-                };
+            RuleType::Sha => self.sha_rule(rule, d),
+        }
+    }
+
+    /// `type=schedule`: the date pattern, on scheduled runs only.
+    fn schedule_rule(&self, rule: &Rule, d: &mut Decision) -> Result<()> {
+        if !self.ctx.event_name.contains("schedule") {
+            return Ok(());
+        }
+        let value = expr::render(rule.attr("pattern"), &DatesOnly(self.ctx))
+            .map_err(|why| expr_error(rule, why))?;
+        let value = self.decorate(&value, rule)?;
+        self.push(d, value, rule, false, None);
+        Ok(())
+    }
+
+    /// `type=semver` and `type=pep440`: the pattern rendered from the version's parts; a
+    /// prerelease gets its exact version only.
+    fn version_rule(&self, rule: &Rule, d: &mut Decision) -> Result<()> {
+        let Some(raw) = self.version_source(rule)? else {
+            return Ok(());
+        };
+        let raw = self.apply_match_attr(raw, rule, d)?.replace('/', "-");
+        let pattern =
+            expr::Template::parse(rule.attr("pattern")).map_err(|why| expr_error(rule, why))?;
+        let parsed = if rule.kind == RuleType::Semver {
+            floating::semver_scope(&raw)
+        } else {
+            floating::pep440_scope(&raw)
+        };
+        let Some(parsed) = parsed else {
+            d.warnings.push(if rule.kind == RuleType::Semver {
+                format!("{raw} is not a valid semver. More info: https://semver.org/")
+            } else {
+                format!("{raw} does not conform to PEP 440. More info: https://www.python.org/dev/peps/pep-0440")
+            });
+            return Ok(());
+        };
+        if parsed.prerelease {
+            // A prerelease gets its exact version only (`{{raw}}` keeps it as written).
+            let value = if pattern.is_raw_statement() {
+                raw.clone()
+            } else {
+                parsed.exact.clone()
+            };
+            let value = self.decorate(&value, rule)?;
+            self.push(d, value, rule, false, None);
+        } else {
+            let value = pattern
+                .render(&VersionScope(parsed.placeholders.clone()))
+                .map_err(|why| expr_error(rule, why))?;
+            let value = self.decorate(&value, rule)?;
+            let floating = floating::classify(&pattern, &parsed);
+            if d.release.is_none() {
+                d.release = parsed.release.clone();
+            }
+            self.push(d, value, rule, true, floating);
+        }
+        Ok(())
+    }
+
+    /// `type=match`: a JavaScript regex (`/body/flags` or bare) over the version source, its
+    /// `group` the tag.
+    fn match_rule(&self, rule: &Rule, d: &mut Decision) -> Result<()> {
+        let Some(raw) = self.version_source(rule)? else {
+            return Ok(());
+        };
+        let pattern = rule.attr("pattern");
+        let (body, flags) = rules::regex_literal(pattern);
+        let re = rules::js_regex(body, flags).map_err(|why| expr_error(rule, why))?;
+        let group: usize = rule.attr("group").trim().parse().unwrap_or(0);
+        // With the `g` flag JavaScript's match lists every match, not groups.
+        let found: Option<Option<String>> = if flags.contains('g') {
+            let all: Vec<String> = re.find_iter(&raw).map(|m| m.as_str().to_string()).collect();
+            (!all.is_empty()).then(|| all.get(group).cloned())
+        } else {
+            re.captures(&raw)
+                .map(|c| c.get(group).map(|m| m.as_str().to_string()))
+        };
+        match found {
+            None => d.warnings.push(format!("{pattern} does not match {raw}.")),
+            Some(None) => d.warnings.push(format!(
+                "Group {group} does not exist for {pattern} pattern."
+            )),
+            Some(Some(value)) => {
                 let value = self.decorate(&value, rule)?;
-                self.push(d, value, rule, false, None);
+                self.push(d, value, rule, true, None);
             }
         }
+        Ok(())
+    }
+
+    /// `type=ref`: the branch, tag or pull request number of the ref, for the event it names.
+    fn ref_rule(&self, rule: &Rule, d: &mut Decision) -> Result<()> {
+        let ctx = self.ctx;
+        let (value, auto) = match rule.attr("event") {
+            "branch" if ctx.git_ref.starts_with("refs/heads/") => (ctx.branch().to_string(), false),
+            "tag" if ctx.is_tag() => (ctx.tag().to_string(), true),
+            "pr" if ctx.git_ref.starts_with("refs/pull/") => {
+                let rest = &ctx.git_ref["refs/pull/".len()..];
+                (
+                    rest.strip_suffix("/merge").unwrap_or(rest).to_string(),
+                    false,
+                )
+            }
+            _ => return Ok(()),
+        };
+        let value = self.decorate(&value, rule)?;
+        self.push(d, value, rule, auto, None);
+        Ok(())
+    }
+
+    /// `type=edge`: `edge` on a push to the rule's branch (the default branch unless named).
+    fn edge_rule(&self, rule: &Rule, d: &mut Decision) -> Result<()> {
+        let ctx = self.ctx;
+        if !ctx.git_ref.starts_with("refs/heads/") {
+            return Ok(());
+        }
+        let branch = match rule.attr("branch") {
+            "" => ctx.repo.default_branch.as_str(),
+            b => b,
+        };
+        if branch != ctx.branch() {
+            return Ok(());
+        }
+        let value = self.decorate("edge", rule)?;
+        self.push(d, value, rule, false, None);
+        Ok(())
+    }
+
+    /// `type=sha`: the short commit SHA, or the long one with `format=long`.
+    fn sha_rule(&self, rule: &Rule, d: &mut Decision) -> Result<()> {
+        let ctx = self.ctx;
+        if ctx.sha.is_empty() {
+            return Ok(());
+        }
+        let value = if rule.attr("format") == "long" {
+            ctx.sha.clone()
+        } else {
+            ctx.short_sha.clone()
+        };
+        let value = self.decorate(&value, rule)?;
+        self.push(d, value, rule, false, None);
         Ok(())
     }
 }
@@ -844,41 +865,84 @@ fn separator(flag: Option<&str>, input: &str) -> String {
         .unwrap_or_else(|| "\n".to_string())
 }
 
+/// The inputs of this form, checked once before anything runs.
+struct MetaInputs {
+    rules: Vec<Rule>,
+    flavor: Flavor,
+    images: Vec<Image>,
+    policy: FloatingPolicy,
+    bake_target: String,
+    label_lines: Vec<String>,
+    annotation_lines: Vec<String>,
+    /// `DOCKER_METADATA_ANNOTATIONS_LEVELS`: where each annotation goes (`manifest`, `index`, …).
+    annotation_levels: Vec<String>,
+    /// `DOCKER_METADATA_SET_OUTPUT_ENV`: also export every output as `DOCKER_METADATA_OUTPUT_*`.
+    set_env: bool,
+    sep_tags: String,
+    sep_labels: String,
+    sep_annotations: String,
+}
+
+impl MetaInputs {
+    fn parse(args: &MetaArgs) -> Result<Self> {
+        let rules = rules::parse(args.tags.unwrap_or(""))?;
+        let flavor = flavor::parse(args.flavor.unwrap_or(""))?;
+        let images = parse_images(args.images.unwrap_or(""))?;
+        let policy = FloatingPolicy::parse(args.floating_tags)?;
+        let bake_target = args.bake_target.trim().to_string();
+        if bake_target.is_empty()
+            || bake_target
+                .chars()
+                .any(|c| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        {
+            return Err(bad_input(
+                "bake-target",
+                format!(
+                    "{bake_target:?} is not a bake target name (letters, digits, `-`, `_`, `.`)"
+                ),
+            ));
+        }
+        let lines_of = |input: Option<&str>| -> Vec<String> {
+            rules::input_lines(input.unwrap_or(""))
+                .into_iter()
+                .map(|l| l.1)
+                .collect()
+        };
+        let annotation_levels = env_value("DOCKER_METADATA_ANNOTATIONS_LEVELS")
+            .unwrap_or_else(|| "manifest".into())
+            .split(',')
+            .map(|l| l.trim().to_string())
+            .collect();
+        Ok(Self {
+            rules,
+            flavor,
+            images,
+            policy,
+            bake_target,
+            label_lines: lines_of(args.labels),
+            annotation_lines: lines_of(args.annotations),
+            annotation_levels,
+            set_env: is_true("DOCKER_METADATA_SET_OUTPUT_ENV")?.unwrap_or(true),
+            sep_tags: separator(args.sep_tags, "sep-tags"),
+            sep_labels: separator(args.sep_labels, "sep-labels"),
+            sep_annotations: separator(args.sep_annotations, "sep-annotations"),
+        })
+    }
+
+    /// The names of the enabled images.
+    fn enabled_images(&self) -> Vec<&str> {
+        self.images
+            .iter()
+            .filter(|i| i.enable)
+            .map(|i| i.name.as_str())
+            .collect()
+    }
+}
+
 pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
     let dir = std::env::current_dir()?;
     let git = Git::new(&dir);
-    let rules = rules::parse(args.tags.unwrap_or(""))?;
-    let flavor = flavor::parse(args.flavor.unwrap_or(""))?;
-    let images = parse_images(args.images.unwrap_or(""))?;
-    let policy = FloatingPolicy::parse(args.floating_tags)?;
-    let bake_target = args.bake_target.trim().to_string();
-    if bake_target.is_empty()
-        || bake_target
-            .chars()
-            .any(|c| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
-    {
-        return Err(bad_input(
-            "bake-target",
-            format!("{bake_target:?} is not a bake target name (letters, digits, `-`, `_`, `.`)"),
-        ));
-    }
-    let label_lines: Vec<String> = rules::input_lines(args.labels.unwrap_or(""))
-        .into_iter()
-        .map(|l| l.1)
-        .collect();
-    let annotation_lines: Vec<String> = rules::input_lines(args.annotations.unwrap_or(""))
-        .into_iter()
-        .map(|l| l.1)
-        .collect();
-    let levels: Vec<String> = env_value("DOCKER_METADATA_ANNOTATIONS_LEVELS")
-        .unwrap_or_else(|| "manifest".into())
-        .split(',')
-        .map(|l| l.trim().to_string())
-        .collect();
-    let set_env = is_true("DOCKER_METADATA_SET_OUTPUT_ENV")?.unwrap_or(true);
-    let sep_tags = separator(args.sep_tags, "sep-tags");
-    let sep_labels = separator(args.sep_labels, "sep-labels");
-    let sep_annotations = separator(args.sep_annotations, "sep-annotations");
+    let inputs = MetaInputs::parse(&args)?;
 
     let ctx = Context::from_env(&dir)?;
     let meta = runner.phase("context", |r| {
@@ -893,68 +957,34 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
         Ok(meta)
     })?;
 
-    let (decision, withheld) = runner.phase("tags", |r| {
-        let mut decision = decide(&rules, &flavor, &meta)?;
-        for w in &decision.warnings {
-            r.warning(w);
-        }
-        let latest_known = args
+    let sources = floating::ReleaseSources {
+        git: &git,
+        token: args.token.as_deref(),
+        ctx: &ctx,
+        latest_from_versions: args
             .versions
             .as_ref()
-            .and_then(|v| v.latest_version.as_ref());
-        let sources = floating::ReleaseSources {
-            git: &git,
-            token: args.token.as_deref(),
-            ctx: &ctx,
-            latest_from_versions: latest_known,
-        };
-        let withheld = floating::protect(&mut decision, &flavor, policy, &sources, r)?;
-        for w in &withheld {
-            r.notice(&w.message());
-        }
-        Ok((decision, withheld))
-    })?;
+            .and_then(|v| v.latest_version.as_ref()),
+    };
+    let (decision, withheld) =
+        runner.phase("tags", |r| decide_tags(&inputs, &meta, &sources, r))?;
 
-    let names = tag_names(&decision, &flavor)?;
+    let names = tag_names(&decision, &inputs.flavor)?;
     let version = names.first().cloned().unwrap_or_default();
     if version.is_empty() {
         runner.warning("No Docker image version has been generated. Check tags input.");
     }
-    let enabled: Vec<&str> = images
-        .iter()
-        .filter(|i| i.enable)
-        .map(|i| i.name.as_str())
-        .collect();
-    let tags: Vec<String> = if enabled.is_empty() {
-        names.clone()
-    } else {
-        enabled
-            .iter()
-            .flat_map(|i| names.iter().map(move |t| format!("{i}:{t}")))
-            .collect()
-    };
+    let enabled = inputs.enabled_images();
+    let tags = image_tags(&enabled, &names);
     if tags.is_empty() {
         runner.warning("No Docker tag has been generated. Check tags input.");
     }
 
-    let from_versions = args
-        .versions
-        .as_ref()
-        .and_then(|v| Timestamp::from_second(v.unix_time()).ok());
-    let created_at = match from_versions.or(source_date_epoch()?).or(meta.commit_date) {
-        Some(t) => t,
-        None => {
-            runner.warning(&format!(
-                "the commit {} is in neither the event payload nor the checkout, so `org.opencontainers.image.created` is the clock (as docker/metadata-action always has it); check out the repository or set SOURCE_DATE_EPOCH for a reproducible label",
-                or_none(&meta.sha)
-            ));
-            meta.now
-        }
-    };
-    let created = created_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-    let labels = oci_pairs(&meta, &version, &created, &label_lines)?;
-    let raw_annotations = oci_pairs(&meta, &version, &created, &annotation_lines)?;
-    let annotations: Vec<String> = levels
+    let created = created_label(args.versions.as_ref(), &meta, runner)?;
+    let labels = oci_pairs(&meta, &version, &created, &inputs.label_lines)?;
+    let raw_annotations = oci_pairs(&meta, &version, &created, &inputs.annotation_lines)?;
+    let annotations: Vec<String> = inputs
+        .annotation_levels
         .iter()
         .flat_map(|level| {
             raw_annotations
@@ -972,74 +1002,25 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
     })
     .map_err(anyhow::Error::from)?;
 
-    let images_arg = enabled.join(",");
-    let bake_files = runner.phase("bake-files", |r| {
-        let dir = bake_dir()?;
-        let files = [
-            (
-                "tags",
-                BakeTarget {
-                    tags: Some(&tags),
-                    args: Some(BakeArgs {
-                        images: images_arg.clone(),
-                        version: &version,
-                    }),
-                    ..Default::default()
-                },
-            ),
-            (
-                "labels",
-                BakeTarget {
-                    labels: Some(Ordered(&labels)),
-                    ..Default::default()
-                },
-            ),
-            (
-                "annotations",
-                BakeTarget {
-                    annotations: Some(&annotations),
-                    ..Default::default()
-                },
-            ),
-            (
-                "",
-                BakeTarget {
-                    tags: Some(&tags),
-                    labels: Some(Ordered(&labels)),
-                    args: Some(BakeArgs {
-                        images: images_arg.clone(),
-                        version: &version,
-                    }),
-                    ..Default::default()
-                },
-            ),
-        ];
-        let mut paths = Vec::new();
-        for (kind, body) in files {
-            let name = if kind.is_empty() {
-                "docker-metadata-action-bake.json".to_string()
-            } else {
-                format!("docker-metadata-action-bake-{kind}.json")
-            };
-            let path = dir.join(name);
-            std::fs::write(&path, bake_json(&bake_target, body)?).map_err(|e| {
-                Failure::usage(
-                    "Cannot write the bake files",
-                    format!("{}: {e}", path.display()),
-                )
-            })?;
-            paths.push((kind, path.to_string_lossy().into_owned()));
-        }
-        r.log(&format!("wrote {}", dir.display()));
-        Ok(paths)
-    })?;
+    let bake = BakeContents {
+        target: &inputs.bake_target,
+        images: enabled.join(","),
+        version: &version,
+        tags: &tags,
+        labels: &labels,
+        annotations: &annotations,
+    };
+    let bake_files = runner.phase("bake-files", |r| write_bake_files(&bake, r))?;
 
     let mut outputs: Vec<(String, String)> = vec![
         ("version".into(), version.clone()),
-        ("tags".into(), tags.join(&sep_tags)),
-        ("tag-names".into(), names.join(&sep_tags)),
-        ("labels".into(), label_lines_out.join(&sep_labels)),
-        ("annotations".into(), annotations.join(&sep_annotations)),
+        ("tags".into(), tags.join(&inputs.sep_tags)),
+        ("tag-names".into(), names.join(&inputs.sep_tags)),
+        ("labels".into(), label_lines_out.join(&inputs.sep_labels)),
+        (
+            "annotations".into(),
+            annotations.join(&inputs.sep_annotations),
+        ),
         ("json".into(), json),
     ];
     for (kind, path) in bake_files {
@@ -1050,7 +1031,148 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
         };
         outputs.push((name, path));
     }
-    for (name, value) in &outputs {
+    set_outputs(runner, &outputs, inputs.set_env);
+    write_summary(
+        runner,
+        &meta,
+        &decision,
+        &names,
+        &withheld,
+        &labels,
+        inputs.policy,
+    );
+    Ok(())
+}
+
+/// The rules' decision, with the floating tags a higher release already has withheld (by the
+/// floating-tags policy); warnings and notices go to the log as they arise.
+fn decide_tags(
+    inputs: &MetaInputs,
+    meta: &MetaContext,
+    sources: &floating::ReleaseSources,
+    r: &mut Runner,
+) -> Result<(Decision, Vec<Withheld>)> {
+    let mut decision = decide(&inputs.rules, &inputs.flavor, meta)?;
+    for w in &decision.warnings {
+        r.warning(w);
+    }
+    let withheld = floating::protect(&mut decision, &inputs.flavor, inputs.policy, sources, r)?;
+    for w in &withheld {
+        r.notice(&w.message());
+    }
+    Ok((decision, withheld))
+}
+
+/// Every tag name under every enabled image (`image:tag`); the bare names without images.
+fn image_tags(enabled: &[&str], names: &[String]) -> Vec<String> {
+    if enabled.is_empty() {
+        names.to_vec()
+    } else {
+        enabled
+            .iter()
+            .flat_map(|i| names.iter().map(move |t| format!("{i}:{t}")))
+            .collect()
+    }
+}
+
+/// `org.opencontainers.image.created`: the versions document's time, else SOURCE_DATE_EPOCH,
+/// else the commit's date, else (with a warning) the clock.
+fn created_label(
+    versions: Option<&super::versions::Versions>,
+    meta: &MetaContext,
+    runner: &mut Runner,
+) -> Result<String> {
+    let from_versions = versions.and_then(|v| Timestamp::from_second(v.unix_time()).ok());
+    let created_at = match from_versions.or(source_date_epoch()?).or(meta.commit_date) {
+        Some(t) => t,
+        None => {
+            runner.warning(&format!(
+                "the commit {} is in neither the event payload nor the checkout, so `org.opencontainers.image.created` is the clock (as docker/metadata-action always has it); check out the repository or set SOURCE_DATE_EPOCH for a reproducible label",
+                or_none(&meta.sha)
+            ));
+            meta.now
+        }
+    };
+    Ok(created_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+}
+
+/// What the bake files hold.
+struct BakeContents<'a> {
+    target: &'a str,
+    /// The enabled images, comma-separated (`DOCKER_META_IMAGES`).
+    images: String,
+    version: &'a str,
+    tags: &'a [String],
+    labels: &'a [(String, String)],
+    annotations: &'a [String],
+}
+
+/// Writes the bake files as metadata-action names them (`…-bake-tags.json`, `-labels`,
+/// `-annotations`, and `…-bake.json` with tags, labels and args); returns each kind (`""` for
+/// the combined file) with its path.
+fn write_bake_files(bake: &BakeContents, r: &mut Runner) -> Result<Vec<(&'static str, String)>> {
+    let dir = bake_dir()?;
+    let args = || BakeArgs {
+        images: bake.images.clone(),
+        version: bake.version,
+    };
+    let files = [
+        (
+            "tags",
+            BakeTarget {
+                tags: Some(bake.tags),
+                args: Some(args()),
+                ..Default::default()
+            },
+        ),
+        (
+            "labels",
+            BakeTarget {
+                labels: Some(Ordered(bake.labels)),
+                ..Default::default()
+            },
+        ),
+        (
+            "annotations",
+            BakeTarget {
+                annotations: Some(bake.annotations),
+                ..Default::default()
+            },
+        ),
+        (
+            "",
+            BakeTarget {
+                tags: Some(bake.tags),
+                labels: Some(Ordered(bake.labels)),
+                args: Some(args()),
+                ..Default::default()
+            },
+        ),
+    ];
+    let mut paths = Vec::new();
+    for (kind, body) in files {
+        let name = if kind.is_empty() {
+            "docker-metadata-action-bake.json".to_string()
+        } else {
+            format!("docker-metadata-action-bake-{kind}.json")
+        };
+        let path = dir.join(name);
+        std::fs::write(&path, bake_json(bake.target, body)?).map_err(|e| {
+            Failure::usage(
+                "Cannot write the bake files",
+                format!("{}: {e}", path.display()),
+            )
+        })?;
+        paths.push((kind, path.to_string_lossy().into_owned()));
+    }
+    r.log(&format!("wrote {}", dir.display()));
+    Ok(paths)
+}
+
+/// Sets every output and, with `DOCKER_METADATA_SET_OUTPUT_ENV`, exports it as
+/// `DOCKER_METADATA_OUTPUT_<NAME>` (upper case, `_` for anything else).
+fn set_outputs(runner: &mut Runner, outputs: &[(String, String)], set_env: bool) {
+    for (name, value) in outputs {
         runner.set_output(name, value.clone());
         if set_env {
             let var: String = name
@@ -1066,8 +1188,6 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
             runner.export_variable(&format!("DOCKER_METADATA_OUTPUT_{var}"), value.clone());
         }
     }
-    write_summary(runner, &meta, &decision, &names, &withheld, &labels, policy);
-    Ok(())
 }
 
 fn write_summary(

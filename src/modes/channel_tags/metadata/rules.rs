@@ -185,101 +185,9 @@ fn parse_rule(source: &str, line: usize, given: bool) -> Result<Rule> {
         )
     };
     let fields = csv_fields(source).map_err(&bad)?;
-    let mut kind = None;
-    let mut attrs = BTreeMap::new();
-    for field in fields {
-        // The first `=` splits (a leading `=` does not: `=x` is a bare value).
-        let split = field.find('=').filter(|i| *i > 0);
-        match split {
-            None => {
-                attrs.insert("value".to_string(), field.trim().to_string());
-            }
-            Some(i) => {
-                let key = field[..i].trim().to_lowercase();
-                let value = field[i + 1..].trim().to_string();
-                if key == "type" {
-                    kind = Some(RuleType::from_name(&value).ok_or_else(|| {
-                        bad(format!(
-                            "unknown type `{value}` (known: schedule, semver, pep440, match, edge, ref, raw, sha)"
-                        ))
-                    })?);
-                } else {
-                    attrs.insert(key, value);
-                }
-            }
-        }
-    }
-    let kind = kind.unwrap_or(RuleType::Raw);
-    fn set_default(attrs: &mut BTreeMap<String, String>, key: &str, value: &str) {
-        attrs
-            .entry(key.to_string())
-            .or_insert_with(|| value.to_string());
-    }
-    match kind {
-        RuleType::Schedule => set_default(&mut attrs, "pattern", "nightly"),
-        RuleType::Semver | RuleType::Pep440 => {
-            if !attrs.contains_key("pattern") {
-                return Err(bad(format!("type={} needs a `pattern`", kind.name())));
-            }
-            set_default(&mut attrs, "value", "");
-            set_default(&mut attrs, "match", "");
-        }
-        RuleType::Match => {
-            if !attrs.contains_key("pattern") {
-                return Err(bad("type=match needs a `pattern`".into()));
-            }
-            set_default(&mut attrs, "group", "0");
-            set_default(&mut attrs, "value", "");
-            if attrs["group"].trim().parse::<usize>().is_err() {
-                return Err(bad(format!(
-                    "`group={}` is not a group number",
-                    attrs["group"]
-                )));
-            }
-        }
-        RuleType::Edge => set_default(&mut attrs, "branch", ""),
-        RuleType::Ref => {
-            match attrs.get("event").map(String::as_str) {
-                None => {
-                    return Err(bad(
-                        "type=ref needs `event=branch`, `event=tag` or `event=pr`".into(),
-                    ))
-                }
-                Some("branch" | "tag" | "pr") => {}
-                Some(other) => {
-                    return Err(bad(format!(
-                        "`event={other}`: the event is branch, tag or pr"
-                    )))
-                }
-            }
-            if attrs["event"] == "pr" {
-                set_default(&mut attrs, "prefix", "pr-");
-            }
-        }
-        RuleType::Raw => {
-            if !attrs.contains_key("value") {
-                return Err(bad("type=raw needs a `value`".into()));
-            }
-        }
-        RuleType::Sha => {
-            set_default(&mut attrs, "prefix", "sha-");
-            set_default(&mut attrs, "format", "short");
-            if !matches!(attrs["format"].as_str(), "short" | "long") {
-                return Err(bad(format!(
-                    "`format={}`: the format is short or long",
-                    attrs["format"]
-                )));
-            }
-        }
-    }
-    // Patterns are checked once here, not only on the refs they apply to.
-    if kind == RuleType::Match {
-        let (body, flags) = regex_literal(&attrs["pattern"]);
-        js_regex(body, flags).map_err(&bad)?;
-    }
-    if matches!(kind, RuleType::Semver | RuleType::Pep440) && !attrs["match"].is_empty() {
-        js_regex(&attrs["match"], "").map_err(&bad)?;
-    }
+    let (kind, mut attrs) = rule_attributes(fields).map_err(&bad)?;
+    complete_attributes(kind, &mut attrs).map_err(&bad)?;
+    check_patterns(kind, &attrs).map_err(&bad)?;
     attrs
         .entry("enable".to_string())
         .or_insert_with(|| "true".to_string());
@@ -299,6 +207,116 @@ fn parse_rule(source: &str, line: usize, given: bool) -> Result<Rule> {
         line,
         priority,
     })
+}
+
+/// The rule's type (`raw` when it names none) and its `key=value` attributes; a bare field is
+/// the `value`.
+fn rule_attributes(
+    fields: Vec<String>,
+) -> std::result::Result<(RuleType, BTreeMap<String, String>), String> {
+    let mut kind = None;
+    let mut attrs = BTreeMap::new();
+    for field in fields {
+        // The first `=` splits (a leading `=` does not: `=x` is a bare value).
+        let split = field.find('=').filter(|i| *i > 0);
+        match split {
+            None => {
+                attrs.insert("value".to_string(), field.trim().to_string());
+            }
+            Some(i) => {
+                let key = field[..i].trim().to_lowercase();
+                let value = field[i + 1..].trim().to_string();
+                if key == "type" {
+                    kind = Some(RuleType::from_name(&value).ok_or_else(|| {
+                        format!(
+                            "unknown type `{value}` (known: schedule, semver, pep440, match, edge, ref, raw, sha)"
+                        )
+                    })?);
+                } else {
+                    attrs.insert(key, value);
+                }
+            }
+        }
+    }
+    Ok((kind.unwrap_or(RuleType::Raw), attrs))
+}
+
+/// Fills in the type's defaults (metadata-action's) and checks the attributes it requires.
+fn complete_attributes(
+    kind: RuleType,
+    attrs: &mut BTreeMap<String, String>,
+) -> std::result::Result<(), String> {
+    fn set_default(attrs: &mut BTreeMap<String, String>, key: &str, value: &str) {
+        attrs
+            .entry(key.to_string())
+            .or_insert_with(|| value.to_string());
+    }
+    match kind {
+        RuleType::Schedule => set_default(attrs, "pattern", "nightly"),
+        RuleType::Semver | RuleType::Pep440 => {
+            if !attrs.contains_key("pattern") {
+                return Err(format!("type={} needs a `pattern`", kind.name()));
+            }
+            set_default(attrs, "value", "");
+            set_default(attrs, "match", "");
+        }
+        RuleType::Match => {
+            if !attrs.contains_key("pattern") {
+                return Err("type=match needs a `pattern`".into());
+            }
+            set_default(attrs, "group", "0");
+            set_default(attrs, "value", "");
+            if attrs["group"].trim().parse::<usize>().is_err() {
+                return Err(format!("`group={}` is not a group number", attrs["group"]));
+            }
+        }
+        RuleType::Edge => set_default(attrs, "branch", ""),
+        RuleType::Ref => {
+            match attrs.get("event").map(String::as_str) {
+                None => {
+                    return Err("type=ref needs `event=branch`, `event=tag` or `event=pr`".into())
+                }
+                Some("branch" | "tag" | "pr") => {}
+                Some(other) => {
+                    return Err(format!("`event={other}`: the event is branch, tag or pr"))
+                }
+            }
+            if attrs["event"] == "pr" {
+                set_default(attrs, "prefix", "pr-");
+            }
+        }
+        RuleType::Raw => {
+            if !attrs.contains_key("value") {
+                return Err("type=raw needs a `value`".into());
+            }
+        }
+        RuleType::Sha => {
+            set_default(attrs, "prefix", "sha-");
+            set_default(attrs, "format", "short");
+            if !matches!(attrs["format"].as_str(), "short" | "long") {
+                return Err(format!(
+                    "`format={}`: the format is short or long",
+                    attrs["format"]
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Patterns are checked once here, not only on the refs they apply to.
+fn check_patterns(
+    kind: RuleType,
+    attrs: &BTreeMap<String, String>,
+) -> std::result::Result<(), String> {
+    if kind == RuleType::Match {
+        let (body, flags) = regex_literal(&attrs["pattern"]);
+        js_regex(body, flags)?;
+    }
+    if matches!(kind, RuleType::Semver | RuleType::Pep440) && !attrs["match"].is_empty() {
+        js_regex(&attrs["match"], "")?;
+    }
+    Ok(())
 }
 
 /// The rules of the `tags` input (the peer's default rules when it is empty), highest priority

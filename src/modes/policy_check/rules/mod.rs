@@ -4,14 +4,14 @@
 
 pub mod forbidden_imports;
 pub mod forbidden_patterns;
-pub mod registries;
+pub mod registry_hosts;
 pub mod required_env;
 
 use std::path::Path;
 
 use super::config::{Check, Policy, Rule};
 use super::imports::Language;
-use super::registries::Source;
+use super::registry_refs::RefFile;
 use super::text::LineIndex;
 use super::Violation;
 
@@ -19,8 +19,8 @@ use super::Violation;
 pub fn wants(policy: &Policy, path: &str) -> bool {
     policy.rules.iter().any(|rule| match &rule.check {
         Check::ForbiddenImports { from, .. } => Language::of(path).is_some() && from.matches(path),
-        Check::Registries { files, .. } => {
-            files.matches(path) && (files.is_explicit() || Source::of(path).is_some())
+        Check::RegistryHosts { files, .. } => {
+            files.matches(path) && (files.is_explicit() || RefFile::of(path).is_some())
         }
         Check::ForbiddenPatterns { files, .. } => files.matches(path),
         Check::RequiredEnv { .. } => false,
@@ -32,7 +32,7 @@ pub fn check_file(policy: &Policy, root: &Path, path: &str, text: &str) -> Vec<V
     let index = LineIndex::new(text);
     let mut violations = Vec::new();
     let mut imports = None;
-    let mut hosts = None;
+    let mut registry_refs = None;
     for rule in &policy.rules {
         match &rule.check {
             Check::ForbiddenImports { .. } => {
@@ -43,13 +43,13 @@ pub fn check_file(policy: &Policy, root: &Path, path: &str, text: &str) -> Vec<V
                     .get_or_insert_with(|| super::imports::extract(language, path, text, root));
                 forbidden_imports::check(rule, path, &index, imports, &mut violations);
             }
-            Check::Registries { .. } => {
-                let hosts = hosts.get_or_insert_with(|| {
-                    Source::of(path)
-                        .map(|s| super::registries::extract(s, text))
+            Check::RegistryHosts { .. } => {
+                let refs = registry_refs.get_or_insert_with(|| {
+                    RefFile::of(path)
+                        .map(|file| super::registry_refs::extract(file, text))
                         .unwrap_or_default()
                 });
-                registries::check(rule, path, &index, hosts, &mut violations);
+                registry_hosts::check(rule, path, &index, refs, &mut violations);
             }
             Check::ForbiddenPatterns { .. } => {
                 forbidden_patterns::check(rule, path, text, &index, &mut violations)

@@ -1,8 +1,9 @@
-//! `allowed-registries` and `forbidden-hosts`: the hosts packages are resolved from. With
-//! `packages:`, only references that name a matching package (or scope) are checked.
+//! The registry-host rules, `allowed-registries` and `forbidden-hosts`: the hosts packages are
+//! resolved from, as the file's registry references ([`super::super::registry_refs`]) name
+//! them. With `packages:`, only references that name a matching package (or scope) are checked.
 
 use super::super::config::{Check, Rule};
-use super::super::registries::HostRef;
+use super::super::registry_refs::RegistryRef;
 use super::super::text::LineIndex;
 use super::super::Violation;
 
@@ -10,10 +11,10 @@ pub fn check(
     rule: &Rule,
     path: &str,
     index: &LineIndex,
-    refs: &[HostRef],
+    refs: &[RegistryRef],
     out: &mut Vec<Violation>,
 ) {
-    let Check::Registries {
+    let Check::RegistryHosts {
         allow,
         hosts,
         host_set,

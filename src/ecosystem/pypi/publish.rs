@@ -6,22 +6,71 @@
 
 use std::path::Path;
 
-use super::{bad_artifact, file_digests, Artifact, Kind, Local, Remote, State};
+use super::fetch::{self as registry, pep503_normalize, PYPI_SIMPLE_JSON};
+use super::Pypi;
 use crate::archive;
-use crate::ecosystem::pypi::fetch::{self as registry, pep503_normalize, PYPI_SIMPLE_JSON};
+use crate::ecosystem::{Publish, PublishInputs, PublishQuery};
 use crate::error::{Failure, Result};
-use crate::fetch::download::Fetcher;
-use crate::fetch::RemoteOptions;
+use crate::modes::publish_check::{
+    bad_artifact, file_digests, Artifact, Checked, Local, Remote, State,
+};
 
 /// Most bytes read of PKG-INFO.
 const PKG_INFO_LIMIT: u64 = 16 * 1024 * 1024;
 
-pub fn local(artifact: &Artifact) -> Result<Local> {
-    let (name, version) = match artifact.kind {
-        Kind::Wheel => registry::wheel_metadata(&artifact.path, &artifact.display)
-            .map_err(|f| bad_artifact(&artifact.display, &f.message))?,
-        _ => sdist_metadata(&artifact.path, &artifact.display)
-            .map_err(|why| bad_artifact(&artifact.display, why))?,
+impl Publish for Pypi {
+    fn claims(&self, _path: &Path, name: &str) -> bool {
+        name.ends_with(".whl") || name.ends_with(".tar.gz")
+    }
+    fn publish_artifacts(&self) -> &'static str {
+        "wheels (*.whl), Python sdists (*.tar.gz)"
+    }
+    fn registry_input(&self) -> &'static str {
+        "pypi-index"
+    }
+    fn local(&self, artifact: &Artifact, _inputs: &PublishInputs) -> Result<Local> {
+        local(artifact)
+    }
+    fn query(&self, request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
+        query(request, local)
+    }
+    fn reconcile(&self, checked: &mut [&mut Checked]) {
+        other_files(checked);
+    }
+    fn next_version(&self, version: &str) -> Option<String> {
+        next_release(version)
+    }
+}
+
+/// The next release after a final PEP 440 `version`: its last release segment plus one, on at
+/// least three segments (`1.0` → `1.0.1`).
+fn next_release(version: &str) -> Option<String> {
+    let v: pep440_rs::Version = version.parse().ok()?;
+    if v.is_pre() || v.is_dev() || v.is_post() || v.is_local() {
+        return None;
+    }
+    let mut release = v.release().to_vec();
+    while release.len() < 3 {
+        release.push(0);
+    }
+    *release.last_mut()? += 1;
+    Some(
+        release
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join("."),
+    )
+}
+
+fn local(artifact: &Artifact) -> Result<Local> {
+    let is_wheel = artifact.file_name().to_lowercase().ends_with(".whl");
+    let (name, version) = if is_wheel {
+        registry::wheel_metadata(&artifact.path, &artifact.display)
+            .map_err(|f| bad_artifact(&artifact.display, &f.message))?
+    } else {
+        sdist_metadata(&artifact.path, &artifact.display)
+            .map_err(|why| bad_artifact(&artifact.display, why))?
     };
     if name.is_empty() || version.is_empty() {
         return Err(bad_artifact(
@@ -48,11 +97,7 @@ pub fn local(artifact: &Artifact) -> Result<Local> {
             format!("Version {version:?} is not PEP 440: {e}"),
         )
     })?;
-    let file_name = artifact
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = artifact.file_name();
     // The index lists the file by its name: a name that disagrees with the metadata would be
     // refused by the index (and would hide a mix-up of builds).
     match registry::dist_parts(&file_name) {
@@ -83,17 +128,10 @@ pub fn local(artifact: &Artifact) -> Result<Local> {
 /// Name and Version from `<name>-<version>/PKG-INFO` in an sdist (a gzipped tarball).
 fn sdist_metadata(path: &Path, display: &str) -> std::result::Result<(String, String), String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let what = format!("the sdist {display}");
-    let stream = archive::Capped::new(
-        flate2::read::GzDecoder::new(file),
-        what.clone(),
-        archive::MAX_UNPACKED,
-    );
-    let mut tarball = tar::Archive::new(stream);
+    let (mut tarball, mut budget) = archive::tar_gz(file, format!("the sdist {display}"));
     let entries = tarball
         .entries()
         .map_err(|e| format!("not a gzipped tarball: {e}"))?;
-    let mut budget = archive::Budget::new(what, archive::MAX_ENTRIES, archive::MAX_UNPACKED);
     for entry in entries {
         let entry = entry.map_err(|e| format!("unreadable tar: {e}"))?;
         budget.entry(entry.header().size().unwrap_or(u64::MAX))?;
@@ -121,12 +159,13 @@ fn sdist_metadata(path: &Path, display: &str) -> std::result::Result<(String, St
     Err("no <name>-<version>/PKG-INFO at its root: not an sdist".into())
 }
 
-pub fn query(fetcher: &Fetcher, options: &RemoteOptions, local: &Local) -> Result<Remote> {
+fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
+    let fetcher = request.fetcher;
     let (base, auth) = registry::registry_with_auth(
         fetcher,
-        "pypi-index",
-        &options.registries.pypi_index,
-        options,
+        Pypi.registry_input(),
+        request.registry,
+        request.options,
         None,
     )?;
     let normalized = pep503_normalize(&local.name);
@@ -199,20 +238,18 @@ pub fn query(fetcher: &Fetcher, options: &RemoteOptions, local: &Local) -> Resul
 /// A version already on the index with none of this build's files for it: every such artifact
 /// becomes `other-files` (another build was uploaded under this version). A version on the
 /// index with some of our files is a re-run that stopped half-way: the rest stays `absent`.
-pub fn other_files(artifacts: &[Artifact], locals: &[Local], remotes: &mut [Remote]) {
-    let python = |i: &usize| artifacts[*i].kind.ecosystem() == super::Ecosystem::Python;
-    let indices: Vec<usize> = (0..artifacts.len()).filter(python).collect();
-    for &i in &indices {
-        if remotes[i].state != State::Absent || remotes[i].version_files.is_empty() {
+fn other_files(checked: &mut [&mut Checked]) {
+    let key = |c: &Checked| (pep503_normalize(&c.local.name), c.local.version.clone());
+    for i in 0..checked.len() {
+        let remote = &checked[i].remote;
+        if remote.state != State::Absent || remote.version_files.is_empty() {
             continue;
         }
-        let key = (pep503_normalize(&locals[i].name), locals[i].version.clone());
-        let ours_on_index = indices.iter().any(|&j| {
-            (pep503_normalize(&locals[j].name), locals[j].version.clone()) == key
-                && remotes[i].version_files.contains(&locals[j].file_name)
+        let ours_on_index = checked.iter().any(|other| {
+            key(other) == key(checked[i]) && remote.version_files.contains(&other.local.file_name)
         });
         if !ours_on_index {
-            remotes[i].state = State::OtherFiles;
+            checked[i].remote.state = State::OtherFiles;
         }
     }
 }

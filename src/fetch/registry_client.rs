@@ -66,8 +66,8 @@ pub(crate) fn download(
     download::download_maybe_twice(fetcher, request, twice)
 }
 
-/// The registry's base URL (from the input named `input`) and the credentials that go to it,
-/// masked before anything can print them.
+/// The registry's base URL (from the input named `input`) and the credentials that go to it
+/// as `Authorization: Bearer <token>`, masked before anything can print them.
 pub(crate) fn registry_with_auth(
     fetcher: &Fetcher,
     input: &str,
@@ -75,11 +75,24 @@ pub(crate) fn registry_with_auth(
     opts: &RemoteOptions,
     token_variable: Option<&str>,
 ) -> Result<(Url, Option<Auth>)> {
+    let (base, token) = registry_with_token(fetcher, input, value, opts, token_variable)?;
+    let auth = token.map(|t| Auth::bearer_for(&base, t));
+    Ok((base, auth))
+}
+
+/// The registry's base URL and its token (see [`RemoteOptions::token_for`]), masked, for a
+/// registry that wants the token in another form than a Bearer header.
+pub(crate) fn registry_with_token(
+    fetcher: &Fetcher,
+    input: &str,
+    value: &str,
+    opts: &RemoteOptions,
+    token_variable: Option<&str>,
+) -> Result<(Url, Option<String>)> {
     let base = base_url(input, value)?;
     let token = opts.token_for(&download::host_of(&base), token_variable);
     if let Some(t) = &token {
         fetcher.mask(t);
     }
-    let auth = token.map(|t| Auth::bearer_for(&base, t));
-    Ok((base, auth))
+    Ok((base, token))
 }

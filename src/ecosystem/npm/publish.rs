@@ -4,11 +4,37 @@
 
 use base64::Engine as _;
 
-use super::{bad_artifact, file_digests, Artifact, Local, Remote, State};
-use crate::ecosystem::npm::fetch::{self as registry, Packument, NPM_ABBREVIATED};
+use std::path::Path;
+
+use super::fetch::{self as registry, Packument, NPM_ABBREVIATED};
+use super::Npm;
+use crate::ecosystem::{Ecosystem as _, Publish, PublishInputs, PublishQuery};
 use crate::error::{Failure, Result};
-use crate::fetch::download::{Digest, Fetcher, Integrity};
-use crate::fetch::RemoteOptions;
+use crate::fetch::download::{Digest, Integrity};
+use crate::modes::publish_check::{
+    bad_artifact, file_digests, next_semver_patch, Artifact, Local, Remote, State,
+};
+
+impl Publish for Npm {
+    fn claims(&self, _path: &Path, name: &str) -> bool {
+        name.ends_with(".tgz")
+    }
+    fn publish_artifacts(&self) -> &'static str {
+        "npm tarballs (*.tgz)"
+    }
+    fn registry_input(&self) -> &'static str {
+        "npm-registry"
+    }
+    fn local(&self, artifact: &Artifact, _inputs: &PublishInputs) -> Result<Local> {
+        local(artifact)
+    }
+    fn query(&self, request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
+        query(request, local)
+    }
+    fn next_version(&self, version: &str) -> Option<String> {
+        next_semver_patch(version)
+    }
+}
 
 /// npm's rule for new package names (validate-npm-package-name): lower case, URL-safe, an
 /// optional `@scope/`. Anything else cannot have been published, and must not reach a URL.
@@ -29,7 +55,7 @@ fn valid_name(name: &str) -> bool {
         }
 }
 
-pub fn local(artifact: &Artifact) -> Result<Local> {
+fn local(artifact: &Artifact) -> Result<Local> {
     let (name, raw_version) =
         registry::npm_tarball_manifest(&artifact.path, &artifact.display.as_str())
             .map_err(|f| bad_artifact(&artifact.display, &f.message))?;
@@ -63,13 +89,14 @@ pub fn local(artifact: &Artifact) -> Result<Local> {
     })
 }
 
-pub fn query(fetcher: &Fetcher, options: &RemoteOptions, local: &Local) -> Result<Remote> {
+fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
+    let fetcher = request.fetcher;
     let (base, auth) = registry::registry_with_auth(
         fetcher,
-        "npm-registry",
-        &options.registries.npm_registry,
-        options,
-        Some("NODE_AUTH_TOKEN"),
+        Npm.registry_input(),
+        request.registry,
+        request.options,
+        Npm.token_variable(),
     )?;
     let url = base
         .join(&registry::npm_packument_path(&local.name))

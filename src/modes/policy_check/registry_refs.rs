@@ -1,6 +1,7 @@
-//! Where packages come from: registry and index hosts in package manager configuration,
-//! lockfiles, Go settings and workflow files, each with its position and, where the file says,
-//! the package resolved from it.
+//! Registry references: where a repository's files say packages come from. Registry and index
+//! hosts in package manager configuration, lockfiles, Go settings and workflow files, each with
+//! its position and, where the file says, the package resolved from it. The registry-host rules
+//! (`rules/registry_hosts.rs`) check them.
 
 use std::sync::LazyLock;
 
@@ -8,9 +9,9 @@ use regex::Regex;
 
 use super::config::host_of;
 
-/// The files this module reads, by name.
+/// The kinds of file registry references are read from, known by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub enum RefFile {
     Npmrc,
     PnpmLock,
     PackageLock,
@@ -23,23 +24,23 @@ pub enum Source {
     Workflow,
 }
 
-impl Source {
-    pub fn of(path: &str) -> Option<Source> {
+impl RefFile {
+    pub fn of(path: &str) -> Option<RefFile> {
         let name = path.rsplit('/').next().unwrap_or(path);
         Some(match name {
-            ".npmrc" => Source::Npmrc,
-            "pnpm-lock.yaml" => Source::PnpmLock,
-            "package-lock.json" | "npm-shrinkwrap.json" => Source::PackageLock,
-            "pip.conf" | "pip.ini" => Source::PipConf,
-            "uv.lock" => Source::UvLock,
-            "pyproject.toml" => Source::Pyproject,
-            "go.mod" => Source::GoMod,
-            "go.env" => Source::GoEnv,
-            n if n.starts_with("requirements") && n.ends_with(".txt") => Source::Requirements,
+            ".npmrc" => RefFile::Npmrc,
+            "pnpm-lock.yaml" => RefFile::PnpmLock,
+            "package-lock.json" | "npm-shrinkwrap.json" => RefFile::PackageLock,
+            "pip.conf" | "pip.ini" => RefFile::PipConf,
+            "uv.lock" => RefFile::UvLock,
+            "pyproject.toml" => RefFile::Pyproject,
+            "go.mod" => RefFile::GoMod,
+            "go.env" => RefFile::GoEnv,
+            n if n.starts_with("requirements") && n.ends_with(".txt") => RefFile::Requirements,
             n if path.starts_with(".github/workflows/")
                 && (n.ends_with(".yml") || n.ends_with(".yaml")) =>
             {
-                Source::Workflow
+                RefFile::Workflow
             }
             _ => return None,
         })
@@ -49,8 +50,9 @@ impl Source {
 /// pnpm records no tarball URL for a package from the default registry.
 pub const PNPM_DEFAULT_REGISTRY: &str = "registry.npmjs.org";
 
+/// One registry reference: the host a file names as a package source, where it names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostRef {
+pub struct RegistryRef {
     pub offset: usize,
     pub len: usize,
     pub host: String,
@@ -112,12 +114,12 @@ fn line_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-fn url_ref(offset: usize, value: &str, package: Option<String>) -> Option<HostRef> {
+fn url_ref(offset: usize, value: &str, package: Option<String>) -> Option<RegistryRef> {
     let host = host_of(value);
     if host.is_empty() || host.starts_with('$') || (!host.contains('.') && host != "localhost") {
         return None;
     }
-    Some(HostRef {
+    Some(RegistryRef {
         offset,
         len: value.len(),
         host,
@@ -126,19 +128,19 @@ fn url_ref(offset: usize, value: &str, package: Option<String>) -> Option<HostRe
     })
 }
 
-/// Every host reference in one file.
-pub fn extract(source: Source, text: &str) -> Vec<HostRef> {
+/// Every registry reference in one file of a known kind.
+pub fn extract(file: RefFile, text: &str) -> Vec<RegistryRef> {
     let mut refs = Vec::new();
-    match source {
-        Source::Npmrc => {
+    match file {
+        RefFile::Npmrc => {
             for c in NPMRC.captures_iter(text) {
                 let url = c.get(2).expect("group 2");
                 let package = c.get(1).map(|s| format!("{}/*", s.as_str()));
                 refs.extend(url_ref(url.start(), url.as_str(), package));
             }
         }
-        Source::PnpmLock => pnpm_lock(text, &mut refs),
-        Source::PackageLock => {
+        RefFile::PnpmLock => pnpm_lock(text, &mut refs),
+        RefFile::PackageLock => {
             let mut package = None;
             for (start, line) in line_offsets(text) {
                 if let Some(c) = LOCK_KEY.captures(line) {
@@ -152,13 +154,13 @@ pub fn extract(source: Source, text: &str) -> Vec<HostRef> {
                 }
             }
         }
-        Source::PipConf => {
+        RefFile::PipConf => {
             for c in PIP_CONF.captures_iter(text) {
                 let url = c.get(1).or(c.get(2)).expect("one group");
                 refs.extend(url_ref(url.start(), url.as_str(), None));
             }
         }
-        Source::Requirements => {
+        RefFile::Requirements => {
             for c in REQUIREMENTS.captures_iter(text) {
                 if let Some(url) = c.get(1) {
                     refs.extend(url_ref(url.start(), url.as_str(), None));
@@ -169,7 +171,7 @@ pub fn extract(source: Source, text: &str) -> Vec<HostRef> {
                 }
             }
         }
-        Source::UvLock => {
+        RefFile::UvLock => {
             let mut package = None;
             for (start, line) in line_offsets(text) {
                 if line.starts_with("[[package]]") {
@@ -184,7 +186,7 @@ pub fn extract(source: Source, text: &str) -> Vec<HostRef> {
                 }
             }
         }
-        Source::Pyproject => {
+        RefFile::Pyproject => {
             let mut section = String::new();
             for (start, line) in line_offsets(text) {
                 let trimmed = line.trim();
@@ -202,7 +204,7 @@ pub fn extract(source: Source, text: &str) -> Vec<HostRef> {
                 }
             }
         }
-        Source::GoMod => {
+        RefFile::GoMod => {
             for (start, line) in line_offsets(text) {
                 let code = line.split("//").next().unwrap_or(line);
                 if code.trim_start().starts_with("module") {
@@ -211,7 +213,7 @@ pub fn extract(source: Source, text: &str) -> Vec<HostRef> {
                 if let Some(c) = GO_MOD_PATH.captures(code) {
                     let path = c.get(1).expect("group 1");
                     let host = path.as_str().split('/').next().unwrap_or_default();
-                    refs.push(HostRef {
+                    refs.push(RegistryRef {
                         offset: start + path.start(),
                         len: path.len(),
                         host: host.to_ascii_lowercase(),
@@ -221,8 +223,8 @@ pub fn extract(source: Source, text: &str) -> Vec<HostRef> {
                 }
             }
         }
-        Source::GoEnv => goproxy(text, &mut refs),
-        Source::Workflow => {
+        RefFile::GoEnv => goproxy(text, &mut refs),
+        RefFile::Workflow => {
             goproxy(text, &mut refs);
             for c in WORKFLOW.captures_iter(text) {
                 if let Some(url) = (1..=5).find_map(|i| c.get(i)) {
@@ -237,7 +239,7 @@ pub fn extract(source: Source, text: &str) -> Vec<HostRef> {
 }
 
 /// `GOPROXY=a,b|direct`: every proxy in the list (`direct` and `off` are not hosts).
-fn goproxy(text: &str, refs: &mut Vec<HostRef>) {
+fn goproxy(text: &str, refs: &mut Vec<RegistryRef>) {
     for c in GOPROXY.captures_iter(text) {
         let list = c.get(1).expect("group 1");
         let mut offset = list.start();
@@ -253,7 +255,7 @@ fn goproxy(text: &str, refs: &mut Vec<HostRef>) {
 
 /// pnpm-lock.yaml: under `packages:`, a `tarball:` URL names the registry; an entry with an
 /// `integrity` but no tarball came from the default registry.
-fn pnpm_lock(text: &str, refs: &mut Vec<HostRef>) {
+fn pnpm_lock(text: &str, refs: &mut Vec<RegistryRef>) {
     struct Entry {
         offset: usize,
         key_len: usize,
@@ -261,10 +263,10 @@ fn pnpm_lock(text: &str, refs: &mut Vec<HostRef>) {
         integrity: bool,
         tarball: bool,
     }
-    let flush = |entry: Option<Entry>, refs: &mut Vec<HostRef>| {
+    let flush = |entry: Option<Entry>, refs: &mut Vec<RegistryRef>| {
         if let Some(e) = entry {
             if e.integrity && !e.tarball {
-                refs.push(HostRef {
+                refs.push(RegistryRef {
                     offset: e.offset,
                     len: e.key_len,
                     host: PNPM_DEFAULT_REGISTRY.to_string(),
@@ -339,7 +341,7 @@ fn pnpm_package_name(key: &str) -> String {
 mod tests {
     use super::*;
 
-    fn hosts(source: Source, text: &str) -> Vec<(String, Option<String>)> {
+    fn hosts(source: RefFile, text: &str) -> Vec<(String, Option<String>)> {
         extract(source, text)
             .into_iter()
             .map(|r| (r.host, r.package))
@@ -350,7 +352,7 @@ mod tests {
     fn pnpm_lock_tarballs_and_default_registry() {
         let lock = "lockfileVersion: '9.0'\n\npackages:\n\n  '@ameideio/sdk@1.2.0':\n    resolution: {integrity: sha512-x, tarball: https://npm.pkg.github.com/download/@ameideio/sdk/1.2.0/abc}\n\n  '@ameideio/ameide-core-proto@0.1.0':\n    resolution: {integrity: sha512-y}\n\n  left-pad@1.3.0:\n    resolution: {integrity: sha512-z}\n\nsnapshots:\n\n  left-pad@1.3.0: {}\n";
         assert_eq!(
-            hosts(Source::PnpmLock, lock),
+            hosts(RefFile::PnpmLock, lock),
             vec![
                 ("npm.pkg.github.com".into(), Some("@ameideio/sdk".into())),
                 (
@@ -367,7 +369,7 @@ mod tests {
     #[test]
     fn npmrc_scopes_and_goproxy() {
         assert_eq!(
-            hosts(Source::Npmrc, "@ameideio:registry=https://npm.pkg.github.com\nregistry=https://registry.npmjs.org/\n//npm.pkg.github.com/:_authToken=${T}\n"),
+            hosts(RefFile::Npmrc, "@ameideio:registry=https://npm.pkg.github.com\nregistry=https://registry.npmjs.org/\n//npm.pkg.github.com/:_authToken=${T}\n"),
             vec![
                 ("npm.pkg.github.com".into(), Some("@ameideio/*".into())),
                 ("registry.npmjs.org".into(), None)
@@ -375,7 +377,7 @@ mod tests {
         );
         assert_eq!(
             hosts(
-                Source::GoEnv,
+                RefFile::GoEnv,
                 "GOPROXY=https://proxy.golang.org,https://goproxy.io|direct\n"
             ),
             vec![

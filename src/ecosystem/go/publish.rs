@@ -6,31 +6,69 @@
 //! over the single name `go.mod`. A module directory is hashed over the files the go command
 //! would zip from it (x/mod/zip `CreateFromDir` rules), so run this on a clean checkout.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use reqwest::Url;
 use sha2::{Digest as _, Sha256};
 
-use super::{bad_artifact, check_url, Artifact, Kind, Local, Remote, State};
+use super::fetch::{self as registry, go_escape, go_h1, GoInfo};
+use super::smoke as module_reader;
+use super::Go;
 use crate::archive;
-use crate::ecosystem::go::fetch::{self as registry, go_escape, go_h1, GoInfo};
-use crate::ecosystem::go::smoke as module_reader;
+use crate::ecosystem::{Publish, PublishInputs, PublishQuery};
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Fetcher};
 use crate::fetch::RemoteOptions;
+use crate::modes::publish_check::{
+    bad_artifact, check_url, next_semver_patch, Artifact, Local, Remote, State,
+};
 use crate::modes::smoke_install::sandbox::Sandbox;
 use crate::version::go as go_version;
 
+impl Publish for Go {
+    fn claims(&self, path: &Path, name: &str) -> bool {
+        if path.is_dir() {
+            path.join("go.mod").is_file()
+        } else {
+            name.ends_with(".zip")
+        }
+    }
+    fn publish_artifacts(&self) -> &'static str {
+        "Go module zips (*.zip), directories with a go.mod"
+    }
+    fn registry_input(&self) -> &'static str {
+        "goproxy"
+    }
+    fn check_registry(&self, value: &str) -> Result<()> {
+        proxy(value).map(|_| ())
+    }
+    fn local(&self, artifact: &Artifact, inputs: &PublishInputs) -> Result<Local> {
+        let wanted = inputs
+            .go_version
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        local(artifact, wanted)
+    }
+    fn query(&self, request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
+        let proxy = proxy(request.registry)?;
+        query(request.fetcher, request.options, &proxy, local)
+    }
+    fn next_version(&self, version: &str) -> Option<String> {
+        next_semver_patch(version)
+    }
+}
+
 /// The GOPROXY asked: an HTTP proxy or a `file://` tree.
 #[derive(Debug, Clone)]
-pub enum Proxy {
+enum Proxy {
     Http(String),
     File(PathBuf),
 }
 
 /// The first http(s) or `file://` entry of a GOPROXY list (`direct` and `off` are skipped: they
 /// are no registry to ask).
-pub fn proxy(goproxy: &str) -> Result<Proxy> {
+fn proxy(goproxy: &str) -> Result<Proxy> {
     let entry = goproxy
         .split([',', '|'])
         .map(str::trim)
@@ -61,11 +99,12 @@ fn h1_of_go_mod(go_mod: &[u8]) -> String {
     go_h1(&mut [("go.mod".to_string(), Sha256::digest(go_mod).into())])
 }
 
-pub fn local(artifact: &Artifact, wanted: Option<&str>) -> Result<Local> {
+fn local(artifact: &Artifact, wanted: Option<&str>) -> Result<Local> {
     let bad = |why: String| bad_artifact(&artifact.display, why);
-    let module = match artifact.kind {
-        Kind::GoDir => module_reader::read_dir(&artifact.path),
-        _ => module_reader::read_zip(&artifact.path),
+    let module = if artifact.path.is_dir() {
+        module_reader::read_dir(&artifact.path)
+    } else {
+        module_reader::read_zip(&artifact.path)
     }
     .map_err(bad)?;
     let version = match (&module.zip_version, wanted) {
@@ -161,7 +200,7 @@ fn dir_h1(module: &str, version: &str, files: &[(String, PathBuf)]) -> std::io::
     Ok(go_h1(&mut hashes))
 }
 
-pub fn query(
+fn query(
     fetcher: &Fetcher,
     options: &RemoteOptions,
     proxy: &Proxy,
@@ -204,7 +243,7 @@ pub fn query(
             (shown, go_mod, h1)
         }
         Proxy::Http(base) => {
-            let (base, auth) = crate::fetch::registry::registry_with_auth(
+            let (base, auth) = crate::fetch::registry_client::registry_with_auth(
                 fetcher, "goproxy", base, options, None,
             )?;
             let at_v = base

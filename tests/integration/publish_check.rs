@@ -767,7 +767,7 @@ fn a_malformed_sparse_index_line_is_an_error_and_a_token_goes_as_cargo_sends_it(
     run.assert_code(2);
     assert!(run.outputs.is_empty(), "{:?}", run.outputs);
     assert!(
-        run.summary.contains("sparse index line does not parse")
+        run.summary.contains("Sparse index line does not parse")
             && run
                 .summary
                 .contains(&format!("{} line 2", server.url("/pc/-d/pc-demo"))),

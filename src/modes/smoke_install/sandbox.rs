@@ -119,7 +119,7 @@ impl Sandbox {
         // Which certificate authorities to trust: a private registry behind an internal CA is
         // reachable only with them, and they hold no secret.
         for name in CA_VARIABLES {
-            if let Some(value) = std::env::var_os(name).filter(|v| !v.is_empty()) {
+            if let Some(value) = env::os_value(name).filter(|v| !v.is_empty()) {
                 cmd.env(name, value);
             }
         }

@@ -76,7 +76,7 @@ impl Reference {
     pub fn parse(text: &str) -> Result<Reference> {
         let bad = |why: &str| {
             Failure::usage(
-                "malformed oci:// entry",
+                "Malformed oci:// entry",
                 format!("oci://{text} is not a valid OCI reference: {why}"),
             )
             .with_fix(
@@ -227,7 +227,7 @@ impl Session<'_, '_> {
     fn url(&self, path: &str) -> Result<Url> {
         self.base
             .join(path)
-            .map_err(|e| Failure::usage("malformed OCI URL", format!("{}{path}: {e}", self.base)))
+            .map_err(|e| Failure::usage("Malformed OCI URL", format!("{}{path}: {e}", self.base)))
     }
 
     /// GET a document, answering an auth challenge once.
@@ -264,7 +264,7 @@ impl Session<'_, '_> {
             "basic" => {
                 let Some(password) = password else {
                     return Err(Failure::guard(
-                        "registry requires credentials",
+                        "Registry requires credentials",
                         format!("GET {url} answered 401 (Basic) and no registry-token was given"),
                     )
                     .with_fix("set registry-token (user:password or a token) for this registry"));
@@ -273,7 +273,7 @@ impl Session<'_, '_> {
             }
             _ => {
                 return Err(Failure::guard(
-                    "registry requires an unsupported authentication",
+                    "Registry requires an unsupported authentication",
                     format!("GET {url} answered 401 with WWW-Authenticate {challenge:?}"),
                 )
                 .with_fix("use a registry that supports Bearer or Basic authentication"))
@@ -306,7 +306,7 @@ impl Session<'_, '_> {
         let realm = params.get("realm").cloned().unwrap_or_default();
         let mut realm_url = Url::parse(&realm).map_err(|e| {
             Failure::guard(
-                "registry sent an unusable auth challenge",
+                "Registry sent an unusable auth challenge",
                 format!("GET {url} answered 401 with realm {realm:?}: {e}"),
             )
             .with_fix("check the registry's token service configuration")
@@ -351,7 +351,7 @@ impl Session<'_, '_> {
         }
         let body: TokenBody = serde_json::from_slice(&token_response.body).map_err(|e| {
             Failure::guard(
-                "registry token service answered without a token",
+                "Registry token service answered without a token",
                 format!(
                     "GET {} returned no JSON token: {e}",
                     origin_and_path(&realm_url)
@@ -360,7 +360,7 @@ impl Session<'_, '_> {
         })?;
         body.token.or(body.access_token).ok_or_else(|| {
             Failure::guard(
-                "registry token service answered without a token",
+                "Registry token service answered without a token",
                 format!(
                     "GET {} returned JSON without token/access_token",
                     origin_and_path(&realm_url)
@@ -434,7 +434,7 @@ fn is_index(m: &Manifest, content_type: Option<&str>) -> bool {
 fn parse_manifest(host: &str, url: &str, body: &[u8]) -> Result<Manifest> {
     let manifest: Manifest = serde_json::from_slice(body).map_err(|e| {
         Failure::usage(
-            "registry returned an unreadable manifest",
+            "Registry returned an unreadable manifest",
             format!("registry {host}: GET {url} returned a manifest that is not valid JSON: {e}"),
         )
         .with_fix("push the artifact again with oras push or helm push")
@@ -455,7 +455,7 @@ fn parse_manifest(host: &str, url: &str, body: &[u8]) -> Result<Manifest> {
     for (field, descriptor) in descriptors {
         if !is_sha256_digest(&descriptor.digest) {
             return Err(Failure::usage(
-                "registry returned an invalid digest",
+                "Registry returned an invalid digest",
                 format!(
                     "registry {host}: GET {url}: {field}.digest is {:?}, not sha256:<64 lower-case hex>",
                     descriptor.digest.chars().take(100).collect::<String>()
@@ -466,7 +466,7 @@ fn parse_manifest(host: &str, url: &str, body: &[u8]) -> Result<Manifest> {
         if let Some(title) = descriptor.annotations.get(TITLE_ANNOTATION) {
             if title.is_empty() || title.len() > 255 || title.chars().any(char::is_control) {
                 return Err(Failure::usage(
-                    "registry returned an invalid file name",
+                    "Registry returned an invalid file name",
                     format!(
                         "registry {host}: GET {url}: {field}.annotations[\"{TITLE_ANNOTATION}\"] \
                          is not a file name (empty, over 255 bytes, or with control characters)"
@@ -498,7 +498,7 @@ pub fn fetch(
     dir: &Path,
 ) -> Result<Fetched> {
     let base = Url::parse(&reference.base_url())
-        .map_err(|e| Failure::usage("malformed oci:// entry", format!("oci://{reference}: {e}")))?;
+        .map_err(|e| Failure::usage("Malformed oci:// entry", format!("oci://{reference}: {e}")))?;
     let token = opts.token_for(&reference.host, None);
     if let Some(t) = &token {
         fetcher.mask(t);
@@ -587,7 +587,7 @@ fn choose_index_entry<'e>(
     let Some(at) = &reference.artifact_type else {
         return entries.first().ok_or_else(|| {
             Failure::guard(
-                "empty OCI index",
+                "Empty OCI index",
                 format!("oci://{reference}: the image index lists no manifests"),
             )
             .with_fix("push the artifact again")
@@ -602,7 +602,7 @@ fn choose_index_entry<'e>(
                 .filter_map(|d| d.artifact_type.as_deref())
                 .collect();
             Failure::guard(
-                "no manifest of that artifactType in the index",
+                "No manifest of that artifactType in the index",
                 format!(
                     "oci://{reference}: the index has no manifest with artifactType {at} \
                      (it has: {})",
@@ -628,7 +628,7 @@ fn check_artifact_type(reference: &Reference, manifest: &Manifest) -> Result<()>
         .or_else(|| manifest.config.as_ref().map(|c| c.media_type.clone()));
     if actual.as_deref() != Some(at.as_str()) {
         return Err(Failure::guard(
-            "artifactType does not match",
+            "Artifact type does not match",
             format!(
                 "oci://{reference}: the manifest's artifactType is {}, not {at}",
                 actual.unwrap_or_else(|| "unset".into())
@@ -647,7 +647,7 @@ fn verify_manifest_digest(
     if let Some(wanted) = wanted {
         if wanted != actual {
             return Err(Failure::guard(
-                "manifest does not match its digest",
+                "Manifest does not match its digest",
                 format!(
                     "GET {} returned a manifest hashing to {actual}, not {wanted}",
                     response.url
@@ -659,7 +659,7 @@ fn verify_manifest_digest(
     if let Some(header) = response.header("docker-content-digest") {
         if header.starts_with("sha256:") && header != actual {
             return Err(Failure::guard(
-                "manifest does not match its digest",
+                "Manifest does not match its digest",
                 format!(
                     "GET {} returned a manifest hashing to {actual}, but Docker-Content-Digest \
                      says {header}",
@@ -688,7 +688,7 @@ fn choose_layer<'m>(reference: &Reference, layers: &'m [Descriptor]) -> Result<&
             .find(|l| l.annotations.get(TITLE_ANNOTATION) == Some(title))
             .ok_or_else(|| {
                 Failure::guard(
-                    "no layer with that file name",
+                    "No layer with that file name",
                     format!(
                         "oci://{reference}: no layer is titled {title:?} (layers: {})",
                         titles.join(", ")
@@ -699,7 +699,7 @@ fn choose_layer<'m>(reference: &Reference, layers: &'m [Descriptor]) -> Result<&
     }
     match layers {
         [] => Err(Failure::guard(
-            "artifact has no layers",
+            "Artifact has no layers",
             format!("oci://{reference}: the manifest has no layers"),
         )
         .with_fix("push the file with oras push or helm push")),
@@ -713,7 +713,7 @@ fn choose_layer<'m>(reference: &Reference, layers: &'m [Descriptor]) -> Result<&
                 return Ok(chart);
             }
             Err(Failure::usage(
-                "artifact has several layers",
+                "Artifact has several layers",
                 format!(
                     "oci://{reference}: the manifest has {} layers ({})",
                     layers.len(),

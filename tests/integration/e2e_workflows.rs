@@ -275,16 +275,6 @@ fn a_release_publish_is_safe_to_re_run_and_a_changed_package_under_its_version_f
     let pip_index = format!("PIP_INDEX_URL={}/simple/", tools_index.base());
     let (name, value) = pip_index.split_once('=').unwrap();
     let env = [(name, value)];
-    let packument = || {
-        let (status, _, body) = servers::http(
-            "GET",
-            &format!("{}/@acme%2fsdk", verdaccio.base()),
-            &[],
-            b"",
-        )
-        .unwrap();
-        (status, String::from_utf8_lossy(&body).into_owned())
-    };
     const WHEEL: &str = "acme_sdk-1.3.0-py3-none-any.whl";
 
     // The first run publishes 1.3.0 to both registries, smoke-installs it from them and reports
@@ -303,11 +293,8 @@ fn a_release_publish_is_safe_to_re_run_and_a_changed_package_under_its_version_f
         "{}",
         first.log
     );
-    let (status, body) = packument();
-    assert_eq!(status, 200, "{body}");
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let integrity = v["versions"]["1.3.0"]["dist"]["integrity"].clone();
-    assert!(integrity.is_string(), "{body}");
+    let integrity = integrity_of(&verdaccio, "1.3.0");
+    assert!(integrity.is_string(), "{integrity}");
     // twine came from the local index.
     assert!(
         tools_index.log().contains("/simple/twine/"),
@@ -360,10 +347,23 @@ fn a_release_publish_is_safe_to_re_run_and_a_changed_package_under_its_version_f
         "{}",
         third.log
     );
-    let (_, body) = packument();
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["versions"]["1.3.0"]["dist"]["integrity"], integrity);
+    assert_eq!(integrity_of(&verdaccio, "1.3.0"), integrity);
     assert_eq!(uploaded(&pypi), on_index);
+}
+
+/// `versions[<version>].dist.integrity` of `@acme/sdk`'s packument on Verdaccio.
+fn integrity_of(verdaccio: &servers::Server, version: &str) -> serde_json::Value {
+    let (status, _, body) = servers::http(
+        "GET",
+        &format!("{}/@acme%2fsdk", verdaccio.base()),
+        &[],
+        b"",
+    )
+    .unwrap();
+    let body = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "{body}");
+    let packument: serde_json::Value = serde_json::from_str(&body).unwrap();
+    packument["versions"][version]["dist"]["integrity"].clone()
 }
 
 fn git_force_tag(repo: &ActRepo, name: &str) {

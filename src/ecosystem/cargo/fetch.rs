@@ -70,7 +70,7 @@ pub fn fetch_crate(r: &FetchRequest<'_>) -> Result<Fetched> {
     let mut checks = Vec::new();
     let url = |path: &str| -> Result<Url> {
         base.join(path)
-            .map_err(|e| Failure::usage("malformed cargo-index", format!("{base}{path}: {e}")))
+            .map_err(|e| Failure::usage("Malformed `cargo-index`", format!("{base}{path}: {e}")))
     };
 
     let dl = download_template(r, &url("config.json")?, &mut checks)?;

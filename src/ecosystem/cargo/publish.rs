@@ -95,7 +95,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
     let auth = token.map(|t| Auth::verbatim_for(&base, t));
     let url = base
         .join(&index_path(&local.name))
-        .map_err(|e| Failure::usage("malformed crate name", format!("{}: {e}", local.name)))?;
+        .map_err(|e| Failure::usage("Malformed crate name", format!("{}: {e}", local.name)))?;
     // cargo takes 404 and 410 for the index file as "no such crate".
     let response = fetcher.get_passing(url.as_str(), auth.as_ref(), None, &[404, 410])?;
     let mut remote = Remote {

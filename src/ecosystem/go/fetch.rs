@@ -162,7 +162,7 @@ pub fn fetch_go(
 fn proxy_url(opts: &RemoteOptions) -> Result<String> {
     first_proxy(&opts.registries.goproxy).ok_or_else(|| {
         Failure::usage(
-            "goproxy has no http(s) proxy",
+            "Input `goproxy` has no http(s) proxy",
             format!(
                 "goproxy {:?} lists no https:// proxy to fetch from",
                 opts.registries.goproxy
@@ -186,7 +186,7 @@ impl<'a> ProxyVersion<'a> {
         let escaped_module = go_escape(module);
         let at_v = base
             .join(&format!("{escaped_module}/@v/"))
-            .map_err(|e| Failure::usage("malformed Go module path", format!("{module}: {e}")))?;
+            .map_err(|e| Failure::usage("Malformed Go module path", format!("{module}: {e}")))?;
         Ok(Self {
             at_v,
             escaped_module,
@@ -211,7 +211,7 @@ impl<'a> ProxyVersion<'a> {
     fn join(&self, suffix: &str) -> Result<Url> {
         self.at_v
             .join(suffix)
-            .map_err(|e| Failure::usage("malformed Go version", format!("{}: {e}", self.version)))
+            .map_err(|e| Failure::usage("Malformed Go version", format!("{}: {e}", self.version)))
     }
 }
 
@@ -297,7 +297,7 @@ impl LocalProxy {
         let version_dir = root.join(escaped_module).join("@v");
         std::fs::create_dir_all(&version_dir).map_err(|e| {
             Failure::usage(
-                "cannot create the GOPROXY directory",
+                "Cannot create the GOPROXY directory",
                 format!("{}: {e}", version_dir.display()),
             )
         })?;
@@ -307,7 +307,7 @@ impl LocalProxy {
     fn write(&self, name: &str, bytes: &[u8]) -> Result<()> {
         std::fs::write(self.version_dir.join(name), bytes).map_err(|e| {
             Failure::usage(
-                "cannot write the GOPROXY directory",
+                "Cannot write the GOPROXY directory",
                 format!("{}: {e}", self.version_dir.display()),
             )
         })

@@ -248,10 +248,10 @@ fn query(
             )?;
             let at_v = base
                 .join(&format!("{escaped}/@v/"))
-                .map_err(|e| Failure::usage("malformed Go module path", format!("{e}")))?;
+                .map_err(|e| Failure::usage("Malformed Go module path", format!("{e}")))?;
             let url = |suffix: &str| -> Result<Url> {
                 at_v.join(&format!("{escaped_version}{suffix}"))
-                    .map_err(|e| Failure::usage("malformed Go version", format!("{e}")))
+                    .map_err(|e| Failure::usage("Malformed Go version", format!("{e}")))
             };
             let info_url = url(".info")?;
             // A GOPROXY answers 404 or 410 for a version it does not have.

@@ -493,7 +493,7 @@ pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<R
         .filter(|v| run.ok && v.contains('.'))
         .ok_or_else(|| {
             Failure::usage(
-                "go does not start",
+                "Go does not start",
                 format!("`go env GOVERSION` failed: {}", run.tail()),
             )
             .with_fix("install Go (actions/setup-go, or apt-get install golang-go)")

@@ -69,7 +69,7 @@ pub fn fetch_npm(
     )?;
     let packument_url = base
         .join(&npm_packument_path(name))
-        .map_err(|e| Failure::usage("malformed npm package name", format!("{name}: {e}")))?;
+        .map_err(|e| Failure::usage("Malformed npm package name", format!("{name}: {e}")))?;
     let accept = format!("{NPM_ABBREVIATED}; q=1.0, application/json; q=0.8, */*");
     let response = fetcher.get(packument_url.as_str(), auth.as_ref(), Some(&accept))?;
     let packument: Packument = json(&response, "packument")?;
@@ -86,7 +86,7 @@ pub fn fetch_npm(
             .map(|(t, v)| format!("{t}={v}"))
             .collect();
         return Err(Failure::guard(
-            "version not in the registry",
+            "Version not in the registry",
             format!(
                 "GET {packument_url} lists no version {version} of {name} (latest versions: {}; \
                  dist-tags: {})",

@@ -101,7 +101,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
     let url = base
         .join(&registry::npm_packument_path(&local.name))
         .map_err(|e| {
-            Failure::usage("malformed npm package name", format!("{}: {e}", local.name))
+            Failure::usage("Malformed npm package name", format!("{}: {e}", local.name))
         })?;
     let accept = format!("{NPM_ABBREVIATED}; q=1.0, application/json; q=0.8, */*");
     let response = fetcher.get_passing(url.as_str(), auth.as_ref(), Some(&accept), &[404])?;
@@ -118,7 +118,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
     let packument: Packument = registry::json(&response, "packument")?;
     if let Some(other) = packument.name.as_deref().filter(|n| *n != local.name) {
         return Err(Failure::usage(
-            "packument names another package",
+            "Packument names another package",
             format!(
                 "GET {url} returned the packument of {other:?}, not {}",
                 local.name
@@ -134,7 +134,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         .and_then(|d| d.integrity.as_deref())
         .ok_or_else(|| {
             Failure::usage(
-                "packument has no dist.integrity",
+                "Packument has no dist.integrity",
                 format!(
                     "GET {url}: version {} is published but has no dist.integrity to compare",
                     local.version
@@ -143,7 +143,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         })?;
     let published = Integrity::parse_sri(integrity).map_err(|f| {
         Failure::usage(
-            "packument has a malformed dist.integrity",
+            "Packument has a malformed dist.integrity",
             format!("GET {url}: version {}: {}", local.version, f.message),
         )
     })?;

@@ -205,7 +205,7 @@ pub fn fetch_pypi(
     let normalized = pep503_normalize(name);
     let page_url = base
         .join(&format!("{normalized}/"))
-        .map_err(|e| Failure::usage("malformed PyPI name", format!("{name}: {e}")))?;
+        .map_err(|e| Failure::usage("Malformed PyPI name", format!("{name}: {e}")))?;
     let page = SimplePage::get(fetcher, &page_url, auth.as_ref())?;
     let mut checks = Vec::new();
     let mut verified = Vec::new();
@@ -308,7 +308,7 @@ fn not_in_index(page: &SimplePage, name: &str, version: &str) -> Failure {
         .map(|f| f.filename.as_str())
         .collect();
     Failure::guard(
-        "version not in the index",
+        "Version not in the index",
         format!(
             "GET {} lists no file of {name} {version} (files: {})",
             page.url,

@@ -171,7 +171,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
     let normalized = pep503_normalize(&local.name);
     let url = base
         .join(&format!("{normalized}/"))
-        .map_err(|e| Failure::usage("malformed project name", format!("{}: {e}", local.name)))?;
+        .map_err(|e| Failure::usage("Malformed project name", format!("{}: {e}", local.name)))?;
     let accept =
         format!("{PYPI_SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01");
     let response = fetcher.get_passing(url.as_str(), auth.as_ref(), Some(&accept), &[404])?;
@@ -195,7 +195,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         // all (an error page of a proxy, JSON of another API) cannot be read as "absent".
         if !lower.contains("<html") && !lower.contains("<!doctype") && !lower.contains("<a ") {
             return Err(Failure::usage(
-                "index returned something that is not a simple page",
+                "Index returned something that is not a simple page",
                 format!(
                     "GET {url} answered {content_type:?} that is neither PEP 691 JSON nor PEP 503 HTML"
                 ),
@@ -218,7 +218,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
     };
     let sha256 = file.sha256.as_deref().ok_or_else(|| {
         Failure::usage(
-            "index gives no sha256",
+            "Index gives no sha256",
             format!(
                 "GET {url}: {} is on the index without a sha256 to compare",
                 file.filename

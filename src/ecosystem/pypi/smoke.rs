@@ -34,7 +34,7 @@ pub fn interpreter() -> Result<PathBuf> {
         .or_else(|| sandbox::find_on_path("python"))
         .ok_or_else(|| {
             Failure::usage(
-                "python3 is not installed",
+                "Python 3 is not installed",
                 "smoke-install needs `python3` on PATH to create a venv for wheels",
             )
             .with_fix("install Python (actions/setup-python)")
@@ -52,7 +52,7 @@ pub fn interpreter() -> Result<PathBuf> {
     let exe = run.output.lines().next().unwrap_or("").trim().to_string();
     if !run.ok || exe.is_empty() {
         return Err(Failure::usage(
-            "python3 does not start",
+            "Python 3 does not start",
             format!("{} failed: {}", python.display(), run.tail()),
         )
         .with_fix("install a working Python (actions/setup-python)"));

@@ -451,7 +451,7 @@ pub fn read_at_ref(root: &std::path::Path, git_ref: &str, display: &str) -> Resu
     let git = crate::git::Git::new(root);
     if !git.is_work_tree() {
         return Err(Failure::usage(
-            "policy-ref needs a git repository",
+            "Input `policy-ref` needs a git repository",
             format!(
                 "input `policy-ref` is {git_ref:?} but {} is not a git checkout",
                 root.display()
@@ -461,7 +461,7 @@ pub fn read_at_ref(root: &std::path::Path, git_ref: &str, display: &str) -> Resu
     }
     let commit = git.rev_parse(git_ref).map_err(|_| {
         Failure::usage(
-            "policy-ref not found",
+            "Input `policy-ref` names no commit",
             format!("input `policy-ref`: {git_ref:?} is not a commit in this checkout"),
         )
         .with_fix(fix)

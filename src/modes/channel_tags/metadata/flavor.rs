@@ -65,11 +65,12 @@ pub fn parse(input: &str) -> Result<Flavor> {
     let mut flavor = Flavor::default();
     for (n, line) in input_lines(input) {
         let bad = |why: String| {
-            Failure::usage(
-                "Invalid input",
-                format!("input `flavor`, line {n}: {why}: {line:?}"),
+            Failure::invalid_input_line(
+                "flavor",
+                n,
+                format!("{why}: {line:?}"),
+                "write lines like `latest=auto`, `prefix=v,onlatest=true`, `suffix=-alpine`",
             )
-            .with_fix("write lines like `latest=auto`, `prefix=v,onlatest=true`, `suffix=-alpine`")
         };
         let mut onlatest_for = "";
         for field in csv_fields(&line).map_err(&bad)? {

@@ -121,11 +121,10 @@ impl FloatingPolicy {
         match input.trim() {
             "" | "protect" => Ok(FloatingPolicy::Protect),
             "follow-metadata-action" => Ok(FloatingPolicy::FollowMetadataAction),
-            other => Err(Failure::usage(
-                "Invalid input",
-                format!(
-                    "input `floating-tags`: {other:?} is not `protect` or `follow-metadata-action`"
-                ),
+            other => Err(Failure::invalid_input(
+                "floating-tags",
+                format!("{other:?} is not `protect` or `follow-metadata-action`"),
+                "set `floating-tags` to `protect` (the default) or `follow-metadata-action`",
             )),
         }
     }

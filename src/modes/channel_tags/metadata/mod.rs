@@ -51,7 +51,10 @@ struct Image {
 }
 
 fn bad_input(input: &str, why: impl std::fmt::Display) -> Failure {
-    Failure::usage("Invalid input", format!("input `{input}`: {why}"))
+    Failure::usage(
+        format!("Invalid input `{input}`"),
+        format!("input `{input}`: {why}"),
+    )
 }
 
 /// `images` as the peer reads it: one line of comma-separated names, or lines of
@@ -436,7 +439,7 @@ struct Evaluator<'a> {
 
 fn expr_error(rule: &Rule, why: String) -> Failure {
     Failure::usage(
-        "Invalid input",
+        "Invalid input `tags`",
         format!("input `tags`, line {}: {why}: {:?}", rule.line, rule.source),
     )
 }

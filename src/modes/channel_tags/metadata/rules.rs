@@ -180,7 +180,7 @@ fn parse_rule(source: &str, line: usize, given: bool) -> Result<Rule> {
         } else {
             "the default `tags`".to_string()
         };
-        Failure::usage("Invalid input", format!("{place}: {why}: {source:?}")).with_fix(
+        Failure::usage("Invalid input `tags`", format!("{place}: {why}: {source:?}")).with_fix(
             "write one rule per line as docker/metadata-action documents them, e.g. `type=ref,event=branch`, `type=semver,pattern={{version}}`, `type=raw,value=latest`",
         )
     };

@@ -12,7 +12,7 @@ const MANIFEST_LIMIT: u64 = 4 * 1024 * 1024;
 
 /// What a `.crate` says about itself.
 #[derive(Debug, Clone)]
-pub struct CrateFile {
+pub(super) struct CrateFile {
     pub name: String,
     pub version: String,
     /// The library target's crate name (`-` → `_`), when there is one.
@@ -24,7 +24,7 @@ pub struct CrateFile {
 }
 
 /// Reads the manifest and the file list of a `.crate`.
-pub fn read(path: &Path) -> Result<CrateFile, String> {
+pub(super) fn read(path: &Path) -> Result<CrateFile, String> {
     let (mut tar, mut budget) = archive::open_tar_gz(path, "the .crate")?;
     let entries = tar
         .entries()

@@ -18,20 +18,20 @@ use crate::modes::smoke_install::sandbox::{self, Sandbox};
 use crate::modes::smoke_install::{Package, Plan, Report};
 use crate::runner::Runner;
 
-pub struct Inspected {
+pub(super) struct Inspected {
     report: Report,
     crate_file: Option<CrateFile>,
 }
 
 impl Inspected {
-    pub fn claims(&self, entry: &str) -> bool {
+    pub(super) fn claims(&self, entry: &str) -> bool {
         self.crate_file
             .as_ref()
             .is_some_and(|c| c.name == entry || c.lib.as_deref() == Some(entry))
     }
 }
 
-pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
+pub(super) fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
     let mut report = Report::new(package, expected);
     let start = Instant::now();
     match crate_file::read(&package.path) {
@@ -112,7 +112,7 @@ fn toml_string(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
-pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<Report> {
+pub(super) fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<Report> {
     let Inspected {
         mut report,
         crate_file,

@@ -25,7 +25,7 @@ pub(crate) enum Source {
     Zip,
 }
 
-pub struct Inspected {
+pub(crate) struct Inspected {
     package: Package,
     report: Report,
     module: String,
@@ -36,13 +36,13 @@ pub struct Inspected {
 }
 
 impl Inspected {
-    pub fn claims(&self, entry: &str) -> bool {
+    pub(crate) fn claims(&self, entry: &str) -> bool {
         !self.module.is_empty()
             && (entry == self.module || entry.starts_with(&format!("{}/", self.module)))
     }
 }
 
-pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
+pub(crate) fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
     let mut report = Report::new(package, expected);
     let mut inspected = Inspected {
         package: package.clone(),
@@ -433,7 +433,7 @@ fn go_command(sandbox: &Sandbox, cwd: &Path, proxy: &str) -> std::process::Comma
     cmd
 }
 
-pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<Report> {
+pub(crate) fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<Report> {
     let packages = if plan.imports.is_empty() {
         inspected.packages.clone()
     } else {

@@ -16,7 +16,7 @@ use crate::runner::Runner;
 
 /// Where dependencies resolve when no `registry` is given: a loopback port nothing listens on,
 /// so a lookup fails at once with ECONNREFUSED instead of reaching the public registry.
-pub const OFFLINE_REGISTRY: &str = "http://127.0.0.1:9/";
+pub(super) const OFFLINE_REGISTRY: &str = "http://127.0.0.1:9/";
 
 /// Dependency specs that point outside the published package: they install for the author and
 /// break for every consumer.
@@ -26,7 +26,7 @@ const LOCAL_PROTOCOLS: &[&str] = &["file:", "link:", "workspace:", "catalog:"];
 const MANIFEST_LIMIT: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryPoint {
+pub(super) struct EntryPoint {
     /// What a consumer writes: `@scope/sdk` or `@scope/sdk/proto.js`.
     pub specifier: String,
     pub import: bool,
@@ -35,7 +35,7 @@ pub struct EntryPoint {
     pub json: bool,
 }
 
-pub struct Inspected {
+pub(super) struct Inspected {
     package: Package,
     report: Report,
     name: String,
@@ -43,7 +43,7 @@ pub struct Inspected {
 }
 
 impl Inspected {
-    pub fn claims(&self, entry: &str) -> bool {
+    pub(super) fn claims(&self, entry: &str) -> bool {
         entry == "."
             || entry.starts_with("./")
             || (!self.name.is_empty()
@@ -57,7 +57,7 @@ struct Tarball {
     manifest: Vec<u8>,
 }
 
-pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
+pub(super) fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
     let mut report = Report::new(package, expected);
     let start = Instant::now();
     let mut inspected = Inspected {
@@ -536,7 +536,7 @@ fn glob_like(pattern: &str, candidate: &str) -> bool {
     }
 }
 
-pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<Report> {
+pub(super) fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<Report> {
     let Inspected {
         package,
         mut report,

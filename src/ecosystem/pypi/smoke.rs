@@ -13,7 +13,7 @@ use crate::runner::Runner;
 
 const METADATA_LIMIT: u64 = 16 * 1024 * 1024;
 
-pub struct Inspected {
+pub(super) struct Inspected {
     package: Package,
     report: Report,
     name: String,
@@ -21,7 +21,7 @@ pub struct Inspected {
 }
 
 impl Inspected {
-    pub fn claims(&self, entry: &str) -> bool {
+    pub(super) fn claims(&self, entry: &str) -> bool {
         let top = entry.split('.').next().unwrap_or("");
         self.modules.iter().any(|m| m == top)
     }
@@ -29,7 +29,7 @@ impl Inspected {
 
 /// The Python that creates the venvs, resolved through any shim (pyenv) with the caller's
 /// environment, minus anything that would change how it starts.
-pub fn interpreter() -> Result<PathBuf> {
+pub(super) fn interpreter() -> Result<PathBuf> {
     let python = sandbox::find_on_path("python3")
         .or_else(|| sandbox::find_on_path("python"))
         .ok_or_else(|| {
@@ -60,7 +60,7 @@ pub fn interpreter() -> Result<PathBuf> {
     Ok(PathBuf::from(exe))
 }
 
-pub fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
+pub(super) fn inspect(package: &Package, expected: &str, runner: &mut Runner) -> Result<Inspected> {
     let mut report = Report::new(package, expected);
     let start = Instant::now();
     let wheel = match read_wheel(&package.path) {
@@ -286,7 +286,7 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
-pub fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<Report> {
+pub(super) fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<Report> {
     let Inspected {
         package,
         mut report,

@@ -41,7 +41,11 @@ const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", ".venv", "__pycache__"];
 
 /// Expands the `packages` input, in order: local paths and globs into files and directories, each
 /// with its ecosystem; remote entries parsed (a malformed one is a usage error) but not fetched.
-pub fn resolve(packages: Option<&str>, choice: Option<Eco>, cwd: &Path) -> Result<Vec<Entry>> {
+pub(crate) fn resolve(
+    packages: Option<&str>,
+    choice: Option<Eco>,
+    cwd: &Path,
+) -> Result<Vec<Entry>> {
     let items = packages.map(inputs::list).unwrap_or_default();
     if items.is_empty() {
         return Err(Failure::usage(
@@ -79,7 +83,7 @@ pub fn resolve(packages: Option<&str>, choice: Option<Eco>, cwd: &Path) -> Resul
 
 /// One local `packages` entry (a path or a glob) as `(canonical path, path as shown)` pairs; a
 /// path that does not exist or a glob that matches nothing is a usage error naming the entry.
-pub fn expand_local(item: &str, cwd: &Path) -> Result<Vec<(PathBuf, String)>> {
+pub(crate) fn expand_local(item: &str, cwd: &Path) -> Result<Vec<(PathBuf, String)>> {
     let matches = if is_glob(item) {
         let found = glob(item, cwd)?;
         if found.is_empty() {
@@ -215,7 +219,7 @@ fn file_name(path: &Path) -> String {
 
 /// The ecosystem of a fetched artifact: from what the registry said it is (`npm:`, `pypi:`, …),
 /// else (a URL, an OCI layer) from its file name, as for a local file.
-pub fn classify_fetched(fetched: &Fetched, choice: Option<Eco>) -> Result<Eco> {
+pub(crate) fn classify_fetched(fetched: &Fetched, choice: Option<Eco>) -> Result<Eco> {
     let name = file_name(&fetched.path);
     let detected = match fetched.kind.ecosystem() {
         Some(ecosystem) => {
@@ -258,10 +262,10 @@ fn choose(detected: Option<Eco>, name: &str, display: &str, wanted: Option<Eco>)
 
 /// The version each ecosystem must install at.
 #[derive(Debug, Default)]
-pub struct Versions(BTreeMap<&'static str, String>);
+pub(crate) struct Versions(BTreeMap<&'static str, String>);
 
 impl Versions {
-    pub fn for_ecosystem(&self, ecosystem: Eco) -> &str {
+    pub(crate) fn for_ecosystem(&self, ecosystem: Eco) -> &str {
         self.0.get(ecosystem.name()).map_or("", String::as_str)
     }
 }
@@ -269,14 +273,17 @@ impl Versions {
 /// Where the expected versions come from: `expected-version` (one for every ecosystem) or
 /// version-guard's `versions` document (one each).
 #[derive(Debug)]
-pub enum ExpectedVersion {
+pub(crate) enum ExpectedVersion {
     Explicit(String),
     Document(Box<VersionsDocument>),
 }
 
 impl ExpectedVersion {
     /// Reads `expected-version` or `versions`: exactly one of them.
-    pub fn from_inputs(expected_version: Option<&str>, versions: Option<&str>) -> Result<Self> {
+    pub(crate) fn from_inputs(
+        expected_version: Option<&str>,
+        versions: Option<&str>,
+    ) -> Result<Self> {
         fn given(v: Option<&str>) -> Option<&str> {
             v.map(str::trim).filter(|v| !v.is_empty())
         }
@@ -299,7 +306,7 @@ impl ExpectedVersion {
     }
 
     /// Each of `ecosystems`' version, checked against its ecosystem's grammar.
-    pub fn for_ecosystems(&self, ecosystems: &BTreeSet<Eco>) -> Result<Versions> {
+    pub(crate) fn for_ecosystems(&self, ecosystems: &BTreeSet<Eco>) -> Result<Versions> {
         let mut versions = Versions::default();
         match self {
             ExpectedVersion::Explicit(version) => {
@@ -354,7 +361,7 @@ fn normalize(ecosystem: Eco, raw: &str, input: &str) -> Result<String> {
 }
 
 /// The `registry` input, checked to be an http(s) URL (or a `file://` GOPROXY for Go).
-pub fn registry(raw: &str, packages: &[Package]) -> Result<String> {
+pub(crate) fn registry(raw: &str, packages: &[Package]) -> Result<String> {
     let ok_scheme = raw.starts_with("https://")
         || raw.starts_with("http://")
         || (raw.starts_with("file://")

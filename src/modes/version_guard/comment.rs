@@ -10,7 +10,7 @@ use crate::github::Context;
 use crate::runner::Runner;
 
 /// The hidden marker; the tag prefix keeps monorepo guards (one per package) apart.
-pub fn marker(tag_prefix: &str) -> String {
+pub(super) fn marker(tag_prefix: &str) -> String {
     format!("<!-- release-action:version-guard tag-prefix={tag_prefix} -->")
 }
 
@@ -19,7 +19,7 @@ pub fn marker(tag_prefix: &str) -> String {
 /// images or HTML. Markdown punctuation is backslash-escaped; `<`, `>` and `&` become entities
 /// (a backslash does not stop raw HTML); `:` is escaped so `https://…` is not autolinked, and the
 /// dot after `www` likewise. Newlines stay: they separate the message's lines.
-pub fn escape_markdown(text: &str) -> String {
+pub(super) fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     let mut previous = String::new();
     for c in text.chars() {
@@ -43,7 +43,7 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
-pub fn failure_body(d: &Decision, failure: &Failure) -> String {
+pub(super) fn failure_body(d: &Decision, failure: &Failure) -> String {
     let mut body = format!(
         "{}\n### ❌ version-guard: {}\n\n{}\n",
         marker(&d.tag_prefix),
@@ -59,7 +59,7 @@ pub fn failure_body(d: &Decision, failure: &Failure) -> String {
     body
 }
 
-pub fn passing_body(d: &Decision) -> String {
+pub(super) fn passing_body(d: &Decision) -> String {
     let mut body = format!(
         "{}\n### ✅ version-guard passes\n\nThe problem reported here earlier is fixed.\n",
         marker(&d.tag_prefix)
@@ -86,7 +86,7 @@ pub fn passing_body(d: &Decision) -> String {
 }
 
 /// Creates, updates or leaves the comment for this run's result.
-pub fn sync(
+pub(super) fn sync(
     runner: &Runner,
     ctx: &Context,
     token: Option<&str>,

@@ -12,7 +12,7 @@ use crate::version::pep440;
 
 /// Which grammar the file's version follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grammar {
+pub(super) enum Grammar {
     Semver,
     Pep440,
     /// A plain file: semver, or PEP 440 when it is not semver.
@@ -20,7 +20,7 @@ pub enum Grammar {
 }
 
 #[derive(Debug, Clone)]
-pub struct FileVersion {
+pub(super) struct FileVersion {
     pub file: String,
     pub line: usize,
     pub text: String,
@@ -28,7 +28,7 @@ pub struct FileVersion {
 }
 
 impl FileVersion {
-    pub fn location(&self) -> Location {
+    pub(super) fn location(&self) -> Location {
         Location {
             file: self.file.clone(),
             line: Some(self.line),
@@ -49,7 +49,7 @@ impl FileVersion {
 
     /// `major.minor.patch` of the file's version; a prerelease or dev part is dropped (the
     /// snapshot adds its own).
-    pub fn core(&self) -> Result<semver::Version> {
+    pub(super) fn core(&self) -> Result<semver::Version> {
         if self.grammar != Grammar::Pep440 {
             if let Ok(v) = semver::Version::parse(&self.text) {
                 return Ok(semver::Version::new(v.major, v.minor, v.patch));
@@ -68,7 +68,7 @@ impl FileVersion {
     }
 
     /// Whether the file says the same version as a release tag.
-    pub fn matches(&self, tag: &semver::Version) -> bool {
+    pub(super) fn matches(&self, tag: &semver::Version) -> bool {
         if self.grammar != Grammar::Pep440 {
             if let Ok(v) = semver::Version::parse(&self.text) {
                 return v.cmp_precedence(tag).is_eq();
@@ -87,7 +87,7 @@ const PYTHON_VERSION_NAMES: &[&str] = &["__version__", "BASE_VERSION", "VERSION"
 const FORMATS: &str = "package.json, pyproject.toml, setup.cfg, a Python file (__version__, BASE_VERSION or VERSION), Chart.yaml, Cargo.toml or a VERSION file";
 
 /// Reads the version from `path` (relative to `dir` unless absolute).
-pub fn read(dir: &Path, path: &str) -> Result<FileVersion> {
+pub(super) fn read(dir: &Path, path: &str) -> Result<FileVersion> {
     // Inside the workspace only: a symlink committed as the version file must not make the
     // binary read (and quote) a file from elsewhere on the runner.
     let full = crate::runner::inputs::path_in_workspace(

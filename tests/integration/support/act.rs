@@ -12,26 +12,26 @@ use tempfile::TempDir;
 
 use crate::support::harness::{commit_all_at, copy_dir, git, BIN};
 
-pub struct ActRepo {
+pub(crate) struct ActRepo {
     pub dir: TempDir,
     events: TempDir,
     clock: i64,
 }
 
-pub struct ActRun {
+pub(crate) struct ActRun {
     pub success: bool,
     pub log: String,
 }
 
 impl ActRun {
     #[track_caller]
-    pub fn assert_success(&self) -> &Self {
+    pub(crate) fn assert_success(&self) -> &Self {
         assert!(self.success, "act run failed:\n{}", self.log);
         self
     }
 
     #[track_caller]
-    pub fn assert_failure(&self) -> &Self {
+    pub(crate) fn assert_failure(&self) -> &Self {
         assert!(
             !self.success,
             "act run unexpectedly succeeded:\n{}",
@@ -48,7 +48,7 @@ fn manifest_dir() -> PathBuf {
 impl ActRepo {
     /// A repository holding the action and the named workflows from `tests/e2e/workflows/`, or
     /// from `examples/workflows/` when the name starts with `examples/`.
-    pub fn new(workflows: &[&str]) -> ActRepo {
+    pub(crate) fn new(workflows: &[&str]) -> ActRepo {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         git(root, &["init", "-q", "-b", "main"]);
@@ -75,27 +75,27 @@ impl ActRepo {
         repo
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         let path = self.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
-    pub fn commit(&mut self, message: &str) -> String {
+    pub(crate) fn commit(&mut self, message: &str) -> String {
         self.clock += 3600;
         commit_all_at(self.path(), self.clock, message)
     }
 
-    pub fn tag(&self, name: &str) {
+    pub(crate) fn tag(&self, name: &str) {
         git(self.path(), &["tag", name]);
     }
 
     /// Runs `act <event>` with `--env` pairs and an optional event payload.
-    pub fn act(
+    pub(crate) fn act(
         &self,
         event: &str,
         env: &[(&str, &str)],
@@ -105,7 +105,7 @@ impl ActRepo {
     }
 
     /// Like [`ActRepo::act`], with `--secret` pairs (the workflows' `secrets.*`).
-    pub fn act_with_secrets(
+    pub(crate) fn act_with_secrets(
         &self,
         event: &str,
         env: &[(&str, &str)],

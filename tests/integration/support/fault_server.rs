@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// A complete response.
     Status {
         code: u16,
@@ -35,21 +35,26 @@ pub enum Reply {
 }
 
 impl Reply {
-    pub fn ok(body: impl Into<Vec<u8>>) -> Reply {
+    pub(crate) fn ok(body: impl Into<Vec<u8>>) -> Reply {
         Reply::Status {
             code: 200,
             headers: Vec::new(),
             body: body.into(),
         }
     }
-    pub fn status(code: u16) -> Reply {
+    pub(crate) fn status(code: u16) -> Reply {
         Reply::Status {
             code,
             headers: Vec::new(),
             body: format!("status {code}\n").into_bytes(),
         }
     }
-    pub fn with_header(code: u16, name: &str, value: &str, body: impl Into<Vec<u8>>) -> Reply {
+    pub(crate) fn with_header(
+        code: u16,
+        name: &str,
+        value: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Reply {
         Reply::Status {
             code,
             headers: vec![(name.to_string(), value.to_string())],
@@ -59,14 +64,14 @@ impl Reply {
 }
 
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
 }
 
 impl Request {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -80,7 +85,7 @@ struct State {
     requests: Vec<Request>,
 }
 
-pub struct FaultServer {
+pub(crate) struct FaultServer {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
@@ -88,7 +93,7 @@ pub struct FaultServer {
 }
 
 impl FaultServer {
-    pub fn start() -> FaultServer {
+    pub(crate) fn start() -> FaultServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State::default()));
@@ -112,16 +117,16 @@ impl FaultServer {
         }
     }
 
-    pub fn base(&self) -> String {
+    pub(crate) fn base(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 
     /// Scripts the replies for `path` (without the query string).
-    pub fn script(&self, path: &str, replies: Vec<Reply>) {
+    pub(crate) fn script(&self, path: &str, replies: Vec<Reply>) {
         self.state
             .lock()
             .unwrap()
@@ -129,7 +134,7 @@ impl FaultServer {
             .insert(path.to_string(), replies.into());
     }
 
-    pub fn requests(&self, path: &str) -> Vec<Request> {
+    pub(crate) fn requests(&self, path: &str) -> Vec<Request> {
         self.state
             .lock()
             .unwrap()
@@ -141,11 +146,11 @@ impl FaultServer {
     }
 
     /// Every request received, in order.
-    pub fn all_requests(&self) -> Vec<Request> {
+    pub(crate) fn all_requests(&self) -> Vec<Request> {
         self.state.lock().unwrap().requests.clone()
     }
 
-    pub fn count(&self, path: &str) -> usize {
+    pub(crate) fn count(&self, path: &str) -> usize {
         self.requests(path).len()
     }
 }

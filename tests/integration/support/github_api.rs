@@ -17,7 +17,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     pub method: String,
     /// Path and query, as sent.
     pub target: String,
@@ -26,11 +26,11 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or("")
     }
 
-    pub fn query(&self, name: &str) -> Option<String> {
+    pub(crate) fn query(&self, name: &str) -> Option<String> {
         let query = self.target.split_once('?')?.1;
         query.split('&').find_map(|kv| {
             let (k, v) = kv.split_once('=')?;
@@ -40,7 +40,7 @@ impl Request {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Comment {
+pub(crate) struct Comment {
     pub id: u64,
     pub issue: u64,
     pub body: String,
@@ -49,11 +49,11 @@ pub struct Comment {
 }
 
 /// The bot that authors what `GITHUB_TOKEN` writes.
-pub const ACTIONS_BOT: &str = "github-actions[bot]";
+pub(crate) const ACTIONS_BOT: &str = "github-actions[bot]";
 
 /// What the fake GitHub holds and how it misbehaves.
 #[derive(Debug, Default)]
-pub struct State {
+pub(crate) struct State {
     /// `owner/repo` this server knows; any other repository is a 404.
     pub repository: String,
     pub token: String,
@@ -71,7 +71,7 @@ pub struct State {
     pub requests: Vec<Request>,
 }
 
-pub struct GitHubApi {
+pub(crate) struct GitHubApi {
     pub state: Arc<Mutex<State>>,
     port: u16,
     /// Path prefix of the API (`/api/v3` on GitHub Enterprise Server), empty on github.com.
@@ -79,12 +79,12 @@ pub struct GitHubApi {
 }
 
 impl GitHubApi {
-    pub fn start(repository: &str, token: &str) -> GitHubApi {
+    pub(crate) fn start(repository: &str, token: &str) -> GitHubApi {
         Self::start_at(repository, token, "")
     }
 
     /// A server whose API lives under `prefix` (e.g. `/api/v3`).
-    pub fn start_at(repository: &str, token: &str, prefix: &str) -> GitHubApi {
+    pub(crate) fn start_at(repository: &str, token: &str, prefix: &str) -> GitHubApi {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State {
@@ -111,19 +111,19 @@ impl GitHubApi {
     }
 
     /// The value for `GITHUB_API_URL`.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}{}", self.port, self.prefix)
     }
 
-    pub fn requests(&self) -> Vec<Request> {
+    pub(crate) fn requests(&self) -> Vec<Request> {
         self.state.lock().unwrap().requests.clone()
     }
 
-    pub fn comments(&self) -> Vec<Comment> {
+    pub(crate) fn comments(&self) -> Vec<Comment> {
         self.state.lock().unwrap().comments.clone()
     }
 
-    pub fn with(&self, f: impl FnOnce(&mut State)) {
+    pub(crate) fn with(&self, f: impl FnOnce(&mut State)) {
         f(&mut self.state.lock().unwrap());
     }
 }

@@ -9,11 +9,11 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_release-action");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_release-action");
 
 /// The binary the harness runs: `RELEASE_ACTION_TEST_BIN` when set (to show that a test fails on
 /// another build, e.g. main's before a fix), else the one cargo built.
-pub fn bin() -> String {
+pub(crate) fn bin() -> String {
     std::env::var("RELEASE_ACTION_TEST_BIN").unwrap_or_else(|_| BIN.to_string())
 }
 
@@ -29,7 +29,7 @@ const KEEP_ENV: &[&str] = &[
     "PYENV_ROOT",
 ];
 
-pub struct Gha {
+pub(crate) struct Gha {
     pub dir: TempDir,
     pub output: PathBuf,
     pub summary: PathBuf,
@@ -40,7 +40,7 @@ pub struct Gha {
     user: Option<u32>,
 }
 
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -52,7 +52,7 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn out(&self, name: &str) -> &str {
+    pub(crate) fn out(&self, name: &str) -> &str {
         self.outputs
             .get(name)
             .map(String::as_str)
@@ -65,7 +65,7 @@ impl Run {
             })
     }
 
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!(
             "exit {}\n--- stdout\n{}\n--- stderr\n{}\n--- summary\n{}",
             self.code, self.stdout, self.stderr, self.summary
@@ -73,7 +73,7 @@ impl Run {
     }
 
     /// Workflow-command lines (`::error …`) printed on stdout.
-    pub fn commands(&self, name: &str) -> Vec<String> {
+    pub(crate) fn commands(&self, name: &str) -> Vec<String> {
         let prefix = format!("::{name}");
         self.stdout
             .lines()
@@ -83,7 +83,7 @@ impl Run {
     }
 
     #[track_caller]
-    pub fn assert_code(&self, code: i32) -> &Self {
+    pub(crate) fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(self.code, code, "unexpected exit code\n{}", self.describe());
         self
     }
@@ -96,7 +96,7 @@ impl Default for Gha {
 }
 
 impl Gha {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let output = dir.path().join("github_output");
         let summary = dir.path().join("step_summary");
@@ -115,7 +115,7 @@ impl Gha {
 
     /// Runs the binary as an unprivileged user (uid and gid `id`): its temp dir and files become
     /// writable by everyone so that user can write them.
-    pub fn uid(mut self, id: u32) -> Self {
+    pub(crate) fn uid(mut self, id: u32) -> Self {
         use std::os::unix::fs::PermissionsExt;
         for (path, mode) in [
             (self.dir.path(), 0o777),
@@ -129,12 +129,12 @@ impl Gha {
     }
 
     /// A temp dir that lives as long as this harness.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// Sets an input the way the runner does: `INPUT_<NAME>`.
-    pub fn input(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn input(mut self, name: &str, value: &str) -> Self {
         self.envs.push((
             format!("INPUT_{}", name.replace(' ', "_").to_uppercase()),
             value.into(),
@@ -142,39 +142,39 @@ impl Gha {
         self
     }
 
-    pub fn env(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn env(mut self, name: &str, value: &str) -> Self {
         self.envs.push((name.into(), value.into()));
         self
     }
 
-    pub fn arg(mut self, arg: &str) -> Self {
+    pub(crate) fn arg(mut self, arg: &str) -> Self {
         self.args.push(arg.into());
         self
     }
 
-    pub fn args(mut self, args: &[&str]) -> Self {
+    pub(crate) fn args(mut self, args: &[&str]) -> Self {
         self.args.extend(args.iter().map(|a| a.to_string()));
         self
     }
 
-    pub fn cwd(mut self, dir: &Path) -> Self {
+    pub(crate) fn cwd(mut self, dir: &Path) -> Self {
         self.cwd = Some(dir.to_path_buf());
         self
     }
 
     /// Runs without `GITHUB_OUTPUT`/`GITHUB_STEP_SUMMARY` (a person at a terminal).
-    pub fn run_at_terminal(&self) -> Run {
+    pub(crate) fn run_at_terminal(&self) -> Run {
         self.run_with(false)
     }
 
-    pub fn run(&self) -> Run {
+    pub(crate) fn run(&self) -> Run {
         self.run_with(true)
     }
 
     /// Runs the binary the way action.yml's `run` step does: that step's `shell` over its `run:`
     /// script, with the binary at `RELEASE_ACTION_RESOLVED` (what the resolve step outputs). The
     /// process tree is then the runner's: the step's shell, then whatever it starts.
-    pub fn run_as_action_step(&self) -> Run {
+    pub(crate) fn run_as_action_step(&self) -> Run {
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"))
             .expect("read action.yml");
         let action: yaml_serde::Value = yaml_serde::from_str(&text).expect("action.yml parses");
@@ -247,7 +247,7 @@ impl Gha {
 /// split on LF; a line `name<<DELIM` starts a value that runs to the first line equal to DELIM;
 /// any other non-empty line must be `name=value`. A missing delimiter is an error, as it is for
 /// the runner.
-pub fn parse_output_file(text: &str) -> Result<BTreeMap<String, String>, String> {
+pub(crate) fn parse_output_file(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut map = BTreeMap::new();
     let lines: Vec<&str> = text.split('\n').collect();
     let mut i = 0;
@@ -292,7 +292,7 @@ pub fn parse_output_file(text: &str) -> Result<BTreeMap<String, String>, String>
 }
 
 /// Runs git in `dir` with a fixed identity and no user or system configuration.
-pub fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = git_command(dir).args(args).output().expect("run git");
     assert!(
         out.status.success(),
@@ -302,7 +302,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-pub fn git_command(dir: &Path) -> Command {
+pub(crate) fn git_command(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
     cmd.current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -315,7 +315,7 @@ pub fn git_command(dir: &Path) -> Command {
 }
 
 /// Commits everything in `dir` with author and committer time `epoch`; returns the new sha.
-pub fn commit_all_at(dir: &Path, epoch: i64, message: &str) -> String {
+pub(crate) fn commit_all_at(dir: &Path, epoch: i64, message: &str) -> String {
     let date = format!("@{epoch} +0000");
     git(dir, &["add", "-A"]);
     let out = git_command(dir)
@@ -333,7 +333,7 @@ pub fn commit_all_at(dir: &Path, epoch: i64, message: &str) -> String {
 }
 
 /// Copies a directory tree (fixtures into temp dirs).
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -348,7 +348,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// Every path under a directory (relative, sorted, links not followed), to prove a run left
 /// nothing behind.
-pub fn listing(dir: &Path) -> Vec<String> {
+pub(crate) fn listing(dir: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
         for e in std::fs::read_dir(dir).unwrap().flatten() {
             let p = e.path();
@@ -365,7 +365,7 @@ pub fn listing(dir: &Path) -> Vec<String> {
 }
 
 /// A git repository in a temp dir with commits at fixed times, so versions are reproducible.
-pub struct Repo {
+pub(crate) struct Repo {
     pub dir: TempDir,
     clock: i64,
 }
@@ -377,7 +377,7 @@ impl Default for Repo {
 }
 
 impl Repo {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         git(dir.path(), &["init", "-q", "-b", "main"]);
         Repo {
@@ -387,31 +387,31 @@ impl Repo {
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// A commit (one file changed) one hour after the previous one; returns its sha.
-    pub fn commit(&mut self, message: &str) -> String {
+    pub(crate) fn commit(&mut self, message: &str) -> String {
         self.clock += 3600;
         std::fs::write(self.path().join("file.txt"), message).unwrap();
         commit_all_at(self.path(), self.clock, message)
     }
 
-    pub fn head(&self) -> String {
+    pub(crate) fn head(&self) -> String {
         git(self.path(), &["rev-parse", "HEAD"])
     }
 
     /// The committer time of the last commit, in seconds since the epoch.
-    pub fn clock(&self) -> i64 {
+    pub(crate) fn clock(&self) -> i64 {
         self.clock
     }
 
-    pub fn tag(&self, name: &str) {
+    pub(crate) fn tag(&self, name: &str) {
         git(self.path(), &["tag", name]);
     }
 
-    pub fn annotated_tag(&self, name: &str) {
+    pub(crate) fn annotated_tag(&self, name: &str) {
         git(self.path(), &["tag", "-a", "-m", name, name]);
     }
 }

@@ -1,11 +1,11 @@
 //! Support shared by integration tests: a local GitHub REST API and the real ecosystem tools.
 #![allow(dead_code)]
 
-pub mod act;
-pub mod fault_server;
-pub mod github_api;
-pub mod harness;
-pub mod packages;
-pub mod servers;
-pub mod smoke;
-pub mod tools;
+pub(crate) mod act;
+pub(crate) mod fault_server;
+pub(crate) mod github_api;
+pub(crate) mod harness;
+pub(crate) mod packages;
+pub(crate) mod servers;
+pub(crate) mod smoke;
+pub(crate) mod tools;

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A wheel as a build backend writes it: modules, METADATA, WHEEL and RECORD.
-pub fn wheel(
+pub(crate) fn wheel(
     dir: &Path,
     name: &str,
     version: &str,
@@ -44,7 +44,7 @@ pub fn wheel(
 /// A gzipped tarball of `files` (path, text), each under `root/`, with fixed headers (mode 0644,
 /// a fixed mtime) so the same files give the same bytes: an npm tarball with `root` `package`,
 /// an sdist with `root` `<name>-<version>`.
-pub fn tarball(root: &str, files: &[(&str, &str)]) -> Vec<u8> {
+pub(crate) fn tarball(root: &str, files: &[(&str, &str)]) -> Vec<u8> {
     let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
         Vec::new(),
         flate2::Compression::default(),
@@ -63,7 +63,7 @@ pub fn tarball(root: &str, files: &[(&str, &str)]) -> Vec<u8> {
 
 /// An sdist as `python -m build --sdist` names it: `<dir>/<name>-<version>.tar.gz` holding
 /// `<name>-<version>/PKG-INFO` (with `project` as its Name) and `files`.
-pub fn sdist(
+pub(crate) fn sdist(
     dir: &Path,
     name: &str,
     project: &str,

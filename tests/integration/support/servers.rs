@@ -14,16 +14,16 @@ use sha2::{Digest as _, Sha256};
 use tempfile::TempDir;
 
 /// A free port: bind 127.0.0.1:0, read it, release it.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     l.local_addr().unwrap().port()
 }
 
 /// Status, lower-cased headers and body.
-pub type HttpReply = (u16, Vec<(String, String)>, Vec<u8>);
+pub(crate) type HttpReply = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// A minimal HTTP/1.1 client (Connection: close) for setting servers up.
-pub fn http(
+pub(crate) fn http(
     method: &str,
     url: &str,
     headers: &[(&str, &str)],
@@ -88,7 +88,7 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     out
 }
 
-pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+pub(crate) fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
     headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -96,7 +96,7 @@ pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str
 }
 
 /// A child process and its temp dir, killed and removed on drop.
-pub struct Server {
+pub(crate) struct Server {
     pub port: u16,
     pub dir: TempDir,
     child: Child,
@@ -104,7 +104,7 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn base(&self) -> String {
+    pub(crate) fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
@@ -131,7 +131,7 @@ impl Server {
         panic!("{} did not answer {url} within 180 s:\n{log}", self.name);
     }
 
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 }
@@ -163,18 +163,18 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub const VERDACCIO_INSTALL: &str = "npm ci --prefix tests/tools/verdaccio";
-pub const PYPISERVER_INSTALL: &str = "python3 -m pip install pypiserver==2.4.2";
-pub const REGISTRY_INSTALL: &str = "apt-get install docker-registry";
+pub(crate) const VERDACCIO_INSTALL: &str = "npm ci --prefix tests/tools/verdaccio";
+pub(crate) const PYPISERVER_INSTALL: &str = "python3 -m pip install pypiserver==2.4.2";
+pub(crate) const REGISTRY_INSTALL: &str = "apt-get install docker-registry";
 
 /// Verdaccio 6.8.0 with no uplinks: `@private/*` needs a login, everything else is public to
 /// read; publishing needs a login (users via `PUT /-/user/org.couchdb.user:NAME`).
-pub fn verdaccio() -> Server {
+pub(crate) fn verdaccio() -> Server {
     verdaccio_with_access("$all")
 }
 
 /// Verdaccio where every package needs a login to read, as a private registry does.
-pub fn verdaccio_requiring_auth() -> Server {
+pub(crate) fn verdaccio_requiring_auth() -> Server {
     verdaccio_with_access("$authenticated")
 }
 
@@ -215,7 +215,7 @@ fn verdaccio_with_access(access: &str) -> Server {
 }
 
 /// Creates a Verdaccio user and returns its token.
-pub fn verdaccio_user(server: &Server, name: &str, password: &str) -> String {
+pub(crate) fn verdaccio_user(server: &Server, name: &str, password: &str) -> String {
     let body = serde_json::json!({"name": name, "password": password}).to_string();
     let (status, _, body) = http(
         "PUT",
@@ -234,7 +234,13 @@ pub fn verdaccio_user(server: &Server, name: &str, password: &str) -> String {
 }
 
 /// `npm publish` of a tiny package to Verdaccio; `tag` for prereleases.
-pub fn npm_publish(server: &Server, token: &str, name: &str, version: &str, tag: Option<&str>) {
+pub(crate) fn npm_publish(
+    server: &Server,
+    token: &str,
+    name: &str,
+    version: &str,
+    tag: Option<&str>,
+) {
     let work = tempfile::tempdir().unwrap();
     let pkg = work.path().join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
@@ -254,7 +260,7 @@ pub fn npm_publish(server: &Server, token: &str, name: &str, version: &str, tag:
 
 /// `npm publish <path>` (a package directory or a packed tarball) to Verdaccio, with a temp
 /// npmrc holding the token; `tag` for prereleases.
-pub fn npm_publish_path(server: &Server, token: &str, path: &Path, tag: Option<&str>) {
+pub(crate) fn npm_publish_path(server: &Server, token: &str, path: &Path, tag: Option<&str>) {
     let work = tempfile::tempdir().unwrap();
     let npmrc = work.path().join("npmrc");
     std::fs::write(
@@ -296,7 +302,7 @@ pub fn npm_publish_path(server: &Server, token: &str, path: &Path, tag: Option<&
 }
 
 /// pypiserver 2.4.2 serving `packages` (a temp dir under the server's), no auth, no fallback.
-pub fn pypiserver() -> Server {
+pub(crate) fn pypiserver() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let packages = dir.path().join("packages");
     std::fs::create_dir_all(&packages).unwrap();
@@ -305,7 +311,7 @@ pub fn pypiserver() -> Server {
 
 /// pypiserver serving an existing directory of distributions (a wheelhouse), as an index to
 /// install from; its log (`Server::log`) names every request.
-pub fn pypiserver_of(packages: &Path) -> Server {
+pub(crate) fn pypiserver_of(packages: &Path) -> Server {
     pypiserver_in(tempfile::tempdir().unwrap(), packages, &["-v"])
 }
 
@@ -331,7 +337,7 @@ fn pypiserver_in(dir: TempDir, packages: &Path, extra: &[&str]) -> Server {
 }
 
 /// `python3 -m http.server` serving `root` (a GOPROXY tree).
-pub fn static_http(root: &Path) -> Server {
+pub(crate) fn static_http(root: &Path) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut cmd = Command::new("python3");
@@ -345,7 +351,7 @@ pub fn static_http(root: &Path) -> Server {
 /// 401 with a Basic challenge unless the request's Authorization equals `authorization`; what a
 /// private GOPROXY or index behind a company CA looks like. Returns the server and its
 /// self-signed certificate (made by `openssl` for IP 127.0.0.1), for `SSL_CERT_FILE`.
-pub fn https_static_with_auth(root: &Path, authorization: &str) -> (Server, PathBuf) {
+pub(crate) fn https_static_with_auth(root: &Path, authorization: &str) -> (Server, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("cert.pem");
     let key = dir.path().join("key.pem");
@@ -410,13 +416,13 @@ server.serve_forever()
 }
 
 /// The Docker distribution registry (`/usr/bin/docker-registry`) with filesystem storage.
-pub fn docker_registry() -> Server {
+pub(crate) fn docker_registry() -> Server {
     docker_registry_with(None)
 }
 
 /// The registry with htpasswd (Basic) auth for one user; the bcrypt hash comes from bcryptjs
 /// (installed with Verdaccio).
-pub fn docker_registry_with_user(user: &str, password: &str) -> Server {
+pub(crate) fn docker_registry_with_user(user: &str, password: &str) -> Server {
     docker_registry_with(Some((user, password)))
 }
 
@@ -470,15 +476,15 @@ fn docker_registry_with(user: Option<(&str, &str)>) -> Server {
 // ---------------------------------------------------------------- OCI pushes
 
 /// Media types of OCI documents the tests push.
-pub const EMPTY_CONFIG: &str = "application/vnd.oci.empty.v1+json";
-pub const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-pub const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub(crate) const EMPTY_CONFIG: &str = "application/vnd.oci.empty.v1+json";
+pub(crate) const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub(crate) const INDEX: &str = "application/vnd.oci.image.index.v1+json";
 
-pub fn digest(bytes: &[u8]) -> String {
+pub(crate) fn digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
-pub fn descriptor(media: &str, bytes: &[u8], title: Option<&str>) -> serde_json::Value {
+pub(crate) fn descriptor(media: &str, bytes: &[u8], title: Option<&str>) -> serde_json::Value {
     let mut d = json!({"mediaType": media, "digest": digest(bytes), "size": bytes.len()});
     if let Some(t) = title {
         d["annotations"] = json!({"org.opencontainers.image.title": t});
@@ -487,7 +493,7 @@ pub fn descriptor(media: &str, bytes: &[u8], title: Option<&str>) -> serde_json:
 }
 
 /// Blob upload: POST /v2/<name>/blobs/uploads/ then PUT <location>&digest=….
-pub fn push_blob(base: &str, auth: Option<&str>, name: &str, bytes: &[u8]) -> String {
+pub(crate) fn push_blob(base: &str, auth: Option<&str>, name: &str, bytes: &[u8]) -> String {
     let auth_header: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
     let mut put_headers = vec![("Content-Type", "application/octet-stream")];
     put_headers.extend(auth_header.iter().copied());
@@ -518,7 +524,7 @@ pub fn push_blob(base: &str, auth: Option<&str>, name: &str, bytes: &[u8]) -> St
     d
 }
 
-pub fn push_manifest(
+pub(crate) fn push_manifest(
     base: &str,
     auth: Option<&str>,
     name: &str,
@@ -543,7 +549,7 @@ pub fn push_manifest(
 }
 
 /// An ORAS-style artifact: empty config, one layer per file titled with its name.
-pub fn push_artifact(
+pub(crate) fn push_artifact(
     base: &str,
     auth: Option<&str>,
     name: &str,

@@ -8,12 +8,12 @@ use serde_json::Value;
 use super::harness::{Gha, Run};
 
 /// smoke-install with `dir` as the working directory (the workspace).
-pub fn smoke(dir: &Path) -> Gha {
+pub(crate) fn smoke(dir: &Path) -> Gha {
     Gha::new().input("mode", "smoke-install").cwd(dir)
 }
 
 /// smoke-install in `dir` on `packages`, expecting `version`.
-pub fn smoke_expecting(dir: &Path, packages: &str, version: &str) -> Run {
+pub(crate) fn smoke_expecting(dir: &Path, packages: &str, version: &str) -> Run {
     smoke(dir)
         .input("packages", packages)
         .input("expected-version", version)
@@ -21,7 +21,7 @@ pub fn smoke_expecting(dir: &Path, packages: &str, version: &str) -> Run {
 }
 
 /// The `results` output: one object per package.
-pub fn results(run: &Run) -> Vec<Value> {
+pub(crate) fn results(run: &Run) -> Vec<Value> {
     serde_json::from_str::<Value>(run.out("results"))
         .unwrap_or_else(|e| panic!("results is not JSON: {e}\n{}", run.describe()))
         .as_array()
@@ -30,7 +30,7 @@ pub fn results(run: &Run) -> Vec<Value> {
 }
 
 /// (entry point, check, outcome) of every check of a package.
-pub fn checks(package: &Value) -> Vec<(String, String, String)> {
+pub(crate) fn checks(package: &Value) -> Vec<(String, String, String)> {
     package["checks"]
         .as_array()
         .unwrap()
@@ -46,14 +46,14 @@ pub fn checks(package: &Value) -> Vec<(String, String, String)> {
 }
 
 /// Whether a package has the check `check` of `entry` with this outcome.
-pub fn has_check(package: &Value, entry: &str, check: &str, outcome: &str) -> bool {
+pub(crate) fn has_check(package: &Value, entry: &str, check: &str, outcome: &str) -> bool {
     checks(package)
         .iter()
         .any(|(e, c, o)| e == entry && c == check && o == outcome)
 }
 
 /// The outcome of the check `check` of `entry`, if the package has it.
-pub fn outcome(package: &Value, entry: &str, check: &str) -> Option<String> {
+pub(crate) fn outcome(package: &Value, entry: &str, check: &str) -> Option<String> {
     checks(package)
         .into_iter()
         .find(|(e, c, _)| e == entry && c == check)

@@ -23,7 +23,7 @@ fn run(cmd: &mut Command, what: &str) -> String {
 }
 
 /// node-semver's verdict per version: `valid(v)` (or `null`), in order.
-pub fn node_semver_valid(versions: &[&str]) -> Vec<Option<String>> {
+pub(crate) fn node_semver_valid(versions: &[&str]) -> Vec<Option<String>> {
     let modules = tools_dir().join("node_modules");
     assert!(
         modules.join("semver/package.json").exists(),
@@ -44,7 +44,7 @@ pub fn node_semver_valid(versions: &[&str]) -> Vec<Option<String>> {
 }
 
 /// node-semver's `lt(a, b)` for each pair.
-pub fn node_semver_lt(pairs: &[(&str, &str)]) -> Vec<bool> {
+pub(crate) fn node_semver_lt(pairs: &[(&str, &str)]) -> Vec<bool> {
     let modules = tools_dir().join("node_modules");
     let script = "const semver = require('semver'); \
         const input = JSON.parse(process.argv[1]); \
@@ -61,7 +61,7 @@ pub fn node_semver_lt(pairs: &[(&str, &str)]) -> Vec<bool> {
 }
 
 /// `str(packaging.version.Version(v))` per version (or the error's text).
-pub fn packaging_str(versions: &[&str]) -> Vec<String> {
+pub(crate) fn packaging_str(versions: &[&str]) -> Vec<String> {
     let script = r#"
 import json, sys
 from packaging.version import Version, InvalidVersion
@@ -81,7 +81,7 @@ print(json.dumps(out))
 }
 
 /// `Version(a) < Version(b)` per pair.
-pub fn packaging_lt(pairs: &[(&str, &str)]) -> Vec<bool> {
+pub(crate) fn packaging_lt(pairs: &[(&str, &str)]) -> Vec<bool> {
     let script = r#"
 import json, sys
 from packaging.version import Version
@@ -97,16 +97,16 @@ print(json.dumps([Version(a) < Version(b) for a, b in json.loads(sys.argv[1])]))
 /// The go command, resolving the module `example.com/sdk.git` from a local git repository,
 /// offline: the go command strips the `.git` and asks git for `https://example.com/sdk`, which
 /// git rewrites (`url.<file-url>.insteadOf`) to the repository's `file://` URL.
-pub struct GoModules {
+pub(crate) struct GoModules {
     pub home: tempfile::TempDir,
     pub module: String,
 }
 
-pub const GO_MODULE: &str = "example.com/sdk.git";
+pub(crate) const GO_MODULE: &str = "example.com/sdk.git";
 
 impl GoModules {
     /// `repo` is the module's root (with `go.mod` declaring [`GO_MODULE`]).
-    pub fn new(repo: &Path) -> GoModules {
+    pub(crate) fn new(repo: &Path) -> GoModules {
         let home = tempfile::tempdir().unwrap();
         let gitconfig = home.path().join("gitconfig");
         std::fs::write(
@@ -150,7 +150,7 @@ impl GoModules {
 
     /// `go get <module>@<version>` in a fresh consumer module: `Ok(the version go.mod records)` or
     /// `Err(go's message)`.
-    pub fn get(&self, version: &str) -> Result<String, String> {
+    pub(crate) fn get(&self, version: &str) -> Result<String, String> {
         let consumer = tempfile::tempdir_in(self.home.path()).unwrap();
         std::fs::write(
             consumer.path().join("go.mod"),

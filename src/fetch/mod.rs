@@ -313,6 +313,31 @@ pub struct Fetched {
 }
 
 impl Fetched {
+    /// A package an ecosystem's registry client downloaded to `path` (`done`), with nothing yet
+    /// verified or checked: the client fills those in with struct update syntax.
+    pub fn package(
+        ecosystem: Eco,
+        source: String,
+        url: String,
+        path: PathBuf,
+        done: &download::Downloaded,
+    ) -> Self {
+        Fetched {
+            source,
+            url,
+            path,
+            kind: ArtifactKind::Package {
+                ecosystem,
+                local_registry: None,
+            },
+            bytes: done.bytes,
+            sha256: done.sha256_hex(),
+            verified: Vec::new(),
+            checks: Vec::new(),
+            cache: None,
+        }
+    }
+
     /// Lines for the log and the step summary: what was fetched, verified and checked.
     pub fn report_lines(&self) -> Vec<String> {
         let mut lines = vec![format!(

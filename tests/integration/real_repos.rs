@@ -982,19 +982,10 @@ fn bare_tags_through_the_composite_action_under_act() {
 
 #[test]
 fn smoke_install_authenticates_to_a_private_pypi_index_through_netrc() {
-    use base64::Engine;
-    use support::fault_server::{FaultServer, Reply};
+    use support::fault_server::{serve_private_project, token_authorization, FaultServer};
     const TOKEN: &str = "pypi-private-token-7f3a9c";
     let server = FaultServer::start();
-    let expect = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{TOKEN}"))
-    );
-    let guarded = |ok: Reply| Reply::RequireAuth {
-        expect: expect.clone(),
-        challenge: "Basic realm=\"private\"".into(),
-        ok: Box::new(ok),
-    };
+    let expect = token_authorization(TOKEN);
     // A PEP 503 index holding the dependency, every path behind authentication.
     let files = tempfile::tempdir().unwrap();
     let dep = support::packages::wheel(
@@ -1004,23 +995,7 @@ fn smoke_install_authenticates_to_a_private_pypi_index_through_netrc() {
         &[("acme_dep/__init__.py", "")],
         &[],
     );
-    let dep_name = dep.file_name().unwrap().to_string_lossy().into_owned();
-    let page = format!(
-        "<!DOCTYPE html><html><body><a href=\"/files/{dep_name}\">{dep_name}</a></body></html>"
-    );
-    server.script(
-        "/simple/acme-dep/",
-        vec![guarded(Reply::with_header(
-            200,
-            "Content-Type",
-            "text/html",
-            page,
-        ))],
-    );
-    server.script(
-        &format!("/files/{dep_name}"),
-        vec![guarded(Reply::ok(std::fs::read(&dep).unwrap()))],
-    );
+    serve_private_project(&server, TOKEN, "acme-dep", &dep);
     let work = tempfile::tempdir().unwrap();
     support::packages::wheel(
         work.path(),
@@ -1044,18 +1019,7 @@ fn smoke_install_authenticates_to_a_private_pypi_index_through_netrc() {
         .requests("/simple/acme-dep/")
         .iter()
         .any(|r| r.header("authorization") == Some(expect.as_str())));
-    for text in [&run.stderr, &run.output_text, &run.summary] {
-        assert!(!text.contains(TOKEN));
-    }
-    assert!(run
-        .stdout
-        .lines()
-        .filter(|l| !l.starts_with("::add-mask::"))
-        .all(|l| !l.contains(TOKEN)));
-    assert_eq!(
-        files_containing(gha.path(), TOKEN),
-        Vec::<std::path::PathBuf>::new()
-    );
+    assert_token_shown_nowhere(&run, &gha, TOKEN);
     // Without the token the index answers 401 and the install fails.
     let without = smoke().run();
     without.assert_code(1);
@@ -1067,13 +1031,30 @@ fn smoke_install_authenticates_to_a_private_pypi_index_through_netrc() {
     );
 }
 
+/// `token` is in no log line but the runner's `::add-mask::`, in no output or summary, and in no
+/// file left in the harness's temp dir (RUNNER_TEMP, where the sandbox was).
+#[track_caller]
+fn assert_token_shown_nowhere(run: &Run, gha: &Gha, token: &str) {
+    for text in [&run.stderr, &run.output_text, &run.summary] {
+        assert!(!text.contains(token));
+    }
+    assert!(run
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .all(|l| !l.contains(token)));
+    assert_eq!(
+        files_containing(gha.path(), token),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
+
 /// go reads `~/.netrc` for GOPROXY hosts, and sends it only over https: a private GOPROXY behind
 /// its own CA (every path behind Basic auth as `__token__`) serves a dependency of the local
 /// module under test. With `registry-token` (and `SSL_CERT_FILE` naming the CA, which the
 /// sandbox passes through) the build passes; without the token go's 401 fails it.
 #[test]
 fn smoke_install_authenticates_to_a_private_goproxy_through_netrc() {
-    use base64::Engine;
     use std::io::Write as _;
     const TOKEN: &str = "goproxy-private-token-9c2e7a";
     let proxy = tempfile::tempdir().unwrap();
@@ -1101,10 +1082,7 @@ fn smoke_install_authenticates_to_a_private_goproxy_through_netrc() {
         zip.write_all(text.as_bytes()).unwrap();
     }
     zip.finish().unwrap();
-    let authorization = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{TOKEN}"))
-    );
+    let authorization = support::fault_server::token_authorization(TOKEN);
     let (server, cert) = support::servers::https_static_with_auth(proxy.path(), &authorization);
 
     let work = tempfile::tempdir().unwrap();
@@ -1133,13 +1111,7 @@ fn smoke_install_authenticates_to_a_private_goproxy_through_netrc() {
         "{}",
         run.describe()
     );
-    for text in [&run.stderr, &run.output_text, &run.summary] {
-        assert!(!text.contains(TOKEN));
-    }
-    assert_eq!(
-        files_containing(gha.path(), TOKEN),
-        Vec::<std::path::PathBuf>::new()
-    );
+    assert_token_shown_nowhere(&run, &gha, TOKEN);
     let without = smoke().run();
     without.assert_code(1);
     let error = without.commands("error").join("\n");

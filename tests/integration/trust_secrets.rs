@@ -942,19 +942,9 @@ fn install_scripts_of_a_private_dependency_never_see_the_registry_token() {
 /// the backend never runs; the failure says why and what to do.
 #[test]
 fn an_sdist_dependency_never_builds_while_the_index_credential_is_present() {
-    use crate::support::fault_server::{FaultServer, Reply};
-    use base64::Engine;
+    use crate::support::fault_server::{serve_private_project, FaultServer};
     const TOKEN: &str = "pypi-sdist-spy-token-4b8e1d";
     let server = FaultServer::start();
-    let expect = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{TOKEN}"))
-    );
-    let guarded = |ok: Reply| Reply::RequireAuth {
-        expect: expect.clone(),
-        challenge: "Basic realm=\"private\"".into(),
-        ok: Box::new(ok),
-    };
     let files = tempfile::tempdir().unwrap();
     let dump = files.path().join("backend-ran.txt");
     let backend = format!(
@@ -974,20 +964,7 @@ fn an_sdist_dependency_never_builds_while_the_index_credential_is_present() {
             ("spy_backend.py", &backend),
         ],
     );
-    let sdist_name = sdist.file_name().unwrap().to_string_lossy().into_owned();
-    server.script(
-        "/simple/acme-dep/",
-        vec![guarded(Reply::with_header(
-            200,
-            "Content-Type",
-            "text/html",
-            format!("<!DOCTYPE html><html><body><a href=\"/files/{sdist_name}\">{sdist_name}</a></body></html>"),
-        ))],
-    );
-    server.script(
-        &format!("/files/{sdist_name}"),
-        vec![guarded(Reply::ok(std::fs::read(&sdist).unwrap()))],
-    );
+    serve_private_project(&server, TOKEN, "acme-dep", &sdist);
     let work = tempfile::tempdir().unwrap();
     wheel(
         work.path(),

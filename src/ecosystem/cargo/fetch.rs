@@ -17,7 +17,7 @@ use crate::ecosystem::FetchRequest;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Integrity};
 use crate::fetch::registry_client::{base_url, check, download, json, protocol_failure};
-use crate::fetch::{ArtifactKind, Check, Fetched};
+use crate::fetch::{Check, Fetched};
 
 #[derive(Deserialize)]
 struct Config {
@@ -103,18 +103,16 @@ pub fn fetch_crate(r: &FetchRequest<'_>) -> Result<Fetched> {
         check_crate_manifest(r, &dest, &crate_url, &mut checks)?;
     }
     Ok(Fetched {
-        source: format!("cargo:{name}@{version}"),
-        url: crate_url,
-        path: dest,
-        kind: ArtifactKind::Package {
-            ecosystem: &super::Cargo,
-            local_registry: None,
-        },
-        bytes: done.bytes,
-        sha256: done.sha256_hex(),
         verified,
         checks,
         cache,
+        ..Fetched::package(
+            &super::Cargo,
+            format!("cargo:{name}@{version}"),
+            crate_url,
+            dest,
+            &done,
+        )
     })
 }
 

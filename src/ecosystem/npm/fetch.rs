@@ -15,7 +15,7 @@ use crate::fetch::registry_client::MANIFEST_LIMIT;
 pub(crate) use crate::fetch::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
-use crate::fetch::{ArtifactKind, Fetched, RemoteOptions};
+use crate::fetch::{Fetched, RemoteOptions};
 
 /// The abbreviated packument's media type (what npm itself asks for).
 pub const NPM_ABBREVIATED: &str = "application/vnd.npm.install-v1+json";
@@ -257,18 +257,16 @@ pub fn fetch_npm(
         );
     }
     Ok(Fetched {
-        source: format!("npm:{name}@{version}"),
-        url: tarball.to_string(),
-        path: dest,
-        kind: ArtifactKind::Package {
-            ecosystem: &super::Npm,
-            local_registry: None,
-        },
-        bytes: done.bytes,
-        sha256: done.sha256_hex(),
         verified,
         checks,
         cache,
+        ..Fetched::package(
+            &super::Npm,
+            format!("npm:{name}@{version}"),
+            tarball.to_string(),
+            dest,
+            &done,
+        )
     })
 }
 

@@ -16,7 +16,7 @@ use crate::fetch::registry_client::MANIFEST_LIMIT;
 pub(crate) use crate::fetch::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
-use crate::fetch::{ArtifactKind, Check, Fetched, RemoteOptions};
+use crate::fetch::{Check, Fetched, RemoteOptions};
 
 /// PEP 691's JSON form of a simple page.
 pub const PYPI_SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
@@ -255,18 +255,16 @@ pub fn fetch_pypi(
         }
     }
     Ok(Fetched {
-        source: format!("pypi:{name}=={version}"),
-        url: file.url,
-        path: dest,
-        kind: ArtifactKind::Package {
-            ecosystem: &super::Pypi,
-            local_registry: None,
-        },
-        bytes: done.bytes,
-        sha256: done.sha256_hex(),
         verified,
         checks,
         cache,
+        ..Fetched::package(
+            &super::Pypi,
+            format!("pypi:{name}=={version}"),
+            file.url,
+            dest,
+            &done,
+        )
     })
 }
 

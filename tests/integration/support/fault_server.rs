@@ -288,3 +288,42 @@ fn respond(mut stream: TcpStream, request: &Request, reply: Reply, stop: &Atomic
     let _ = stream.flush();
     let _ = stream.shutdown(std::net::Shutdown::Both);
 }
+
+/// `Basic base64(__token__:<token>)`: the Authorization a package index that takes a token as
+/// the password of user `__token__` expects (what smoke-install's `.netrc` makes pip and go send).
+pub(crate) fn token_authorization(token: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{token}"))
+    )
+}
+
+/// Serves `file` as the only file of the PEP 503 project `project` (`/simple/<project>/` and
+/// `/files/<name>`), every path behind Basic auth for `token`: a private index.
+pub(crate) fn serve_private_project(
+    server: &FaultServer,
+    token: &str,
+    project: &str,
+    file: &std::path::Path,
+) {
+    let expect = token_authorization(token);
+    let guarded = |ok: Reply| {
+        vec![Reply::RequireAuth {
+            expect: expect.clone(),
+            challenge: "Basic realm=\"private\"".into(),
+            ok: Box::new(ok),
+        }]
+    };
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    let page =
+        format!("<!DOCTYPE html><html><body><a href=\"/files/{name}\">{name}</a></body></html>");
+    server.script(
+        &format!("/simple/{project}/"),
+        guarded(Reply::with_header(200, "Content-Type", "text/html", page)),
+    );
+    server.script(
+        &format!("/files/{name}"),
+        guarded(Reply::ok(std::fs::read(file).unwrap())),
+    );
+}

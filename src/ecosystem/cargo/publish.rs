@@ -98,13 +98,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         .map_err(|e| Failure::usage("Malformed crate name", format!("{}: {e}", local.name)))?;
     // cargo takes 404 and 410 for the index file as "no such crate".
     let response = fetcher.get_passing(url.as_str(), auth.as_ref(), None, &[404, 410])?;
-    let mut remote = Remote {
-        state: State::Absent,
-        url: url.to_string(),
-        digest: None,
-        go_mod_digest: None,
-        version_files: Vec::new(),
-    };
+    let mut remote = Remote::absent(&url);
     if response.status == 404 || response.status == 410 {
         return Ok(remote);
     }

@@ -208,13 +208,7 @@ fn query(
 ) -> Result<Remote> {
     let escaped = go_escape(&local.name);
     let escaped_version = go_escape(&local.version);
-    let absent = |url: String| Remote {
-        state: State::Absent,
-        url,
-        digest: None,
-        go_mod_digest: None,
-        version_files: Vec::new(),
-    };
+    let absent = |url: String| Remote::absent(&url);
     let (info_url, go_mod, zip_h1) = match proxy {
         Proxy::File(root) => {
             let at_v = root.join(&escaped).join("@v");

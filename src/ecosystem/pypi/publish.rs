@@ -175,13 +175,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
     let accept =
         format!("{PYPI_SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01");
     let response = fetcher.get_passing(url.as_str(), auth.as_ref(), Some(&accept), &[404])?;
-    let mut remote = Remote {
-        state: State::Absent,
-        url: url.to_string(),
-        digest: None,
-        go_mod_digest: None,
-        version_files: Vec::new(),
-    };
+    let mut remote = Remote::absent(&url);
     if response.status == 404 {
         return Ok(remote);
     }

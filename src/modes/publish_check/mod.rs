@@ -183,6 +183,19 @@ pub struct Remote {
     pub version_files: Vec<String>,
 }
 
+impl Remote {
+    /// What the registry said at `url` before its answer is read: nothing published there yet.
+    pub fn absent(url: &impl ToString) -> Self {
+        Remote {
+            state: State::Absent,
+            url: url.to_string(),
+            digest: None,
+            go_mod_digest: None,
+            version_files: Vec::new(),
+        }
+    }
+}
+
 /// One line of `results`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -934,6 +934,40 @@ fn install_scripts_of_a_private_dependency_never_see_the_registry_token() {
             "{manager}: the registry token is readable by install scripts in {holders:?}"
         );
     }
+
+    // Scripts that fail after the split still fail the install, named as such.
+    std::fs::write(
+        spy_dir.join("package.json"),
+        r#"{"name": "@private/spy", "version": "2.0.0", "main": "index.js", "license": "MIT", "scripts": {"postinstall": "node -e 'process.exit(3)'"}}"#,
+    )
+    .unwrap();
+    crate::support::servers::npm_publish_path(&server, &token, &spy_dir, None);
+    npm_tarball(
+        &work.path().join("app-broken.tgz"),
+        &[
+            (
+                "package.json",
+                r#"{"name": "@acme/app", "version": "1.2.3", "main": "index.js", "dependencies": {"@private/spy": "2.0.0"}}"#,
+            ),
+            ("index.js", "module.exports = require('@private/spy');\n"),
+        ],
+    );
+    let run = Gha::new()
+        .input("mode", "smoke-install")
+        .input("packages", "app-broken.tgz")
+        .input("expected-version", "1.2.3")
+        .input("package-manager", "npm")
+        .input("registry", &format!("{}/", server.base()))
+        .input("registry-token", &token)
+        .cwd(work.path())
+        .run();
+    run.assert_code(1);
+    let error = run.commands("error").join("\n");
+    assert!(
+        error.contains("install scripts") && error.contains("@acme/app"),
+        "{}",
+        run.describe()
+    );
 }
 
 /// A dependency published only as an sdist with an in-tree build backend: pip would run that

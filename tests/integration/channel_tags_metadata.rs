@@ -519,3 +519,125 @@ fn bad_configuration_is_a_clear_error_with_no_outputs() {
         run.describe()
     );
 }
+
+/// The `org.opencontainers.image.revision` label of a run.
+fn revision_label(run: &Run) -> String {
+    lines(run.out("labels"))
+        .into_iter()
+        .find_map(|l| {
+            l.strip_prefix("org.opencontainers.image.revision=")
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
+}
+
+/// metadata-action's `context: git`: the ref and commit come from the checkout's HEAD instead of
+/// GITHUB_REF/GITHUB_SHA, for each state actions/checkout leaves: a branch, a detached HEAD at a
+/// tag, a detached HEAD at a pull request's merge ref. A HEAD that nothing names, an unknown
+/// value, and `context: git` without metadata-action's `tags`/`flavor` are usage errors.
+#[test]
+fn context_git_takes_the_ref_and_commit_from_the_checkout() {
+    use crate::support::harness::git;
+    let mut repo = Repo::new();
+    repo.commit("one");
+    let unnamed = repo.head();
+    repo.commit("two");
+    let head = repo.head();
+    git(repo.path(), &["checkout", "-q", "-b", "feature/x"]);
+    let run = |context: Option<&str>, tags: Option<&str>| {
+        let mut gha = Gha::new()
+            .input("mode", "channel-tags")
+            .input("images", "ghcr.io/acme/app")
+            .env("GITHUB_REF", "refs/heads/main")
+            .env("GITHUB_SHA", &unnamed)
+            .env("GITHUB_EVENT_NAME", "push")
+            .env("GITHUB_REPOSITORY", "acme/app")
+            .cwd(repo.path());
+        if let Some(tags) = tags {
+            gha = gha.input("tags", tags);
+        }
+        if let Some(context) = context {
+            gha = gha.input("context", context);
+        }
+        gha.run()
+    };
+    let rules = Some("type=ref,event=branch\ntype=ref,event=tag\ntype=ref,event=pr\ntype=sha");
+    let tags_of = |run: &Run| {
+        run.assert_code(0);
+        lines(run.out("tags"))
+    };
+
+    // The workflow's ref and sha, as before.
+    let workflow = run(None, rules);
+    assert_eq!(
+        tags_of(&workflow),
+        [
+            "ghcr.io/acme/app:main".to_string(),
+            format!("ghcr.io/acme/app:sha-{}", &unnamed[..7])
+        ]
+    );
+    assert_eq!(revision_label(&workflow), unnamed);
+
+    // On a branch.
+    let branch = run(Some("git"), rules);
+    assert_eq!(
+        tags_of(&branch),
+        [
+            "ghcr.io/acme/app:feature-x".to_string(),
+            format!("ghcr.io/acme/app:sha-{}", &head[..7])
+        ]
+    );
+    assert_eq!(revision_label(&branch), head);
+
+    // Detached at a tag, as a tag push checks out (a tag ref gets `latest`, `latest=auto`).
+    git(repo.path(), &["tag", "v1.2.3"]);
+    git(repo.path(), &["checkout", "-q", "--detach", "v1.2.3"]);
+    assert_eq!(
+        tags_of(&run(Some("git"), rules)),
+        [
+            "ghcr.io/acme/app:v1.2.3".to_string(),
+            format!("ghcr.io/acme/app:sha-{}", &head[..7]),
+            "ghcr.io/acme/app:latest".to_string()
+        ]
+    );
+
+    // Detached at a pull request's merge ref, as actions/checkout fetches it.
+    git(
+        repo.path(),
+        &["commit", "-q", "--allow-empty", "-m", "merge of #7"],
+    );
+    let merge = git(repo.path(), &["rev-parse", "HEAD"]);
+    git(
+        repo.path(),
+        &["update-ref", "refs/remotes/pull/7/merge", &merge],
+    );
+    git(
+        repo.path(),
+        &["checkout", "-q", "--detach", "refs/remotes/pull/7/merge"],
+    );
+    assert_eq!(
+        tags_of(&run(Some("git"), rules)),
+        [
+            "ghcr.io/acme/app:pr-7".to_string(),
+            format!("ghcr.io/acme/app:sha-{}", &merge[..7])
+        ]
+    );
+
+    // Errors, each naming `context`, with no outputs.
+    git(repo.path(), &["checkout", "-q", "--detach", &unnamed]);
+    for (context, tags, why) in [
+        ("git", rules, "no branch, tag or pull request ref"),
+        ("branch", rules, "is not `workflow` or `git`"),
+        ("git", None, "applies only with `tags` or `flavor`"),
+    ] {
+        let run = run(Some(context), tags);
+        run.assert_code(2);
+        let error = run.commands("error").join("\n");
+        assert!(
+            error.contains("Invalid input `context`") && error.contains(why),
+            "{context} {tags:?}: {}",
+            run.describe()
+        );
+        assert!(run.outputs.is_empty(), "{}", run.describe());
+    }
+}

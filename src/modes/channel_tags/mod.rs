@@ -101,6 +101,12 @@ pub struct Args {
     #[arg(long = "sep-annotations")]
     pub sep_annotations: Option<String>,
 
+    /// With `tags`/`flavor`: where the ref and commit come from, as docker/metadata-action's
+    /// `context`: `workflow` (the GitHub context) or `git` (the checkout's HEAD: its branch, or
+    /// the tag or pull request ref a detached HEAD is at) [default: workflow].
+    #[arg(long)]
+    pub context: Option<String>,
+
     /// With `tags`/`flavor`: `protect` (a floating tag never goes to a version below an existing
     /// release of its line) or `follow-metadata-action`.
     #[arg(long = "floating-tags", default_value = "protect")]
@@ -801,6 +807,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
                 sep_labels: args.sep_labels.as_deref(),
                 sep_annotations: args.sep_annotations.as_deref(),
                 bake_target: &args.bake_target,
+                context: args.context.as_deref(),
                 token,
                 floating_tags: &args.floating_tags,
                 versions: match args.versions.as_deref() {
@@ -810,6 +817,15 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
             },
             runner,
         );
+    }
+    // channel-tags' own form takes the ref from the workflow (or version-guard's `versions`):
+    // a `context: git` that it would ignore is refused rather than passed silently.
+    if args.context.as_deref().map(str::trim) == Some("git") {
+        return Err(Failure::invalid_input(
+            "context",
+            "`git` is docker/metadata-action's and applies only with `tags` or `flavor`",
+            "add metadata-action's `tags` (or `flavor: latest=auto`), or leave `context` unset",
+        ));
     }
     let dir = std::env::current_dir()?;
     let git = Git::new(&dir);

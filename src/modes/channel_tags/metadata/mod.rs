@@ -38,6 +38,8 @@ pub struct MetaArgs<'a> {
     pub sep_labels: Option<&'a str>,
     pub sep_annotations: Option<&'a str>,
     pub bake_target: &'a str,
+    /// `context`: `workflow` or `git` (see [`ContextSource`]).
+    pub context: Option<&'a str>,
     pub token: Option<String>,
     pub floating_tags: &'a str,
     /// version-guard's `versions`: its timestamp is `created`, its latest release decides
@@ -48,6 +50,78 @@ pub struct MetaArgs<'a> {
 struct Image {
     name: String,
     enable: bool,
+}
+
+/// Where the ref, sha and commit date come from (metadata-action's `context` input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ContextSource {
+    /// The GitHub context: `GITHUB_REF`, `GITHUB_SHA`, the event payload.
+    Workflow,
+    /// The checkout: HEAD's branch, or the tag or pull request ref a detached HEAD is at, HEAD's
+    /// commit and its committer date. The event name and payload stay the workflow's.
+    Git,
+}
+
+impl ContextSource {
+    fn parse(value: Option<&str>) -> Result<Self> {
+        match value.map(str::trim).unwrap_or("") {
+            "" | "workflow" => Ok(ContextSource::Workflow),
+            "git" => Ok(ContextSource::Git),
+            other => Err(Failure::invalid_input(
+                "context",
+                format!("{other:?} is not `workflow` or `git`"),
+                "set `context` to `workflow` (the default) or `git`",
+            )),
+        }
+    }
+}
+
+/// HEAD's ref as metadata-action's `context: git` reads it: the branch HEAD is on; for a detached
+/// HEAD (what actions/checkout leaves for tags and pull requests) the tag it is at, else a
+/// `pull/<n>/merge|head` ref, else a branch (local, or remote-tracking without the remote's name).
+fn head_ref(git: &Git) -> Result<String> {
+    if let Ok(branch) = git.run(&["symbolic-ref", "-q", "HEAD"]) {
+        let branch = branch.trim();
+        if !branch.is_empty() {
+            return Ok(branch.to_string());
+        }
+    }
+    let decorations = git.run(&["show", "-s", "--pretty=%D", "HEAD"])?;
+    let names: Vec<&str> = decorations
+        .trim()
+        .split(", ")
+        .map(str::trim)
+        .filter(|d| !d.is_empty() && *d != "HEAD" && *d != "grafted")
+        .collect();
+    if let Some(tag) = names.iter().find_map(|d| d.strip_prefix("tag: ")) {
+        return Ok(format!("refs/tags/{tag}"));
+    }
+    let is_pull = |d: &&str| {
+        let parts: Vec<&str> = d.split('/').collect();
+        parts.len() == 3
+            && parts[0] == "pull"
+            && parts[1].bytes().all(|b| b.is_ascii_digit())
+            && matches!(parts[2], "merge" | "head")
+    };
+    if let Some(pull) = names.iter().find(|d| is_pull(d)) {
+        return Ok(format!("refs/{pull}"));
+    }
+    let remotes = git.run(&["remote"]).unwrap_or_default();
+    let branch = names.iter().find_map(|d| match d.split_once('/') {
+        Some((remote, rest)) if remotes.lines().any(|r| r.trim() == remote) => Some(rest),
+        _ => None,
+    });
+    if let Some(branch) = branch.or_else(|| names.first().copied()) {
+        return Ok(format!("refs/heads/{branch}"));
+    }
+    Err(Failure::invalid_input(
+        "context",
+        format!(
+            "`git`: HEAD is detached at a commit that no branch, tag or pull request ref names ({:?})",
+            decorations.trim()
+        ),
+        "check out a branch or tag (actions/checkout does), or use `context: workflow`",
+    ))
 }
 
 fn bad_input(input: &str, why: impl std::fmt::Display) -> Failure {
@@ -268,6 +342,7 @@ fn is_true(name: &str) -> Result<Option<bool>> {
 fn meta_context(
     ctx: &Context,
     git: &Git,
+    source: ContextSource,
     token: Option<&str>,
     runner: &Runner,
 ) -> Result<MetaContext> {
@@ -276,6 +351,22 @@ fn meta_context(
     } else {
         serde_json::json!({})
     };
+    if source == ContextSource::Git {
+        let sha = git.rev_parse("HEAD")?;
+        return Ok(MetaContext {
+            event_name: ctx.event_name.clone(),
+            short_sha: short_sha(&sha)?,
+            commit_date: git
+                .committer_time(&sha)
+                .ok()
+                .and_then(|s| Timestamp::from_second(s).ok()),
+            repo: repo_info(ctx, token, runner),
+            git_ref: head_ref(git)?,
+            sha,
+            payload,
+            now: source_date_epoch()?.unwrap_or_else(Timestamp::now),
+        });
+    }
     let mut git_ref = crate::runner::env::string("GITHUB_REF").unwrap_or_default();
     // pull_request_target runs on the base branch; the peer tags it as the pull request.
     if ctx.event_name.contains("pull_request_target") {
@@ -884,6 +975,7 @@ struct MetaInputs {
     sep_tags: String,
     sep_labels: String,
     sep_annotations: String,
+    context: ContextSource,
 }
 
 impl MetaInputs {
@@ -929,6 +1021,7 @@ impl MetaInputs {
             sep_tags: separator(args.sep_tags, "sep-tags"),
             sep_labels: separator(args.sep_labels, "sep-labels"),
             sep_annotations: separator(args.sep_annotations, "sep-annotations"),
+            context: ContextSource::parse(args.context)?,
         })
     }
 
@@ -949,9 +1042,14 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
 
     let ctx = Context::from_env(&dir)?;
     let meta = runner.phase("context", |r| {
-        let meta = meta_context(&ctx, &git, args.token.as_deref(), r)?;
+        let meta = meta_context(&ctx, &git, inputs.context, args.token.as_deref(), r)?;
         r.log(&format!(
-            "event {} · ref {} · sha {} · repository metadata from {}",
+            "context {} · event {} · ref {} · sha {} · repository metadata from {}",
+            if inputs.context == ContextSource::Git {
+                "git"
+            } else {
+                "workflow"
+            },
             or_none(&meta.event_name),
             or_none(&meta.git_ref),
             or_none(&meta.sha),

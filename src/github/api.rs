@@ -1,5 +1,5 @@
-//! The GitHub REST API, through octocrab: release tags (every page), the repository's metadata and
-//! pull-request comments.
+//! The GitHub REST API, through octocrab: release tags (every page), the repository's metadata, a
+//! commit's date and pull-request comments.
 //!
 //! Blocking on the outside: a current-thread tokio runtime is created only when an `Api` is made,
 //! so runs that never touch the API start no runtime. `GITHUB_API_URL` is the base, so GitHub
@@ -132,6 +132,21 @@ impl Api {
         let route = format!("/repos/{}", self.repository);
         self.runtime
             .block_on(async { self.crab.get(route, None::<&()>).await.map_err(api_error) })
+    }
+
+    /// The committer date of commit `sha` (`GET /repos/{owner}/{repo}/commits/{sha}`,
+    /// `commit.committer.date`, RFC 3339), as GitHub documents the payload.
+    pub fn commit_date(&self, sha: &str) -> Result<String, ApiError> {
+        let route = format!("/repos/{}/commits/{sha}", self.repository);
+        let commit: serde_json::Value = self
+            .runtime
+            .block_on(async { self.crab.get(route, None::<&()>).await.map_err(api_error) })?;
+        commit["commit"]["committer"]["date"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| {
+                ApiError::Transport(format!("the commit {sha} has no commit.committer.date"))
+            })
     }
 
     /// The login the token writes as: `GET /user` for a user's token; an installation token

@@ -641,3 +641,65 @@ fn context_git_takes_the_ref_and_commit_from_the_checkout() {
         assert!(run.outputs.is_empty(), "{}", run.describe());
     }
 }
+
+/// `{{commit_date}}` with no checkout (metadata-action needs none): a `workflow_dispatch` has no
+/// commits in its payload and the working directory holds no repository, so the date comes from
+/// the REST API's commit (`commit.committer.date`), as the peer reads it. Without a token there
+/// is no date to find and it is "now" (SOURCE_DATE_EPOCH here), as for the peer.
+#[test]
+fn commit_date_comes_from_the_rest_api_when_no_checkout_has_the_commit() {
+    const SHA: &str = "860c1904a1ce19322e91ac35af1ab07466440c37";
+    let api = api(&[]);
+    api.with(|s| {
+        s.commit_dates
+            .insert(SHA.to_string(), "2024-03-15T10:20:30Z".to_string());
+    });
+    let empty = tempfile::tempdir().unwrap();
+    let run = |token: Option<&str>| {
+        let mut gha = Gha::new()
+            .input("mode", "channel-tags")
+            .input("images", "ghcr.io/acme/app")
+            .input("tags", "type=raw,value={{commit_date 'YYYYMMDD-HHmmss'}}")
+            .env("GITHUB_REF", "refs/heads/main")
+            .env("GITHUB_SHA", SHA)
+            .env("GITHUB_EVENT_NAME", "workflow_dispatch")
+            .env("GITHUB_REPOSITORY", REPOSITORY)
+            .env("GITHUB_API_URL", &api.url())
+            .env("SOURCE_DATE_EPOCH", CLOCK)
+            .cwd(empty.path());
+        if let Some(token) = token {
+            gha = gha.input("github-token", token);
+        }
+        gha.run()
+    };
+    let with_token = run(Some(TOKEN));
+    with_token.assert_code(0);
+    assert_eq!(
+        lines(with_token.out("tags")),
+        ["ghcr.io/acme/app:20240315-102030"],
+        "{}",
+        with_token.describe()
+    );
+    let without = run(None);
+    without.assert_code(0);
+    assert_eq!(
+        lines(without.out("tags")),
+        ["ghcr.io/acme/app:20200110-003000"],
+        "{}",
+        without.describe()
+    );
+    // A commit the API does not know (422): "now", and a warning that says why.
+    api.with(|s| s.commit_dates.clear());
+    let unknown = run(Some(TOKEN));
+    unknown.assert_code(0);
+    assert_eq!(
+        lines(unknown.out("tags")),
+        ["ghcr.io/acme/app:20200110-003000"]
+    );
+    let warnings = unknown.commands("warning").join("\n");
+    assert!(
+        warnings.contains(SHA) && warnings.contains("the commit date is now"),
+        "{}",
+        unknown.describe()
+    );
+}

@@ -68,6 +68,9 @@ pub(crate) struct State {
     /// The token's user (a personal access token): `GET /user` answers it and it authors new
     /// comments. `None`: an installation token (`GET /user` is 403; `github-actions[bot]` authors).
     pub token_user: Option<String>,
+    /// Commit sha → committer date (RFC 3339) for `GET /repos/{owner}/{repo}/commits/{sha}`;
+    /// another sha is a 422 "No commit found for SHA", as GitHub answers.
+    pub commit_dates: std::collections::BTreeMap<String, String>,
     pub requests: Vec<Request>,
 }
 
@@ -302,6 +305,27 @@ fn comment_json(c: &Comment, port: u16, repository: &str) -> serde_json::Value {
     })
 }
 
+/// `GET /repos/{owner}/{repo}/commits/{sha}`: the documented commit object, or GitHub's 422.
+fn commit(state: &State, sha: &str, port: u16) -> (u16, Vec<(String, String)>, String) {
+    let Some(date) = state.commit_dates.get(sha) else {
+        return error(422, &format!("No commit found for SHA: {sha}"));
+    };
+    let repository = &state.repository;
+    let person = serde_json::json!({"name": "Monalisa Octocat", "email": "support@github.com", "date": date});
+    let body = serde_json::json!({
+        "sha": sha,
+        "url": format!("http://127.0.0.1:{port}/repos/{repository}/commits/{sha}"),
+        "commit": {
+            "author": person,
+            "committer": person,
+            "message": "Fix all the bugs",
+            "tree": {"sha": "6dcb09b5b57875f334f61aebed695e2e4193db5e"},
+        },
+        "parents": [],
+    });
+    (200, Vec::new(), body.to_string())
+}
+
 fn respond(
     state: &mut State,
     request: &Request,
@@ -354,6 +378,7 @@ fn respond(
                 .collect();
             page(items, request, port)
         }
+        ("GET", ["commits", sha]) => commit(state, sha, port),
         ("GET", ["issues", n, "comments"]) => {
             let n: u64 = n.parse().unwrap_or(0);
             let items = state

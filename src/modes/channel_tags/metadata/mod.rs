@@ -289,8 +289,15 @@ fn source_date_epoch() -> Result<Option<Timestamp>> {
 }
 
 /// The commit's date: from the push payload (`commits[]`, `head_commit`) as the peer reads it,
-/// else from git.
-fn commit_date(payload: &serde_json::Value, sha: &str, git: &Git) -> Option<Timestamp> {
+/// else from git, else (no checkout holds the commit) from the REST API with `token`, as the
+/// peer falls back to it. `None` leaves "now".
+fn commit_date(
+    payload: &serde_json::Value,
+    sha: &str,
+    git: &Git,
+    api: Option<(&Context, &str)>,
+    runner: &Runner,
+) -> Option<Timestamp> {
     let parse = |v: &serde_json::Value| v.as_str().and_then(|t| t.parse::<Timestamp>().ok());
     if let Some(commits) = payload["commits"].as_array() {
         if let Some(c) = commits.iter().find(|c| c["id"].as_str() == Some(sha)) {
@@ -307,9 +314,32 @@ fn commit_date(payload: &serde_json::Value, sha: &str, git: &Git) -> Option<Time
     if sha.is_empty() {
         return None;
     }
-    git.committer_time(sha)
+    if let Some(time) = git
+        .committer_time(sha)
         .ok()
         .and_then(|s| Timestamp::from_second(s).ok())
+    {
+        return Some(time);
+    }
+    let (ctx, token) = api?;
+    let repository = ctx.repository.as_deref()?;
+    let answer = crate::github::api::Api::new(&ctx.api_url, token, repository)
+        .and_then(|api| api.commit_date(sha));
+    match answer.map(|date| date.parse::<Timestamp>()) {
+        Ok(Ok(time)) => Some(time),
+        Ok(Err(e)) => {
+            runner.warning(&format!(
+                "the REST API gave commit {sha} a date that does not parse ({e}): the commit date is now"
+            ));
+            None
+        }
+        Err(e) => {
+            runner.warning(&format!(
+                "commit {sha} is not in this checkout and the REST API answered {e}: the commit date is now"
+            ));
+            None
+        }
+    }
 }
 
 fn short_sha(sha: &str) -> Result<String> {
@@ -388,7 +418,7 @@ fn meta_context(
     Ok(MetaContext {
         event_name: ctx.event_name.clone(),
         short_sha: short_sha(&sha)?,
-        commit_date: commit_date(&payload, &sha, git),
+        commit_date: commit_date(&payload, &sha, git, token.map(|t| (ctx, t)), runner),
         repo: repo_info(ctx, token, runner),
         git_ref,
         sha,

@@ -322,6 +322,10 @@ fn commit_date(
         return Some(time);
     }
     let (ctx, token) = api?;
+    // Only a full sha goes into the request's path.
+    if !crate::github::context::is_full_sha(sha) {
+        return None;
+    }
     let repository = ctx.repository.as_deref()?;
     let answer = crate::github::api::Api::new(&ctx.api_url, token, repository)
         .and_then(|api| api.commit_date(sha));

@@ -35,25 +35,53 @@ pub static ALL: &[&dyn Ecosystem] = &[&npm::Npm, &pypi::Pypi, &go::Go, &cargo::C
 /// A registered ecosystem.
 pub type Eco = &'static dyn Ecosystem;
 
+/// What an ecosystem is called and how it is described: data, so an implementation is only
+/// behaviour plus one `static IDENTITY: Identity`. Each field is documented on the trait method
+/// of the same name.
+pub struct Identity {
+    pub name: &'static str,
+    pub key: &'static str,
+    pub label: &'static str,
+    pub artifacts: &'static str,
+    pub entry_points: &'static str,
+    pub version_grammar: &'static str,
+    pub coordinate_example: &'static str,
+    pub manifest_file: &'static str,
+    pub version_output: OutputSpec,
+    pub token_variable: Option<&'static str>,
+}
+
 /// One package ecosystem. Methods are grouped by the mode that uses them.
 pub trait Ecosystem: Sync {
     // ----------------------------------------------------------------------------- identity
 
+    /// Its words: names, messages and output names, one table per ecosystem. The methods below
+    /// that return a word read it from here.
+    fn identity(&self) -> &'static Identity;
+
     /// The value of smoke-install's `ecosystem` input and of `results[].ecosystem`: `npm`,
     /// `python`, `go`, `cargo`.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.identity().name
+    }
 
     /// The registry's short name: the prefix of a remote entry (`npm:`, `pypi:`, …) and the key
     /// of this ecosystem's version in the `versions` document (`<key>-version`).
-    fn key(&self) -> &'static str;
+    fn key(&self) -> &'static str {
+        self.identity().key
+    }
 
     /// How people write it in prose and tables: `npm`, `PyPI`, `Go`, `Cargo`.
-    fn label(&self) -> &'static str;
+    fn label(&self) -> &'static str {
+        self.identity().label
+    }
 
     // ------------------------------------------------------- smoke-install: recognise, inspect
 
     /// The artifacts it smokes, for messages: `an npm tarball (*.tgz)`.
-    fn artifacts(&self) -> &'static str;
+    fn artifacts(&self) -> &'static str {
+        self.identity().artifacts
+    }
 
     /// Whether a file (its lower-cased name) is this ecosystem's artifact; `chosen` is true when
     /// the `ecosystem` input names this ecosystem (an ambiguous name may then be claimed).
@@ -67,7 +95,7 @@ pub trait Ecosystem: Sync {
     /// The environment variable that holds this registry's token when `registry-token` is not
     /// given (npm: NODE_AUTH_TOKEN, as actions/setup-node arranges).
     fn token_variable(&self) -> Option<&'static str> {
-        None
+        self.identity().token_variable
     }
 
     /// Whether its installer can read dependencies from a `file://` registry (GOPROXY can).
@@ -76,13 +104,17 @@ pub trait Ecosystem: Sync {
     }
 
     /// The name of the version grammar, for messages: `npm (semver)`, `PEP 440`.
-    fn version_grammar(&self) -> &'static str;
+    fn version_grammar(&self) -> &'static str {
+        self.identity().version_grammar
+    }
 
     /// An expected version in this ecosystem's normal spelling, or why it is not one.
     fn normalize_version(&self, raw: &str) -> std::result::Result<String, String>;
 
     /// What an `imports` entry names, for messages: `the package name or a ./subpath`.
-    fn entry_points(&self) -> &'static str;
+    fn entry_points(&self) -> &'static str {
+        self.identity().entry_points
+    }
 
     /// Checks that the tools it needs are on PATH before anything runs.
     fn require_tools(&self, plan: &Plan) -> Result<()>;
@@ -107,7 +139,9 @@ pub trait Ecosystem: Sync {
     }
 
     /// A well-formed remote entry, for messages: `npm:@scope/name@1.2.3 or npm:name@1.2.3`.
-    fn coordinate_example(&self) -> &'static str;
+    fn coordinate_example(&self) -> &'static str {
+        self.identity().coordinate_example
+    }
 
     /// A remote entry as written.
     fn display_coordinate(&self, name: &str, version: &str) -> String;
@@ -124,7 +158,9 @@ pub trait Ecosystem: Sync {
     // ------------------------------------------------------------------------ version-guard
 
     /// version-guard's output holding this ecosystem's version.
-    fn version_output(&self) -> OutputSpec;
+    fn version_output(&self) -> OutputSpec {
+        self.identity().version_output
+    }
 
     /// Checks this ecosystem's version-guard inputs before anything is read.
     fn check_version_inputs(&self, _inputs: &VersionInputs) -> Result<()> {
@@ -144,7 +180,9 @@ pub trait Ecosystem: Sync {
     }
 
     /// The file `manifest-dir` gets for this ecosystem (`ts.json`, …).
-    fn manifest_file(&self) -> &'static str;
+    fn manifest_file(&self) -> &'static str {
+        self.identity().manifest_file
+    }
 
     // ------------------------------------------------------------------------ publish-check
 

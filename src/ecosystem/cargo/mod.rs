@@ -6,7 +6,7 @@ pub mod fetch;
 mod publish;
 mod smoke;
 
-use crate::ecosystem::{Ecosystem, FetchRequest, Inspected, VersionContext};
+use crate::ecosystem::{Ecosystem, FetchRequest, Identity, Inspected, VersionContext};
 use crate::error::{Failure, Result};
 use crate::fetch::Fetched;
 use crate::modes::smoke_install::{sandbox, Package, Plan, Report};
@@ -43,28 +43,28 @@ fn valid_crate_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-impl Ecosystem for Cargo {
-    fn name(&self) -> &'static str {
-        "cargo"
-    }
-    fn key(&self) -> &'static str {
-        "cargo"
-    }
-    fn label(&self) -> &'static str {
-        "Cargo"
-    }
+static IDENTITY: Identity = Identity {
+    name: "cargo",
+    key: "cargo",
+    label: "Cargo",
+    artifacts: "a crate (*.crate)",
+    entry_points: "the library's crate name",
+    version_grammar: "Cargo (semver)",
+    coordinate_example: "cargo:name@1.2.3",
+    manifest_file: "cargo.json",
+    version_output: OutputSpec {
+        name: "cargo-version",
+        description: "The Cargo version (semver; snapshots as for npm).",
+    },
+    token_variable: None,
+};
 
-    fn artifacts(&self) -> &'static str {
-        "a crate (*.crate)"
+impl Ecosystem for Cargo {
+    fn identity(&self) -> &'static Identity {
+        &IDENTITY
     }
     fn recognises_file(&self, name: &str, _chosen: bool) -> bool {
         name.ends_with(".crate")
-    }
-    fn entry_points(&self) -> &'static str {
-        "the library's crate name"
-    }
-    fn version_grammar(&self) -> &'static str {
-        "Cargo (semver)"
     }
     fn normalize_version(&self, raw: &str) -> std::result::Result<String, String> {
         semver::Version::parse(raw.strip_prefix('v').unwrap_or(raw))
@@ -100,9 +100,6 @@ impl Ecosystem for Cargo {
         (valid_crate_name(name) && semver::Version::parse(version).is_ok())
             .then(|| (name.to_string(), version.to_string()))
     }
-    fn coordinate_example(&self) -> &'static str {
-        "cargo:name@1.2.3"
-    }
     fn display_coordinate(&self, name: &str, version: &str) -> String {
         format!("cargo:{name}@{version}")
     }
@@ -110,20 +107,11 @@ impl Ecosystem for Cargo {
         fetch::fetch_crate(request)
     }
 
-    fn version_output(&self) -> OutputSpec {
-        OutputSpec {
-            name: "cargo-version",
-            description: "The Cargo version (semver; snapshots as for npm).",
-        }
-    }
     fn release_version(&self, _ctx: &VersionContext<'_>, tag: &TagVersion) -> Result<String> {
         Ok(crate::ecosystem::npm::release_semver(tag).to_string())
     }
     fn snapshot_version(&self, ctx: &VersionContext<'_>) -> Result<String> {
         Ok(npm::snapshot(ctx.base(), ctx.timestamp, ctx.short_sha()).to_string())
-    }
-    fn manifest_file(&self) -> &'static str {
-        "cargo.json"
     }
 
     fn publish(&self) -> Option<&dyn crate::ecosystem::Publish> {

@@ -7,7 +7,9 @@ pub(crate) mod smoke;
 
 use std::path::Path;
 
-use crate::ecosystem::{invalid_override, Ecosystem, FetchRequest, Inspected, VersionContext};
+use crate::ecosystem::{
+    invalid_override, Ecosystem, FetchRequest, Identity, Inspected, VersionContext,
+};
 use crate::error::{Failure, Result};
 use crate::fetch::Fetched;
 use crate::modes::smoke_install::{sandbox, Package, Plan, Report};
@@ -22,19 +24,25 @@ pub const DEFAULT_GOPROXY: &str = "https://proxy.golang.org";
 
 pub struct Go;
 
-impl Ecosystem for Go {
-    fn name(&self) -> &'static str {
-        "go"
-    }
-    fn key(&self) -> &'static str {
-        "go"
-    }
-    fn label(&self) -> &'static str {
-        "Go"
-    }
+static IDENTITY: Identity = Identity {
+    name: "go",
+    key: "go",
+    label: "Go",
+    artifacts: "a Go module (a *.zip, or a directory with a go.mod)",
+    entry_points: "a package path inside a module",
+    version_grammar: "Go module",
+    coordinate_example: "go:example.com/mod@v1.2.3",
+    manifest_file: "go.json",
+    version_output: OutputSpec {
+        name: "go-version",
+        description: "The Go module version or pseudo-version.",
+    },
+    token_variable: None,
+};
 
-    fn artifacts(&self) -> &'static str {
-        "a Go module (a *.zip, or a directory with a go.mod)"
+impl Ecosystem for Go {
+    fn identity(&self) -> &'static Identity {
+        &IDENTITY
     }
     fn recognises_file(&self, name: &str, _chosen: bool) -> bool {
         name.ends_with(".zip")
@@ -44,12 +52,6 @@ impl Ecosystem for Go {
     }
     fn recognises_dir(&self, dir: &Path) -> bool {
         dir.join("go.mod").is_file()
-    }
-    fn entry_points(&self) -> &'static str {
-        "a package path inside a module"
-    }
-    fn version_grammar(&self) -> &'static str {
-        "Go module"
     }
     fn normalize_version(&self, raw: &str) -> std::result::Result<String, String> {
         let bare = raw.strip_prefix('v').unwrap_or(raw);
@@ -88,9 +90,6 @@ impl Ecosystem for Go {
         crate::version::go::check_module_path(name)
             .map_err(|why| format!("{name:?} is not a Go module path: {why}"))
     }
-    fn coordinate_example(&self) -> &'static str {
-        "go:example.com/mod@v1.2.3"
-    }
     fn display_coordinate(&self, name: &str, version: &str) -> String {
         format!("go:{name}@{version}")
     }
@@ -105,12 +104,6 @@ impl Ecosystem for Go {
         )
     }
 
-    fn version_output(&self) -> OutputSpec {
-        OutputSpec {
-            name: "go-version",
-            description: "The Go module version or pseudo-version.",
-        }
-    }
     fn check_version_inputs(&self, inputs: &crate::ecosystem::VersionInputs) -> Result<()> {
         if let Some(module) = &inputs.go_module {
             if module.contains(char::is_whitespace) || module.starts_with('/') || module.is_empty()
@@ -172,9 +165,6 @@ impl Ecosystem for Go {
             .map_err(|why| invalid_override(&source, &value, &why))?;
         ctx.runner.log(&format!("Go version {value} from {source}"));
         Ok(Some((source, value)))
-    }
-    fn manifest_file(&self) -> &'static str {
-        "go.json"
     }
 
     fn publish(&self) -> Option<&dyn crate::ecosystem::Publish> {

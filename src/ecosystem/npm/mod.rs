@@ -4,7 +4,9 @@ pub mod fetch;
 mod publish;
 mod smoke;
 
-use crate::ecosystem::{invalid_override, Ecosystem, FetchRequest, Inspected, VersionContext};
+use crate::ecosystem::{
+    invalid_override, Ecosystem, FetchRequest, Identity, Inspected, VersionContext,
+};
 use crate::error::Result;
 use crate::fetch::Fetched;
 use crate::modes::smoke_install::{sandbox, Package, PackageManager, Plan, Report};
@@ -18,33 +20,29 @@ pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org";
 
 pub struct Npm;
 
+static IDENTITY: Identity = Identity {
+    name: "npm",
+    key: "npm",
+    label: "npm",
+    artifacts: "an npm tarball (*.tgz)",
+    entry_points: "the package name or a `./subpath`",
+    version_grammar: "npm (semver)",
+    coordinate_example: "npm:@scope/name@1.2.3 or npm:name@1.2.3",
+    manifest_file: "ts.json",
+    version_output: OutputSpec {
+        name: "npm-version",
+        description: "The npm version (node-semver valid, normalized).",
+    },
+    token_variable: Some("NODE_AUTH_TOKEN"),
+};
+
 impl Ecosystem for Npm {
-    fn name(&self) -> &'static str {
-        "npm"
-    }
-    fn key(&self) -> &'static str {
-        "npm"
-    }
-    fn label(&self) -> &'static str {
-        "npm"
-    }
-
-    fn token_variable(&self) -> Option<&'static str> {
-        Some("NODE_AUTH_TOKEN")
-    }
-
-    fn artifacts(&self) -> &'static str {
-        "an npm tarball (*.tgz)"
+    fn identity(&self) -> &'static Identity {
+        &IDENTITY
     }
     fn recognises_file(&self, name: &str, chosen: bool) -> bool {
         // A `.tar.gz` is an npm tarball only when the user says so (it may be an sdist).
         name.ends_with(".tgz") || (chosen && name.ends_with(".tar.gz"))
-    }
-    fn entry_points(&self) -> &'static str {
-        "the package name or a `./subpath`"
-    }
-    fn version_grammar(&self) -> &'static str {
-        "npm (semver)"
     }
     fn normalize_version(&self, raw: &str) -> std::result::Result<String, String> {
         let v = raw.trim_start_matches(['v', '=']);
@@ -95,9 +93,6 @@ impl Ecosystem for Npm {
     fn check_coordinate(&self, name: &str) -> std::result::Result<(), String> {
         crate::version::npm::check_package_name(name)
     }
-    fn coordinate_example(&self) -> &'static str {
-        "npm:@scope/name@1.2.3 or npm:name@1.2.3"
-    }
     fn display_coordinate(&self, name: &str, version: &str) -> String {
         format!("npm:{name}@{version}")
     }
@@ -112,12 +107,6 @@ impl Ecosystem for Npm {
         )
     }
 
-    fn version_output(&self) -> OutputSpec {
-        OutputSpec {
-            name: "npm-version",
-            description: "The npm version (node-semver valid, normalized).",
-        }
-    }
     fn release_version(&self, _ctx: &VersionContext<'_>, tag: &TagVersion) -> Result<String> {
         Ok(release_semver(tag).to_string())
     }
@@ -135,9 +124,6 @@ impl Ecosystem for Npm {
         ctx.runner
             .log(&format!("npm version {value} from {source}"));
         Ok(Some((source, value)))
-    }
-    fn manifest_file(&self) -> &'static str {
-        "ts.json"
     }
 
     fn publish(&self) -> Option<&dyn crate::ecosystem::Publish> {

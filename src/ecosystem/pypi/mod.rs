@@ -4,7 +4,9 @@ pub mod fetch;
 mod publish;
 mod smoke;
 
-use crate::ecosystem::{invalid_override, Ecosystem, FetchRequest, Inspected, VersionContext};
+use crate::ecosystem::{
+    invalid_override, Ecosystem, FetchRequest, Identity, Inspected, VersionContext,
+};
 use crate::error::{Failure, Result};
 use crate::fetch::Fetched;
 use crate::modes::smoke_install::{Package, Plan, Report};
@@ -18,28 +20,28 @@ pub const DEFAULT_INDEX: &str = "https://pypi.org/simple";
 
 pub struct Pypi;
 
-impl Ecosystem for Pypi {
-    fn name(&self) -> &'static str {
-        "python"
-    }
-    fn key(&self) -> &'static str {
-        "pypi"
-    }
-    fn label(&self) -> &'static str {
-        "PyPI"
-    }
+static IDENTITY: Identity = Identity {
+    name: "python",
+    key: "pypi",
+    label: "PyPI",
+    artifacts: "a wheel (*.whl)",
+    entry_points: "a module of a wheel",
+    version_grammar: "PEP 440",
+    coordinate_example: "pypi:name==1.2.3",
+    manifest_file: "python.json",
+    version_output: OutputSpec {
+        name: "pypi-version",
+        description: "The PyPI version (PEP 440 normal form).",
+    },
+    token_variable: None,
+};
 
-    fn artifacts(&self) -> &'static str {
-        "a wheel (*.whl)"
+impl Ecosystem for Pypi {
+    fn identity(&self) -> &'static Identity {
+        &IDENTITY
     }
     fn recognises_file(&self, name: &str, _chosen: bool) -> bool {
         name.ends_with(".whl")
-    }
-    fn entry_points(&self) -> &'static str {
-        "a module of a wheel"
-    }
-    fn version_grammar(&self) -> &'static str {
-        "PEP 440"
     }
     fn normalize_version(&self, raw: &str) -> std::result::Result<String, String> {
         raw.parse::<pep440_rs::Version>()
@@ -68,9 +70,6 @@ impl Ecosystem for Pypi {
     }
     fn check_coordinate(&self, name: &str) -> std::result::Result<(), String> {
         crate::version::pep440::check_distribution_name(name)
-    }
-    fn coordinate_example(&self) -> &'static str {
-        "pypi:name==1.2.3"
     }
     fn display_coordinate(&self, name: &str, version: &str) -> String {
         format!("pypi:{name}=={version}")
@@ -105,12 +104,6 @@ impl Ecosystem for Pypi {
         .with_fix("publish a wheel for this version (python -m build --wheel) next to the sdist"))
     }
 
-    fn version_output(&self) -> OutputSpec {
-        OutputSpec {
-            name: "pypi-version",
-            description: "The PyPI version (PEP 440 normal form).",
-        }
-    }
     fn release_version(&self, _ctx: &VersionContext<'_>, tag: &TagVersion) -> Result<String> {
         pep440::from_semver(&tag.version)
             .map(|v| v.to_string())
@@ -156,9 +149,6 @@ impl Ecosystem for Pypi {
         ctx.runner
             .log(&format!("PyPI version {normal} from {source}"));
         Ok(Some((source, normal)))
-    }
-    fn manifest_file(&self) -> &'static str {
-        "python.json"
     }
 
     fn publish(&self) -> Option<&dyn crate::ecosystem::Publish> {

@@ -74,20 +74,19 @@ fn proxy(goproxy: &str) -> Result<Proxy> {
         .map(str::trim)
         .find(|p| p.starts_with("https://") || p.starts_with("http://") || p.starts_with("file://"))
         .ok_or_else(|| {
-            Failure::usage(
-                "Invalid `goproxy`",
-                format!("input `goproxy`: {goproxy:?} lists no http(s) or file:// proxy to ask"),
-            )
-            .with_fix(
+            Failure::invalid_input(
+                "goproxy",
+                format!("{goproxy:?} lists no http(s) or file:// proxy to ask"),
                 "set goproxy to the proxy the module is served from, e.g. https://proxy.golang.org",
             )
         })?;
     let url = check_url("goproxy", entry, true)?;
     if url.scheme() == "file" {
         let dir = url.to_file_path().map_err(|_| {
-            Failure::usage(
-                "Invalid `goproxy`",
-                format!("input `goproxy`: {entry:?} is not a local directory"),
+            Failure::invalid_input(
+                "goproxy",
+                format!("{entry:?} is not a local directory"),
+                "give a file:// URL of a directory laid out as a GOPROXY",
             )
         })?;
         return Ok(Proxy::File(dir));

@@ -442,11 +442,11 @@ pub fn read_at_ref(root: &std::path::Path, git_ref: &str, display: &str) -> Resu
                commit)";
     // A ref is never an option to git.
     if git_ref.starts_with('-') {
-        return Err(Failure::usage(
-            "Invalid policy-ref",
-            format!("input `policy-ref`: {git_ref:?} is not a git ref"),
-        )
-        .with_fix(fix));
+        return Err(Failure::invalid_input(
+            "policy-ref",
+            format!("{git_ref:?} is not a git ref"),
+            fix,
+        ));
     }
     let git = crate::git::Git::new(root);
     if !git.is_work_tree() {

@@ -249,27 +249,52 @@ impl From<Checked> for Outcome {
     }
 }
 
-pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
-    // Before anything quotes a URL or connects anywhere, credentials in any URL input are
-    // refused, whether or not this run needs that registry.
-    for (input, value) in args.registries.inputs() {
-        fetch::refuse_url_userinfo(input, value)?;
+/// What publish-check works on, checked once before any registry is asked: the artifacts (each
+/// claimed by an ecosystem that publishes), every registry it will ask, and how to ask them.
+struct Inputs {
+    artifacts: Vec<Artifact>,
+    ecosystem_inputs: PublishInputs,
+    options: RemoteOptions,
+    if_published: IfPublished,
+}
+
+impl Inputs {
+    fn from_args(args: Args) -> Result<Inputs> {
+        // Before anything quotes a URL or connects anywhere, credentials in any URL input are
+        // refused, whether or not this run needs that registry.
+        for (input, value) in args.registries.inputs() {
+            fetch::refuse_url_userinfo(input, value)?;
+        }
+        let artifacts = resolve(&args, &std::env::current_dir()?)?;
+        check_registries(&artifacts, &args.registries)?;
+        Ok(Inputs {
+            artifacts,
+            ecosystem_inputs: args.ecosystem_inputs,
+            options: RemoteOptions {
+                retries: args.retries,
+                timeout: args.timeout,
+                registry_token: args.registry_token,
+                registries: args.registries,
+                ..RemoteOptions::default()
+            },
+            if_published: args.if_published,
+        })
     }
-    let artifacts = resolve(&args, &std::env::current_dir()?)?;
-    check_registries(&artifacts, &args.registries)?;
-    let locals = inspect(&artifacts, &args.ecosystem_inputs, runner)?;
-    let options = RemoteOptions {
-        retries: args.retries,
-        timeout: args.timeout,
-        registry_token: args.registry_token.clone(),
-        registries: args.registries.clone(),
-        ..RemoteOptions::default()
-    };
+}
+
+pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    let Inputs {
+        artifacts,
+        ecosystem_inputs,
+        options,
+        if_published,
+    } = Inputs::from_args(args)?;
+    let locals = inspect(&artifacts, &ecosystem_inputs, runner)?;
     let fetcher = Fetcher::from_options(&options, runner)?;
     let mut checked = query(&fetcher, &options, artifacts, locals)?;
     reconcile(&mut checked);
     let outcomes: Vec<Outcome> = checked.into_iter().map(Outcome::from).collect();
-    finish(&outcomes, args.if_published, runner)
+    finish(&outcomes, if_published, runner)
 }
 
 /// The ecosystems among the artifacts, in registration order.
@@ -399,13 +424,11 @@ pub fn check_url(input: &str, raw: &str, allow_file: bool) -> Result<reqwest::Ur
     // Before anything can echo the value.
     fetch::refuse_url_userinfo(input, raw)?;
     let bad = |why: &str| {
-        Failure::usage(
-            format!("Invalid `{input}`"),
-            format!("input `{input}`: {raw:?} {why}"),
+        Failure::invalid_input(
+            input,
+            format!("{raw:?} {why}"),
+            format!("set `{input}` to the registry's base URL, with any token in `registry-token`"),
         )
-        .with_fix(format!(
-            "set `{input}` to the registry's base URL, with any token in `registry-token`"
-        ))
     };
     let url = reqwest::Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a URL: {e}")))?;
     let scheme_ok =

@@ -350,10 +350,14 @@ fn from_document(
 fn normalize(ecosystem: Eco, raw: &str, input: &str) -> Result<String> {
     let raw = raw.trim();
     ecosystem.normalize_version(raw).map_err(|e| {
-        Failure::usage(
-            "Invalid expected version",
+        Failure::invalid_input(
+            input,
             format!(
-                "input `{input}`: {raw:?} is not a valid {} version: {e}",
+                "{raw:?} is not a valid {} version: {e}",
+                ecosystem.version_grammar()
+            ),
+            format!(
+                "give `{input}` a {} version (version-guard's outputs are)",
                 ecosystem.version_grammar()
             ),
         )

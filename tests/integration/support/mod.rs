@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod act;
+pub(crate) mod collector;
 pub(crate) mod fault_server;
 pub(crate) mod github_api;
 pub(crate) mod harness;

@@ -3,7 +3,9 @@
 # adds the binary's directory to $GITHUB_PATH. See the README, section Distribution.
 #
 # Order, with no silent fallback from one to the next:
-#   1. RELEASE_ACTION_BIN: an executable to use as is (tests and local runs).
+#   1. RELEASE_ACTION_BIN: an executable to use as is (tests and local runs). Inside a workflow
+#      only one inside the action's own directory (a relative path is taken from there): an
+#      earlier step can set any variable through GITHUB_ENV (see confined_override).
 #   2. BUILD_FROM_SOURCE=true (the `build-from-source` input): cargo build --release.
 #   3. The asset pinned for RUNNER_OS-RUNNER_ARCH in dist/manifest.json (RELEASE_ACTION_MANIFEST
 #      overrides the path, for tests), which pins the asset's sha256 and the binary's own: from the
@@ -50,8 +52,40 @@ publish() {
 exe_suffix=""
 if $is_windows; then exe_suffix=".exe"; fi
 
+# The action's own directory, physically: overrides must stay inside it on a runner.
+action_root=$(cd "$here/.." && pwd -P)
+
+# An override path from the environment. Inside a workflow, every earlier step (and package code
+# an earlier step ran) can set any variable for this one through GITHUB_ENV, so a path outside
+# the action's own directory is refused there: it would run a binary that step chose. A local
+# build of this very action (target/…, build-from-source) is inside it. By hand it is free.
+# A relative path is taken from the action's directory. Sets `overridden` to the path to use (no
+# command substitution: fail's annotation must reach stdout, and its exit the script).
+overridden=""
+confined_override() {
+  local name=$1 value=$2 dir real
+  case "$value" in
+    /*) ;;
+    *) value="$action_root/$value" ;;
+  esac
+  if [ "${GITHUB_ACTIONS:-}" != "true" ]; then
+    overridden=$value
+    return 0
+  fi
+  dir=$(cd "$(dirname "$value")" 2>/dev/null && pwd -P) ||
+    fail "Refused $name" "$name=$value: its directory does not exist"
+  real="$dir/$(basename "$value")"
+  case "$real/" in
+    "$action_root"/*) ;;
+    *) fail "Refused $name" "$name=$value is outside the action's directory ($action_root): inside a workflow an earlier step can set it through GITHUB_ENV, so only a binary or manifest of the action's own checkout is used" ;;
+  esac
+  overridden=$real
+}
+
 # --- 1. RELEASE_ACTION_BIN ----------------------------------------------------------------------
 if [ -n "${RELEASE_ACTION_BIN:-}" ]; then
+  confined_override RELEASE_ACTION_BIN "$RELEASE_ACTION_BIN"
+  RELEASE_ACTION_BIN=$overridden
   if [ ! -f "$RELEASE_ACTION_BIN" ] || [ ! -x "$RELEASE_ACTION_BIN" ]; then
     fail "release-action binary not found" "RELEASE_ACTION_BIN=$RELEASE_ACTION_BIN is not an executable file"
   fi
@@ -76,7 +110,11 @@ case "${BUILD_FROM_SOURCE:-false}" in
 esac
 
 # --- 3. the pinned release asset ----------------------------------------------------------------
-manifest=${RELEASE_ACTION_MANIFEST:-$here/manifest.json}
+manifest=$here/manifest.json
+if [ -n "${RELEASE_ACTION_MANIFEST:-}" ]; then
+  confined_override RELEASE_ACTION_MANIFEST "$RELEASE_ACTION_MANIFEST"
+  manifest=$overridden
+fi
 [ -f "$manifest" ] || fail "No manifest" "the release-action manifest $manifest does not exist"
 
 if [ -z "${RUNNER_OS:-}" ] || [ -z "${RUNNER_ARCH:-}" ]; then

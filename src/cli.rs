@@ -137,7 +137,10 @@ pub fn main() -> i32 {
     // The sandbox helper (runner::confine) is this binary too: a fresh, single-threaded image that
     // sets up namespaces and execs a tool. It runs before anything else, and reads no input.
     let argv: Vec<OsString> = std::env::args_os().collect();
-    if argv.get(1).is_some_and(|a| a == crate::runner::confine::HELPER_ARG) {
+    if argv
+        .get(1)
+        .is_some_and(|a| a == crate::runner::confine::HELPER_ARG)
+    {
         crate::runner::confine::helper_main(&argv[2..]);
     }
     // First of all: package code smoke-install runs later can read this process's exec-time

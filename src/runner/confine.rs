@@ -97,7 +97,8 @@ fn probe(dir: &Path) -> Isolation {
             Isolation::Unavailable(if said.is_empty() {
                 format!("the probe exited with {}", out.status)
             } else {
-                said.trim_start_matches("release-action sandbox: ").to_string()
+                said.trim_start_matches("release-action sandbox: ")
+                    .to_string()
             })
         }
         Err(e) => Isolation::Unavailable(format!("cannot start the probe: {e}")),
@@ -173,8 +174,12 @@ fn parse(args: &[OsString]) -> Result<Spec, String> {
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.to_str() {
-            Some("--writable") => spec.writable = it.next().ok_or("--writable needs a path")?.into(),
-            Some("--hide") => spec.hidden.push(it.next().ok_or("--hide needs a path")?.into()),
+            Some("--writable") => {
+                spec.writable = it.next().ok_or("--writable needs a path")?.into()
+            }
+            Some("--hide") => spec
+                .hidden
+                .push(it.next().ok_or("--hide needs a path")?.into()),
             Some("--probe") => spec.probe = true,
             Some("--") => {
                 spec.program = it.cloned().collect();
@@ -315,7 +320,10 @@ mod sys {
     fn pipe() -> Result<[libc::c_int; 2], String> {
         let mut fds = [0; 2];
         // SAFETY: `fds` is a live array of two ints.
-        check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, "pipe")?;
+        check(
+            unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) },
+            "pipe",
+        )?;
         Ok(fds)
     }
 
@@ -434,7 +442,9 @@ mod sys {
             };
             send(mapped[1], if maps.is_ok() { b'1' } else { b'0' });
             let code = wait_for(child)?;
-            return maps.map(|()| code).or_else(|e| if e.is_empty() { Ok(code) } else { Err(e) });
+            return maps
+                .map(|()| code)
+                .or_else(|e| if e.is_empty() { Ok(code) } else { Err(e) });
         }
         // SAFETY: closes the ends this process does not use.
         unsafe {
@@ -512,7 +522,8 @@ mod sys {
     /// What the probe proves before the run relies on it: the sandbox is writable, the rest not.
     fn probe_checks(spec: &Spec) -> Result<(), String> {
         let inside = spec.writable.join("probe");
-        std::fs::write(&inside, "probe").map_err(|e| format!("the sandbox is not writable: {e}"))?;
+        std::fs::write(&inside, "probe")
+            .map_err(|e| format!("the sandbox is not writable: {e}"))?;
         let outside = spec
             .writable
             .parent()
@@ -520,7 +531,9 @@ mod sys {
             .join(".release-action-isolation-probe");
         match std::fs::write(&outside, "probe") {
             Err(e) if e.raw_os_error() == Some(libc::EROFS) => Ok(()),
-            Err(e) => Err(format!("writing outside the sandbox failed, but not as read-only: {e}")),
+            Err(e) => Err(format!(
+                "writing outside the sandbox failed, but not as read-only: {e}"
+            )),
             Ok(()) => {
                 let _ = std::fs::remove_file(&outside);
                 Err("the file system outside the sandbox is still writable".into())
@@ -552,8 +565,17 @@ mod tests {
         assert!(parse(&args(&["--writable", "rel", "--", "true"])).is_err());
         assert!(parse(&args(&["--writable", "/abs", "--"])).is_err());
         assert!(parse(&args(&["--bogus"])).is_err());
-        let spec = parse(&args(&["--writable", "/abs", "--hide", "/h", "--", "a", "--", "b"]))
-            .unwrap();
+        let spec = parse(&args(&[
+            "--writable",
+            "/abs",
+            "--hide",
+            "/h",
+            "--",
+            "a",
+            "--",
+            "b",
+        ]))
+        .unwrap();
         assert_eq!(spec.program, args(&["a", "--", "b"]));
         assert_eq!(spec.hidden, vec![PathBuf::from("/h")]);
     }

@@ -163,9 +163,16 @@ fn assert_runner_files_untouched(gha: &Gha, targets: &Targets, run: &Run) {
     assert!(!env.contains("BASH_ENV"), "GITHUB_ENV was written: {env:?}");
     let path = std::fs::read_to_string(&targets.github_path).unwrap();
     assert!(path.is_empty(), "GITHUB_PATH was written: {path:?}");
-    assert!(!run.outputs.contains_key("forged"), "an output was forged: {:?}", run.outputs);
+    assert!(
+        !run.outputs.contains_key("forged"),
+        "an output was forged: {:?}",
+        run.outputs
+    );
     let summary = std::fs::read_to_string(&gha.summary).unwrap();
-    assert!(!summary.contains("FORGED-SUMMARY"), "the step summary was written");
+    assert!(
+        !summary.contains("FORGED-SUMMARY"),
+        "the step summary was written"
+    );
     let workspace = std::fs::read_to_string(&targets.workspace_file).unwrap();
     assert_eq!(workspace, "echo building\n", "the workspace was changed");
 }
@@ -201,7 +208,11 @@ fn attack(
         run.assert_code(0);
         assert_eq!(run.out("passed"), "true", "{}", run.describe());
         let found = reports(&collector.received()[before..]);
-        assert!(!found.is_empty(), "the package's code did not run\n{}", run.describe());
+        assert!(
+            !found.is_empty(),
+            "the package's code did not run\n{}",
+            run.describe()
+        );
         let warning = run.commands("warning").join("\n");
         if confined {
             assert_runner_files_untouched(&gha, &targets, &run);
@@ -210,17 +221,26 @@ fn attack(
                     assert_ne!(outcome, "written", "{name} was writable: {report}");
                 }
                 let npmrc = report["read"]["home_npmrc"].to_string();
-                assert!(!npmrc.contains(HOME_TOKEN), "the runner's ~/.npmrc was readable");
-                assert_eq!(report["leaked"], serde_json::json!([]), "another process was read");
+                assert!(
+                    !npmrc.contains(HOME_TOKEN),
+                    "the runner's ~/.npmrc was readable"
+                );
+                assert_eq!(
+                    report["leaked"],
+                    serde_json::json!([]),
+                    "another process was read"
+                );
             }
             assert!(!warning.contains("isolation"), "{}", run.describe());
         } else {
             // The same attack unconfined reaches the runner's files: the test is real.
             let env = std::fs::read_to_string(&targets.github_env).unwrap();
-            assert!(env.contains("BASH_ENV"), "the attack did not work unconfined: {found:?}");
             assert!(
-                warning.contains("without file-system isolation")
-                    && warning.contains("GITHUB_ENV"),
+                env.contains("BASH_ENV"),
+                "the attack did not work unconfined: {found:?}"
+            );
+            assert!(
+                warning.contains("without file-system isolation") && warning.contains("GITHUB_ENV"),
                 "no warning that package code ran unconfined\n{}",
                 run.describe()
             );
@@ -232,20 +252,26 @@ fn attack(
 fn npm_import_time_code_cannot_write_the_runners_files() {
     let work = tempfile::tempdir().unwrap();
     let collector = Collector::start();
-    attack("evil-1.0.0.tgz", "pnpm", work.path(), &collector, |gha, targets| {
-        let code = node_attack(&collector, gha, targets);
-        let bytes = tarball(
-            "package",
-            &[
-                (
-                    "package.json",
-                    r#"{"name": "evil", "version": "1.0.0", "main": "index.js"}"#,
-                ),
-                ("index.js", &code),
-            ],
-        );
-        std::fs::write(work.path().join("evil-1.0.0.tgz"), bytes).unwrap();
-    });
+    attack(
+        "evil-1.0.0.tgz",
+        "pnpm",
+        work.path(),
+        &collector,
+        |gha, targets| {
+            let code = node_attack(&collector, gha, targets);
+            let bytes = tarball(
+                "package",
+                &[
+                    (
+                        "package.json",
+                        r#"{"name": "evil", "version": "1.0.0", "main": "index.js"}"#,
+                    ),
+                    ("index.js", &code),
+                ],
+            );
+            std::fs::write(work.path().join("evil-1.0.0.tgz"), bytes).unwrap();
+        },
+    );
 }
 
 #[test]
@@ -259,7 +285,13 @@ fn python_import_time_code_cannot_write_the_runners_files() {
         &collector,
         |gha, targets| {
             let code = python_attack(&collector, gha, targets);
-            wheel(work.path(), "evil", "1.0.0", &[("evil/__init__.py", &code)], &[]);
+            wheel(
+                work.path(),
+                "evil",
+                "1.0.0",
+                &[("evil/__init__.py", &code)],
+                &[],
+            );
         },
     );
 }
@@ -270,19 +302,25 @@ fn python_import_time_code_cannot_write_the_runners_files() {
 fn an_install_script_cannot_write_the_runners_files() {
     let work = tempfile::tempdir().unwrap();
     let collector = Collector::start();
-    attack("evil-1.0.0.tgz", "npm", work.path(), &collector, |gha, targets| {
-        let code = node_attack(&collector, gha, targets);
-        let bytes = tarball(
-            "package",
-            &[
-                (
-                    "package.json",
-                    r#"{"name": "evil", "version": "1.0.0", "main": "index.js", "scripts": {"postinstall": "node attack.js"}}"#,
-                ),
-                ("index.js", "exports.hello = () => 'hi';\n"),
-                ("attack.js", &code),
-            ],
-        );
-        std::fs::write(work.path().join("evil-1.0.0.tgz"), bytes).unwrap();
-    });
+    attack(
+        "evil-1.0.0.tgz",
+        "npm",
+        work.path(),
+        &collector,
+        |gha, targets| {
+            let code = node_attack(&collector, gha, targets);
+            let bytes = tarball(
+                "package",
+                &[
+                    (
+                        "package.json",
+                        r#"{"name": "evil", "version": "1.0.0", "main": "index.js", "scripts": {"postinstall": "node attack.js"}}"#,
+                    ),
+                    ("index.js", "exports.hello = () => 'hi';\n"),
+                    ("attack.js", &code),
+                ],
+            );
+            std::fs::write(work.path().join("evil-1.0.0.tgz"), bytes).unwrap();
+        },
+    );
 }

@@ -651,6 +651,54 @@ fn release_action_bin_overrides_everything() {
     assert!(resolved.errors()[0].contains("is not an executable file"));
 }
 
+/// Issue #22 item 2: inside a workflow an earlier step (or package code it ran) can set any
+/// variable for later steps through GITHUB_ENV. A RELEASE_ACTION_BIN or RELEASE_ACTION_MANIFEST
+/// it chose, outside the action's own directory, is refused (exit 2) and never run; the action's
+/// own local build is still taken, and by hand (no GITHUB_ACTIONS) the override is free.
+#[test]
+fn inside_a_workflow_an_override_from_outside_the_action_is_refused() {
+    let server = Server::start();
+    let (url, sha) = published_tar_gz(&server);
+    let runner = Runner::new("Linux", "X64");
+    let planted = runner.dir.path().join("planted-release-action");
+    std::fs::write(&planted, fake_binary()).unwrap();
+    make_executable(&planted);
+    let manifest = runner.manifest(&url, Some(&sha));
+
+    let chosen = Runner::new("Linux", "X64")
+        .env("GITHUB_ACTIONS", "true")
+        .env("RELEASE_ACTION_BIN", planted.to_str().unwrap());
+    let resolved = chosen.resolve(&manifest);
+    assert_eq!(resolved.code, 2, "{}", resolved.describe());
+    assert!(
+        resolved.errors()[0].contains("outside the action's directory"),
+        "{}",
+        resolved.describe()
+    );
+    assert!(
+        !resolved.output.contains("path="),
+        "{}",
+        resolved.describe()
+    );
+
+    // The manifest is refused the same way: it would pin a binary of that step's choosing.
+    let run = Runner::new("Linux", "X64").env("GITHUB_ACTIONS", "true");
+    let resolved = run.resolve(&run.manifest(&url, Some(&sha)));
+    assert_eq!(resolved.code, 2, "{}", resolved.describe());
+    assert!(resolved.errors()[0].contains("RELEASE_ACTION_MANIFEST"));
+
+    // The action's own build (here, the binary cargo built inside this checkout) is taken.
+    let own = Runner::new("Linux", "X64")
+        .env("GITHUB_ACTIONS", "true")
+        .env("RELEASE_ACTION_BIN", crate::support::harness::BIN);
+    let resolved = own.resolve(&Path::new(ROOT).join("dist/manifest.json"));
+    assert_eq!(resolved.code, 0, "{}", resolved.describe());
+
+    // By hand the override is free (release_action_bin_overrides_everything).
+    let by_hand = Runner::new("Linux", "X64").env("RELEASE_ACTION_BIN", planted.to_str().unwrap());
+    assert_eq!(by_hand.resolve(&manifest).code, 0);
+}
+
 #[test]
 fn build_from_source_accepts_only_booleans() {
     let runner = Runner::new("Linux", "X64").env("BUILD_FROM_SOURCE", "yes");

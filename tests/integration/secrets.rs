@@ -233,7 +233,10 @@ exports.hello = () => 'hi';
         run.describe()
     );
     for (name, value) in SECRETS {
-        assert!(!seen.contains(value), "{name} is readable by package code in the sandbox");
+        assert!(
+            !seen.contains(value),
+            "{name} is readable by package code in the sandbox"
+        );
     }
     assert_no_leak(&run, &[gha.path(), work.path()]);
 }

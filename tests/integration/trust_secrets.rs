@@ -104,7 +104,12 @@ fn npm_tarball(path: &Path, files: &[(&str, &str)]) {
 /// Twice: in the sandbox's namespaces (the default), where the walk ends at the sandbox's own
 /// first process and never reaches the binary; and where namespaces are unavailable (as in a
 /// container), where it reaches the binary, whose environment no longer holds the secrets.
-fn assert_package_code_finds_no_secret(package: &str, expected_version: &str, work: &Path, collector: &Collector) {
+fn assert_package_code_finds_no_secret(
+    package: &str,
+    expected_version: &str,
+    work: &Path,
+    collector: &Collector,
+) {
     for confined in [true, false] {
         let mut gha = Gha::new()
             .input("mode", "smoke-install")
@@ -122,7 +127,10 @@ fn assert_package_code_finds_no_secret(package: &str, expected_version: &str, wo
         run.assert_code(0);
         assert_eq!(run.out("passed"), "true", "{}", run.describe());
         let found = collector.received()[before..].to_string();
-        assert!(found.contains("=== "), "the package's code did not report (confined: {confined})");
+        assert!(
+            found.contains("=== "),
+            "the package's code did not report (confined: {confined})"
+        );
         let processes: Vec<&str> = found.lines().filter(|l| l.starts_with("=== ")).collect();
         // The binary (its process name is `exe` once it re-executed itself through /proc/self/exe;
         // its command line still names it), told from the sandbox helper by its environment.
@@ -191,7 +199,12 @@ fn python_package_code_finds_no_secret_in_any_ancestor_environment() {
         &[("walker/__init__.py", &python_proc_walker(&collector))],
         &[],
     );
-    assert_package_code_finds_no_secret("walker-1.0.0-py3-none-any.whl", "1.0.0", work.path(), &collector);
+    assert_package_code_finds_no_secret(
+        "walker-1.0.0-py3-none-any.whl",
+        "1.0.0",
+        work.path(),
+        &collector,
+    );
 }
 
 /// Secrets still work after the binary dropped them from its environment: version-guard reads
@@ -938,7 +951,10 @@ fn install_scripts_of_a_private_dependency_never_see_the_registry_token() {
         assert_eq!(run.out("passed"), "true", "{manager}: {}", run.describe());
         let found = collector.received()[before..].to_string();
         if !found.contains("=== spy ran") {
-            assert_eq!(manager, "pnpm", "{manager}: the postinstall script did not run");
+            assert_eq!(
+                manager, "pnpm",
+                "{manager}: the postinstall script did not run"
+            );
             continue;
         }
         assert!(
@@ -1121,7 +1137,12 @@ fn package_code_cannot_read_the_binarys_memory_once_it_holds_a_secret() {
         run.assert_code(0);
         // One report per load (import, then require): the first is enough.
         let received = collector.received();
-        let sent = received[before..].trim().lines().next().unwrap_or("").to_string();
+        let sent = received[before..]
+            .trim()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
         let found: serde_json::Value = serde_json::from_str(&sent)
             .unwrap_or_else(|e| panic!("the probe did not report ({e}): {sent:?}"));
         assert_eq!(found["found"], true, "the probe did not find the binary");

@@ -79,6 +79,19 @@ impl ActRepo {
         self.dir.path()
     }
 
+    /// The binary cargo built, as the action's own local build: inside a workflow resolve.sh
+    /// takes RELEASE_ACTION_BIN only from inside the action's directory (an earlier step could
+    /// set the variable through GITHUB_ENV), so a link in the action's `target/` leads to it,
+    /// named relative to the action (act runs a copy of it).
+    fn binary(&self) -> &'static str {
+        let link = self.path().join("target/release-action");
+        if !link.exists() {
+            std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(BIN, &link).unwrap();
+        }
+        "target/release-action"
+    }
+
     pub(crate) fn write(&self, rel: &str, text: &str) {
         let path = self.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -125,7 +138,7 @@ impl ActRepo {
                 self.path().display()
             ))
             .arg("--env")
-            .arg(format!("RELEASE_ACTION_BIN={BIN}"))
+            .arg(format!("RELEASE_ACTION_BIN={}", self.binary()))
             .arg("--env")
             .arg(format!(
                 "E2E_ARTIFACTS={}",

@@ -221,7 +221,9 @@ impl Gha {
             let mut wrapped = Command::new("unshare");
             wrapped
                 .args(["--mount", "--propagation", "private", "--", "bash", "-c"])
-                .arg(format!("mount -t tmpfs none /proc/sys && exec {user}\"$@\""))
+                .arg(format!(
+                    "mount -t tmpfs none /proc/sys && exec {user}\"$@\""
+                ))
                 .arg("bash")
                 .arg(cmd.get_program())
                 .args(cmd.get_args());

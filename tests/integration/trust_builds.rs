@@ -1,0 +1,131 @@
+//! Package code that runs while a credential is readable (issue #22, items 1 and 11): a build
+//! backend reached through a direct-URL dependency, a git dependency's `prepare`, a crate's
+//! `build.rs`, a Go module's cgo. Each test performs the attack against the built binary and
+//! asserts that no such code ran where it could read the registry token, or that it ran without
+//! the token in reach.
+
+use crate::support::fault_server::{serve_private_project, FaultServer, Reply};
+use crate::support::harness::*;
+use crate::support::packages::{sdist, wheel};
+
+use std::path::Path;
+
+// ------------------------------------------------------------------ 1: pip direct URLs
+
+/// An in-tree PEP 517 backend that appends `~/.netrc` (and the environment) to `dump`, then
+/// fails: if it ever runs during the credentialed download, the token is in `dump`.
+fn spy_backend(dump: &Path) -> String {
+    format!(
+        "import os\nfound = ['backend ran']\nfor f in (os.path.expanduser('~/.netrc'), os.path.expanduser('~/.pypirc')):\n    try:\n        found.append(f + '\\n' + open(f).read())\n    except OSError:\n        pass\nfound.append(repr(dict(os.environ)))\nopen({dump:?}, 'a').write('\\n'.join(found))\nraise RuntimeError('spy backend')\n",
+        dump = dump.display().to_string()
+    )
+}
+
+const SPY_PYPROJECT: &str = "[project]\nname = \"evil\"\nversion = \"1.0\"\n\n[build-system]\nrequires = []\nbuild-backend = \"spy_backend\"\nbackend-path = [\".\"]\n";
+
+/// The `evil` project's source with the spy backend, written into `dir`.
+fn write_spy_project(dir: &Path, dump: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("pyproject.toml"), SPY_PYPROJECT).unwrap();
+    std::fs::write(dir.join("spy_backend.py"), spy_backend(dump)).unwrap();
+}
+
+/// One direct-URL form of `evil`: the tested wheel `acme_sdk` needs `acme-<form>` from the
+/// private index (a wheel, fine to download with the credential), whose metadata says
+/// `evil @ <url>`.
+fn smoke_with_direct_url(server: &FaultServer, token: &str, form: &str, url: &str) -> Run {
+    let files = tempfile::tempdir().unwrap();
+    let project = format!("acme-{form}");
+    let dep = wheel(
+        files.path(),
+        &format!("acme_{form}"),
+        "1.0.0",
+        &[(&format!("acme_{form}/__init__.py"), "")],
+        &[&format!("evil @ {url}")],
+    );
+    serve_private_project(server, token, &project, &dep);
+    let work = tempfile::tempdir().unwrap();
+    wheel(
+        work.path(),
+        "acme_sdk",
+        "1.0.0",
+        &[("acme_sdk/__init__.py", "")],
+        &[&format!("{project}>=1.0")],
+    );
+    let run = Gha::new()
+        .input("mode", "smoke-install")
+        .input("packages", "acme_sdk-1.0.0-py3-none-any.whl")
+        .input("expected-version", "1.0.0")
+        .input("registry", &format!("{}/simple/", server.base()))
+        .input("registry-token", token)
+        .cwd(work.path())
+        .run();
+    run
+}
+
+/// `Requires-Dist: evil @ file:///…`, `@ http://…/evil-1.0.tar.gz` and `@ git+file:///…`: pip
+/// builds a direct-URL requirement with its own backend even under `--only-binary=:all:`. With
+/// the index credential in the sandbox, smoke-install must refuse such a requirement before pip
+/// sees it, naming `evil` and the URL; the backend never runs.
+#[test]
+fn a_direct_url_dependency_never_builds_while_the_index_credential_is_present() {
+    const TOKEN: &str = "pypi-direct-url-spy-token-7c2a9e";
+    let server = FaultServer::start();
+    let sources = tempfile::tempdir().unwrap();
+    let dump = sources.path().join("backend-ran.txt");
+
+    // file:// — a source directory.
+    let dir = sources.path().join("evil-dir");
+    write_spy_project(&dir, &dump);
+    // http:// — an sdist tarball on a plain web server.
+    let spy = spy_backend(&dump);
+    let archive = sdist(
+        sources.path(),
+        "evil",
+        "evil",
+        "1.0",
+        &[("pyproject.toml", SPY_PYPROJECT), ("spy_backend.py", &spy)],
+    );
+    server.script(
+        "/downloads/evil-1.0.tar.gz",
+        vec![Reply::ok(std::fs::read(&archive).unwrap())],
+    );
+    // git+file:// — a git repository.
+    let repo = sources.path().join("evil-git");
+    write_spy_project(&repo, &dump);
+    git(&repo, &["init", "-q"]);
+    commit_all_at(&repo, 1_704_164_645, "evil");
+
+    let forms = [
+        ("file", format!("file://{}", dir.display())),
+        ("https", server.url("/downloads/evil-1.0.tar.gz")),
+        // A host in the URL: `packaging` refuses `git+file:///…` as an invalid URL.
+        ("git", format!("git+file://localhost{}", repo.display())),
+    ];
+    let mut problems = Vec::new();
+    for (form, url) in &forms {
+        let _ = std::fs::remove_file(&dump);
+        let run = smoke_with_direct_url(&server, TOKEN, form, url);
+        let found = std::fs::read_to_string(&dump).unwrap_or_default();
+        let error = run.commands("error").join("\n");
+        if found.contains(TOKEN) {
+            problems.push(format!(
+                "{form}: the backend read the index credential:\n{found}"
+            ));
+        } else if !found.is_empty() {
+            problems.push(format!(
+                "{form}: the backend ran during the credentialed download"
+            ));
+        } else if run.code != 1
+            || !(error.contains("evil")
+                && error.contains(url.as_str())
+                && error.contains("direct URL"))
+        {
+            problems.push(format!(
+                "{form}: not exit 1 with an error naming evil and {url}:\n{}",
+                run.describe()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

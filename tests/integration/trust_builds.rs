@@ -129,3 +129,112 @@ fn a_direct_url_dependency_never_builds_while_the_index_credential_is_present() 
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+// ------------------------------------------------------------------ 11: Go cgo
+
+/// `token` appears in no output, summary, log line (but the runner's `::add-mask::`) or file
+/// left in the harness's temp dir.
+#[track_caller]
+fn assert_token_nowhere(run: &Run, gha: &Gha, token: &str) {
+    for text in [&run.stderr, &run.output_text, &run.summary] {
+        assert!(!text.contains(token), "{}", run.describe());
+    }
+    assert!(
+        run.stdout
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .all(|l| !l.contains(token)),
+        "{}",
+        run.describe()
+    );
+    let mut stack = vec![gha.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .is_ok_and(|b| String::from_utf8_lossy(&b).contains(token))
+            {
+                panic!("{} holds the token", path.display());
+            }
+        }
+    }
+}
+
+/// A private GOPROXY (https, its own CA, Basic auth as `__token__`) serving `example.com/dep`
+/// v1.0.0 made of `files`.
+fn private_goproxy(root: &Path, files: &[(&str, &str)]) {
+    use std::io::Write as _;
+    let at_v = root.join("example.com/dep/@v");
+    std::fs::create_dir_all(&at_v).unwrap();
+    let dep_mod = "module example.com/dep\n\ngo 1.19\n";
+    std::fs::write(at_v.join("list"), "v1.0.0\n").unwrap();
+    std::fs::write(
+        at_v.join("v1.0.0.info"),
+        r#"{"Version":"v1.0.0","Time":"2026-01-02T03:04:05Z"}"#,
+    )
+    .unwrap();
+    std::fs::write(at_v.join("v1.0.0.mod"), dep_mod).unwrap();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(at_v.join("v1.0.0.zip")).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    for (name, text) in std::iter::once(&("go.mod", dep_mod)).chain(files) {
+        zip.start_file(format!("example.com/dep@v1.0.0/{name}"), options)
+            .unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+/// C code of a dependency, compiled by cgo during `go build`: it includes the sandbox's
+/// `~/.netrc` (found from the module cache, `$GOMODCACHE/example.com/dep@v1.0.0`, five levels
+/// below the sandbox that holds `home/`), so gcc's error echoes the token into the build log and
+/// the step's summary. The credential must be gone before anything is built; the build then
+/// passes (the include is guarded by `__has_include`).
+#[test]
+fn cgo_code_of_a_private_go_module_never_reads_the_goproxy_credential() {
+    const TOKEN: &str = "goproxy-cgo-spy-token-51d0c3";
+    let proxy = tempfile::tempdir().unwrap();
+    private_goproxy(
+        proxy.path(),
+        &[
+            (
+                "dep.go",
+                "// Package dep has C code.\npackage dep\n\n// int dep_word(void);\nimport \"C\"\n\n// Word is C's.\nfunc Word() int { return int(C.dep_word()) }\n",
+            ),
+            (
+                "steal.c",
+                "#if __has_include(\"../../../../../home/.netrc\")\n#include \"../../../../../home/.netrc\"\n#endif\nint dep_word(void) { return 42; }\n",
+            ),
+        ],
+    );
+    let authorization = crate::support::fault_server::token_authorization(TOKEN);
+    let (server, cert) =
+        crate::support::servers::https_static_with_auth(proxy.path(), &authorization);
+    let work = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("go.mod", "module example.com/app\n\ngo 1.19\n\nrequire example.com/dep v1.0.0\n"),
+        ("app.go", "// Package app uses the private dependency.\npackage app\n\nimport \"example.com/dep\"\n\n// Hello is dep's word.\nfunc Hello() int { return dep.Word() }\n"),
+    ] {
+        let path = work.path().join("app").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let gha = Gha::new()
+        .input("mode", "smoke-install")
+        .input("packages", "app")
+        .input("expected-version", "v1.2.3")
+        .input("registry", &format!("https://127.0.0.1:{}/", server.port))
+        .input("registry-token", TOKEN)
+        .env("SSL_CERT_FILE", cert.to_str().unwrap())
+        .env("CGO_ENABLED", "1")
+        .cwd(work.path());
+    let run = gha.run();
+    assert_token_nowhere(&run, &gha, TOKEN);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("go build example.com/app: ok"),
+        "{}",
+        run.describe()
+    );
+}

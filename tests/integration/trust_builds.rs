@@ -6,7 +6,7 @@
 
 use crate::support::fault_server::{serve_private_project, FaultServer, Reply};
 use crate::support::harness::*;
-use crate::support::packages::{sdist, wheel};
+use crate::support::packages::{sdist, tarball, wheel};
 
 use std::path::Path;
 
@@ -237,4 +237,114 @@ fn cgo_code_of_a_private_go_module_never_reads_the_goproxy_credential() {
         "{}",
         run.describe()
     );
+}
+
+// ------------------------------------------------------------------ 1: npm git and tarball deps
+
+/// A dependency's lifecycle script: appends "ran <script>", then every npmrc it can reach (the
+/// sandbox's HOME, each directory from its own up to `/`, INIT_CWD's), to `dump`.
+fn npm_spy(dump: &Path) -> String {
+    format!(
+        r#"const fs = require('fs'), os = require('os'), path = require('path');
+let out = `ran ${{process.env.npm_lifecycle_event}} in ${{process.cwd()}}\n`;
+const files = [path.join(os.homedir(), '.npmrc')];
+for (let dir = process.cwd(); ; dir = path.dirname(dir)) {{
+  files.push(path.join(dir, '.npmrc'));
+  if (dir === path.dirname(dir)) break;
+}}
+if (process.env.INIT_CWD) files.push(path.join(process.env.INIT_CWD, '.npmrc'));
+for (const file of files) {{
+  try {{ out += `=== file ${{file}}\n` + fs.readFileSync(file, 'latin1') + '\n'; }} catch (e) {{}}
+}}
+fs.appendFileSync({dump:?}, out);
+"#,
+        dump = dump.display().to_string()
+    )
+}
+
+/// The tested tarball depends on `evil` by git URL (`git+file://`, whose `prepare` npm runs when
+/// it packs the clone) and on `spy` by tarball URL (plain http): with `registry-token`, neither
+/// dependency's scripts may run while the token is readable. Scripts that run at all run after
+/// the credential is removed (the `npm rebuild` step), so whatever they find holds no token.
+#[test]
+fn git_and_tarball_dependencies_run_no_script_while_the_npm_token_is_readable() {
+    const TOKEN: &str = "npm_gitDEPspyTOKEN0123456789abcdef";
+    let server = FaultServer::start();
+    let work = tempfile::tempdir().unwrap();
+    let dump = work.path().join("scripts-ran.txt");
+    let spy = npm_spy(&dump);
+    let scripts = r#""scripts": {"prepare": "node spy.js", "preinstall": "node spy.js", "install": "node spy.js", "postinstall": "node spy.js"}"#;
+    let repo = work.path().join("evil-git");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(
+        repo.join("package.json"),
+        format!(r#"{{"name": "evil", "version": "1.0.0", "main": "index.js", {scripts}}}"#),
+    )
+    .unwrap();
+    std::fs::write(repo.join("index.js"), "exports.ok = true;\n").unwrap();
+    std::fs::write(repo.join("spy.js"), &spy).unwrap();
+    git(&repo, &["init", "-q"]);
+    commit_all_at(&repo, 1_704_164_645, "evil");
+    let spy_manifest =
+        format!(r#"{{"name": "spy", "version": "1.0.0", "main": "index.js", {scripts}}}"#);
+    server.script(
+        "/downloads/spy-1.0.0.tgz",
+        vec![Reply::ok(tarball(
+            "package",
+            &[
+                ("package.json", &spy_manifest),
+                ("index.js", "exports.ok = true;\n"),
+                ("spy.js", &spy),
+            ],
+        ))],
+    );
+    let app_manifest = format!(
+        r#"{{"name": "@acme/app", "version": "1.2.3", "main": "index.js", "dependencies": {{"evil": "git+file://{}", "spy": "{}"}}}}"#,
+        repo.display(),
+        server.url("/downloads/spy-1.0.0.tgz")
+    );
+    std::fs::write(
+        work.path().join("app-1.2.3.tgz"),
+        tarball(
+            "package",
+            &[
+                ("package.json", &app_manifest),
+                ("index.js", "require('evil'); require('spy');\n"),
+            ],
+        ),
+    )
+    .unwrap();
+    let smoke = |manager: &str, token: Option<&str>| {
+        let _ = std::fs::remove_file(&dump);
+        let mut gha = Gha::new()
+            .input("mode", "smoke-install")
+            .input("packages", "app-1.2.3.tgz")
+            .input("expected-version", "1.2.3")
+            .input("package-manager", manager)
+            .input("registry", &format!("{}/npm/", server.base()))
+            .cwd(work.path());
+        if let Some(token) = token {
+            gha = gha.input("registry-token", token);
+        }
+        let run = gha.run();
+        let found = std::fs::read_to_string(&dump).unwrap_or_default();
+        (run, found)
+    };
+    // The control: without a credential npm runs the git dependency's `prepare` (the spy is live).
+    let (run, found) = smoke("npm", None);
+    run.assert_code(0);
+    assert!(found.contains("ran prepare"), "{found}\n{}", run.describe());
+    for manager in ["npm", "pnpm"] {
+        let (run, found) = smoke(manager, Some(TOKEN));
+        assert!(
+            !found.contains(TOKEN),
+            "{manager}: a dependency's script read the token:\n{found}"
+        );
+        run.assert_code(0);
+        assert_eq!(run.out("passed"), "true", "{manager}: {}", run.describe());
+        if manager == "npm" {
+            // The scripts ran, after the credential was removed (`npm rebuild`).
+            assert!(found.contains("ran postinstall"), "{found}");
+        }
+    }
 }

@@ -348,3 +348,91 @@ fn git_and_tarball_dependencies_run_no_script_while_the_npm_token_is_readable() 
         }
     }
 }
+
+// ------------------------------------------------------------------ 1: cargo build.rs
+
+/// `cargo package` of a library crate with a `build.rs`; returns the `.crate` path.
+fn crate_with_build_script(dir: &Path, build_rs: &str) -> std::path::PathBuf {
+    let src = dir.join("src-spy");
+    std::fs::create_dir_all(src.join("src")).unwrap();
+    std::fs::write(
+        src.join("Cargo.toml"),
+        "[package]\nname = \"build-spy\"\nversion = \"0.1.0\"\nedition = \"2021\"\nbuild = \"build.rs\"\n\
+         description = \"smoke fixture\"\nlicense = \"MIT\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(src.join("src/lib.rs"), "pub fn answer() -> u32 { 42 }\n").unwrap();
+    std::fs::write(src.join("build.rs"), build_rs).unwrap();
+    let out = std::process::Command::new("cargo")
+        .args([
+            "package",
+            "--no-verify",
+            "--allow-dirty",
+            "--offline",
+            "--quiet",
+        ])
+        .current_dir(&src)
+        .env("CARGO_TARGET_DIR", src.join("target"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo package: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dest = dir.join("build-spy-0.1.0.crate");
+    std::fs::copy(src.join("target/package/build-spy-0.1.0.crate"), &dest).unwrap();
+    dest
+}
+
+/// A crate's `build.rs` runs during smoke-install's `cargo build`, with `registry-token` given
+/// and `CARGO_REGISTRY_TOKEN` in the runner's environment: it must run (the dump exists) and
+/// find the token in no credential file of the sandbox's HOME or CARGO_HOME, nor in its
+/// environment. cargo builds offline from a local registry, so it never needs the credential.
+#[test]
+fn a_crate_build_script_never_sees_a_registry_credential() {
+    const TOKEN: &str = "cargo_buildRSspyTOKEN0123456789abcdef";
+    let work = tempfile::tempdir().unwrap();
+    let dump = work.path().join("build-rs-ran.txt");
+    let build_rs = format!(
+        r#"use std::path::PathBuf;
+fn main() {{
+    let mut out = String::from("build.rs ran\n");
+    let home = PathBuf::from(std::env::var("HOME").unwrap_or_default());
+    let cargo_home = PathBuf::from(std::env::var("CARGO_HOME").unwrap_or_default());
+    for file in [
+        home.join(".cargo/credentials.toml"), home.join(".cargo/credentials"),
+        cargo_home.join("credentials.toml"), cargo_home.join("credentials"),
+        home.join(".netrc"), home.join(".npmrc"), home.join(".pypirc"),
+    ] {{
+        if let Ok(text) = std::fs::read_to_string(&file) {{
+            out.push_str(&format!("=== {{}}\n{{text}}\n", file.display()));
+        }}
+    }}
+    for (key, value) in std::env::vars() {{
+        out.push_str(&format!("{{key}}={{value}}\n"));
+    }}
+    std::fs::write({dump:?}, out).unwrap();
+}}
+"#,
+        dump = dump.display().to_string()
+    );
+    crate_with_build_script(work.path(), &build_rs);
+    // (`registry` is refused with crates: they are smoked offline.)
+    let run = Gha::new()
+        .input("mode", "smoke-install")
+        .input("packages", "build-spy-0.1.0.crate")
+        .input("expected-version", "0.1.0")
+        .input("registry-token", TOKEN)
+        .env("CARGO_REGISTRY_TOKEN", TOKEN)
+        .cwd(work.path())
+        .run();
+    let found = std::fs::read_to_string(&dump).unwrap_or_default();
+    assert!(
+        found.starts_with("build.rs ran"),
+        "the build script did not run:\n{}",
+        run.describe()
+    );
+    assert!(!found.contains(TOKEN), "build.rs found the token:\n{found}");
+    run.assert_code(0);
+}

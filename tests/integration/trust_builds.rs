@@ -436,3 +436,64 @@ fn main() {{
     assert!(!found.contains(TOKEN), "build.rs found the token:\n{found}");
     run.assert_code(0);
 }
+
+/// The level-by-level download still resolves what pip would: a dependency of a dependency, a
+/// dependency's extra (`acme-base[fast]` pulls `acme-speed`), and markers that exclude a
+/// requirement (a direct URL only under an extra nobody asked for, a package only for Python 2)
+/// are left out rather than refused. The install passes and nothing was built.
+#[test]
+fn a_credentialed_wheel_install_follows_dependencies_extras_and_markers() {
+    const TOKEN: &str = "pypi-levels-token-3e8b1f";
+    let server = FaultServer::start();
+    let files = tempfile::tempdir().unwrap();
+    let dump = files.path().join("backend-ran.txt");
+    let evil = files.path().join("evil-dir");
+    write_spy_project(&evil, &dump);
+    let base = wheel(
+        files.path(),
+        "acme_base",
+        "2.0.0",
+        &[("acme_base/__init__.py", "")],
+        &[
+            // (one more METADATA header: pip installs only a declared extra)
+            "acme-speed>=1; extra == \"fast\"\nProvides-Extra: fast",
+            // A URL needs a space before its marker (PEP 508).
+            &format!("evil @ file://{} ; extra == \"never\"", evil.display()),
+            "acme-legacy; python_version < \"3\"",
+        ],
+    );
+    let speed = wheel(
+        files.path(),
+        "acme_speed",
+        "1.1.0",
+        &[("acme_speed/__init__.py", "")],
+        &[],
+    );
+    serve_private_project(&server, TOKEN, "acme-base", &base);
+    serve_private_project(&server, TOKEN, "acme-speed", &speed);
+    let work = tempfile::tempdir().unwrap();
+    wheel(
+        work.path(),
+        "acme_sdk",
+        "1.0.0",
+        &[("acme_sdk/__init__.py", "import acme_base, acme_speed\n")],
+        &["acme-base[fast]>=2"],
+    );
+    let run = Gha::new()
+        .input("mode", "smoke-install")
+        .input("packages", "acme_sdk-1.0.0-py3-none-any.whl")
+        .input("expected-version", "1.0.0")
+        .input("registry", &format!("{}/simple/", server.base()))
+        .input("registry-token", TOKEN)
+        .cwd(work.path())
+        .run();
+    assert_eq!(std::fs::read_to_string(&dump).unwrap_or_default(), "");
+    run.assert_code(0);
+    assert_eq!(run.out("passed"), "true", "{}", run.describe());
+    assert!(
+        server.count("/simple/acme-speed/") > 0,
+        "{}",
+        run.describe()
+    );
+    assert_eq!(server.count("/simple/acme-legacy/"), 0);
+}

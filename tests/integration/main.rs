@@ -34,6 +34,7 @@ mod secrets;
 mod smoke_install;
 mod smoke_install_remote;
 mod trust_boundaries;
+mod trust_builds;
 mod trust_secrets;
 mod version_guard;
 mod version_guard_api;

@@ -518,22 +518,56 @@ pub(crate) fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> R
         ));
         Ok(report.tool(&label, "download", &run))
     })?;
+    let holds_credential = plan.registry.is_some() && plan.registry_token.is_some();
+    let downloaded = downloaded
+        && (!holds_credential
+            || download_dependencies(&sandbox, &consumer, &proxy, &label, &mut report, runner)?);
+    // Nothing is built while the credential is in the sandbox: cgo runs the module's C code
+    // through the compiler, which can include any file it can read (`#include`, `.incbin`) and
+    // echo it in an error. With a credential everything was downloaded above; the build runs
+    // with the credential gone and no proxy at all.
+    sandbox.remove_credentials()?;
     if !downloaded {
         skip_rest(&mut report, "not run: the download failed");
         return Ok(report);
     }
+    let proxy = if holds_credential { "off" } else { &proxy };
 
-    build_packages(&sandbox, &consumer, &proxy, &packages, &mut report, runner)?;
+    build_packages(&sandbox, &consumer, proxy, &packages, &mut report, runner)?;
     check_listed_version(
         &sandbox,
         &consumer,
-        &proxy,
+        proxy,
         (&module, &version),
         &label,
         &mut report,
         runner,
     )?;
     Ok(report)
+}
+
+/// Downloads every module the consumer's build needs, while the registry credential is in the
+/// sandbox: `go list -deps` loads the packages (it reads and parses the source; it compiles
+/// nothing and runs neither cgo nor the C compiler). Returns whether it succeeded; a failure is
+/// the `download` check's.
+fn download_dependencies(
+    sandbox: &Sandbox,
+    consumer: &Path,
+    proxy: &str,
+    label: &str,
+    report: &mut Report,
+    runner: &mut Runner,
+) -> Result<bool> {
+    runner.phase("go-download", |r| {
+        let mut cmd = go_command(sandbox, consumer, proxy);
+        cmd.args(["list", "-deps", "--", "./..."]);
+        let run = sandbox::run(&mut cmd)?;
+        r.log(&format!(
+            "go list -deps ./... (every module the build needs, downloaded with the credential): {}",
+            if run.ok { "ok" } else { "failed" }
+        ));
+        Ok(run.ok || report.tool(label, "download", &run))
+    })
 }
 
 /// Builds every library package, then the consumer that imports them all.

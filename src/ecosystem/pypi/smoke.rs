@@ -460,30 +460,15 @@ fn install(
                 // pip reads ~/.netrc for an index without credentials in its URL: the token stays
                 // out of the command line, where a process list or pip's log could show it.
                 sandbox.write_netrc(index, token)?;
-                let wheelhouse = sandbox.dir("downloaded")?;
-                let mut cmd = pip("download");
-                cmd.args(["--only-binary=:all:", "--index-url", index])
-                    .arg("--dest")
-                    .arg(&wheelhouse)
-                    .arg("--find-links")
-                    .arg(target.links)
-                    .arg("--")
-                    .arg(&target.requirement);
-                let run = sandbox::run(&mut cmd)?;
+                let downloaded = download_wheels(sandbox, &venv_python, index, target, r);
                 sandbox.remove_credentials()?;
-                r.log(&format!(
-                    "pip download --only-binary=:all: {}: {} in {:.2}s",
-                    target.requirement,
-                    if run.ok { "ok" } else { "failed" },
-                    run.duration.as_secs_f64()
-                ));
-                if !run.ok {
-                    let mut error = run.tail();
-                    error.push_str(WHEELS_ONLY);
-                    report.fail(label, "install", run.duration, &error);
-                    return Ok(false);
+                match downloaded? {
+                    Ok(wheelhouse) => Some(wheelhouse),
+                    Err((error, duration)) => {
+                        report.fail(label, "install", duration, &error);
+                        return Ok(false);
+                    }
                 }
-                Some(wheelhouse)
             }
         };
         let mut cmd = pip("install");
@@ -513,6 +498,188 @@ fn install(
 const WHEELS_ONLY: &str = "\n(with a registry credential, smoke-install downloads dependencies \
 only as wheels: building an sdist runs its code while the credential is present. If a dependency \
 is published only as an sdist, add its wheel to `packages`.)";
+
+/// The most rounds of the credentialed download (one per level of the dependency tree, and one
+/// more per newly requested extra): a deeper tree is refused rather than followed forever.
+const MAX_DOWNLOAD_ROUNDS: usize = 64;
+
+/// Reads the METADATA of every wheel in a directory (argv[1]) and prints, as JSON, each
+/// `Requires-Dist` that applies with the extras requested so far (argv[2], JSON: canonical name →
+/// extras): its name, extras, the requirement without its marker, and its direct URL if any.
+/// It runs pip's own `packaging` (vendored in the venv's pip) and never imports a package.
+const REQUIREMENTS_SCRIPT: &str = r#"
+import email.parser, json, os, sys, zipfile
+from pip._vendor.packaging.requirements import Requirement
+from pip._vendor.packaging.utils import canonicalize_name
+wheelhouse, extras = sys.argv[1], json.loads(sys.argv[2])
+out = []
+for file in sorted(os.listdir(wheelhouse)):
+    try:
+        with zipfile.ZipFile(os.path.join(wheelhouse, file)) as z:
+            metas = [n for n in z.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+            if len(metas) != 1 or z.getinfo(metas[0]).file_size > 16 * 1024 * 1024:
+                raise ValueError("no single .dist-info/METADATA of at most 16 MiB")
+            text = z.read(metas[0]).decode("utf-8", "replace")
+    except Exception as e:
+        out.append({"from": file, "error": f"unreadable wheel: {e}"})
+        continue
+    meta = email.parser.Parser().parsestr(text, headersonly=True)
+    wanted = [""] + extras.get(canonicalize_name(meta.get("Name") or ""), [])
+    for line in meta.get_all("Requires-Dist") or []:
+        try:
+            req = Requirement(line)
+        except Exception as e:
+            out.append({"from": file, "error": f"Requires-Dist {line!r} does not parse: {e}"})
+            continue
+        if req.marker is not None and not any(req.marker.evaluate({"extra": x}) for x in wanted):
+            continue
+        url, req.marker = req.url, None
+        out.append({"from": file, "line": line, "name": canonicalize_name(req.name),
+                    "extras": sorted(req.extras), "requirement": str(req), "url": url})
+print(json.dumps(out))
+"#;
+
+/// One applicable `Requires-Dist` of a downloaded wheel, as [`REQUIREMENTS_SCRIPT`] reads it.
+#[derive(serde::Deserialize)]
+struct Requirement {
+    from: String,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    line: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    extras: Vec<String>,
+    #[serde(default)]
+    requirement: String,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+/// What a failed credentialed download says, and how long it took.
+type Refusal = (String, std::time::Duration);
+
+/// Downloads the wheel and its dependencies while the index credential is in the sandbox,
+/// without ever letting pip build anything. pip builds a direct-URL requirement
+/// (`name @ file:…`, `@ git+…`, `@ https://…/x.tar.gz`) whatever `--only-binary` says, so pip
+/// never sees one: every `pip download` is `--no-deps --only-binary=:all:` over name-based
+/// requirements, and the dependencies are read from each downloaded wheel's METADATA here,
+/// level by level. A direct-URL requirement that applies is refused, naming it.
+fn download_wheels(
+    sandbox: &Sandbox,
+    venv_python: &Path,
+    index: &str,
+    target: &InstallTarget<'_>,
+    r: &mut Runner,
+) -> Result<std::result::Result<PathBuf, Refusal>> {
+    let start = Instant::now();
+    let wheelhouse = sandbox.dir("downloaded")?;
+    let mut requested = std::collections::BTreeSet::from([target.requirement.clone()]);
+    let mut extras: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    let mut pending = vec![target.requirement.clone()];
+    for _ in 0..MAX_DOWNLOAD_ROUNDS {
+        if !pending.is_empty() {
+            let mut cmd = pip_env(sandbox.command(venv_python, &sandbox.tmp), sandbox);
+            cmd.args([
+                "-I",
+                "-m",
+                "pip",
+                "download",
+                "--no-cache-dir",
+                "--no-input",
+            ])
+            .args(["--no-deps", "--only-binary=:all:", "--index-url", index])
+            .arg("--dest")
+            .arg(&wheelhouse)
+            .arg("--find-links")
+            .arg(target.links)
+            .arg("--")
+            .args(&pending);
+            let run = sandbox::run(&mut cmd)?;
+            r.log(&format!(
+                "pip download --no-deps --only-binary=:all: {}: {} in {:.2}s",
+                pending.join(" "),
+                if run.ok { "ok" } else { "failed" },
+                run.duration.as_secs_f64()
+            ));
+            if !run.ok {
+                return Ok(Err((run.tail() + WHEELS_ONLY, start.elapsed())));
+            }
+            pending.clear();
+        }
+        let mut grew = false;
+        for req in read_requirements(sandbox, venv_python, &wheelhouse, &extras)? {
+            if let Some(error) = req.error {
+                return Ok(Err((format!("{}: {error}", req.from), start.elapsed())));
+            }
+            if let Some(url) = &req.url {
+                return Ok(Err((direct_url_refusal(&req, url), start.elapsed())));
+            }
+            let known = extras.entry(req.name.clone()).or_default();
+            for extra in req.extras {
+                grew |= known.insert(extra);
+            }
+            if requested.insert(req.requirement.clone()) {
+                pending.push(req.requirement);
+            }
+        }
+        if pending.is_empty() && !grew {
+            return Ok(Ok(wheelhouse));
+        }
+    }
+    Ok(Err((
+        format!(
+            "the dependencies of {} are more than {MAX_DOWNLOAD_ROUNDS} levels deep",
+            target.requirement
+        ),
+        start.elapsed(),
+    )))
+}
+
+/// The applicable requirements of every wheel downloaded so far ([`REQUIREMENTS_SCRIPT`]).
+fn read_requirements(
+    sandbox: &Sandbox,
+    venv_python: &Path,
+    wheelhouse: &Path,
+    extras: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Result<Vec<Requirement>> {
+    let mut cmd = pip_env(sandbox.command(venv_python, &sandbox.tmp), sandbox);
+    cmd.args(["-I", "-c", REQUIREMENTS_SCRIPT])
+        .arg(wheelhouse)
+        .arg(serde_json::to_string(extras).unwrap_or_else(|_| "{}".into()));
+    let run = sandbox::run(&mut cmd)?;
+    let parsed = run
+        .ok
+        .then(|| serde_json::from_str::<Vec<Requirement>>(run.output.lines().next()?).ok())
+        .flatten();
+    parsed.ok_or_else(|| {
+        Failure::usage(
+            "Cannot read the downloaded wheels' dependencies",
+            format!(
+                "{} could not list the Requires-Dist of {}: {}",
+                venv_python.display(),
+                wheelhouse.display(),
+                run.tail()
+            ),
+        )
+        .with_fix("use a Python whose venv has pip (python -m ensurepip)")
+    })
+}
+
+fn direct_url_refusal(req: &Requirement, url: &str) -> String {
+    format!(
+        "{from} requires `{line}`: `{name}` is a direct URL dependency ({url}), which pip would \
+         fetch and build (running its build backend or setup.py) while the registry credential \
+         is present. With `registry-token`, smoke-install takes every dependency from the index \
+         by name, as a wheel: publish `{name}` as a wheel on the index and require it by name, or \
+         add its wheel to `packages`.",
+        from = req.from,
+        line = req.line.trim(),
+        name = req.name,
+    )
+}
 
 fn pip_env(mut cmd: std::process::Command, sandbox: &Sandbox) -> std::process::Command {
     cmd.env("PIP_CONFIG_FILE", "/dev/null")

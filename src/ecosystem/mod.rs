@@ -23,7 +23,7 @@ use crate::error::{Failure, Result};
 use crate::fetch::download::Fetcher;
 use crate::fetch::{Fetched, Integrity, RemoteOptions};
 use crate::git::Git;
-use crate::modes::publish_check::{check_url, Artifact, Checked, Local, Remote};
+use crate::modes::publish_check::{check_url, Artifact, Bump, Checked, Local, Remote};
 use crate::modes::smoke_install::{Package, Plan, Report};
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Runner};
@@ -221,8 +221,9 @@ pub trait Publish: Sync {
     /// index with none of this build's files).
     fn reconcile(&self, _checked: &mut [&mut Checked]) {}
 
-    /// A version after `version` to suggest in the fix, when there is an obvious one.
-    fn next_version(&self, version: &str) -> Option<String>;
+    /// A version after `version` to suggest in the fix (checked arithmetic: a version whose
+    /// last number cannot grow says so).
+    fn next_version(&self, version: &str) -> Bump;
 }
 
 /// One registry question of publish-check.

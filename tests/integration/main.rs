@@ -25,6 +25,7 @@ mod outputs_adversarial;
 mod policy_check;
 mod properties;
 mod publish_check;
+mod publish_versions;
 mod real_repos;
 mod regressions;
 mod resolve_script;

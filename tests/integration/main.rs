@@ -33,6 +33,7 @@ mod runner_protocol;
 mod secrets;
 mod smoke_install;
 mod smoke_install_remote;
+mod token_binding;
 mod trust_boundaries;
 mod trust_secrets;
 mod version_guard;

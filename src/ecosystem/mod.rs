@@ -359,6 +359,75 @@ impl RegistryUrls {
     }
 }
 
+/// Each ecosystem's registry token (flattened beside [`RegistryUrls`] into smoke-install's and
+/// publish-check's flags). A token is bound to the registry input it is named for: it goes to that
+/// registry's origin and never to another ecosystem's registry.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RegistryTokens {
+    /// Token for `npm-registry` only (`Authorization: Bearer`). Masked.
+    #[arg(long, value_name = "TOKEN")]
+    pub npm_token: Option<String>,
+
+    /// Token for `pypi-index` only (`Authorization: Bearer`). Masked.
+    #[arg(long, value_name = "TOKEN")]
+    pub pypi_token: Option<String>,
+
+    /// Token for `goproxy` only (its first http(s) entry; `Authorization: Bearer`). Masked.
+    #[arg(long, value_name = "TOKEN")]
+    pub go_token: Option<String>,
+
+    /// Token for `cargo-index` only (as cargo sends it: `Authorization: <token>`). Masked.
+    #[arg(long, value_name = "TOKEN")]
+    pub cargo_token: Option<String>,
+}
+
+/// Each token input and the registry input it is bound to.
+pub const TOKEN_INPUTS: [(&str, &str); 4] = [
+    ("npm-token", "npm-registry"),
+    ("pypi-token", "pypi-index"),
+    ("go-token", "goproxy"),
+    ("cargo-token", "cargo-index"),
+];
+
+impl RegistryTokens {
+    fn slot(&mut self, registry_input: &str) -> Option<&mut Option<String>> {
+        match registry_input {
+            "npm-registry" => Some(&mut self.npm_token),
+            "pypi-index" => Some(&mut self.pypi_token),
+            "goproxy" => Some(&mut self.go_token),
+            "cargo-index" => Some(&mut self.cargo_token),
+            _ => None,
+        }
+    }
+
+    /// The token bound to the registry input `registry_input`, if one is given (not blank).
+    pub fn for_registry(&self, registry_input: &str) -> Option<&str> {
+        let value = match registry_input {
+            "npm-registry" => &self.npm_token,
+            "pypi-index" => &self.pypi_token,
+            "goproxy" => &self.go_token,
+            "cargo-index" => &self.cargo_token,
+            _ => &None,
+        };
+        value.as_deref().map(str::trim).filter(|t| !t.is_empty())
+    }
+
+    /// Binds `token` to the registry input `registry_input`.
+    pub fn bind(&mut self, registry_input: &str, token: String) {
+        if let Some(slot) = self.slot(registry_input) {
+            *slot = Some(token);
+        }
+    }
+
+    /// The token input bound to the registry input `registry_input`.
+    pub fn input_for(registry_input: &str) -> &'static str {
+        TOKEN_INPUTS
+            .iter()
+            .find(|(_, r)| *r == registry_input)
+            .map_or("registry-token", |(t, _)| t)
+    }
+}
+
 /// Each ecosystem's version-guard inputs (flattened into version-guard's flags).
 #[derive(Debug, Clone, clap::Args)]
 pub struct VersionInputs {

@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256, Sha512};
 
-use crate::ecosystem::{self, Eco, Publish, PublishInputs, PublishQuery, RegistryUrls};
+use crate::ecosystem::{
+    self, Eco, Publish, PublishInputs, PublishQuery, RegistryTokens, RegistryUrls,
+};
 use crate::error::{Failure, Result};
 use crate::fetch::{self, Fetcher, RemoteOptions};
 use crate::modes::smoke_install::packages::expand_local;
@@ -60,12 +62,17 @@ pub struct Args {
     #[command(flatten)]
     pub registries: RegistryUrls,
 
-    /// Token for the registries, sent only to the origin of each (over https, or http to this
-    /// machine): as `Authorization: Bearer <token>`, to a Cargo index as is (as cargo sends it).
-    /// Defaults: NODE_AUTH_TOKEN for the npm registry; PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN,
-    /// for GitHub hosts only.
+    /// Token for the one registry `packages` needs (exit 2 when the artifacts belong to more
+    /// than one ecosystem: use the per-registry tokens). Sent only to that registry's origin
+    /// (over https, or http to this machine): as `Authorization: Bearer <token>`, to a Cargo
+    /// index as is (as cargo sends it). Defaults: NODE_AUTH_TOKEN for the npm registry;
+    /// PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN, for GitHub hosts only.
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
+
+    /// Each registry's own token (`npm-token`, `pypi-token`, `go-token`, `cargo-token`).
+    #[command(flatten)]
+    pub tokens: RegistryTokens,
 
     /// Retries after the first attempt on connection errors, timeouts, 5xx, 408 and 429.
     #[arg(long, default_value_t = 4, value_name = "N")]
@@ -267,14 +274,22 @@ impl Inputs {
         }
         let artifacts = resolve(&args, &std::env::current_dir()?)?;
         check_registries(&artifacts, &args.registries)?;
+        let mut tokens = args.tokens;
+        bind_registry_token(
+            &artifacts,
+            &args.registries,
+            args.registry_token,
+            &mut tokens,
+        )?;
         Ok(Inputs {
             artifacts,
             ecosystem_inputs: args.ecosystem_inputs,
             options: RemoteOptions {
                 retries: args.retries,
                 timeout: args.timeout,
-                registry_token: args.registry_token,
+                registry_token: None,
                 registries: args.registries,
+                tokens,
                 ..RemoteOptions::default()
             },
             if_published: args.if_published,
@@ -318,6 +333,57 @@ fn check_registries(artifacts: &[Artifact], registries: &RegistryUrls) -> Result
         publish.check_registry(value)?;
     }
     Ok(())
+}
+
+/// `registry-token` is the token of the one registry the artifacts are published to: bound to
+/// that registry's input, it reaches no other. Artifacts of several ecosystems need a token per
+/// registry (exit 2 naming them), and `registry-token` beside that registry's own token is
+/// ambiguous (exit 2).
+fn bind_registry_token(
+    artifacts: &[Artifact],
+    registries: &RegistryUrls,
+    token: Option<String>,
+    tokens: &mut RegistryTokens,
+) -> Result<()> {
+    let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
+        return Ok(());
+    };
+    let inputs: Vec<&'static str> = ecosystems_of(artifacts)
+        .filter_map(|e| e.publish().map(|p| p.registry_input()))
+        .collect();
+    if let [input] = inputs.as_slice() {
+        let own = RegistryTokens::input_for(input);
+        if tokens.for_registry(input).is_some() {
+            return Err(Failure::invalid_input(
+                "registry-token",
+                format!("is given together with `{own}`, the token of `{input}`: which one to send is unclear"),
+                format!("keep only `{own}`"),
+            ));
+        }
+        tokens.bind(input, token);
+        return Ok(());
+    }
+    let reached: Vec<String> = inputs
+        .iter()
+        .map(|i| format!("`{i}` ({})", registries.value_of(i).unwrap_or_default()))
+        .collect();
+    let own: Vec<String> = inputs
+        .iter()
+        .map(|i| format!("`{}`", RegistryTokens::input_for(i)))
+        .collect();
+    Err(Failure::invalid_input(
+        "registry-token",
+        format!(
+            "`packages` holds artifacts of {} registries, {}: one token would reach every one of \
+             them, and a token is bound to one registry",
+            inputs.len(),
+            reached.join(", ")
+        ),
+        format!(
+            "give each registry its own token ({}) and leave `registry-token` empty",
+            own.join(", ")
+        ),
+    ))
 }
 
 /// Phase 1: what each artifact says about itself.

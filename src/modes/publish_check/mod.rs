@@ -348,8 +348,10 @@ fn bind_registry_token(
     let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
         return Ok(());
     };
+    // A registry asked from disk (a `file://` GOPROXY) receives no token.
     let inputs: Vec<&'static str> = ecosystems_of(artifacts)
         .filter_map(|e| e.publish().map(|p| p.registry_input()))
+        .filter(|i| asked_over_http(registries.value_of(i).unwrap_or_default()))
         .collect();
     if let [input] = inputs.as_slice() {
         let own = RegistryTokens::input_for(input);
@@ -384,6 +386,16 @@ fn bind_registry_token(
             own.join(", ")
         ),
     ))
+}
+
+/// Whether the entry publish-check asks of a registry input (of a list, the first http(s) or
+/// `file://` one) is an http(s) URL.
+fn asked_over_http(value: &str) -> bool {
+    value
+        .split([',', '|'])
+        .map(|v| v.trim().trim_start_matches("sparse+"))
+        .find(|v| v.starts_with("https://") || v.starts_with("http://") || v.starts_with("file://"))
+        .is_some_and(|v| !v.starts_with("file://"))
 }
 
 /// Phase 1: what each artifact says about itself.
@@ -918,6 +930,16 @@ mod tests {
             let publish = eco.publish().expect("every registered ecosystem publishes");
             assert!(urls.value_of(publish.registry_input()).is_some());
         }
+    }
+
+    #[test]
+    fn a_registry_read_from_disk_gets_no_token() {
+        assert!(asked_over_http("https://proxy.golang.org,direct"));
+        assert!(asked_over_http("sparse+https://index.crates.io/"));
+        assert!(!asked_over_http(
+            "file:///srv/proxy,https://proxy.golang.org"
+        ));
+        assert!(!asked_over_http("off"));
     }
 
     #[test]

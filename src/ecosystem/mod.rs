@@ -23,7 +23,7 @@ use crate::error::{Failure, Result};
 use crate::fetch::download::Fetcher;
 use crate::fetch::{Fetched, Integrity, RemoteOptions};
 use crate::git::Git;
-use crate::modes::publish_check::{check_url, Artifact, Checked, Local, Remote};
+use crate::modes::publish_check::{check_url, Artifact, Bump, Checked, Local, Remote};
 use crate::modes::smoke_install::{Package, Plan, Report};
 use crate::modes::OutputSpec;
 use crate::runner::{inputs, Runner};
@@ -221,8 +221,9 @@ pub trait Publish: Sync {
     /// index with none of this build's files).
     fn reconcile(&self, _checked: &mut [&mut Checked]) {}
 
-    /// A version after `version` to suggest in the fix, when there is an obvious one.
-    fn next_version(&self, version: &str) -> Option<String>;
+    /// A version after `version` to suggest in the fix (checked arithmetic: a version whose
+    /// last number cannot grow says so).
+    fn next_version(&self, version: &str) -> Bump;
 }
 
 /// One registry question of publish-check.
@@ -355,6 +356,75 @@ impl RegistryUrls {
             ("goproxy", self.goproxy.as_str()),
             ("cargo-index", self.cargo_index.as_str()),
         ]
+    }
+}
+
+/// Each ecosystem's registry token (flattened beside [`RegistryUrls`] into smoke-install's and
+/// publish-check's flags). A token is bound to the registry input it is named for: it goes to that
+/// registry's origin and never to another ecosystem's registry.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RegistryTokens {
+    /// Token for `npm-registry` only (`Authorization: Bearer`). Masked.
+    #[arg(long, value_name = "TOKEN")]
+    pub npm_token: Option<String>,
+
+    /// Token for `pypi-index` only (`Authorization: Bearer`). Masked.
+    #[arg(long, value_name = "TOKEN")]
+    pub pypi_token: Option<String>,
+
+    /// Token for `goproxy` only (its first http(s) entry; `Authorization: Bearer`). Masked.
+    #[arg(long, value_name = "TOKEN")]
+    pub go_token: Option<String>,
+
+    /// Token for `cargo-index` only (as cargo sends it: `Authorization: <token>`). Masked.
+    #[arg(long, value_name = "TOKEN")]
+    pub cargo_token: Option<String>,
+}
+
+/// Each token input and the registry input it is bound to.
+pub const TOKEN_INPUTS: [(&str, &str); 4] = [
+    ("npm-token", "npm-registry"),
+    ("pypi-token", "pypi-index"),
+    ("go-token", "goproxy"),
+    ("cargo-token", "cargo-index"),
+];
+
+impl RegistryTokens {
+    fn slot(&mut self, registry_input: &str) -> Option<&mut Option<String>> {
+        match registry_input {
+            "npm-registry" => Some(&mut self.npm_token),
+            "pypi-index" => Some(&mut self.pypi_token),
+            "goproxy" => Some(&mut self.go_token),
+            "cargo-index" => Some(&mut self.cargo_token),
+            _ => None,
+        }
+    }
+
+    /// The token bound to the registry input `registry_input`, if one is given (not blank).
+    pub fn for_registry(&self, registry_input: &str) -> Option<&str> {
+        let value = match registry_input {
+            "npm-registry" => &self.npm_token,
+            "pypi-index" => &self.pypi_token,
+            "goproxy" => &self.go_token,
+            "cargo-index" => &self.cargo_token,
+            _ => &None,
+        };
+        value.as_deref().map(str::trim).filter(|t| !t.is_empty())
+    }
+
+    /// Binds `token` to the registry input `registry_input`.
+    pub fn bind(&mut self, registry_input: &str, token: String) {
+        if let Some(slot) = self.slot(registry_input) {
+            *slot = Some(token);
+        }
+    }
+
+    /// The token input bound to the registry input `registry_input`.
+    pub fn input_for(registry_input: &str) -> &'static str {
+        TOKEN_INPUTS
+            .iter()
+            .find(|(_, r)| *r == registry_input)
+            .map_or("registry-token", |(t, _)| t)
     }
 }
 

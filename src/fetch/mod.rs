@@ -21,7 +21,7 @@ pub mod registry_client;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::ecosystem::{self, Eco, FetchRequest, RegistryUrls};
+use crate::ecosystem::{self, Eco, FetchRequest, RegistryTokens, RegistryUrls};
 use crate::error::{Failure, Result};
 use crate::runner::{inputs, Runner};
 
@@ -49,16 +49,21 @@ pub struct RemoteOptions {
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
 
-    /// Token for `registry` and the registries of remote entries (npm, PyPI index, GOPROXY, OCI,
-    /// a URL's host). Defaults:
-    /// NODE_AUTH_TOKEN for the npm registry; PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN, for
-    /// GitHub hosts (ghcr.io, npm.pkg.github.com, …) only.
+    /// Token for `registry`, or for the one registry the remote entries come from (an oci://
+    /// host, a URL's host, or an ecosystem's registry without its own token): refused when it
+    /// would reach more than one origin. Defaults: NODE_AUTH_TOKEN for the npm registry;
+    /// PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN, for GitHub hosts (ghcr.io, npm.pkg.github.com,
+    /// …) only.
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
 
     /// Each ecosystem's registry for its remote entries.
     #[command(flatten)]
     pub registries: RegistryUrls,
+
+    /// Each ecosystem's registry token, sent only to that registry.
+    #[command(flatten)]
+    pub tokens: RegistryTokens,
 
     /// Check the registry protocol for each remote entry (packument, simple page, GOPROXY
     /// endpoints) and fail on any inconsistency.
@@ -86,6 +91,7 @@ impl Default for RemoteOptions {
             timeout: 30,
             registry_token: None,
             registries: RegistryUrls::default(),
+            tokens: RegistryTokens::default(),
             check_registry: false,
             check_cache: false,
             sha256: None,
@@ -109,13 +115,26 @@ impl RemoteOptions {
         }
     }
 
-    /// The explicit token, else the one from the environment for this kind of registry: the
-    /// registry's own variable (npm: NODE_AUTH_TOKEN), then a GitHub token for GitHub hosts.
-    pub fn token_for(&self, host: &str, token_variable: Option<&str>) -> Option<String> {
-        if let Some(t) = self.registry_token.as_deref().map(str::trim) {
-            if !t.is_empty() {
-                return Some(t.to_string());
-            }
+    /// The token for a request to `host`: the token bound to `registry_input` (the ecosystem
+    /// registry input the request is for, e.g. `npm-token` for `npm-registry`), else
+    /// `registry-token` (which the mode has bound to the one origin it may reach, see
+    /// [`RemoteOptions::bind_registry_token`]), else the one from the environment for this kind of
+    /// registry: the registry's own variable (npm: NODE_AUTH_TOKEN), then a GitHub token for
+    /// GitHub hosts.
+    pub fn token_for(
+        &self,
+        registry_input: Option<&str>,
+        host: &str,
+        token_variable: Option<&str>,
+    ) -> Option<String> {
+        let own = registry_input.and_then(|i| self.tokens.for_registry(i));
+        let general = self
+            .registry_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        if let Some(t) = own.or(general) {
+            return Some(t.to_string());
         }
         let env = crate::runner::env::value;
         if let Some(t) = token_variable.and_then(env) {
@@ -126,6 +145,87 @@ impl RemoteOptions {
         }
         None
     }
+}
+
+impl RemoteOptions {
+    /// smoke-install: `registry-token` goes to `registry` and to the registry of every remote
+    /// entry without a token of its own (an oci:// host, a URL's host, an ecosystem registry whose
+    /// token input is empty). One token is bound to one registry: when those are more than one
+    /// origin, exit 2 before anything is sent.
+    pub fn check_registry_token(&self, registry: Option<&str>, sources: &[Source]) -> Result<()> {
+        let given = self.registry_token.as_deref().map(str::trim);
+        if given.is_none_or(str::is_empty) {
+            return Ok(());
+        }
+        let mut reached: Vec<(String, String)> = Vec::new();
+        let mut add = |url: &str, what: String| {
+            if let Some(key) = origin_key(url) {
+                if !reached.iter().any(|(k, _)| *k == key) {
+                    reached.push((key, what));
+                }
+            }
+        };
+        if let Some(r) = registry {
+            add(r, format!("`registry` ({})", r.trim()));
+        }
+        for source in sources {
+            match source {
+                Source::Url(url) => add(url, url.clone()),
+                Source::Oci(r) => add(&format!("https://{}/", r.host), format!("oci://{}", r.host)),
+                Source::Registry { ecosystem, .. } => {
+                    let Some(input) = ecosystem.publish().map(|p| p.registry_input()) else {
+                        continue;
+                    };
+                    if self.tokens.for_registry(input).is_some() {
+                        continue;
+                    }
+                    let value = self.registries.value_of(input).unwrap_or_default();
+                    add(first_registry_url(value), format!("`{input}` ({value})"));
+                }
+            }
+        }
+        if reached.len() <= 1 {
+            return Ok(());
+        }
+        let names: Vec<&str> = ecosystem::TOKEN_INPUTS.iter().map(|(t, _)| *t).collect();
+        Err(Failure::invalid_input(
+            "registry-token",
+            format!(
+                "one token would reach {} registries: {}; a token is bound to one registry",
+                reached.len(),
+                reached
+                    .iter()
+                    .map(|(_, what)| what.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "keep `registry-token` for one registry and give each ecosystem's registry its own \
+                 token ({}), or smoke entries from different registries in separate steps",
+                names.join(", ")
+            ),
+        ))
+    }
+}
+
+/// The first http(s) URL of a registry input's value (a GOPROXY list; a Cargo index without its
+/// `sparse+`).
+pub fn first_registry_url(value: &str) -> &str {
+    value
+        .split([',', '|'])
+        .map(|v| v.trim().trim_start_matches("sparse+"))
+        .find(|v| v.starts_with("https://") || v.starts_with("http://"))
+        .unwrap_or("")
+}
+
+/// `host:port` of an http(s) URL: where a token sent for it goes.
+fn origin_key(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url.trim()).ok()?;
+    Some(format!(
+        "{}:{}",
+        url.host_str()?.to_ascii_lowercase(),
+        url.port_or_known_default()?
+    ))
 }
 
 /// Refuses credentials written into a URL (`https://user:pass@host/…`) anywhere in an input's
@@ -435,7 +535,7 @@ fn fetch_url(
         Failure::usage("Malformed URL", format!("{url}: {e}")).with_fix("fix the URL")
     })?;
     let host = download::host_of(&parsed);
-    let token = opts.token_for(&host, None);
+    let token = opts.token_for(None, &host, None);
     let auth = token.map(|t| download::Auth::bearer_for(&parsed, t));
     let name = file_name_from_url(&parsed);
     let dest = dir.join(&name);

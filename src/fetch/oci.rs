@@ -499,7 +499,7 @@ pub fn fetch(
 ) -> Result<Fetched> {
     let base = Url::parse(&reference.base_url())
         .map_err(|e| Failure::usage("Malformed oci:// entry", format!("oci://{reference}: {e}")))?;
-    let token = opts.token_for(&reference.host, None);
+    let token = opts.token_for(None, &reference.host, None);
     if let Some(t) = &token {
         fetcher.mask(t);
     }

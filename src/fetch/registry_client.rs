@@ -90,7 +90,7 @@ pub(crate) fn registry_with_token(
     token_variable: Option<&str>,
 ) -> Result<(Url, Option<String>)> {
     let base = base_url(input, value)?;
-    let token = opts.token_for(&download::host_of(&base), token_variable);
+    let token = opts.token_for(Some(input), &download::host_of(&base), token_variable);
     if let Some(t) = &token {
         fetcher.mask(t);
     }

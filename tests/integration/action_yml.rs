@@ -53,9 +53,8 @@ fn every_flag_is_an_input_passed_through_env() {
                 "token" => {
                     "${{ inputs.mode == 'version-guard' && inputs.token || '' }}".to_string()
                 }
-                "registry-token" => {
-                    "${{ (inputs.mode == 'smoke-install' || inputs.mode == 'publish-check') && inputs.registry-token || '' }}"
-                        .to_string()
+                "registry-token" | "npm-token" | "pypi-token" | "go-token" | "cargo-token" => {
+                    format!("${{{{ (inputs.mode == 'smoke-install' || inputs.mode == 'publish-check') && inputs.{long} || '' }}}}")
                 }
                 _ => format!("${{{{ inputs.{long} }}}}"),
             };

@@ -170,7 +170,7 @@ jobs:
       pypi-index: {pypi}/simple/
       pypi-upload-url: {pypi}/
     secrets:
-      registry-token: ${{{{ secrets.NPM_TOKEN }}}}
+      npm-read-token: ${{{{ secrets.NPM_TOKEN }}}}
       npm-token: ${{{{ secrets.NPM_TOKEN }}}}
       pypi-token: ${{{{ secrets.PYPI_TOKEN }}}}
   report:

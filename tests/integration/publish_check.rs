@@ -186,7 +186,7 @@ fn a_release_published_then_re_run_then_rebuilt_under_the_same_version() {
             .input("pypi-index", &format!("{}/simple/", pypi.base()))
             .input("goproxy", &format!("file://{},off", proxy.path().display()))
             .input("go-version", "v1.0.0")
-            .input("registry-token", &token)
+            .input("npm-token", &token)
             .run()
     };
 

@@ -17,7 +17,7 @@ use crate::error::{Failure, Result};
 use crate::fetch::download::Auth;
 use crate::fetch::registry_client::{protocol_failure, registry_with_token};
 use crate::modes::publish_check::{
-    bad_artifact, check_url, file_digests, next_semver_patch, Artifact, Local, Remote, State,
+    bad_artifact, check_url, file_digests, next_semver_patch, Artifact, Bump, Local, Remote, State,
 };
 
 impl Publish for Cargo {
@@ -39,7 +39,7 @@ impl Publish for Cargo {
     fn query(&self, request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         query(request, local)
     }
-    fn next_version(&self, version: &str) -> Option<String> {
+    fn next_version(&self, version: &str) -> Bump {
         next_semver_patch(version)
     }
 }

@@ -20,7 +20,7 @@ use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Fetcher};
 use crate::fetch::RemoteOptions;
 use crate::modes::publish_check::{
-    bad_artifact, check_url, next_semver_patch, Artifact, Local, Remote, State,
+    bad_artifact, check_url, next_semver_patch, Artifact, Bump, Local, Remote, State,
 };
 use crate::modes::smoke_install::sandbox::Sandbox;
 use crate::version::go as go_version;
@@ -54,7 +54,7 @@ impl Publish for Go {
         let proxy = proxy(request.registry)?;
         query(request.fetcher, request.options, &proxy, local)
     }
-    fn next_version(&self, version: &str) -> Option<String> {
+    fn next_version(&self, version: &str) -> Bump {
         next_semver_patch(version)
     }
 }
@@ -148,6 +148,21 @@ fn local(artifact: &Artifact, wanted: Option<&str>) -> Result<Local> {
             "go.mod declares {:?}, which is not a valid module path",
             module.path
         )));
+    }
+    // The go command serves `+incompatible` only for a major ≥ 2 without a go.mod, and drops
+    // any other build metadata (a tag with it is no module version): there is no such version
+    // to ask a GOPROXY for, so the question would always say "absent".
+    if version.ends_with("+incompatible") {
+        return Err(Failure::usage(
+            "Invalid Go version",
+            format!(
+                "{} @ {version:?}: a module with a go.mod is never served as +incompatible",
+                module.path
+            ),
+        )
+        .with_fix(
+            "publish a major ≥ 2 under a /vN module path, and set go-version to that version",
+        ));
     }
     go_version::validate(&version, go_version::path_major(&module.path)).map_err(|why| {
         Failure::usage(

@@ -12,7 +12,7 @@ use crate::ecosystem::{Ecosystem as _, Publish, PublishInputs, PublishQuery};
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Digest, Integrity};
 use crate::modes::publish_check::{
-    bad_artifact, file_digests, next_semver_patch, Artifact, Local, Remote, State,
+    bad_artifact, file_digests, next_semver_patch, Artifact, Bump, Local, Remote, State,
 };
 
 impl Publish for Npm {
@@ -31,7 +31,7 @@ impl Publish for Npm {
     fn query(&self, request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         query(request, local)
     }
-    fn next_version(&self, version: &str) -> Option<String> {
+    fn next_version(&self, version: &str) -> Bump {
         next_semver_patch(version)
     }
 }
@@ -65,15 +65,18 @@ fn local(artifact: &Artifact) -> Result<Local> {
             format!("package.json has no valid npm package name (found {name:?})"),
         ));
     }
-    // npm publishes the normalized version (`v1.2.3` → `1.2.3`) and refuses an invalid one.
-    let version = semver::Version::parse(raw_version.trim().trim_start_matches(['v', '=']))
+    // npm publishes the normalized version (`v1.2.3` → `1.2.3`) without build metadata
+    // (`1.0.0+build.5` → `1.0.0`, semver.clean) and refuses an invalid one: the registry is
+    // asked for the version it would store.
+    let mut version = semver::Version::parse(raw_version.trim().trim_start_matches(['v', '=']))
         .map_err(|e| {
             bad_artifact(
                 &artifact.display,
                 format!("package.json version {raw_version:?} is not semver: {e}"),
             )
-        })?
-        .to_string();
+        })?;
+    version.build = semver::BuildMetadata::EMPTY;
+    let version = version.to_string();
     let (sha256, sha512) = file_digests(&artifact.path, &artifact.display)?;
     Ok(Local {
         name,

@@ -12,7 +12,7 @@ use crate::archive;
 use crate::ecosystem::{Publish, PublishInputs, PublishQuery};
 use crate::error::{Failure, Result};
 use crate::modes::publish_check::{
-    bad_artifact, file_digests, Artifact, Checked, Local, Remote, State,
+    bad_artifact, file_digests, Artifact, Bump, Checked, Local, Remote, State,
 };
 
 /// Most bytes read of PKG-INFO.
@@ -37,30 +37,46 @@ impl Publish for Pypi {
     fn reconcile(&self, checked: &mut [&mut Checked]) {
         other_files(checked);
     }
-    fn next_version(&self, version: &str) -> Option<String> {
+    fn next_version(&self, version: &str) -> Bump {
         next_release(version)
     }
 }
 
 /// The next release after a final PEP 440 `version`: its last release segment plus one, on at
-/// least three segments (`1.0` → `1.0.1`).
-fn next_release(version: &str) -> Option<String> {
-    let v: pep440_rs::Version = version.parse().ok()?;
+/// least three segments (`1.0` → `1.0.1`). Checked: when the last segment is the largest number
+/// a version can hold, the first segment before it that can grow does, and the rest restart at
+/// zero (`1.2.<max>` → `1.3.0`).
+fn next_release(version: &str) -> Bump {
+    let Ok(v) = version.parse::<pep440_rs::Version>() else {
+        return Bump::Unknown;
+    };
     if v.is_pre() || v.is_dev() || v.is_post() || v.is_local() {
-        return None;
+        return Bump::Unknown;
     }
     let mut release = v.release().to_vec();
     while release.len() < 3 {
         release.push(0);
     }
-    *release.last_mut()? += 1;
-    Some(
+    let show = |release: &[u64]| {
         release
             .iter()
             .map(u64::to_string)
             .collect::<Vec<_>>()
-            .join("."),
-    )
+            .join(".")
+    };
+    let last = release.len() - 1;
+    if let Some(next) = release[last].checked_add(1) {
+        release[last] = next;
+        return Bump::Next(show(&release));
+    }
+    let Some(i) = (0..last).rev().find(|&i| release[i] < u64::MAX) else {
+        return Bump::NoNextPatch(None);
+    };
+    release[i] += 1;
+    for later in &mut release[i + 1..] {
+        *later = 0;
+    }
+    Bump::NoNextPatch(Some(show(&release)))
 }
 
 fn local(artifact: &Artifact) -> Result<Local> {

@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256, Sha512};
 
-use crate::ecosystem::{self, Eco, Publish, PublishInputs, PublishQuery, RegistryUrls};
+use crate::ecosystem::{
+    self, Eco, Publish, PublishInputs, PublishQuery, RegistryTokens, RegistryUrls,
+};
 use crate::error::{Failure, Result};
 use crate::fetch::{self, Fetcher, RemoteOptions};
 use crate::modes::smoke_install::packages::expand_local;
@@ -60,12 +62,17 @@ pub struct Args {
     #[command(flatten)]
     pub registries: RegistryUrls,
 
-    /// Token for the registries, sent only to the origin of each (over https, or http to this
-    /// machine): as `Authorization: Bearer <token>`, to a Cargo index as is (as cargo sends it).
-    /// Defaults: NODE_AUTH_TOKEN for the npm registry; PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN,
-    /// for GitHub hosts only.
+    /// Token for the one registry `packages` needs (exit 2 when the artifacts belong to more
+    /// than one ecosystem: use the per-registry tokens). Sent only to that registry's origin
+    /// (over https, or http to this machine): as `Authorization: Bearer <token>`, to a Cargo
+    /// index as is (as cargo sends it). Defaults: NODE_AUTH_TOKEN for the npm registry;
+    /// PKG_GITHUB_COM_TOKEN, else GITHUB_TOKEN, for GitHub hosts only.
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
+
+    /// Each registry's own token (`npm-token`, `pypi-token`, `go-token`, `cargo-token`).
+    #[command(flatten)]
+    pub tokens: RegistryTokens,
 
     /// Retries after the first attempt on connection errors, timeouts, 5xx, 408 and 429.
     #[arg(long, default_value_t = 4, value_name = "N")]
@@ -267,14 +274,22 @@ impl Inputs {
         }
         let artifacts = resolve(&args, &std::env::current_dir()?)?;
         check_registries(&artifacts, &args.registries)?;
+        let mut tokens = args.tokens;
+        bind_registry_token(
+            &artifacts,
+            &args.registries,
+            args.registry_token,
+            &mut tokens,
+        )?;
         Ok(Inputs {
             artifacts,
             ecosystem_inputs: args.ecosystem_inputs,
             options: RemoteOptions {
                 retries: args.retries,
                 timeout: args.timeout,
-                registry_token: args.registry_token,
+                registry_token: None,
                 registries: args.registries,
+                tokens,
                 ..RemoteOptions::default()
             },
             if_published: args.if_published,
@@ -318,6 +333,69 @@ fn check_registries(artifacts: &[Artifact], registries: &RegistryUrls) -> Result
         publish.check_registry(value)?;
     }
     Ok(())
+}
+
+/// `registry-token` is the token of the one registry the artifacts are published to: bound to
+/// that registry's input, it reaches no other. Artifacts of several ecosystems need a token per
+/// registry (exit 2 naming them), and `registry-token` beside that registry's own token is
+/// ambiguous (exit 2).
+fn bind_registry_token(
+    artifacts: &[Artifact],
+    registries: &RegistryUrls,
+    token: Option<String>,
+    tokens: &mut RegistryTokens,
+) -> Result<()> {
+    let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
+        return Ok(());
+    };
+    // A registry asked from disk (a `file://` GOPROXY) receives no token.
+    let inputs: Vec<&'static str> = ecosystems_of(artifacts)
+        .filter_map(|e| e.publish().map(|p| p.registry_input()))
+        .filter(|i| asked_over_http(registries.value_of(i).unwrap_or_default()))
+        .collect();
+    if let [input] = inputs.as_slice() {
+        let own = RegistryTokens::input_for(input);
+        if tokens.for_registry(input).is_some() {
+            return Err(Failure::invalid_input(
+                "registry-token",
+                format!("is given together with `{own}`, the token of `{input}`: which one to send is unclear"),
+                format!("keep only `{own}`"),
+            ));
+        }
+        tokens.bind(input, token);
+        return Ok(());
+    }
+    let reached: Vec<String> = inputs
+        .iter()
+        .map(|i| format!("`{i}` ({})", registries.value_of(i).unwrap_or_default()))
+        .collect();
+    let own: Vec<String> = inputs
+        .iter()
+        .map(|i| format!("`{}`", RegistryTokens::input_for(i)))
+        .collect();
+    Err(Failure::invalid_input(
+        "registry-token",
+        format!(
+            "`packages` holds artifacts of {} registries, {}: one token would reach every one of \
+             them, and a token is bound to one registry",
+            inputs.len(),
+            reached.join(", ")
+        ),
+        format!(
+            "give each registry its own token ({}) and leave `registry-token` empty",
+            own.join(", ")
+        ),
+    ))
+}
+
+/// Whether the entry publish-check asks of a registry input (of a list, the first http(s) or
+/// `file://` one) is an http(s) URL.
+fn asked_over_http(value: &str) -> bool {
+    value
+        .split([',', '|'])
+        .map(|v| v.trim().trim_start_matches("sparse+"))
+        .find(|v| v.starts_with("https://") || v.starts_with("http://") || v.starts_with("file://"))
+        .is_some_and(|v| !v.starts_with("file://"))
 }
 
 /// Phase 1: what each artifact says about itself.
@@ -547,20 +625,83 @@ pub fn bad_artifact(display: &str, why: impl std::fmt::Display) -> Failure {
     .with_fix("rebuild the artifact; publish-check reads name and version from it")
 }
 
-/// The next patch release after a semver `version` (a leading `v` kept), or `None` for a
-/// prerelease, which has no obvious successor.
-pub fn next_semver_patch(version: &str) -> Option<String> {
+/// What the fix suggests after a version that is already published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bump {
+    /// The next patch release (`1.2.3` → `1.2.4`).
+    Next(String),
+    /// The patch (the last release number) is the largest number a version can hold, so there is
+    /// no next patch; with the next release of a higher component (`1.3.0`), when there is one.
+    NoNextPatch(Option<String>),
+    /// No obvious successor: a prerelease, or a version that does not parse.
+    Unknown,
+}
+
+impl Bump {
+    /// Why the usual hint is missing, for a version without a next patch.
+    fn no_next_patch(version: &str) -> String {
+        format!(
+            "there is no next patch of {version} (its last number is the largest a version can hold)"
+        )
+    }
+
+    /// The summary's action for a conflict.
+    fn action(&self, version: &str) -> String {
+        match self {
+            Bump::Next(next) => format!("bump the version (e.g. {next})"),
+            Bump::NoNextPatch(Some(next)) => format!(
+                "bump the version: {}, e.g. {next}",
+                Bump::no_next_patch(version)
+            ),
+            Bump::NoNextPatch(None) => format!(
+                "{}, and no higher number either: release under a new name",
+                Bump::no_next_patch(version)
+            ),
+            Bump::Unknown => format!("bump the version past {version}"),
+        }
+    }
+
+    /// The annotation's fix for a conflict of `name`.
+    fn fix(&self, name: &str, version: &str) -> String {
+        match self {
+            Bump::Next(next) => format!("bump {name} past {version} (e.g. {next})"),
+            Bump::NoNextPatch(Some(next)) => format!(
+                "bump {name} past {version}: {}, e.g. {next}",
+                Bump::no_next_patch(version)
+            ),
+            Bump::NoNextPatch(None) => format!(
+                "{name}: {}, and no higher number either: release under a new name",
+                Bump::no_next_patch(version)
+            ),
+            Bump::Unknown => format!("bump {name} past {version}"),
+        }
+    }
+}
+
+/// The next patch release after a semver `version` (a leading `v` kept), with checked
+/// arithmetic: at the largest patch, the next minor (or major); a prerelease has no obvious
+/// successor.
+pub fn next_semver_patch(version: &str) -> Bump {
     let (prefix, bare) = match version.strip_prefix('v') {
         Some(bare) => ("v", bare),
         None => ("", version),
     };
-    let v = semver::Version::parse(bare).ok()?;
-    v.pre.is_empty().then(|| {
-        format!(
-            "{prefix}{}",
-            semver::Version::new(v.major, v.minor, v.patch + 1)
-        )
-    })
+    let Ok(v) = semver::Version::parse(bare) else {
+        return Bump::Unknown;
+    };
+    if !v.pre.is_empty() {
+        return Bump::Unknown;
+    }
+    let show =
+        |major, minor, patch| format!("{prefix}{}", semver::Version::new(major, minor, patch));
+    if let Some(patch) = v.patch.checked_add(1) {
+        return Bump::Next(show(v.major, v.minor, patch));
+    }
+    let higher = match v.minor.checked_add(1) {
+        Some(minor) => Some(show(v.major, minor, 0)),
+        None => v.major.checked_add(1).map(|major| show(major, 0, 0)),
+    };
+    Bump::NoNextPatch(higher)
 }
 
 fn short(digest: Option<&str>) -> String {
@@ -572,11 +713,11 @@ fn short(digest: Option<&str>) -> String {
 }
 
 /// What the registry's answer asks of the release job for one outcome.
-fn next_version(outcome: &Outcome) -> Option<String> {
+fn next_version(outcome: &Outcome) -> Bump {
     outcome
         .ecosystem
         .publish()
-        .and_then(|p| p.next_version(&outcome.version))
+        .map_or(Bump::Unknown, |p| p.next_version(&outcome.version))
 }
 
 /// Phase 4: outputs, the summary, and a guard failure for every conflict.
@@ -641,10 +782,7 @@ fn write_summary(
             let action = match o.state {
                 State::Absent => "publish".to_string(),
                 State::Identical if if_published == IfPublished::Skip => "skip".to_string(),
-                _ => match next_version(o) {
-                    Some(next) => format!("bump the version (e.g. {next})"),
-                    None => format!("bump the version past {}", o.version),
-                },
+                _ => next_version(o).action(&o.version),
             };
             vec![
                 format!("`{}`", o.path),
@@ -678,10 +816,7 @@ fn report_conflicts(conflicts: &[&Outcome], runner: &mut Runner) -> Failure {
     let mut lines = Vec::new();
     for o in conflicts {
         let why = conflict_reason(o);
-        let bump = match next_version(o) {
-            Some(next) => format!("bump {} past {} (e.g. {next})", o.name, o.version),
-            None => format!("bump {} past {}", o.name, o.version),
-        };
+        let bump = next_version(o).fix(&o.name, &o.version);
         runner.annotate(
             Level::Error,
             Annotation::new(format!("{why}: {bump}"))
@@ -738,14 +873,54 @@ mod tests {
         let next = |eco: &str, v: &str| {
             ecosystem::by_name(eco)
                 .and_then(|e| e.publish())
-                .and_then(|p| p.next_version(v))
+                .map(|p| p.next_version(v))
+                .unwrap()
         };
-        assert_eq!(next("npm", "1.2.3").as_deref(), Some("1.2.4"));
-        assert_eq!(next("go", "v0.4.0").as_deref(), Some("v0.4.1"));
-        assert_eq!(next("cargo", "0.4.0").as_deref(), Some("0.4.1"));
-        assert_eq!(next("npm", "1.2.3-rc.1"), None);
-        assert_eq!(next("python", "1.0").as_deref(), Some("1.0.1"));
-        assert_eq!(next("python", "1.0rc1"), None);
+        let to = |v: &str| Bump::Next(v.to_string());
+        assert_eq!(next("npm", "1.2.3"), to("1.2.4"));
+        assert_eq!(next("go", "v0.4.0"), to("v0.4.1"));
+        assert_eq!(next("cargo", "0.4.0"), to("0.4.1"));
+        assert_eq!(next("npm", "1.2.3-rc.1"), Bump::Unknown);
+        assert_eq!(next("python", "1.0"), to("1.0.1"));
+        assert_eq!(next("python", "1.0rc1"), Bump::Unknown);
+    }
+
+    #[test]
+    fn the_largest_patch_has_no_next_patch_in_any_ecosystem() {
+        let max = u64::MAX;
+        let higher = |v: &str| Bump::NoNextPatch(Some(v.to_string()));
+        for eco in ["npm", "cargo", "python"] {
+            let next = |v: &str| {
+                ecosystem::by_name(eco)
+                    .unwrap()
+                    .publish()
+                    .unwrap()
+                    .next_version(v)
+            };
+            assert_eq!(next(&format!("1.2.{max}")), higher("1.3.0"), "{eco}");
+            assert_eq!(next(&format!("1.{max}.{max}")), higher("2.0.0"), "{eco}");
+            assert_eq!(
+                next(&format!("{max}.{max}.{max}")),
+                Bump::NoNextPatch(None),
+                "{eco}"
+            );
+        }
+        let go = ecosystem::by_name("go").unwrap().publish().unwrap();
+        assert_eq!(go.next_version(&format!("v1.2.{max}")), higher("v1.3.0"));
+        let python = ecosystem::by_name("python").unwrap().publish().unwrap();
+        assert_eq!(
+            python.next_version(&format!("1.{max}")),
+            Bump::Next(format!("1.{max}.1"))
+        );
+        assert_eq!(
+            python.next_version(&format!("1.2.3.{max}")),
+            higher("1.2.4.0")
+        );
+        let hint = Bump::NoNextPatch(Some("1.3.0".into())).fix("x", "1.2.9");
+        assert!(
+            hint.contains("no next patch") && hint.contains("e.g. 1.3.0"),
+            "{hint}"
+        );
     }
 
     #[test]
@@ -755,6 +930,16 @@ mod tests {
             let publish = eco.publish().expect("every registered ecosystem publishes");
             assert!(urls.value_of(publish.registry_input()).is_some());
         }
+    }
+
+    #[test]
+    fn a_registry_read_from_disk_gets_no_token() {
+        assert!(asked_over_http("https://proxy.golang.org,direct"));
+        assert!(asked_over_http("sparse+https://index.crates.io/"));
+        assert!(!asked_over_http(
+            "file:///srv/proxy,https://proxy.golang.org"
+        ));
+        assert!(!asked_over_http("off"));
     }
 
     #[test]

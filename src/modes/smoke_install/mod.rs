@@ -369,6 +369,10 @@ impl Inputs {
         )?;
         expected.for_ecosystems(&known)?;
         check_remote_inputs(&args.remote, remote.len())?;
+        args.remote.check_registry_token(
+            args.registry.as_deref().filter(|r| !r.trim().is_empty()),
+            &remote,
+        )?;
         Ok(Inputs {
             entries,
             remote,
@@ -639,7 +643,7 @@ fn registry_token(
     else {
         return Ok(None);
     };
-    let token = remote.token_for(&host, ecosystem.token_variable());
+    let token = remote.token_for(None, &host, ecosystem.token_variable());
     if let Some(t) = &token {
         if t.chars()
             .any(|c| c.is_whitespace() || c.is_control() || c == '#')

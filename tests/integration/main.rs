@@ -26,6 +26,7 @@ mod policy_check;
 mod properties;
 mod publish_check;
 mod real_repos;
+mod registry_answers;
 mod regressions;
 mod resolve_script;
 mod runner_protocol;

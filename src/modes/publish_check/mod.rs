@@ -71,7 +71,8 @@ pub struct Args {
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub retries: u32,
 
-    /// Per-request timeout in seconds (connect, headers and body).
+    /// Timeout in seconds: one deadline per request attempt, covering the connection, every
+    /// redirect (at most 10) and the body.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
 }

@@ -87,6 +87,10 @@ pub const OUTPUTS: &[OutputSpec] = &[
         description: "The paths of the absent artifacts, one per line, as written in `packages` (empty when nothing is left to publish).",
     },
     OutputSpec {
+        name: "to-publish-json",
+        description: "The same paths as `to-publish`, as a JSON array of strings (`[]` when nothing is left to publish): unambiguous for any file name.",
+    },
+    OutputSpec {
         name: "published",
         description: "true when nothing is left to publish (every artifact is already in the registry, identical), else false.",
     },
@@ -614,6 +618,8 @@ fn set_outputs(outcomes: &[Outcome], no_conflicts: bool, runner: &mut Runner) ->
     let json = serde_json::to_string(outcomes).map_err(anyhow::Error::from)?;
     runner.set_output("results", json);
     runner.set_output("to-publish", to_publish.join("\n"));
+    let to_publish_json = serde_json::to_string(&to_publish).map_err(anyhow::Error::from)?;
+    runner.set_output("to-publish-json", to_publish_json);
     runner.set_output("published", if published { "true" } else { "false" });
     Ok(())
 }

@@ -365,6 +365,10 @@ fn a_slow_redirect_chain_shares_one_deadline() {
         .input("timeout", "2")
         .run();
     let elapsed = start.elapsed();
+    println!(
+        "ten 1 s redirect hops against timeout 2: exit {} after {elapsed:?}",
+        run.code
+    );
     assert_refused(
         &run,
         "slow chain",

@@ -4,8 +4,11 @@
 //! Retried: connection errors and resets, timeouts, a body cut short, 5xx, 408 and 429 (a
 //! `Retry-After` is honoured, capped by [`super::RETRY_MAX_WAIT_ENV`], default 60 s). Never
 //! retried: any other 4xx, which fails at once naming the URL and the status. Redirects are
-//! followed here (at most 10), and an `Authorization` header only goes to the origin (scheme, host
-//! and port) it was given for.
+//! followed here (at most 10, then exit 2 naming the chain), and an `Authorization` header only
+//! goes to the origin (scheme, host and port) it was given for. A registry's document ([`Fetcher::get`])
+//! is only taken from the origin asked: a redirect to another origin is exit 2, never followed;
+//! a file ([`Fetcher::download`]) may come from anywhere (a CDN). `timeout` is one deadline per
+//! attempt: connecting, every redirect hop, the headers and the body together.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -524,61 +527,45 @@ impl<'a> Fetcher<'a> {
         exp.mul_f64(0.5 + jitter / 2.0)
     }
 
-    /// Sends a GET, following redirects; the `Authorization` header only goes to its origin.
+    /// Sends a GET, following at most [`MAX_REDIRECTS`] redirects, all within one deadline
+    /// (`timeout` covers the request with its redirects and the body, not each hop). The
+    /// `Authorization` header only goes to its origin; with [`AnswerFrom::OwnOrigin`], a redirect to
+    /// another origin is refused instead of followed.
     async fn send(
         &self,
         url: &Url,
         auth: Option<&Auth>,
         accept: Option<&str>,
+        from: AnswerFrom,
     ) -> std::result::Result<reqwest::Response, SendError> {
-        let mut current = url.clone();
-        for _ in 0..=MAX_REDIRECTS {
-            let mut headers = HeaderMap::new();
-            if let Some(accept) = accept {
-                if let Ok(v) = HeaderValue::from_str(accept) {
-                    headers.insert(ACCEPT, v);
-                }
-            }
-            if let Some(auth) = auth {
-                if auth.applies_to(&current) {
-                    if let Ok(mut v) = HeaderValue::from_str(&auth.header) {
-                        v.set_sensitive(true);
-                        headers.insert(AUTHORIZATION, v);
-                    }
-                }
+        let deadline = Instant::now() + self.timeout;
+        let mut chain = vec![url.clone()];
+        loop {
+            let current = chain.last().unwrap_or(url).clone();
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(SendError::Retry(timed_out(self.timeout, &chain)));
             }
             self.requests.set(self.requests.get() + 1);
             let response = match self
                 .client
                 .get(current.clone())
-                .headers(headers)
+                .headers(request_headers(&current, auth, accept))
+                .timeout(left)
                 .send()
                 .await
             {
                 Ok(r) => r,
+                Err(e) if e.is_timeout() => {
+                    return Err(SendError::Retry(timed_out(self.timeout, &chain)))
+                }
                 Err(e) => return Err(SendError::Retry(describe_error(&e, self.timeout))),
             };
             if !response.status().is_redirection() || response.status() == StatusCode::NOT_MODIFIED
             {
                 return Ok(response);
             }
-            let location = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|l| current.join(l).ok());
-            let Some(next) = location else {
-                return Err(SendError::Fail(
-                    Failure::guard(
-                        "Bad redirect",
-                        format!(
-                            "GET {current} answered {} without a usable Location header",
-                            response.status()
-                        ),
-                    )
-                    .with_fix("report the broken redirect to the registry's operator"),
-                ));
-            };
+            let next = next_hop(&current, &response, url, from).map_err(SendError::Fail)?;
             if let Some(auth) = auth {
                 if auth.applies_to(&current) && !auth.applies_to(&next) {
                     self.log(&format!(
@@ -587,15 +574,20 @@ impl<'a> Fetcher<'a> {
                     ));
                 }
             }
-            current = next;
+            chain.push(next);
+            if chain.len() > MAX_REDIRECTS + 1 {
+                return Err(SendError::Fail(
+                    Failure::usage(
+                        "Too many redirects",
+                        format!(
+                            "GET {url} redirected more than {MAX_REDIRECTS} times: {}",
+                            show_chain(&chain)
+                        ),
+                    )
+                    .with_fix("check the URL; the server has a redirect loop"),
+                ));
+            }
         }
-        Err(SendError::Fail(
-            Failure::guard(
-                "Too many redirects",
-                format!("GET {url} redirected more than {MAX_REDIRECTS} times"),
-            )
-            .with_fix("check the URL; the server has a redirect loop"),
-        ))
     }
 
     /// Classifies a non-2xx status: retry (5xx, 408, 429) or fail at once (other 4xx).
@@ -641,7 +633,7 @@ impl<'a> Fetcher<'a> {
         accept: Option<&str>,
         pass: &[u16],
     ) -> Attempt<Response> {
-        let response = match self.send(url, auth, accept).await {
+        let response = match self.send(url, auth, accept, AnswerFrom::OwnOrigin).await {
             Ok(r) => r,
             Err(e) => return e.attempt(),
         };
@@ -704,7 +696,12 @@ impl<'a> Fetcher<'a> {
         dir: &Path,
     ) -> Attempt<(tempfile::NamedTempFile, Downloaded)> {
         let response = match self
-            .send(url, request.auth.as_ref(), request.accept.as_deref())
+            .send(
+                url,
+                request.auth.as_ref(),
+                request.accept.as_deref(),
+                AnswerFrom::AnyOrigin,
+            )
             .await
         {
             Ok(r) => r,
@@ -779,6 +776,100 @@ impl<'a> Fetcher<'a> {
             final_url,
         };
         Attempt::Done((temp, done))
+    }
+}
+
+/// Where an answer may come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AnswerFrom {
+    /// A registry's document (packument, simple page, `.info`, index file, manifest): only the
+    /// origin asked answers it; a redirect to another origin (a login page, an SSO portal) is
+    /// no answer and is refused, never followed.
+    OwnOrigin,
+    /// A file (a tarball, a wheel, a blob): any origin, e.g. a CDN.
+    AnyOrigin,
+}
+
+/// The headers of one hop: `Accept`, and `Authorization` only for its own origin.
+fn request_headers(url: &Url, auth: Option<&Auth>, accept: Option<&str>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(accept) = accept.and_then(|a| HeaderValue::from_str(a).ok()) {
+        headers.insert(ACCEPT, accept);
+    }
+    if let Some(auth) = auth.filter(|a| a.applies_to(url)) {
+        if let Ok(mut v) = HeaderValue::from_str(&auth.header) {
+            v.set_sensitive(true);
+            headers.insert(AUTHORIZATION, v);
+        }
+    }
+    headers
+}
+
+/// Where a redirect of `current` leads: its `Location`, refused when it has none usable, or
+/// when it leaves the origin first asked (`asked`) for a document.
+fn next_hop(
+    current: &Url,
+    response: &reqwest::Response,
+    asked: &Url,
+    from: AnswerFrom,
+) -> Result<Url> {
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| current.join(l).ok());
+    let Some(next) = location else {
+        return Err(Failure::usage(
+            "Bad redirect",
+            format!("GET {current} answered {status} without a usable Location header"),
+        )
+        .with_fix("report the broken redirect to the registry's operator"));
+    };
+    if from == AnswerFrom::OwnOrigin && origin_of(&next) != origin_of(asked) {
+        let via = if current == asked {
+            String::new()
+        } else {
+            format!(" (via {current})")
+        };
+        return Err(Failure::usage(
+            "Registry answer from another origin",
+            format!(
+                "GET {asked} answered {status}{via} redirecting to {next}, another origin \
+                 ({}, not {}): only the registry's own answer can say what it holds, and a \
+                 login page or SSO portal elsewhere is none",
+                origin_of(&next),
+                origin_of(asked)
+            ),
+        )
+        .with_fix(
+            "set the registry input to the URL that serves the registry itself (no redirect to \
+             another host, scheme or port); if the registry sends unauthenticated requests to \
+             a login page, give it a token that can read the package",
+        ));
+    }
+    Ok(next)
+}
+
+/// `a → b → c`, for messages.
+fn show_chain(chain: &[Url]) -> String {
+    chain
+        .iter()
+        .map(Url::as_str)
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+/// A request (with its redirects) that ran out of its one deadline.
+fn timed_out(timeout: Duration, chain: &[Url]) -> String {
+    let secs = timeout.as_secs_f64();
+    match chain.len() {
+        0 | 1 => format!("timed out after {secs} s"),
+        n => format!(
+            "timed out after {secs} s, the request's one deadline for all its {} redirects ({})",
+            n - 1,
+            show_chain(chain)
+        ),
     }
 }
 

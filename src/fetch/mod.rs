@@ -44,7 +44,8 @@ pub struct RemoteOptions {
           value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
 
-    /// Per-request timeout in seconds (connect, headers and body), 1 to 600.
+    /// Timeout in seconds, 1 to 600: one deadline per request attempt, covering the connection,
+    /// every redirect (at most 10) and the body.
     #[arg(long, default_value_t = 30, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,

@@ -33,8 +33,7 @@ pub fn confine(input: &str, value: &str, resolved: &Path, runner_temp_too: bool)
     let runner_temp = super::env::runner_temp()
         .filter(|_| runner_temp_too)
         .and_then(|v| std::fs::canonicalize(v).ok());
-    if resolved.starts_with(&workspace)
-        || runner_temp.is_some_and(|temp| resolved.starts_with(temp))
+    if is_within(resolved, &workspace) || runner_temp.is_some_and(|temp| is_within(resolved, &temp))
     {
         return Ok(());
     }
@@ -55,6 +54,13 @@ pub fn confine(input: &str, value: &str, resolved: &Path, runner_temp_too: bool)
         "give `{input}` a path inside the workspace (GITHUB_WORKSPACE){also}; a symlink in the \
          repository cannot lead out of it"
     )))
+}
+
+/// Whether `path` is `root` or below it, comparing whole path components: `/src/repo-other/x`
+/// is not inside `/src/repo`, though its text starts with it. Both paths are expected resolved
+/// (absolute, no symlink, no `..`).
+pub fn is_within(path: &Path, root: &Path) -> bool {
+    path.starts_with(root)
 }
 
 /// What a path input is for.
@@ -397,6 +403,39 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn confinement_compares_path_components_not_text() {
+        let root = Path::new("/home/runner/work/src/repo");
+        for inside in [
+            "/home/runner/work/src/repo",
+            "/home/runner/work/src/repo/",
+            "/home/runner/work/src/repo/dist/app.tgz",
+            "/home/runner/work/src/repo/repo-other",
+        ] {
+            assert!(is_within(Path::new(inside), root), "{inside}");
+        }
+        for outside in [
+            "/home/runner/work/src/repo-other/secret",
+            "/home/runner/work/src/repo-other",
+            "/home/runner/work/src/repo.bak/x",
+            "/home/runner/work/src/rep",
+            "/home/runner/work/src",
+            "/",
+        ] {
+            assert!(!is_within(Path::new(outside), root), "{outside}");
+        }
+        // A root given with a trailing slash means the same directory.
+        let slashed = Path::new("/home/runner/work/src/repo/");
+        assert!(!is_within(
+            Path::new("/home/runner/work/src/repo-other/x"),
+            slashed
+        ));
+        assert!(is_within(
+            Path::new("/home/runner/work/src/repo/x"),
+            slashed
+        ));
+    }
 
     #[test]
     fn env_names_follow_actions_core() {

@@ -28,6 +28,7 @@ mod properties;
 mod publish_check;
 mod publish_versions;
 mod real_repos;
+mod registry_answers;
 mod regressions;
 mod resolve_script;
 mod runner_protocol;

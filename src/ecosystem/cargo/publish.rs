@@ -102,7 +102,21 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
     if response.status == 404 || response.status == 410 {
         return Ok(remote);
     }
-    let Some(entry) = find_version(&response.text(), url.as_str(), local)? else {
+    let text = response.text();
+    // An index file lists every published version, one line each: an empty answer (a proxy's
+    // empty 200) is no index file, and cannot say the version is absent.
+    if text.trim().is_empty() {
+        return Err(Failure::usage(
+            "Sparse index file is empty",
+            format!(
+                "GET {url} answered HTTP {} with an empty body: no line for {}, not the index \
+                 file of a crate",
+                response.status, local.name
+            ),
+        )
+        .with_fix("set cargo-index to the registry's sparse index (404 for a crate it lacks)"));
+    }
+    let Some(entry) = find_version(&text, url.as_str(), local)? else {
         return Ok(remote);
     };
     let cksum = entry.cksum.to_ascii_lowercase();

@@ -230,7 +230,20 @@ fn query(
             let shown = format!("file://{}", info_path.display());
             let info = match std::fs::read(&info_path) {
                 Ok(bytes) => bytes,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(absent(shown)),
+                // Only no entry at all is "not there": a dangling symlink is an entry that
+                // cannot be read.
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::NotFound
+                        && std::fs::symlink_metadata(&info_path).is_err() =>
+                {
+                    return Ok(absent(shown))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(unreadable(
+                        &shown,
+                        std::io::Error::other(format!("{e}: a dangling symlink")),
+                    ))
+                }
                 Err(e) => return Err(unreadable(&shown, e)),
             };
             check_info(&info, &shown, &local.version)?;

@@ -73,6 +73,19 @@ pub fn fetch_npm(
     let accept = format!("{NPM_ABBREVIATED}; q=1.0, application/json; q=0.8, */*");
     let response = fetcher.get(packument_url.as_str(), auth.as_ref(), Some(&accept))?;
     let packument: Packument = json(&response, "packument")?;
+    // Only this package's own packument may name the tarball to install.
+    if packument.name.as_deref() != Some(name) {
+        return Err(Failure::usage(
+            "Packument names another package",
+            format!(
+                "GET {packument_url} returned JSON named {:?}: not the packument of {name}",
+                packument.name
+            ),
+        )
+        .with_fix(
+            "set npm-registry to the registry's base URL (its packuments name the package)",
+        ));
+    }
     let mut checks = Vec::new();
     let mut verified = Vec::new();
 
@@ -124,15 +137,6 @@ pub fn fetch_npm(
             "packument",
             format!("{packument_url}: {form}, lists {version}"),
         );
-        if packument.name.as_deref() != Some(name) {
-            return Err(protocol_failure(
-                "packument names another package",
-                format!(
-                    "GET {packument_url} returned a packument named {:?}, not {name}",
-                    packument.name
-                ),
-            ));
-        }
         let tags: Vec<String> = packument
             .dist_tags
             .iter()

@@ -113,13 +113,22 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         return Ok(absent(&url));
     }
     let packument: Packument = registry::json(&response, "packument")?;
-    if let Some(other) = packument.name.as_deref().filter(|n| *n != local.name) {
+    // Only the packument of this very package can say a version is not there: a document
+    // without its name (an error page's JSON, another API) is no answer.
+    if packument.name.as_deref() != Some(local.name.as_str()) {
+        let named = packument
+            .name
+            .as_deref()
+            .map_or("no name".to_string(), |n| format!("the name {n:?}"));
         return Err(Failure::usage(
             "Packument names another package",
             format!(
-                "GET {url} returned the packument of {other:?}, not {}",
-                local.name
+                "GET {url} answered HTTP {} with JSON carrying {named}: not the packument of {}",
+                response.status, local.name
             ),
+        )
+        .with_fix(
+            "set npm-registry to the registry's base URL (its packuments name the package)",
         ));
     }
     let Some(entry) = packument.versions.get(&local.version) else {

@@ -197,7 +197,19 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
     }
     let content_type = response.header("content-type").unwrap_or("").to_string();
     let files = if content_type.starts_with(PYPI_SIMPLE_JSON) {
-        registry::parse_simple_json(&response)?
+        let files = registry::parse_simple_json(&response)?;
+        let name = serde_json::from_slice::<serde_json::Value>(&response.body)
+            .ok()
+            .and_then(|v| v["name"].as_str().map(pep503_normalize));
+        if name.as_deref() != Some(normalized.as_str()) {
+            return Err(not_the_project_page(
+                &url,
+                &content_type,
+                &normalized,
+                "its `name` is not the project's",
+            ));
+        }
+        files
     } else {
         let text = response.text();
         let lower = text.to_ascii_lowercase();
@@ -212,7 +224,16 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
             )
             .with_fix("set pypi-index to the index's simple API, e.g. https://pypi.org/simple"));
         }
-        registry::parse_simple_html(&response.url, &text)
+        let files = registry::parse_simple_html(&response.url, &text);
+        if !html_names_project(&text, &files, &normalized) {
+            return Err(not_the_project_page(
+                &url,
+                &content_type,
+                &normalized,
+                "it lists no file of the project and is not titled `Links for` it",
+            ));
+        }
+        files
     };
     remote.version_files = files
         .iter()
@@ -243,6 +264,35 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
     };
     remote.digest = Some(format!("sha256:{}", sha256.to_ascii_lowercase()));
     Ok(remote)
+}
+
+/// Whether an HTML page is the simple page of `normalized`: it links a distribution of the
+/// project, or (a project without files) its title or heading says `Links for <project>`. A login
+/// page, an error page or another project's page is neither.
+fn html_names_project(text: &str, files: &[registry::IndexFile], normalized: &str) -> bool {
+    let links_one = files
+        .iter()
+        .any(|f| registry::dist_parts(&f.filename).is_some_and(|(n, _, _, _)| n == normalized));
+    let lower = text.to_ascii_lowercase();
+    let titled = lower.match_indices("links for ").any(|(at, found)| {
+        let rest = &lower[at + found.len()..];
+        let name = rest.split(['<', '\n']).next().unwrap_or("").trim();
+        pep503_normalize(name) == normalized
+    });
+    links_one || titled
+}
+
+fn not_the_project_page(
+    url: &reqwest::Url,
+    content_type: &str,
+    project: &str,
+    why: &str,
+) -> Failure {
+    Failure::usage(
+        "Index returned a page that is not the project's",
+        format!("GET {url} answered {content_type:?}, not the simple page of {project}: {why}"),
+    )
+    .with_fix("set pypi-index to the index's simple API, e.g. https://pypi.org/simple")
 }
 
 /// A version already on the index with none of this build's files for it: every such artifact

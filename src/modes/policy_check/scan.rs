@@ -239,7 +239,7 @@ fn read(root_real: &Path, candidate: &Candidate) -> Outcome {
             .map(|t| t.to_string_lossy().into_owned())
             .unwrap_or_default();
         match std::fs::canonicalize(&candidate.abs) {
-            Ok(real) if real.starts_with(root_real) => {
+            Ok(real) if crate::runner::inputs::is_within(&real, root_real) => {
                 if !real.is_file() {
                     return Outcome::Skipped;
                 }

@@ -78,7 +78,8 @@ pub struct Args {
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub retries: u32,
 
-    /// Per-request timeout in seconds (connect, headers and body).
+    /// Timeout in seconds: one deadline per request attempt, covering the connection, every
+    /// redirect (at most 10) and the body.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
 }
@@ -91,6 +92,10 @@ pub const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "to-publish",
         description: "The paths of the absent artifacts, one per line, as written in `packages` (empty when nothing is left to publish).",
+    },
+    OutputSpec {
+        name: "to-publish-json",
+        description: "The same paths as `to-publish`, as a JSON array of strings (`[]` when nothing is left to publish): unambiguous for any file name.",
     },
     OutputSpec {
         name: "published",
@@ -754,6 +759,8 @@ fn set_outputs(outcomes: &[Outcome], no_conflicts: bool, runner: &mut Runner) ->
     let json = serde_json::to_string(outcomes).map_err(anyhow::Error::from)?;
     runner.set_output("results", json);
     runner.set_output("to-publish", to_publish.join("\n"));
+    let to_publish_json = serde_json::to_string(&to_publish).map_err(anyhow::Error::from)?;
+    runner.set_output("to-publish-json", to_publish_json);
     runner.set_output("published", if published { "true" } else { "false" });
     Ok(())
 }

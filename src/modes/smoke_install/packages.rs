@@ -119,12 +119,30 @@ pub(crate) fn expand_local(item: &str, cwd: &Path) -> Result<Vec<(PathBuf, Strin
                 .strip_prefix(cwd)
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|_| path.display().to_string());
+            refuse_control_characters(&display)?;
             // A package is read (and, after publish-check, uploaded): a symlink committed to the
             // repository must not make it some file elsewhere on the runner.
             inputs::confine("packages", &display, &canonical, true)?;
             Ok((canonical, display))
         })
         .collect()
+}
+
+/// A path with a control character (a newline, CR, TAB, ESC…) is one file here but, in a list
+/// output or a log line, two lines or a terminal command: `dist/app⏎root.tgz` would make
+/// `to-publish` name `root.tgz`, which was never checked. Refused, shown escaped.
+fn refuse_control_characters(display: &str) -> Result<()> {
+    if !display.chars().any(char::is_control) {
+        return Ok(());
+    }
+    Err(Failure::usage(
+        "Control character in a package path",
+        format!(
+            "input `packages`: {display:?} contains a control character: one file here, but \
+             it would read as another name (or several lines) in outputs and logs"
+        ),
+    )
+    .with_fix("rename the file without control characters (newline, CR, TAB, ESC…)"))
 }
 
 fn is_glob(item: &str) -> bool {

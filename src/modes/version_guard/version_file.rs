@@ -226,7 +226,7 @@ impl Pointer {
             let candidate = base.join(relative);
             let real = candidate.canonicalize().ok()?;
             let root = dir.canonicalize().ok()?;
-            (real.starts_with(&root) && real.is_file()).then_some(real)
+            (crate::runner::inputs::is_within(&real, &root) && real.is_file()).then_some(real)
         };
         let display = |real: &Path| -> String {
             let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());

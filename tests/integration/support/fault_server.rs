@@ -25,6 +25,8 @@ pub(crate) enum Reply {
     Stall { body: Vec<u8>, stall: Duration },
     /// 302 to `location`.
     Redirect(String),
+    /// Waits `delay` before sending anything, then answers `reply` (a slow hop).
+    Delayed { delay: Duration, reply: Box<Reply> },
     /// 200 only when the request's Authorization equals `expect`; otherwise 401 with
     /// `WWW-Authenticate: challenge`.
     RequireAuth {
@@ -47,6 +49,13 @@ impl Reply {
             code,
             headers: Vec::new(),
             body: format!("status {code}\n").into_bytes(),
+        }
+    }
+    /// `reply` after `delay`.
+    pub(crate) fn delayed(delay: Duration, reply: Reply) -> Reply {
+        Reply::Delayed {
+            delay,
+            reply: Box::new(reply),
         }
     }
     pub(crate) fn with_header(
@@ -265,6 +274,16 @@ fn respond(mut stream: TcpStream, request: &Request, reply: Reply, stop: &Atomic
                 waited += step;
             }
             let _ = stream.write_all(&body);
+        }
+        Reply::Delayed { delay, reply } => {
+            let step = Duration::from_millis(50);
+            let mut waited = Duration::ZERO;
+            while waited < delay && !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(step);
+                waited += step;
+            }
+            respond(stream, request, *reply, stop);
+            return;
         }
         Reply::Redirect(location) => {
             let _ =

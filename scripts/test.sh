@@ -35,7 +35,7 @@ cp "${examples[@]}" "$user_repo/.github/workflows/"
 (cd "$user_repo" && git init -q && actionlint)
 
 step "zizmor --offline"
-zizmor --offline --no-progress --config .github/zizmor.yml action.yml "${workflows[@]}"
+zizmor --offline --no-progress --config .github/zizmor.yml action.yml ./*/action.yml "${workflows[@]}"
 
 step "cargo test"
 cargo test --no-fail-fast 2>&1 | tee target/test-output.txt

@@ -140,7 +140,9 @@ pub fn render(mode: &str) -> Option<String> {
     line("        BUILD_FROM_SOURCE: ${{ inputs.build-from-source }}".into());
     line("        ACTION_PATH: ${{ github.action_path }}".into());
     line("      run: bash \"$ACTION_PATH/../dist/resolve.sh\"".into());
-    line(format!("    - name: Run release-action {mode}\n      id: run"));
+    line(format!(
+        "    - name: Run release-action {mode}\n      id: run"
+    ));
     line(format!("      shell: {SHELL}\n      env:"));
     line("        RELEASE_ACTION_RESOLVED: ${{ steps.resolve.outputs.path }}".into());
     line(format!("        INPUT_MODE: {mode}"));

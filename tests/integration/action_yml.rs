@@ -103,7 +103,10 @@ fn every_flag_is_an_input_passed_through_env() {
         }
     }
     // No input the binary does not read: a typo'd or stale input would pass silently.
-    assert_eq!(inputs, every_flag, "action.yml's inputs and the binary's flags");
+    assert_eq!(
+        inputs, every_flag,
+        "action.yml's inputs and the binary's flags"
+    );
     // The workflow's token, as docker/metadata-action's `github-token` defaults to it.
     for input in ["token", "github-token"] {
         assert_eq!(
@@ -198,10 +201,18 @@ fn descriptions_name_every_mode_and_ecosystem() {
     }
     let cmd = release_action::cli::command();
     for mode in ["version-guard", "smoke-install"] {
-        let about = cmd.find_subcommand(mode).unwrap().get_about().unwrap().to_string();
+        let about = cmd
+            .find_subcommand(mode)
+            .unwrap()
+            .get_about()
+            .unwrap()
+            .to_string();
         for eco in release_action::ecosystem::ALL {
             let label = eco.identity().label;
-            assert!(about.contains(label), "{mode}'s help lacks {label}: {about}");
+            assert!(
+                about.contains(label),
+                "{mode}'s help lacks {label}: {about}"
+            );
         }
     }
 }

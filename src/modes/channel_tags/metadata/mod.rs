@@ -550,6 +550,29 @@ impl MetaInputs {
     }
 }
 
+/// The labels and (level-less) annotations. A line of either input without `=` is dropped, as the
+/// peer drops it silently; here a warning says so, since a step lost a label.
+fn labels_and_annotations(
+    meta: &MetaContext,
+    version: &str,
+    created: &str,
+    inputs: &MetaInputs,
+    runner: &mut Runner,
+) -> Result<(output::Pairs, output::Pairs)> {
+    let (labels, dropped) = oci_pairs(meta, version, created, &inputs.label_lines)?;
+    let (annotations, dropped_annotations) =
+        oci_pairs(meta, version, created, &inputs.annotation_lines)?;
+    for (input, dropped) in [("labels", dropped), ("annotations", dropped_annotations)] {
+        for (n, line) in dropped {
+            runner.warning(&format!(
+                "input `{input}`, line {n}: {line:?} has no `=`, so it is no `key=value` and was \
+                 dropped (as docker/metadata-action drops it)"
+            ));
+        }
+    }
+    Ok((labels, annotations))
+}
+
 pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
     let dir = std::env::current_dir()?;
     let git = Git::new(&dir);
@@ -597,18 +620,8 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
     }
 
     let created = created_label(args.versions.as_ref(), &meta, runner)?;
-    let (labels, dropped) = oci_pairs(&meta, &version, &created, &inputs.label_lines)?;
-    let (raw_annotations, dropped_annotations) =
-        oci_pairs(&meta, &version, &created, &inputs.annotation_lines)?;
-    // The peer drops such a line without a word; a step that lost a label should say so.
-    for (input, dropped) in [("labels", dropped), ("annotations", dropped_annotations)] {
-        for (n, line) in dropped {
-            runner.warning(&format!(
-                "input `{input}`, line {n}: {line:?} has no `=`, so it is no `key=value` and was \
-                 dropped (as docker/metadata-action drops it)"
-            ));
-        }
-    }
+    let (labels, raw_annotations) =
+        labels_and_annotations(&meta, &version, &created, &inputs, runner)?;
     let annotations: Vec<String> = inputs
         .annotation_levels
         .iter()

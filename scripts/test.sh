@@ -20,7 +20,7 @@ shellcheck -x dist/*.sh scripts/*.sh examples/*.sh examples/demo/*.sh
 
 shopt -s nullglob
 examples=(examples/workflows/*.yml tests/e2e/workflows/call-*.yml)
-in_place=(tests/e2e/workflows/chain.yml .github/workflows/*.yml)
+in_place=(tests/e2e/workflows/chain.yml tests/e2e/workflows/per-mode.yml .github/workflows/*.yml)
 workflows=("${examples[@]}" "${in_place[@]}")
 shopt -u nullglob
 

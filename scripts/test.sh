@@ -20,7 +20,7 @@ shellcheck -x dist/*.sh scripts/*.sh examples/*.sh examples/demo/*.sh
 
 shopt -s nullglob
 examples=(examples/workflows/*.yml tests/e2e/workflows/call-*.yml)
-in_place=(tests/e2e/workflows/chain.yml .github/workflows/*.yml)
+in_place=(tests/e2e/workflows/chain.yml tests/e2e/workflows/per-mode.yml .github/workflows/*.yml)
 workflows=("${examples[@]}" "${in_place[@]}")
 shopt -u nullglob
 
@@ -35,7 +35,7 @@ cp "${examples[@]}" "$user_repo/.github/workflows/"
 (cd "$user_repo" && git init -q && actionlint)
 
 step "zizmor --offline"
-zizmor --offline --no-progress --config .github/zizmor.yml action.yml "${workflows[@]}"
+zizmor --offline --no-progress --config .github/zizmor.yml action.yml ./*/action.yml "${workflows[@]}"
 
 step "cargo test"
 cargo test --no-fail-fast 2>&1 | tee target/test-output.txt

@@ -35,12 +35,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Mode {
     /// Find the latest release tag, refuse to go backwards, decide the channel and compute npm,
-    /// PyPI and Go versions.
+    /// PyPI, Go and Cargo versions.
     VersionGuard(version_guard::Args),
     /// Container image tags and OCI labels per channel (a drop-in for docker/metadata-action).
     ChannelTags(channel_tags::Args),
-    /// Install built npm, Python and Go packages into a fresh isolated project and load every
-    /// entry point at the expected version.
+    /// Install built or published npm, PyPI, Go and Cargo packages into a fresh isolated project
+    /// and load every entry point at the expected version.
     SmokeInstall(smoke_install::Args),
     /// Check repository rules (import boundaries, required env, registries, patterns).
     PolicyCheck(policy_check::Args),
@@ -211,9 +211,14 @@ fn usage_error(
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let runner = Runner::from_env("release-action", json);
+            let modes = crate::action_file::modes();
             let failure = Failure::usage(
                 "No mode given",
-                "release-action needs a mode: version-guard, channel-tags, smoke-install, policy-check or publish-check",
+                format!(
+                    "release-action needs a mode: {}, or docker/metadata-action's inputs (`images`, \
+                     `tags`, …) for channel-tags in metadata-action's form",
+                    modes.join(", ")
+                ),
             )
             .with_fix("set the action's `mode` input, or pass the mode as the first argument (release-action --help)");
             return runner.finish(Err(failure));

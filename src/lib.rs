@@ -1,5 +1,7 @@
-//! release-action: version-guard, channel-tags, smoke-install and policy-check for GitHub Actions.
+//! release-action: version-guard, channel-tags, smoke-install, policy-check and publish-check for
+//! GitHub Actions.
 
+pub mod action_file;
 pub mod archive;
 pub mod channel;
 pub mod cli;

@@ -218,13 +218,33 @@ pub fn lines(value: &str) -> Vec<String> {
         .collect()
 }
 
-/// The mode a step without `mode` asks for: docker/metadata-action's inputs (`tags`, `flavor`)
-/// are channel-tags, so a metadata-action step changes only its `uses:` line.
-fn implied_mode() -> Option<String> {
-    ["tags", "flavor"]
+/// docker/metadata-action's own inputs (but `github-token`, which the action fills in with the
+/// workflow's token): a step without `mode` that gives any of them is a metadata-action step.
+pub const METADATA_ACTION_INPUTS: &[&str] = &[
+    "images",
+    "tags",
+    "flavor",
+    "labels",
+    "annotations",
+    "sep-tags",
+    "sep-labels",
+    "sep-annotations",
+    "bake-target",
+    "context",
+];
+
+/// The hidden channel-tags flag that selects docker/metadata-action's form (its default `tags`
+/// and `flavor` included) for a step that names no mode.
+pub const METADATA_ACTION_FLAG: &str = "--metadata-action";
+
+/// The mode a step without `mode` asks for: docker/metadata-action's inputs are channel-tags in
+/// metadata-action's form, defaults included, so a metadata-action step changes only its `uses:`
+/// line. Returns the arguments to insert.
+fn implied_mode() -> Option<Vec<OsString>> {
+    METADATA_ACTION_INPUTS
         .iter()
-        .any(|input| from_env(input).is_some())
-        .then(|| "channel-tags".to_string())
+        .any(|input| untrimmed_from_env(input).is_some())
+        .then(|| vec!["channel-tags".into(), METADATA_ACTION_FLAG.into()])
 }
 
 /// Where an input's value came from, to name it in errors.
@@ -259,20 +279,27 @@ pub fn argv_with_env_inputs(
     let mode = match position {
         Some(p) => argv[p].to_string_lossy().into_owned(),
         None if wants_help => return (argv, injected),
-        None => match from_env("mode").map(|(_, m)| m).or_else(implied_mode) {
-            Some(mode) => {
-                argv.insert(1.min(argv.len()), OsString::from(&mode));
-                mode
-            }
-            None => return (argv, injected),
-        },
+        None => {
+            let inserted = match from_env("mode") {
+                Some((_, mode)) => Some(vec![OsString::from(mode)]),
+                None => implied_mode(),
+            };
+            let Some(inserted) = inserted else {
+                return (argv, injected);
+            };
+            let mode = inserted[0].to_string_lossy().into_owned();
+            let at = 1.min(argv.len());
+            argv.splice(at..at, inserted);
+            mode
+        }
     };
     let Some(sub) = cmd.find_subcommand(&mode) else {
         return (argv, injected);
     };
     for arg in sub.get_arguments() {
         let Some(long) = arg.get_long() else { continue };
-        if long == "help" || long == "version" {
+        // A hidden flag is the binary's own (e.g. `--metadata-action`), never an input.
+        if long == "help" || long == "version" || arg.is_hide_set() {
             continue;
         }
         let flag = format!("--{long}");

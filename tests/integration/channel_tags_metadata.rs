@@ -70,8 +70,8 @@ struct Outcome {
 /// Runs one row; `extra` inputs are added (e.g. `floating-tags`).
 fn run_row(row: &Value, api: &GitHubApi, extra: &[(&str, &str)]) -> Outcome {
     let event = row["event"].as_str().unwrap();
+    // No `mode`: the step is the peer's, with only its `uses:` line changed.
     let mut gha = Gha::new()
-        .input("mode", "channel-tags")
         .input("github-token", TOKEN)
         .env("GITHUB_API_URL", &api.url())
         .env("SOURCE_DATE_EPOCH", CLOCK);
@@ -92,11 +92,6 @@ fn run_row(row: &Value, api: &GitHubApi, extra: &[(&str, &str)]) -> Outcome {
     let inputs = row["inputs"].as_object().unwrap();
     for (k, v) in inputs {
         gha = gha.input(k, v.as_str().unwrap());
-    }
-    // Rows that rely on metadata-action's default rules name its default flavor, which selects
-    // metadata-action's form (without `tags`/`flavor` channel-tags keeps its own channels).
-    if !inputs.contains_key("tags") && !inputs.contains_key("flavor") {
-        gha = gha.input("flavor", "latest=auto");
     }
     for (k, v) in extra {
         gha = gha.input(k, v);
@@ -219,7 +214,7 @@ fn every_metadata_action_case_with_floating_tags_as_the_peer_gives_them() {
         }
     }
     println!(
-        "metadata-action port (floating-tags: follow-metadata-action): identical {} / total {} ({} rows rely on the default rules and name the default flavor `latest=auto`)",
+        "metadata-action port (floating-tags: follow-metadata-action, no `mode`): identical {} / total {} ({} rows give no `tags`/`flavor` and rely on the peer's defaults)",
         rows.len() - failures.len(),
         rows.len(),
         defaults
@@ -701,5 +696,54 @@ fn commit_date_comes_from_the_rest_api_when_no_checkout_has_the_commit() {
         warnings.contains(SHA) && warnings.contains("the commit date is now"),
         "{}",
         unknown.describe()
+    );
+}
+
+/// A step with no `mode` and only metadata-action's `images` and `labels` (#24): the peer's
+/// default rules apply (a push to a branch is tagged with the branch), and a label line without
+/// `=` is dropped, as the peer drops it, with a warning naming it, not a failure. With
+/// `mode: channel-tags` the same inputs are channel-tags' own form, which refuses the line.
+#[test]
+fn a_step_without_mode_is_metadata_action_with_its_defaults() {
+    let mut repo = Repo::new();
+    let sha = repo.commit("one");
+    let step = |mode: Option<&str>| {
+        let mut gha = Gha::new()
+            .input("images", "ghcr.io/acme/app")
+            .input("labels", "just-a-word\norg.example.team=core")
+            .env("GITHUB_REF", "refs/heads/main")
+            .env("GITHUB_SHA", &sha)
+            .env("GITHUB_EVENT_NAME", "push")
+            .env("GITHUB_REPOSITORY", "acme/app")
+            .cwd(repo.path());
+        if let Some(mode) = mode {
+            gha = gha.input("mode", mode);
+        }
+        gha.run()
+    };
+    let run = step(None);
+    run.assert_code(0);
+    assert_eq!(lines(run.out("tags")), ["ghcr.io/acme/app:main"]);
+    let labels = lines(run.out("labels"));
+    assert!(
+        labels.contains(&"org.example.team=core".to_string()),
+        "{labels:?}"
+    );
+    assert!(
+        !labels.iter().any(|l| l.contains("just-a-word")),
+        "{labels:?}"
+    );
+    let warnings = run.commands("warning").join("\n");
+    assert!(
+        warnings.contains("input `labels`, line 1") && warnings.contains("just-a-word"),
+        "{}",
+        run.describe()
+    );
+    let own = step(Some("channel-tags"));
+    own.assert_code(2);
+    assert!(
+        own.stdout.contains("input `labels`, line 1"),
+        "{}",
+        own.describe()
     );
 }

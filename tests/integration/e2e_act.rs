@@ -219,3 +219,30 @@ fn metadata_action_workflow_on_a_branch_and_below_a_release() {
         run.log
     );
 }
+
+/// A per-mode action (`ameideio/release-action/version-guard@v1`, resolving the binary through
+/// the shared `dist/resolve.sh`) and a metadata-action step giving only `images`, on a real
+/// runner (act): the guard's outputs reach later steps, and the step with no `mode` gets the
+/// peer's default tags for a push to a branch.
+#[test]
+fn per_mode_action_and_a_metadata_action_step_with_only_images() {
+    let mut repo = ActRepo::new(&["per-mode.yml"]);
+    repo.tag("v1.1.0");
+    repo.commit("feature");
+    let payload = serde_json::json!({ "ref": "refs/heads/main" });
+    let run = repo.act("push", &[], Some(&payload));
+    run.assert_success();
+    let guard = line_value(&run.log, "E2E-PERMODE ");
+    assert_eq!(guard.len(), 1, "{}", run.log);
+    assert!(
+        guard[0].starts_with("channel=main npm=1.1.1-dev."),
+        "{}",
+        run.log
+    );
+    assert_eq!(
+        line_value(&run.log, "E2E-PERMODE-TAG "),
+        ["name/app:main"],
+        "{}",
+        run.log
+    );
+}

@@ -120,6 +120,11 @@ pub struct Args {
     /// GitHub token for the REST API (see `github-token`).
     #[arg(long)]
     pub token: Option<String>,
+
+    /// docker/metadata-action's form even without `tags`/`flavor` (its default rules): what a
+    /// step without `mode` that gives metadata-action's inputs asks for. Not an action input.
+    #[arg(long = "metadata-action", hide = true)]
+    pub metadata_action: bool,
 }
 
 pub const OUTPUTS: &[OutputSpec] = &[
@@ -781,10 +786,11 @@ fn write_bake_file(dir: &Path, text: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// A given `tags` or `flavor` input selects docker/metadata-action's configuration.
+/// docker/metadata-action's configuration: a step without `mode` (the hidden
+/// `--metadata-action`), or a given `tags` or `flavor` input.
 fn metadata_form(args: &Args) -> bool {
     let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
-    given(&args.tags) || given(&args.flavor)
+    args.metadata_action || given(&args.tags) || given(&args.flavor)
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {

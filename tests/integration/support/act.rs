@@ -54,6 +54,15 @@ impl ActRepo {
         git(root, &["init", "-q", "-b", "main"]);
         std::fs::copy(manifest_dir().join("action.yml"), root.join("action.yml")).unwrap();
         copy_dir(&manifest_dir().join("dist"), &root.join("dist"));
+        // The per-mode actions, `ameideio/release-action/<mode>@v1`.
+        for mode in release_action::action_file::modes() {
+            std::fs::create_dir_all(root.join(&mode)).unwrap();
+            std::fs::copy(
+                manifest_dir().join(&mode).join("action.yml"),
+                root.join(&mode).join("action.yml"),
+            )
+            .unwrap();
+        }
         let wf_dir = root.join(".github/workflows");
         std::fs::create_dir_all(&wf_dir).unwrap();
         for name in workflows {

@@ -485,8 +485,9 @@ struct MetaInputs {
     images: Vec<Image>,
     policy: FloatingPolicy,
     bake_target: String,
-    label_lines: Vec<String>,
-    annotation_lines: Vec<String>,
+    /// The `labels` and `annotations` lines with their line numbers.
+    label_lines: Vec<(usize, String)>,
+    annotation_lines: Vec<(usize, String)>,
     /// `DOCKER_METADATA_ANNOTATIONS_LEVELS`: where each annotation goes (`manifest`, `index`, …).
     annotation_levels: Vec<String>,
     /// `DOCKER_METADATA_SET_OUTPUT_ENV`: also export every output as `DOCKER_METADATA_OUTPUT_*`.
@@ -516,12 +517,7 @@ impl MetaInputs {
                 ),
             ));
         }
-        let lines_of = |input: Option<&str>| -> Vec<String> {
-            rules::input_lines(input.unwrap_or(""))
-                .into_iter()
-                .map(|l| l.1)
-                .collect()
-        };
+        let lines_of = |input: Option<&str>| rules::input_lines(input.unwrap_or(""));
         let annotation_levels = env_value("DOCKER_METADATA_ANNOTATIONS_LEVELS")
             .unwrap_or_else(|| "manifest".into())
             .split(',')
@@ -552,6 +548,29 @@ impl MetaInputs {
             .map(|i| i.name.as_str())
             .collect()
     }
+}
+
+/// The labels and (level-less) annotations. A line of either input without `=` is dropped, as the
+/// peer drops it silently; here a warning says so, since a step lost a label.
+fn labels_and_annotations(
+    meta: &MetaContext,
+    version: &str,
+    created: &str,
+    inputs: &MetaInputs,
+    runner: &mut Runner,
+) -> Result<(output::Pairs, output::Pairs)> {
+    let (labels, dropped) = oci_pairs(meta, version, created, &inputs.label_lines)?;
+    let (annotations, dropped_annotations) =
+        oci_pairs(meta, version, created, &inputs.annotation_lines)?;
+    for (input, dropped) in [("labels", dropped), ("annotations", dropped_annotations)] {
+        for (n, line) in dropped {
+            runner.warning(&format!(
+                "input `{input}`, line {n}: {line:?} has no `=`, so it is no `key=value` and was \
+                 dropped (as docker/metadata-action drops it)"
+            ));
+        }
+    }
+    Ok((labels, annotations))
 }
 
 pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
@@ -601,8 +620,8 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
     }
 
     let created = created_label(args.versions.as_ref(), &meta, runner)?;
-    let labels = oci_pairs(&meta, &version, &created, &inputs.label_lines)?;
-    let raw_annotations = oci_pairs(&meta, &version, &created, &inputs.annotation_lines)?;
+    let (labels, raw_annotations) =
+        labels_and_annotations(&meta, &version, &created, &inputs, runner)?;
     let annotations: Vec<String> = inputs
         .annotation_levels
         .iter()

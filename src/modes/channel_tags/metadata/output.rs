@@ -3,17 +3,21 @@
 
 use super::*;
 
+/// Label or annotation pairs, `(key, value)`.
+pub(super) type Pairs = Vec<(String, String)>;
+
 /// Labels or annotations: the eight OCI keys, then the input's lines (expressions expanded);
-/// later keys replace earlier ones, a line without `=` is ignored, values may be empty; sorted by
-/// key the way JavaScript's `localeCompare` sorts.
+/// later keys replace earlier ones, values may be empty; sorted by key the way JavaScript's
+/// `localeCompare` sorts. A line of the input without `=` is left out and returned, with its line
+/// number, for a warning.
 pub(super) fn oci_pairs(
     ctx: &MetaContext,
     version: &str,
     created: &str,
-    extra: &[String],
-) -> Result<Vec<(String, String)>> {
+    extra: &[(usize, String)],
+) -> Result<(Pairs, Vec<(usize, String)>)> {
     let repo = &ctx.repo;
-    let mut lines: Vec<String> = vec![
+    let mut lines: Vec<(Option<usize>, String)> = [
         format!("org.opencontainers.image.title={}", repo.name),
         format!("org.opencontainers.image.description={}", repo.description),
         format!("org.opencontainers.image.url={}", repo.html_url),
@@ -22,15 +26,20 @@ pub(super) fn oci_pairs(
         format!("org.opencontainers.image.created={created}"),
         format!("org.opencontainers.image.revision={}", ctx.sha),
         format!("org.opencontainers.image.licenses={}", repo.license),
-    ];
-    for line in extra {
-        lines.push(
+    ]
+    .into_iter()
+    .map(|l| (None, l))
+    .collect();
+    for (n, line) in extra {
+        lines.push((
+            Some(*n),
             expr::render(line, ctx)
                 .map_err(|why| bad_input("labels/annotations", format!("{why}: {line:?}")))?,
-        );
+        ));
     }
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    for line in lines {
+    let mut pairs: Pairs = Vec::new();
+    let mut dropped = Vec::new();
+    for (n, line) in lines {
         // A line break in a value (a repository description, say) would split it into two
         // labels in docker/build-push-action's line-separated input.
         let line: String = line
@@ -38,6 +47,7 @@ pub(super) fn oci_pairs(
             .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
             .collect();
         let Some((key, value)) = line.split_once('=') else {
+            dropped.extend(n.map(|n| (n, line)));
             continue;
         };
         match pairs.iter_mut().find(|(k, _)| k == key) {
@@ -46,7 +56,7 @@ pub(super) fn oci_pairs(
         }
     }
     pairs.sort_by(|a, b| locale_order(&a.0, &b.0));
-    Ok(pairs)
+    Ok((pairs, dropped))
 }
 
 /// JavaScript's `localeCompare` (ICU root collation) for label keys: punctuation before digits

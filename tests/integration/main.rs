@@ -28,6 +28,7 @@ mod policy_check;
 mod properties;
 mod publish_check;
 mod publish_versions;
+mod readable;
 mod real_repos;
 mod registry_answers;
 mod regressions;

@@ -120,7 +120,7 @@ fn https_proxy_carries_the_download_and_no_proxy_bypasses_it() {
     let connect = format!("CONNECT 127.0.0.1:{} HTTP/1.1", server.port);
     assert_eq!(
         proxy.seen(),
-        [connect.clone()],
+        std::slice::from_ref(&connect),
         "the download went through the proxy"
     );
 

@@ -9,6 +9,13 @@
 //! is only taken from the origin asked: a redirect to another origin is exit 2, never followed;
 //! a file ([`Fetcher::download`]) may come from anywhere (a CDN). `timeout` is one deadline per
 //! attempt: connecting, every redirect hop, the headers and the body together.
+//!
+//! TLS trusts the built-in roots (webpki-roots) and the system store, or `SSL_CERT_FILE` /
+//! `SSL_CERT_DIR` when set (rustls-native-certs); a certificate the server shows that none of them
+//! vouches for fails at once (no retry can change it), with a fix naming `SSL_CERT_FILE`. Proxies
+//! come from `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY` (reqwest's own reading). A
+//! body that takes longer than [`super::PROGRESS_ENV`] (default 3 s) logs what it has of how much,
+//! and the rate, that often.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -317,6 +324,8 @@ pub struct Fetcher<'a> {
     pub timeout: Duration,
     pub base_delay: Duration,
     pub max_wait: Duration,
+    /// How often a transfer in progress is logged.
+    pub progress_every: Duration,
     log: &'a dyn Log,
     /// Requests sent, counting retries and redirects (for tests and the summary).
     requests: std::cell::Cell<u64>,
@@ -346,6 +355,7 @@ impl<'a> Fetcher<'a> {
         fetcher.base_delay = env_millis(super::RETRY_BASE_ENV).unwrap_or(super::DEFAULT_RETRY_BASE);
         fetcher.max_wait =
             env_millis(super::RETRY_MAX_WAIT_ENV).unwrap_or(super::DEFAULT_RETRY_MAX_WAIT);
+        fetcher.progress_every = env_millis(super::PROGRESS_ENV).unwrap_or(super::DEFAULT_PROGRESS);
         Ok(fetcher)
     }
 
@@ -369,6 +379,7 @@ impl<'a> Fetcher<'a> {
             timeout,
             base_delay: super::DEFAULT_RETRY_BASE,
             max_wait: super::DEFAULT_RETRY_MAX_WAIT,
+            progress_every: super::DEFAULT_PROGRESS,
             log,
             requests: std::cell::Cell::new(0),
         })
@@ -559,7 +570,12 @@ impl<'a> Fetcher<'a> {
                 Err(e) if e.is_timeout() => {
                     return Err(SendError::Retry(timed_out(self.timeout, &chain)))
                 }
-                Err(e) => return Err(SendError::Retry(describe_error(&e, self.timeout))),
+                Err(e) => {
+                    if let Some(problem) = certificate_problem(&e) {
+                        return Err(SendError::Fail(untrusted_certificate(&current, &problem)));
+                    }
+                    return Err(SendError::Retry(describe_error(&e, self.timeout)));
+                }
             };
             if !response.status().is_redirection() || response.status() == StatusCode::NOT_MODIFIED
             {
@@ -646,10 +662,12 @@ impl<'a> Fetcher<'a> {
         let declared = response.content_length();
         let mut body = Vec::new();
         let mut response = response;
+        let mut progress = Progress::new(url, declared, self.progress_every);
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     body.extend_from_slice(&chunk);
+                    progress.update(body.len() as u64, self.log);
                     if body.len() > MAX_DOCUMENT {
                         return Attempt::Fail(Failure::guard(
                             "Response too large",
@@ -728,12 +746,14 @@ impl<'a> Fetcher<'a> {
         let mut sha512 = Sha512::new();
         let mut bytes = 0u64;
         let mut response = response;
+        let mut progress = Progress::new(url, declared, self.progress_every);
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     sha256.update(&chunk);
                     sha512.update(&chunk);
                     bytes += chunk.len() as u64;
+                    progress.update(bytes, self.log);
                     if let Err(e) = temp.write_all(&chunk) {
                         return Attempt::Fail(Failure::usage(
                             "Cannot write the download",
@@ -885,6 +905,99 @@ fn describe_error(e: &reqwest::Error, timeout: Duration) -> String {
         format!("connection failed ({})", root_cause(e))
     } else {
         format!("request failed ({})", root_cause(e))
+    }
+}
+
+/// What is wrong with the server's certificate, when that is why a request failed: rustls's
+/// error somewhere in the chain. hyper wraps it in `io::Error`s (whose `source` skips what they
+/// wrap), so those are opened with `get_ref`.
+fn certificate_problem(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            )
+            .then(|| tls.to_string());
+        }
+        next = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
+}
+
+/// A server whose certificate is not trusted: exit 2 at once, naming the URL, what rustls said,
+/// what is trusted and how to add a company's CA.
+fn untrusted_certificate(url: &Url, problem: &str) -> Failure {
+    let set: Vec<String> = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+        .iter()
+        .filter_map(|name| crate::runner::env::value(name).map(|v| format!("{name}={v}")))
+        .collect();
+    let trusted = if set.is_empty() {
+        "the built-in roots and the system certificate store".to_string()
+    } else {
+        format!("the built-in roots and {}", set.join(" and "))
+    };
+    Failure::usage(
+        "TLS certificate not trusted",
+        format!(
+            "GET {url}: the server's certificate is not trusted ({problem}); trusted are \
+             {trusted}. Not retried: another attempt meets the same certificate"
+        ),
+    )
+    .with_fix(
+        "if the registry's certificate comes from a private (company) certificate authority, \
+         set SSL_CERT_FILE to that CA's certificate (a PEM file), or SSL_CERT_DIR to a \
+         directory of them, in the step's or the job's env:",
+    )
+}
+
+/// Logs a transfer's progress every `every`: `GET url: 1.5 MiB of 8.0 MiB (18 %) at 0.5 MiB/s`.
+struct Progress {
+    url: String,
+    total: Option<u64>,
+    every: Duration,
+    started: Instant,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(url: &Url, total: Option<u64>, every: Duration) -> Progress {
+        let now = Instant::now();
+        Progress {
+            url: url.to_string(),
+            total,
+            every,
+            started: now,
+            last: now,
+        }
+    }
+
+    fn update(&mut self, have: u64, log: &dyn Log) {
+        if self.last.elapsed() < self.every {
+            return;
+        }
+        self.last = Instant::now();
+        let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+        let rate = mib(have) / self.started.elapsed().as_secs_f64().max(0.001);
+        let of = match self.total {
+            Some(total) if total > 0 => format!(
+                "of {:.1} MiB ({} %)",
+                mib(total),
+                have.saturating_mul(100) / total
+            ),
+            _ => "so far".to_string(),
+        };
+        log.log(&format!(
+            "GET {}: {:.1} MiB {of} at {rate:.1} MiB/s",
+            self.url,
+            mib(have)
+        ));
     }
 }
 

@@ -33,6 +33,9 @@ pub const RETRY_BASE_ENV: &str = "RELEASE_ACTION_RETRY_BASE_MS";
 pub const RETRY_MAX_WAIT_ENV: &str = "RELEASE_ACTION_RETRY_MAX_WAIT_MS";
 pub const DEFAULT_RETRY_BASE: Duration = Duration::from_millis(1000);
 pub const DEFAULT_RETRY_MAX_WAIT: Duration = Duration::from_secs(60);
+/// Environment variable (milliseconds) for how often a transfer in progress is logged.
+pub const PROGRESS_ENV: &str = "RELEASE_ACTION_PROGRESS_MS";
+pub const DEFAULT_PROGRESS: Duration = Duration::from_secs(3);
 
 /// Inputs for remote sources, flattened into the flags of the modes that fetch
 /// (`#[command(flatten)] remote: RemoteOptions`).

@@ -160,9 +160,23 @@ impl Runner {
         }
     }
 
-    /// An annotation, printed now and remembered for the summary.
+    /// An annotation, printed now and remembered for the summary: a workflow command under
+    /// GitHub Actions, plain text at a terminal (`error: Title: message`, its lines as they are).
     pub fn annotate(&self, level: Level, annotation: Annotation) {
-        self.emit(&annotation.to_command(level));
+        if self.in_actions {
+            self.emit(&annotation.to_command(level));
+        } else {
+            let mut text = format!("{}: ", level.as_str());
+            if let Some(title) = &annotation.title {
+                text.push_str(&format!("{title}: "));
+            }
+            if let Some(file) = &annotation.file {
+                let line = annotation.line.map(|l| format!(":{l}")).unwrap_or_default();
+                text.push_str(&format!("{file}{line}: "));
+            }
+            text.push_str(&annotation.message);
+            self.emit(&commands::neutralise(&text));
+        }
         self.annotations.borrow_mut().push((level, annotation));
     }
 
@@ -264,13 +278,10 @@ impl Runner {
         }
         self.annotate(Level::Error, annotation);
         let mut section = Summary::default();
-        let icon = match failure.kind {
-            Kind::Guard => "❌",
-            Kind::Usage => "⚠️",
-        };
+        // Exit 1 or 2, the step failed: ❌ either way (⚠️ would read as "only a warning").
         section.heading(
             2,
-            &format!("{icon} {}: {}", self.mode, summary::text(&failure.title)),
+            &format!("❌ {}: {}", self.mode, summary::text(&failure.title)),
         );
         section.paragraph(&summary::text(&failure.message));
         if let Some(fix) = &failure.fix {

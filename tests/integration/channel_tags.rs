@@ -160,6 +160,14 @@ fn floating_tags_never_move_backwards() {
     assert!(tag_names(&run)[3].starts_with("sha-"));
     assert!(!tag_names(&run).contains(&"latest"));
     assert_eq!(run.out("version"), "1.9.1");
+    // A release that ships without `latest` must be seen: a warning annotation, not a log line.
+    let warnings = run.commands("warning");
+    assert_eq!(warnings.len(), 1, "{}", run.describe());
+    assert!(
+        warnings[0].contains("`latest` not given")
+            && warnings[0].contains("v2.0.1 is a higher stable release"),
+        "{warnings:?}"
+    );
     insta::assert_snapshot!("older_line_release_summary", run.summary);
 
     // A patch to an older minor line: the minor tag stays with its own highest patch.

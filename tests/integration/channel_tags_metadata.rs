@@ -275,8 +275,8 @@ fn every_metadata_action_case_with_floating_tags_protected() {
             continue;
         }
         // A protected case: the same as the peer but without some floating tags, each
-        // announced by a notice.
-        let notices = outcome.run.commands("notice");
+        // announced by a warning.
+        let notices = outcome.run.commands("warning");
         let withheld: Vec<String> = notices
             .iter()
             .filter_map(|n| n.split("floating tag `").nth(1))
@@ -342,7 +342,8 @@ fn a_patch_of_an_older_line_keeps_its_line_tags_but_not_latest() {
     let run = tag_push(&repo, "v1.0.1", SEMVER_RULES);
     run.assert_code(0);
     assert_eq!(run.out("tag-names"), "1.0.1\n1.0\n1");
-    let notices = run.commands("notice");
+    assert!(run.commands("notice").is_empty(), "{}", run.describe());
+    let notices = run.commands("warning");
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(
         notices[0]
@@ -373,7 +374,7 @@ fn a_patch_of_an_older_line_keeps_its_line_tags_but_not_latest() {
         .run();
     run.assert_code(0);
     assert_eq!(run.out("tag-names"), "1.0.1\n1.0\n1\nlatest");
-    assert!(run.commands("notice").is_empty());
+    assert!(run.commands("warning").is_empty());
 }
 
 #[test]
@@ -399,7 +400,7 @@ fn a_shallow_clone_without_tags_and_no_token_withholds_floating_tags_loudly() {
         .run();
     run.assert_code(0);
     assert_eq!(run.out("tag-names"), "1.1.0");
-    let notices = run.commands("notice");
+    let notices = run.commands("warning");
     assert_eq!(notices.len(), 3, "{notices:?}");
     assert!(
         notices

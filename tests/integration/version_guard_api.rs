@@ -210,6 +210,12 @@ fn pull_request_comment_is_created_updated_and_resolved() {
         .collect();
     assert_eq!(ours.len(), 1);
     assert_eq!(ours[0].issue, 7);
+    // Inline code renders as code: no backslash before the backticks of `base-version`.
+    assert!(
+        ours[0].body.contains("in `base-version`") && !ours[0].body.contains("\\`"),
+        "{}",
+        ours[0].body
+    );
     insta::assert_snapshot!("pr_comment_failure", comment_text(&ours[0], &repo));
 
     // A second failing run edits the same comment instead of adding one.

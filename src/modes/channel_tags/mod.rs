@@ -499,6 +499,10 @@ struct PlannedTag {
 struct SkippedTag {
     template: String,
     reason: String,
+    /// Withheld by the never-backwards rule (a higher release has it): a warning, since the
+    /// release ships without it.
+    #[serde(skip)]
+    backwards: bool,
 }
 
 #[derive(Debug, Default)]
@@ -609,12 +613,14 @@ fn floating_tag(
     else {
         return Ok(Ok(origin.to_string()));
     };
-    let skip = |reason: String| {
+    let skipped = |reason: String, backwards: bool| {
         Ok(Err(SkippedTag {
             template: template.source.clone(),
             reason,
+            backwards,
         }))
     };
+    let skip = |reason: String| skipped(reason, false);
     if tag.is_prerelease() {
         return skip(format!(
             "{} is a prerelease: prereleases get only exact tags like {{version}}",
@@ -633,10 +639,11 @@ fn floating_tag(
         return Ok(Ok(origin.to_string()));
     };
     if let Some(reason) = known.higher_release(&tag.version, floating)? {
-        return skip(format!(
+        let reason = format!(
             "{reason}: the tag stays there, never moved back to {}",
             tag.tag
-        ));
+        );
+        return skipped(reason, true);
     }
     Ok(Ok(format!(
         "{origin}; {} is the highest stable release {}",
@@ -865,7 +872,14 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
             r.log(&format!("{}  <- {}", t.name, t.why));
         }
         for s in &plan.skipped {
-            r.log(&format!("skipped {}: {}", s.template, s.reason));
+            if s.backwards {
+                r.warning(&format!(
+                    "`{}` not given: {} (floating tags never move backwards)",
+                    s.template, s.reason
+                ));
+            } else {
+                r.log(&format!("skipped {}: {}", s.template, s.reason));
+            }
         }
         Ok(plan)
     })?;

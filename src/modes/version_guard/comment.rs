@@ -43,15 +43,44 @@ pub(super) fn escape_markdown(text: &str) -> String {
     out
 }
 
+/// [`escape_markdown`], but a pair of backticks on one line stays a code span: `base-version`
+/// renders as code. A code span renders its content literally (no link, image, HTML or
+/// emphasis), so what is inside needs no escaping; an unpaired or empty pair is escaped.
+pub(super) fn escape_markdown_keeping_code(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for (i, part) in parts.iter().enumerate() {
+        let inside = i % 2 == 1;
+        let closed = i + 1 < parts.len();
+        if inside && closed && !part.trim().is_empty() && !part.contains(['\n', '\r']) {
+            out.push('`');
+            out.push_str(part);
+            out.push('`');
+            continue;
+        }
+        if inside {
+            out.push_str("\\`");
+        }
+        out.push_str(&escape_markdown(part));
+        if inside && closed {
+            out.push_str("\\`");
+        }
+    }
+    out
+}
+
 pub(super) fn failure_body(d: &Decision, failure: &Failure) -> String {
     let mut body = format!(
         "{}\n### ❌ version-guard: {}\n\n{}\n",
         marker(&d.tag_prefix),
-        escape_markdown(&failure.title),
-        escape_markdown(&failure.message)
+        escape_markdown_keeping_code(&failure.title),
+        escape_markdown_keeping_code(&failure.message)
     );
     if let Some(fix) = &failure.fix {
-        body.push_str(&format!("\n**How to fix:** {}\n", escape_markdown(fix)));
+        body.push_str(&format!(
+            "\n**How to fix:** {}\n",
+            escape_markdown_keeping_code(fix)
+        ));
     }
     if let Some(sha) = &d.sha {
         body.push_str(&format!("\n<sub>Checked commit {sha}.</sub>\n"));
@@ -132,5 +161,22 @@ pub(super) fn sync(
              `comment-on-pr: false`."
         )),
         Err(e) => runner.warning(&format!("cannot comment on pull request #{number}: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod code_span_tests {
+    use super::escape_markdown_keeping_code as keep;
+
+    #[test]
+    fn code_spans_render_and_everything_else_stays_escaped() {
+        assert_eq!(keep("set `base-version`"), "set `base-version`");
+        assert_eq!(
+            keep("tag `<img src=x>` then [a](https://e.x)"),
+            "tag `<img src=x>` then \\[a\\](https\\://e.x)"
+        );
+        assert_eq!(keep("odd ` <b>"), "odd \\` &lt;b&gt;");
+        assert_eq!(keep("empty `` pair"), "empty \\`\\` pair");
+        assert_eq!(keep("a `x\ny` b"), "a \\`x\ny\\` b");
     }
 }

@@ -25,6 +25,13 @@ pub(crate) enum Reply {
     Stall { body: Vec<u8>, stall: Duration },
     /// 302 to `location`.
     Redirect(String),
+    /// Sends the headers (Content-Length of `body`), then `body` in `chunk`-byte pieces, one
+    /// every `every`: a slow link.
+    Drip {
+        body: Vec<u8>,
+        chunk: usize,
+        every: Duration,
+    },
     /// Waits `delay` before sending anything, then answers `reply` (a slow hop).
     Delayed { delay: Duration, reply: Box<Reply> },
     /// 200 only when the request's Authorization equals `expect`; otherwise 401 with
@@ -284,6 +291,16 @@ fn respond(mut stream: TcpStream, request: &Request, reply: Reply, stop: &Atomic
             }
             respond(stream, request, *reply, stop);
             return;
+        }
+        Reply::Drip { body, chunk, every } => {
+            let _ = stream.write_all(head(200, &[], body.len()).as_bytes());
+            for piece in body.chunks(chunk.max(1)) {
+                if stop.load(Ordering::SeqCst) || stream.write_all(piece).is_err() {
+                    break;
+                }
+                let _ = stream.flush();
+                std::thread::sleep(every);
+            }
         }
         Reply::Redirect(location) => {
             let _ =

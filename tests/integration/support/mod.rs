@@ -3,6 +3,7 @@
 
 pub(crate) mod act;
 pub(crate) mod collector;
+pub(crate) mod connect_proxy;
 pub(crate) mod fault_server;
 pub(crate) mod github_api;
 pub(crate) mod harness;

@@ -355,33 +355,105 @@ pub(crate) fn https_static_with_auth(root: &Path, authorization: &str) -> (Serve
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("cert.pem");
     let key = dir.path().join("key.pem");
-    let out = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        ])
-        .args([
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
+    openssl(
+        Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert),
+    );
+    let server = serve_https(dir, root, &cert, &key, authorization);
+    (server, cert)
+}
+
+/// A static file server over HTTPS on 127.0.0.1 whose certificate (for IP 127.0.0.1) a private
+/// certificate authority signed, as a company's CA signs its registry's: no built-in or system
+/// root trusts it. Returns the server and the CA's certificate (in the server's directory, alive as
+/// long as the server), for `SSL_CERT_FILE`.
+pub(crate) fn https_static_private_ca(root: &Path) -> (Server, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name);
+    openssl(
+        Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args(["-subj", "/CN=Example Corp Private Root CA"])
+            .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+            .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+            .arg("-keyout")
+            .arg(at("ca.key"))
+            .arg("-out")
+            .arg(at("ca.pem")),
+    );
+    openssl(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(at("key.pem"))
+            .arg("-out")
+            .arg(at("leaf.csr")),
+    );
+    std::fs::write(
+        at("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        Command::new("openssl")
+            .args(["x509", "-req", "-days", "1", "-set_serial", "7"])
+            .arg("-in")
+            .arg(at("leaf.csr"))
+            .arg("-CA")
+            .arg(at("ca.pem"))
+            .arg("-CAkey")
+            .arg(at("ca.key"))
+            .arg("-extfile")
+            .arg(at("leaf.ext"))
+            .arg("-out")
+            .arg(at("cert.pem")),
+    );
+    let (ca, cert, key) = (at("ca.pem"), at("cert.pem"), at("key.pem"));
+    (serve_https(dir, root, &cert, &key, ""), ca)
+}
+
+#[track_caller]
+fn openssl(cmd: &mut Command) {
+    let out = cmd
         .output()
         .expect("openssl must be installed (apt-get install openssl)");
     assert!(
         out.status.success(),
-        "openssl req failed: {}",
+        "openssl failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Python's http.server over TLS with `cert` and `key`, serving `root`; with `authorization`
+/// not empty, every request without that Authorization is answered 401.
+fn serve_https(dir: TempDir, root: &Path, cert: &Path, key: &Path, authorization: &str) -> Server {
     let port = free_port();
     let script = r#"import functools, http.server, ssl, sys
 root, port, cert, key, expect = sys.argv[1:6]
 class Handler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):
-        if self.headers.get("Authorization") != expect:
+        if expect and self.headers.get("Authorization") != expect:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="private"')
             self.send_header("Content-Length", "0")
@@ -399,8 +471,8 @@ server.serve_forever()
     cmd.args(["-c", script])
         .arg(root)
         .arg(port.to_string())
-        .arg(&cert)
-        .arg(&key)
+        .arg(cert)
+        .arg(key)
         .arg(authorization);
     let server = spawn("python3 https server", cmd, dir, port, "python3");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -412,7 +484,7 @@ server.serve_forever()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    (server, cert)
+    server
 }
 
 /// The Docker distribution registry (`/usr/bin/docker-registry`) with filesystem storage.

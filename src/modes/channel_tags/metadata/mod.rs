@@ -684,7 +684,7 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
 }
 
 /// The rules' decision, with the floating tags a higher release already has withheld (by the
-/// floating-tags policy); warnings and notices go to the log as they arise.
+/// floating-tags policy); each withheld tag is a warning annotation.
 fn decide_tags(
     inputs: &MetaInputs,
     meta: &MetaContext,
@@ -696,8 +696,9 @@ fn decide_tags(
         r.warning(w);
     }
     let withheld = floating::protect(&mut decision, &inputs.flavor, inputs.policy, sources, r)?;
+    // A release that ships without a floating tag (`latest` above all) must be seen: a warning.
     for w in &withheld {
-        r.notice(&w.message());
+        r.warning(&w.message());
     }
     Ok((decision, withheld))
 }

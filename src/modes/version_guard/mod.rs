@@ -162,6 +162,9 @@ pub struct Decision {
     pub is_release: bool,
     pub is_prerelease: bool,
     pub base_version: Option<String>,
+    /// Where `base_version` came from, for the summary: the tag, an input, a file and line, or
+    /// the patch after the latest release.
+    pub base_source: Option<String>,
     pub version: Option<String>,
     pub latest: Option<TagVersion>,
     /// Each ecosystem's version, in registration order (empty until all are decided).
@@ -626,6 +629,7 @@ fn guard_release(
     let releases = Releases::from_tag_names(&others, prefix);
     decision.latest = releases.latest_stable().cloned();
     decision.base_version = Some(core(&tag.version).to_string());
+    decision.base_source = Some(format!("the tag {}", tag.tag));
     if let Some(latest) = releases.latest_stable() {
         if tag.version.cmp_precedence(&latest.version).is_le() {
             let line_best = releases.latest_stable_in_major(tag.version.major);
@@ -741,6 +745,7 @@ fn guard_snapshot(
         .with_fix("set `base-version` to the next planned release"));
     }
     decision.base_version = Some(base.to_string());
+    decision.base_source = Some(source.clone());
     // The release a snapshot must sort above: the latest overall, or of its own major line for
     // maintenance branches.
     let floor = if inputs.maintenance_releases {
@@ -971,6 +976,24 @@ fn publish(inputs: &Inputs, d: &Decision, runner: &mut Runner, complete: bool) -
     Ok(())
 }
 
+/// `20261202100000` as `20261202100000 (2026-12-02 10:00:00 UTC)`: the digits are what the
+/// versions carry, the date is what a reader checks.
+fn readable_timestamp(digits: &str) -> String {
+    let b = digits.as_bytes();
+    if b.len() != 14 || !b.iter().all(u8::is_ascii_digit) {
+        return digits.to_string();
+    }
+    format!(
+        "{digits} ({}-{}-{} {}:{}:{} UTC)",
+        &digits[0..4],
+        &digits[4..6],
+        &digits[6..8],
+        &digits[8..10],
+        &digits[10..12],
+        &digits[12..14]
+    )
+}
+
 fn summary_rows(d: &Decision) -> Vec<Vec<String>> {
     let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let latest = if d.tags_read {
@@ -980,9 +1003,13 @@ fn summary_rows(d: &Decision) -> Vec<Vec<String>> {
     } else {
         "—".into()
     };
+    let base = match (&d.base_version, &d.base_source) {
+        (Some(v), Some(from)) => format!("{v} (from {from})"),
+        (v, _) => or_dash(v),
+    };
     let mut rows = vec![
         vec!["Channel".into(), or_dash(&d.channel)],
-        vec!["Base version".into(), or_dash(&d.base_version)],
+        vec!["Base version".into(), base],
         vec!["Latest release".into(), latest],
     ];
     rows.extend(
@@ -991,7 +1018,12 @@ fn summary_rows(d: &Decision) -> Vec<Vec<String>> {
             .map(|(label, v)| vec![label.to_string(), v]),
     );
     rows.push(vec!["Commit".into(), or_dash(&d.short_sha())]);
-    rows.push(vec!["Timestamp".into(), or_dash(&d.timestamp)]);
+    rows.push(vec![
+        "Timestamp".into(),
+        d.timestamp
+            .as_deref()
+            .map_or_else(|| "—".to_string(), readable_timestamp),
+    ]);
     rows
 }
 

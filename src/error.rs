@@ -37,6 +37,9 @@ pub struct Details {
     /// What the user should do about it.
     pub fix: Option<String>,
     pub location: Option<Location>,
+    /// What the step summary says instead of `message`, when the mode's own summary already
+    /// shows the details (the annotation, seen alone, keeps them).
+    pub summary_message: Option<String>,
 }
 
 pub type Result<T, E = Failure> = std::result::Result<T, E>;
@@ -49,6 +52,7 @@ impl Failure {
             message: message.into(),
             fix: None,
             location: None,
+            summary_message: None,
         }))
     }
 
@@ -88,6 +92,13 @@ impl Failure {
 
     pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
         self.0.fix = Some(fix.into());
+        self
+    }
+
+    /// The step summary's shorter message, where the mode's summary already holds the details:
+    /// a failure is then stated once there.
+    pub fn with_summary_message(mut self, message: impl Into<String>) -> Self {
+        self.0.summary_message = Some(message.into());
         self
     }
 

@@ -283,7 +283,8 @@ impl Runner {
             2,
             &format!("❌ {}: {}", self.mode, summary::text(&failure.title)),
         );
-        section.paragraph(&summary::text(&failure.message));
+        let said = failure.summary_message.as_ref().unwrap_or(&failure.message);
+        section.paragraph(&summary::text(said));
         if let Some(fix) = &failure.fix {
             section.paragraph(&format!("**How to fix:** {}", summary::text(fix)));
         }

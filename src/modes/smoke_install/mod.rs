@@ -756,6 +756,11 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
         "Smoke install failed",
         format!("{} check(s) failed:\n{}", lines.len(), lines.join("\n")),
     )
+    // The tables below hold each failed check with its error: said once there.
+    .with_summary_message(format!(
+        "{} check(s) failed: each is in the tables below, with its error.",
+        lines.len()
+    ))
     .with_fix(
         "fix the package build (missing files, versions, dependencies, code that fails on import) \
          and rebuild the artifacts; the step summary lists every check",

@@ -14,6 +14,7 @@ pub mod cargo;
 pub mod go;
 pub mod npm;
 pub mod pypi;
+pub mod smoke;
 
 use std::path::Path;
 
@@ -24,10 +25,10 @@ use crate::fetch::download::Fetcher;
 use crate::fetch::{Fetched, Integrity, RemoteOptions};
 use crate::git::Git;
 use crate::modes::publish_check::{check_url, Artifact, Bump, Checked, Local, Remote};
-use crate::modes::smoke_install::{Package, Plan, Report};
-use crate::modes::OutputSpec;
+use crate::runner::outputs::OutputSpec;
 use crate::runner::{inputs, Runner};
 use crate::version::tags::TagVersion;
+use smoke::{Package, Plan, Report};
 
 /// Every ecosystem this build knows, in the order they are reported (outputs, summaries).
 pub static ALL: &[&dyn Ecosystem] = &[&npm::Npm, &pypi::Pypi, &go::Go, &cargo::Cargo];

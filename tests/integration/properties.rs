@@ -17,7 +17,7 @@ use release_action::fetch::oci;
 use release_action::github::context::{Context, RefKind};
 use release_action::modes::channel_tags::{docker, labels, template, versions};
 use release_action::modes::policy_check::{config, imports, registry_refs};
-use release_action::modes::version_guard::format_timestamp;
+use release_action::version::format_timestamp;
 use release_action::version::tags::{Line, Releases, TagVersion};
 use release_action::version::{go, npm, pep440};
 use semver::Version;

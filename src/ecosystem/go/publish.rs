@@ -22,7 +22,7 @@ use crate::fetch::RemoteOptions;
 use crate::modes::publish_check::{
     bad_artifact, check_url, next_semver_patch, Artifact, Bump, Local, Remote, State,
 };
-use crate::modes::smoke_install::sandbox::Sandbox;
+use crate::runner::sandbox::Sandbox;
 use crate::version::go as go_version;
 
 impl Publish for Go {

@@ -9,9 +9,9 @@ use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
 use crate::archive;
+use crate::ecosystem::smoke::{Package, Plan, Report};
 use crate::error::{Failure, Result};
-use crate::modes::smoke_install::sandbox::{self, Sandbox};
-use crate::modes::smoke_install::{Package, Plan, Report};
+use crate::runner::sandbox::{self, Sandbox};
 use crate::runner::Runner;
 use crate::version::go::escape_path as escape;
 

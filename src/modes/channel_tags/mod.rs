@@ -25,7 +25,7 @@ use crate::channel::{self, Build, Channels, DEFAULT_CHANNELS};
 use crate::error::{Failure, Result};
 use crate::git::Git;
 use crate::github::Context;
-use crate::modes::OutputSpec;
+use crate::runner::outputs::OutputSpec;
 use crate::runner::{inputs, Runner};
 use crate::version::tags::{Line, Releases};
 use template::{ChannelTags, Kind, Placeholder, Template, Values};

@@ -30,7 +30,7 @@ use crate::ecosystem::{
 use crate::error::{Failure, Result};
 use crate::fetch::{self, Fetcher, RemoteOptions};
 use crate::modes::smoke_install::packages::expand_local;
-use crate::modes::OutputSpec;
+use crate::runner::outputs::OutputSpec;
 use crate::runner::{inputs, Annotation, Level, Runner};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -20,11 +20,11 @@ use crate::error::{Failure, Result};
 use crate::git::Git;
 use crate::github::api::Api;
 use crate::github::Context;
-use crate::modes::OutputSpec;
+use crate::runner::outputs::OutputSpec;
 use crate::runner::{inputs, Runner};
 use crate::version::document::{VersionsDocument, FORMAT_VERSION};
-use crate::version::npm;
 use crate::version::tags::{Releases, TagVersion};
+use crate::version::{format_timestamp, npm};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TagsFrom {
@@ -409,13 +409,6 @@ fn parse_base(text: &str) -> Result<Version> {
             "set the next planned release without a `v` or a prerelease part",
         )),
     }
-}
-
-/// `YYYYMMDDHHMMSS` of a unix time, UTC.
-pub fn format_timestamp(unix: i64) -> Option<String> {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix).ok()?;
-    let format = time::macros::format_description!("[year][month][day][hour][minute][second]");
-    t.format(&format).ok().filter(|s| s.len() == 14)
 }
 
 /// The `timestamp` input, checked.

@@ -13,6 +13,7 @@
 pub mod cargo;
 pub mod go;
 pub mod npm;
+pub mod publish;
 pub mod pypi;
 pub mod smoke;
 
@@ -24,10 +25,10 @@ use crate::error::{Failure, Result};
 use crate::fetch::download::Fetcher;
 use crate::fetch::{Fetched, Integrity, RemoteOptions};
 use crate::git::Git;
-use crate::modes::publish_check::{check_url, Artifact, Bump, Checked, Local, Remote};
 use crate::runner::outputs::OutputSpec;
 use crate::runner::{inputs, Runner};
 use crate::version::tags::TagVersion;
+use publish::{check_url, Artifact, Bump, Checked, Local, Remote};
 use smoke::{Package, Plan, Report};
 
 /// Every ecosystem this build knows, in the order they are reported (outputs, summaries).

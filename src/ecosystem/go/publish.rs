@@ -15,13 +15,13 @@ use super::fetch::{self as registry, go_escape, go_h1, GoInfo};
 use super::smoke as module_reader;
 use super::Go;
 use crate::archive;
+use crate::ecosystem::publish::{
+    bad_artifact, check_url, next_semver_patch, Artifact, Bump, Local, Remote, State,
+};
 use crate::ecosystem::{Publish, PublishInputs, PublishQuery};
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Fetcher};
 use crate::fetch::RemoteOptions;
-use crate::modes::publish_check::{
-    bad_artifact, check_url, next_semver_patch, Artifact, Bump, Local, Remote, State,
-};
 use crate::runner::sandbox::Sandbox;
 use crate::version::go as go_version;
 

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::Eco;
 #[cfg(doc)]
-use crate::fetch::ArtifactKind;
-use crate::fetch::Fetched;
+use crate::ecosystem::remote::ArtifactKind;
+use crate::ecosystem::remote::Fetched;
 use crate::runner::sandbox::ToolRun;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

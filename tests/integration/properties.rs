@@ -10,8 +10,8 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use regex::Regex;
 use release_action::channel::{self, Channels};
+use release_action::ecosystem::remote;
 use release_action::ecosystem::{go as go_eco, npm as npm_eco, pypi as pypi_eco};
-use release_action::fetch;
 use release_action::fetch::download::{self, Integrity};
 use release_action::fetch::oci;
 use release_action::github::context::{Context, RefKind};
@@ -438,6 +438,6 @@ proptest! {
         let _ = Integrity::parse_oci(&text);
         let _ = Integrity::parse_sha256_hex(&text);
         let _ = download::parse_retry_after(&text);
-        let _ = fetch::Source::parse(&text);
+        let _ = remote::Source::parse(&text);
     }
 }

@@ -6,10 +6,10 @@ pub mod fetch;
 mod publish;
 mod smoke;
 
+use crate::ecosystem::remote::Fetched;
 use crate::ecosystem::smoke::{Package, Plan, Report};
 use crate::ecosystem::{Ecosystem, FetchRequest, Identity, Inspected, VersionContext};
 use crate::error::{Failure, Result};
-use crate::fetch::Fetched;
 use crate::runner::outputs::OutputSpec;
 use crate::runner::sandbox;
 use crate::runner::Runner;

@@ -9,12 +9,13 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
 use crate::archive;
-use crate::error::{Failure, Result};
-use crate::fetch::download::{Download, Fetcher, Integrity};
-pub(crate) use crate::fetch::registry_client::{
+pub(crate) use crate::ecosystem::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
-use crate::fetch::{ArtifactKind, Check, Fetched, RemoteOptions};
+use crate::ecosystem::remote::{ArtifactKind, Fetched, RemoteOptions};
+use crate::error::{Failure, Result};
+use crate::fetch::download::{Download, Fetcher, Integrity};
+use crate::fetch::Check;
 
 pub use crate::version::go::escape_path as go_escape;
 

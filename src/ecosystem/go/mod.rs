@@ -7,12 +7,12 @@ pub(crate) mod smoke;
 
 use std::path::Path;
 
+use crate::ecosystem::remote::Fetched;
 use crate::ecosystem::smoke::{Package, Plan, Report};
 use crate::ecosystem::{
     invalid_override, Ecosystem, FetchRequest, Identity, Inspected, VersionContext,
 };
 use crate::error::{Failure, Result};
-use crate::fetch::Fetched;
 use crate::runner::outputs::OutputSpec;
 use crate::runner::sandbox;
 use crate::runner::Runner;

@@ -18,10 +18,10 @@ use crate::archive;
 use crate::ecosystem::publish::{
     bad_artifact, check_url, next_semver_patch, Artifact, Bump, Local, Remote, State,
 };
+use crate::ecosystem::remote::RemoteOptions;
 use crate::ecosystem::{Publish, PublishInputs, PublishQuery};
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Fetcher};
-use crate::fetch::RemoteOptions;
 use crate::runner::sandbox::Sandbox;
 use crate::version::go as go_version;
 
@@ -264,7 +264,7 @@ fn query(
             (shown, go_mod, h1)
         }
         Proxy::Http(base) => {
-            let (base, auth) = crate::fetch::registry_client::registry_with_auth(
+            let (base, auth) = crate::ecosystem::registry_client::registry_with_auth(
                 fetcher, "goproxy", base, options, None,
             )?;
             let at_v = base

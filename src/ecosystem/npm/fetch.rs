@@ -8,14 +8,14 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::archive;
+use crate::ecosystem::registry_client::MANIFEST_LIMIT;
+pub(crate) use crate::ecosystem::registry_client::{
+    check, download, json, protocol_failure, registry_with_auth,
+};
+use crate::ecosystem::remote::{Fetched, RemoteOptions};
 use crate::ecosystem::Ecosystem as _;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Fetcher, Integrity};
-use crate::fetch::registry_client::MANIFEST_LIMIT;
-pub(crate) use crate::fetch::registry_client::{
-    check, download, json, protocol_failure, registry_with_auth,
-};
-use crate::fetch::{Fetched, RemoteOptions};
 
 /// The abbreviated packument's media type (what npm itself asks for).
 pub const NPM_ABBREVIATED: &str = "application/vnd.npm.install-v1+json";

@@ -4,12 +4,12 @@ pub mod fetch;
 mod publish;
 mod smoke;
 
+use crate::ecosystem::remote::Fetched;
 use crate::ecosystem::smoke::{Package, Plan, Report};
 use crate::ecosystem::{
     invalid_override, Ecosystem, FetchRequest, Identity, Inspected, VersionContext,
 };
 use crate::error::{Failure, Result};
-use crate::fetch::Fetched;
 use crate::runner::outputs::OutputSpec;
 use crate::runner::Runner;
 use crate::version::pep440;

@@ -23,9 +23,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::ecosystem::publish::{Artifact, Bump, Checked, Local, State};
+use crate::ecosystem::remote::{self, RemoteOptions};
 use crate::ecosystem::{self, Eco, PublishInputs, PublishQuery, RegistryTokens, RegistryUrls};
 use crate::error::{Failure, Result};
-use crate::fetch::{self, Fetcher, RemoteOptions};
+use crate::fetch::{self, Fetcher};
 use crate::modes::smoke_install::packages::expand_local;
 use crate::runner::outputs::OutputSpec;
 use crate::runner::{inputs, Annotation, Level, Runner};
@@ -403,7 +404,7 @@ fn resolve(args: &Args, cwd: &Path) -> Result<Vec<Artifact>> {
     let mut seen = std::collections::BTreeSet::new();
     let mut artifacts = Vec::new();
     for item in &items {
-        if fetch::Source::parse(item).is_some() {
+        if remote::Source::parse(item).is_some() {
             return Err(Failure::usage(
                 "Remote entry in `packages`",
                 format!(

@@ -21,10 +21,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::ecosystem::remote::{self, RemoteOptions, Source};
 use crate::ecosystem::smoke::{FetchReport, Outcome, Package, PackageManager, Plan, Report};
 use crate::ecosystem::{self, Eco};
 use crate::error::{Failure, Kind, Result};
-use crate::fetch::{self, Fetcher, RemoteOptions, Source};
+use crate::fetch::{self, Fetcher};
 use crate::runner::outputs::OutputSpec;
 use crate::runner::{confine, inputs, sandbox, Runner};
 pub use packages::Entry;
@@ -366,7 +367,7 @@ fn fetch_all(inputs: &Inputs, dir: &Path, runner: &mut Runner) -> Result<Vec<Pac
         let display = source.display();
         runner.log(&format!("fetching {display}"));
         let start = Instant::now();
-        let fetched = fetch::fetch_with(
+        let fetched = remote::fetch_with(
             &fetcher,
             source,
             &inputs.options,
@@ -379,8 +380,8 @@ fn fetch_all(inputs: &Inputs, dir: &Path, runner: &mut Runner) -> Result<Vec<Pac
         }
         let ecosystem = packages::classify_fetched(&fetched, inputs.ecosystem)?;
         let local_registry = match &fetched.kind {
-            fetch::ArtifactKind::Package { local_registry, .. } => local_registry.clone(),
-            fetch::ArtifactKind::File => None,
+            remote::ArtifactKind::Package { local_registry, .. } => local_registry.clone(),
+            remote::ArtifactKind::File => None,
         };
         packages.push(Package {
             path: fetched.path.clone(),

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use globset::GlobBuilder;
 
+use crate::ecosystem::remote::{Fetched, Source};
 use crate::ecosystem::smoke::Package;
 use crate::ecosystem::{self, Eco};
 use crate::error::{Failure, Result};
-use crate::fetch::{Fetched, Source};
 use crate::runner::inputs;
 use crate::version::document::VersionsDocument;
 

@@ -9,9 +9,9 @@
 //!
 //! This layer knows URLs, bytes, retries and integrity, not ecosystems: the remote entries
 //! (`Source`), the flags that name each ecosystem's registry (`RemoteOptions`) and what a fetch
-//! returns (`Fetched`) live one layer up, in `crate::ecosystem::remote`, and the registry clients
+//! returns (`Fetched`) live one layer up, in `ecosystem::remote`, and the registry clients
 //! with their ecosystem (`src/ecosystem/<name>/fetch.rs`, sharing
-//! `crate::ecosystem::registry_client`). A download here returns a [`File`]: the local file
+//! `ecosystem::registry_client`). A download here returns a [`File`]: the local file
 //! (inside the directory it was given) and what was verified.
 
 pub mod download;
@@ -34,7 +34,7 @@ pub const DEFAULT_RETRY_MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// What a download needs from the inputs that configure it (`retries`, `timeout`, the
 /// `registry-token`), without knowing which mode or ecosystem they came from. The inputs
-/// themselves are `crate::ecosystem::remote::RemoteOptions`.
+/// themselves are `ecosystem::remote::RemoteOptions`.
 pub trait TransportOptions {
     /// Retries after the first attempt.
     fn retries(&self) -> u32;

@@ -385,11 +385,11 @@ fn no_import_circle_between_modules() {
 /// A path of imports from `from` back to `to`, described edge by edge.
 fn find_path(
     graph: &BTreeMap<Vec<String>, BTreeMap<Vec<String>, String>>,
-    from: &Vec<String>,
-    to: &Vec<String>,
+    from: &[String],
+    to: &[String],
 ) -> Option<String> {
     let mut seen = BTreeSet::new();
-    let mut stack = vec![(from.clone(), Vec::<String>::new())];
+    let mut stack = vec![(from.to_vec(), Vec::<String>::new())];
     while let Some((node, trail)) = stack.pop() {
         for (next, at) in graph.get(&node).into_iter().flatten() {
             let step = format!("{} → {} at {at}", node.join("::"), next.join("::"));

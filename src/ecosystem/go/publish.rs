@@ -228,23 +228,8 @@ fn query(
             let at_v = root.join(&escaped).join("@v");
             let info_path = at_v.join(format!("{escaped_version}.info"));
             let shown = format!("file://{}", info_path.display());
-            let info = match std::fs::read(&info_path) {
-                Ok(bytes) => bytes,
-                // Only no entry at all is "not there": a dangling symlink is an entry that
-                // cannot be read.
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::NotFound
-                        && std::fs::symlink_metadata(&info_path).is_err() =>
-                {
-                    return Ok(absent(shown))
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(unreadable(
-                        &shown,
-                        std::io::Error::other(format!("{e}: a dangling symlink")),
-                    ))
-                }
-                Err(e) => return Err(unreadable(&shown, e)),
+            let Some(info) = read_info_file(&info_path, &shown)? else {
+                return Ok(absent(shown));
             };
             check_info(&info, &shown, &local.version)?;
             let mod_path = at_v.join(format!("{escaped_version}.mod"));
@@ -314,6 +299,26 @@ fn query(
         go_mod_digest: Some(mod_h1),
         version_files: Vec::new(),
     })
+}
+
+/// A file:// GOPROXY's `.info`; `None` when there is no entry at all.
+fn read_info_file(info_path: &std::path::Path, shown: &str) -> Result<Option<Vec<u8>>> {
+    match std::fs::read(info_path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        // Only no entry at all is "not there": a dangling symlink is an entry that cannot be
+        // read.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && std::fs::symlink_metadata(info_path).is_err() =>
+        {
+            Ok(None)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(unreadable(
+            shown,
+            std::io::Error::other(format!("{e}: a dangling symlink")),
+        )),
+        Err(e) => Err(unreadable(shown, e)),
+    }
 }
 
 fn unreadable(what: &str, e: std::io::Error) -> Failure {

@@ -75,18 +75,7 @@ pub fn fetch_npm(
     let response = fetcher.get(packument_url.as_str(), auth.as_ref(), Some(&accept))?;
     let packument: Packument = json(&response, "packument")?;
     // Only this package's own packument may name the tarball to install.
-    if packument.name.as_deref() != Some(name) {
-        return Err(Failure::usage(
-            "Packument names another package",
-            format!(
-                "GET {packument_url} returned JSON named {:?}: not the packument of {name}",
-                packument.name
-            ),
-        )
-        .with_fix(
-            "set npm-registry to the registry's base URL (its packuments name the package)",
-        ));
-    }
+    check_packument_name(&packument, &packument_url, name)?;
     let mut checks = Vec::new();
     let mut verified = Vec::new();
 
@@ -126,22 +115,8 @@ pub fn fetch_npm(
     if let Some(e) = expected.clone() {
         expect.push(e);
     }
-    let tarball = Url::parse(&dist.tarball)
-        .or_else(|_| base.join(&dist.tarball))
-        .map_err(|e| {
-            protocol_failure(
-                "packument has a malformed tarball URL",
-                format!("GET {packument_url}: dist.tarball {:?}: {e}", dist.tarball),
-            )
-        })?;
-    let file_name = crate::fetch::sanitize_file_name(
-        &format!(
-            "{}-{version}.tgz",
-            name.trim_start_matches('@').replace('/', "-")
-        ),
-        "package.tgz",
-    );
-    let dest = dir.join(&file_name);
+    let tarball = tarball_url(&base, dist, &packument_url)?;
+    let dest = dir.join(tarball_file_name(name, version));
     let request = Download {
         url: tarball.to_string(),
         dest: dest.clone(),
@@ -169,6 +144,46 @@ pub fn fetch_npm(
             &done,
         )
     })
+}
+
+/// The packument must name the package asked for.
+fn check_packument_name(packument: &Packument, packument_url: &Url, name: &str) -> Result<()> {
+    if packument.name.as_deref() != Some(name) {
+        return Err(Failure::usage(
+            "Packument names another package",
+            format!(
+                "GET {packument_url} returned JSON named {:?}: not the packument of {name}",
+                packument.name
+            ),
+        )
+        .with_fix(
+            "set npm-registry to the registry's base URL (its packuments name the package)",
+        ));
+    }
+    Ok(())
+}
+
+/// `dist.tarball`, absolute or relative to the registry's base URL.
+fn tarball_url(base: &Url, dist: &NpmDist, packument_url: &Url) -> Result<Url> {
+    Url::parse(&dist.tarball)
+        .or_else(|_| base.join(&dist.tarball))
+        .map_err(|e| {
+            protocol_failure(
+                "packument has a malformed tarball URL",
+                format!("GET {packument_url}: dist.tarball {:?}: {e}", dist.tarball),
+            )
+        })
+}
+
+/// `scope-name-1.2.3.tgz`, kept to safe characters.
+fn tarball_file_name(name: &str, version: &str) -> String {
+    crate::fetch::sanitize_file_name(
+        &format!(
+            "{}-{version}.tgz",
+            name.trim_start_matches('@').replace('/', "-")
+        ),
+        "package.tgz",
+    )
 }
 
 /// The guard failure for a version the packument does not list, with what it does list.

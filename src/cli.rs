@@ -211,7 +211,10 @@ fn usage_error(
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let runner = Runner::from_env("release-action", json);
-            let modes = crate::action_file::modes();
+            let modes: Vec<String> = command()
+                .get_subcommands()
+                .map(|s| s.get_name().to_string())
+                .collect();
             let failure = Failure::usage(
                 "No mode given",
                 format!(

@@ -13,7 +13,11 @@
 pub mod cargo;
 pub mod go;
 pub mod npm;
+pub mod publish;
 pub mod pypi;
+pub(crate) mod registry_client;
+pub mod remote;
+pub mod smoke;
 
 use std::path::Path;
 
@@ -21,13 +25,14 @@ use semver::Version;
 
 use crate::error::{Failure, Result};
 use crate::fetch::download::Fetcher;
-use crate::fetch::{Fetched, Integrity, RemoteOptions};
+use crate::fetch::Integrity;
 use crate::git::Git;
-use crate::modes::publish_check::{check_url, Artifact, Bump, Checked, Local, Remote};
-use crate::modes::smoke_install::{Package, Plan, Report};
-use crate::modes::OutputSpec;
+use crate::runner::outputs::OutputSpec;
 use crate::runner::{inputs, Runner};
 use crate::version::tags::TagVersion;
+use publish::{check_url, Artifact, Bump, Checked, Local, Remote};
+use remote::{Fetched, RemoteOptions};
+use smoke::{Package, Plan, Report};
 
 /// Every ecosystem this build knows, in the order they are reported (outputs, summaries).
 pub static ALL: &[&dyn Ecosystem] = &[&npm::Npm, &pypi::Pypi, &go::Go, &cargo::Cargo];

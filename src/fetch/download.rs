@@ -26,7 +26,7 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, LOCATION, R
 use reqwest::{StatusCode, Url};
 use sha2::{Digest as _, Sha256, Sha512};
 
-use super::{CacheTimings, Log, RemoteOptions};
+use super::{CacheTimings, Log, TransportOptions};
 use crate::error::{Failure, Result};
 
 /// Most bytes a metadata document (packument, index page, manifest) may have.
@@ -340,16 +340,16 @@ fn env_millis(name: &str) -> Option<Duration> {
 impl<'a> Fetcher<'a> {
     /// A fetcher with `retries` and `timeout` from the inputs, and the retry base delay and
     /// wait cap from `RELEASE_ACTION_RETRY_BASE_MS` / `RELEASE_ACTION_RETRY_MAX_WAIT_MS`.
-    pub fn from_options(opts: &RemoteOptions, log: &'a dyn Log) -> Result<Fetcher<'a>> {
-        if opts.timeout == 0 {
+    pub fn from_options(opts: &dyn TransportOptions, log: &'a dyn Log) -> Result<Fetcher<'a>> {
+        if opts.timeout() == 0 {
             return Err(Failure::invalid_input(
                 "timeout",
                 "must be a positive number of seconds, got 0",
                 "set timeout to a number of seconds, e.g. 30",
             ));
         }
-        let mut fetcher = Fetcher::new(log, opts.retries, Duration::from_secs(opts.timeout))?;
-        if let Some(token) = &opts.registry_token {
+        let mut fetcher = Fetcher::new(log, opts.retries(), Duration::from_secs(opts.timeout()))?;
+        if let Some(token) = opts.registry_token() {
             log.mask(token.trim());
         }
         fetcher.base_delay = env_millis(super::RETRY_BASE_ENV).unwrap_or(super::DEFAULT_RETRY_BASE);

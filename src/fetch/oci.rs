@@ -20,7 +20,7 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
 use super::download::{self, Auth, Download, Fetcher, Integrity};
-use super::{ArtifactKind, Fetched, RemoteOptions};
+use super::{File, TransportOptions};
 use crate::error::{Failure, Result};
 
 pub const MEDIA_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -493,13 +493,13 @@ fn is_sha256_digest(digest: &str) -> bool {
 pub fn fetch(
     fetcher: &Fetcher,
     reference: &Reference,
-    opts: &RemoteOptions,
+    opts: &dyn TransportOptions,
     expected: Option<Integrity>,
     dir: &Path,
-) -> Result<Fetched> {
+) -> Result<File> {
     let base = Url::parse(&reference.base_url())
         .map_err(|e| Failure::usage("Malformed oci:// entry", format!("oci://{reference}: {e}")))?;
-    let token = opts.token_for(None, &reference.host, None);
+    let token = opts.token_for_host(&reference.host);
     if let Some(t) = &token {
         fetcher.mask(t);
     }
@@ -532,7 +532,7 @@ pub fn fetch(
         auth: session.auth.clone(),
         accept: None,
     };
-    let (done, cache) = download::download_maybe_twice(fetcher, &request, opts.check_cache)?;
+    let (done, cache) = download::download_maybe_twice(fetcher, &request, opts.check_cache())?;
     verified.push(format!(
         "layer {} ({} bytes) matches its digest {}",
         file_name, done.bytes, layer.digest
@@ -540,15 +540,13 @@ pub fn fetch(
     if let Some(e) = &expected {
         verified.push(format!("{} matches the expected digest", e.describe()));
     }
-    Ok(Fetched {
+    Ok(File {
         source: format!("oci://{reference}"),
         url: blob_url.to_string(),
         path: dir.join(&file_name),
-        kind: ArtifactKind::File,
         bytes: done.bytes,
         sha256: done.sha256_hex(),
         verified,
-        checks: Vec::new(),
         cache,
     })
 }

@@ -7,13 +7,7 @@ pub mod publish_check;
 pub mod smoke_install;
 pub mod version_guard;
 
-/// An output a mode may set. `action.yml` must declare every one: GitHub drops undeclared
-/// outputs of a composite action (a test checks the two agree).
-#[derive(Debug, Clone, Copy)]
-pub struct OutputSpec {
-    pub name: &'static str,
-    pub description: &'static str,
-}
+use crate::runner::outputs::OutputSpec;
 
 /// Every mode's name and outputs, for `--help`, the docs and the action.yml consistency test.
 pub fn all_outputs() -> Vec<(&'static str, Vec<OutputSpec>)> {

@@ -320,10 +320,8 @@ mod sys {
     fn pipe() -> Result<[libc::c_int; 2], String> {
         let mut fds = [0; 2];
         // SAFETY: `fds` is a live array of two ints.
-        check(
-            unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) },
-            "pipe",
-        )?;
+        let ret = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+        check(ret, "pipe")?;
         Ok(fds)
     }
 
@@ -337,8 +335,9 @@ mod sys {
 
     fn receive(fd: libc::c_int) -> Option<u8> {
         let mut byte = 0u8;
-        // SAFETY: reads one byte into a live local, then closes a descriptor this process owns.
+        // SAFETY: reads one byte into a live local.
         let n = unsafe { libc::read(fd, (&mut byte as *mut u8).cast(), 1) };
+        // SAFETY: closes a descriptor this process owns; nothing uses it afterwards.
         unsafe { libc::close(fd) };
         (n == 1).then_some(byte)
     }

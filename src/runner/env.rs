@@ -1,4 +1,4 @@
-//! The process environment, read here and in [`crate::github::context`] only: clippy's
+//! The process environment, read here and in `github::context` only: clippy's
 //! `disallowed-methods` (clippy.toml) refuses `std::env::var` and friends everywhere else.
 //!
 //! Modes receive what the runner tells them about the run as one typed [`RunEnv`]

@@ -7,6 +7,7 @@ pub mod confine;
 pub mod env;
 pub mod inputs;
 pub mod outputs;
+pub mod sandbox;
 pub mod secrets;
 pub mod summary;
 

@@ -11,6 +11,14 @@ use std::path::PathBuf;
 
 use crate::error::{Failure, Result};
 
+/// An output a mode may set. `action.yml` must declare every one: GitHub drops undeclared
+/// outputs of a composite action (a test checks the two agree).
+#[derive(Debug, Clone, Copy)]
+pub struct OutputSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
 #[derive(Debug, Default)]
 pub struct Outputs {
     /// Kept in the order the mode set them; a later set of the same name replaces the value.

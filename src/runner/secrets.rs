@@ -45,8 +45,10 @@ pub fn remove_from(cmd: &mut std::process::Command) {
 
 // The one place that changes the process environment: the secrets leave it and come back into
 // the in-process table (see the module docs).
+// Raw syscalls (pipe, write, close, fcntl, fstat, prctl): the crate denies unsafe_code
+// everywhere else.
 #[cfg(unix)]
-#[allow(clippy::disallowed_methods)]
+#[allow(clippy::disallowed_methods, unsafe_code)]
 mod unix {
     use std::ffi::{OsStr, OsString};
     use std::io::Read;
@@ -99,9 +101,12 @@ mod unix {
         ));
         }
         let (read_end, write_end) = pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
+        // SAFETY: writes `payload.len()` bytes from a live buffer to a descriptor `pipe` opened.
         let written = unsafe { libc::write(write_end, payload.as_ptr().cast(), payload.len()) };
+        // SAFETY: closes the write end this process owns; nothing uses it afterwards.
         unsafe { libc::close(write_end) };
         if written != payload.len() as isize {
+            // SAFETY: closes the read end this process owns; nothing uses it afterwards.
             unsafe { libc::close(read_end) };
             return Err(format!(
                 "cannot hand the secrets over: {}",
@@ -124,6 +129,7 @@ mod unix {
         }
         // Only returns on failure.
         let err = cmd.exec();
+        // SAFETY: exec failed, so the read end is still this process's; nothing uses it afterwards.
         unsafe { libc::close(read_end) };
         Err(format!("cannot re-execute {}: {err}", exe.display()))
     }
@@ -143,6 +149,7 @@ mod unix {
     /// `sudo` on hosted runners, can still read it: that is outside any process's reach.)
     #[cfg(target_os = "linux")]
     fn make_undumpable() -> Result<(), String> {
+        // SAFETY: prctl with integer arguments only.
         if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) } != 0 {
             return Err(format!(
                 "cannot make the process undumpable: {}",
@@ -160,10 +167,12 @@ mod unix {
     /// A pipe whose read end survives exec and whose write end does not block.
     fn pipe() -> std::io::Result<(i32, i32)> {
         let mut fds = [0i32; 2];
+        // SAFETY: `fds` is a live array of two ints, as pipe(2) wants.
         if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
         let [read_end, write_end] = fds;
+        // SAFETY: fcntl with integer arguments on the descriptor pipe(2) just returned.
         unsafe {
             libc::fcntl(write_end, libc::F_SETFD, libc::FD_CLOEXEC);
             let flags = libc::fcntl(write_end, libc::F_GETFL);
@@ -182,13 +191,18 @@ mod unix {
             .filter(|fd| *fd > 2)
             .ok_or_else(|| format!("{FD_VARIABLE} is not a file descriptor: {fd:?}"))?;
         // Only a pipe: a stray variable must not make the binary read some other open file.
+        // SAFETY: `libc::stat` is plain data, for which all-zero bytes are a valid value.
         let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: `stat` is a live, writable struct of the type fstat(2) fills.
         if unsafe { libc::fstat(fd, &mut stat) } != 0
             || stat.st_mode & libc::S_IFMT != libc::S_IFIFO
         {
             return Err(format!("{FD_VARIABLE}={fd} is not a pipe"));
         }
+        // SAFETY: fcntl with integer arguments; a bad descriptor is only an error return.
         unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        // SAFETY: `fd` is an open pipe (checked by fstat above) that nothing else in this
+        // process owns: the File takes it over and closes it once.
         let mut pipe = unsafe { std::fs::File::from_raw_fd(fd) };
         let mut payload = Vec::new();
         pipe.read_to_end(&mut payload)

@@ -11,7 +11,7 @@
 //! ```
 //!
 //! Each ecosystem's version sits under `<key>-version` (the key is the ecosystem's
-//! [`crate::ecosystem::Ecosystem::version_key`]), the same name as version-guard's output, so a
+//! `Ecosystem::version_key`), the same name as version-guard's output, so a
 //! workflow can read `fromJSON(steps.version.outputs.versions)['npm-version']`. In this type they
 //! are one map keyed by ecosystem. A document without `format-version` was written before the
 //! field existed and is format 1; a document from a newer format is refused with exit 2, because

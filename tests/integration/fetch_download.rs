@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use fault_server::{FaultServer, Reply};
+use release_action::ecosystem::remote::{self, RemoteOptions, Source};
 use release_action::error::Kind;
 use release_action::fetch::download::{Auth, Download};
-use release_action::fetch::{self, Fetcher, Integrity, RemoteOptions, Source};
+use release_action::fetch::{self, Fetcher, Integrity};
 use sha2::{Digest as _, Sha256, Sha512};
 
 struct Logs(RefCell<Vec<String>>);
@@ -374,7 +375,7 @@ fn fetch_by_url_sends_the_token_to_its_host_and_checks_the_cache() {
     let source = Source::parse(&server.url("/dist/tool-1.0.tgz"))
         .unwrap()
         .unwrap();
-    let fetched = fetch::fetch(&source, &opts, dir.path(), &logs).unwrap();
+    let fetched = remote::fetch(&source, &opts, dir.path(), &logs).unwrap();
     assert_eq!(fetched.path, dir.path().join("tool-1.0.tgz"));
     assert_eq!(fetched.sha256, digest);
     assert_eq!(fetched.bytes, 10);
@@ -412,7 +413,7 @@ fn fetch_by_url_sends_the_token_to_its_host_and_checks_the_cache() {
         integrity: Some("sha512-AAAA".into()),
         ..RemoteOptions::default()
     };
-    let err = fetch::fetch(&source, &both, dir.path(), &logs).unwrap_err();
+    let err = remote::fetch(&source, &both, dir.path(), &logs).unwrap_err();
     assert_eq!(err.kind, Kind::Usage);
 }
 

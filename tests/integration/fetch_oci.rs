@@ -13,7 +13,8 @@ use std::path::Path;
 
 use base64::Engine as _;
 use fault_server::{FaultServer, Reply};
-use release_action::fetch::{self, Fetched, RemoteOptions, Source};
+use release_action::ecosystem::remote::{self, Fetched, RemoteOptions, Source};
+use release_action::fetch::{self};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
@@ -33,7 +34,7 @@ fn fetch_with_logs(
     std::env::set_var(fetch::RETRY_BASE_ENV, "5");
     let logs = Logs(RefCell::new(Vec::new()));
     let source = Source::parse(entry).expect("remote entry").unwrap();
-    let result = fetch::fetch(&source, opts, dir, &logs).map_err(|f| format!("{:?}|{f}", f.kind));
+    let result = remote::fetch(&source, opts, dir, &logs).map_err(|f| format!("{:?}|{f}", f.kind));
     let text = logs.0.borrow().join("\n");
     (result, text)
 }

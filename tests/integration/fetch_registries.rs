@@ -9,8 +9,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
+use release_action::ecosystem::remote::{self, ArtifactKind, Fetched, RemoteOptions, Source};
 use release_action::ecosystem::RegistryUrls;
-use release_action::fetch::{self, ArtifactKind, Fetched, RemoteOptions, Source};
+use release_action::fetch::{self};
 use sha2::{Digest as _, Sha256};
 
 struct Logs(RefCell<Vec<String>>);
@@ -28,7 +29,7 @@ fn logs() -> Logs {
 
 fn fetch(entry: &str, opts: &RemoteOptions, dir: &Path) -> Result<Fetched, String> {
     let source = Source::parse(entry).expect("a remote entry").unwrap();
-    fetch::fetch(&source, opts, dir, &logs()).map_err(|f| {
+    remote::fetch(&source, opts, dir, &logs()).map_err(|f| {
         assert_ne!(f.message, "", "errors carry a message");
         format!("{:?}|{}", f.kind, f)
     })

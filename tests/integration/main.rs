@@ -21,6 +21,7 @@ mod e2e_workflows;
 mod fetch_download;
 mod fetch_oci;
 mod fetch_registries;
+mod layers;
 mod network;
 mod newcomer;
 mod outputs_adversarial;

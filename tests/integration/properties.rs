@@ -10,14 +10,14 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use regex::Regex;
 use release_action::channel::{self, Channels};
+use release_action::ecosystem::remote;
 use release_action::ecosystem::{go as go_eco, npm as npm_eco, pypi as pypi_eco};
-use release_action::fetch;
 use release_action::fetch::download::{self, Integrity};
 use release_action::fetch::oci;
 use release_action::github::context::{Context, RefKind};
 use release_action::modes::channel_tags::{docker, labels, template, versions};
 use release_action::modes::policy_check::{config, imports, registry_refs};
-use release_action::modes::version_guard::format_timestamp;
+use release_action::version::format_timestamp;
 use release_action::version::tags::{Line, Releases, TagVersion};
 use release_action::version::{go, npm, pep440};
 use semver::Version;
@@ -438,6 +438,6 @@ proptest! {
         let _ = Integrity::parse_oci(&text);
         let _ = Integrity::parse_sha256_hex(&text);
         let _ = download::parse_retry_after(&text);
-        let _ = fetch::Source::parse(&text);
+        let _ = remote::Source::parse(&text);
     }
 }

@@ -13,11 +13,12 @@ use serde::Deserialize;
 
 use super::crate_file;
 use super::index_path;
+use crate::ecosystem::registry_client::{base_url, check, download, json, protocol_failure};
+use crate::ecosystem::remote::Fetched;
 use crate::ecosystem::FetchRequest;
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Integrity};
-use crate::fetch::registry_client::{base_url, check, download, json, protocol_failure};
-use crate::fetch::{Check, Fetched};
+use crate::fetch::Check;
 
 #[derive(Deserialize)]
 struct Config {

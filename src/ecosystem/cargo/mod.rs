@@ -6,11 +6,12 @@ pub mod fetch;
 mod publish;
 mod smoke;
 
+use crate::ecosystem::remote::Fetched;
+use crate::ecosystem::smoke::{Package, Plan, Report};
 use crate::ecosystem::{Ecosystem, FetchRequest, Identity, Inspected, VersionContext};
 use crate::error::{Failure, Result};
-use crate::fetch::Fetched;
-use crate::modes::smoke_install::{sandbox, Package, Plan, Report};
-use crate::modes::OutputSpec;
+use crate::runner::outputs::OutputSpec;
+use crate::runner::sandbox;
 use crate::runner::Runner;
 use crate::version::npm;
 use crate::version::tags::TagVersion;

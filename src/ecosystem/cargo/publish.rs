@@ -12,13 +12,13 @@ use std::path::Path;
 
 use super::fetch::IndexLine;
 use super::{crate_file, index_path, valid_crate_name, Cargo};
+use crate::ecosystem::publish::{
+    bad_artifact, check_url, file_digests, next_semver_patch, Artifact, Bump, Local, Remote, State,
+};
+use crate::ecosystem::registry_client::{protocol_failure, registry_with_token};
 use crate::ecosystem::{Publish, PublishInputs, PublishQuery};
 use crate::error::{Failure, Result};
 use crate::fetch::download::Auth;
-use crate::fetch::registry_client::{protocol_failure, registry_with_token};
-use crate::modes::publish_check::{
-    bad_artifact, check_url, file_digests, next_semver_patch, Artifact, Bump, Local, Remote, State,
-};
 
 impl Publish for Cargo {
     fn claims(&self, _path: &Path, name: &str) -> bool {

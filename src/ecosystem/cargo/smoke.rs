@@ -13,9 +13,9 @@ use sha2::{Digest as _, Sha256};
 
 use super::crate_file::{self, CrateFile};
 use super::index_path;
+use crate::ecosystem::smoke::{Package, Plan, Report};
 use crate::error::Result;
-use crate::modes::smoke_install::sandbox::{self, Sandbox};
-use crate::modes::smoke_install::{Package, Plan, Report};
+use crate::runner::sandbox::{self, Sandbox};
 use crate::runner::Runner;
 
 pub(super) struct Inspected {

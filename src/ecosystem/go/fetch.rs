@@ -9,12 +9,13 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
 use crate::archive;
-use crate::error::{Failure, Result};
-use crate::fetch::download::{Download, Fetcher, Integrity};
-pub(crate) use crate::fetch::registry_client::{
+pub(crate) use crate::ecosystem::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
-use crate::fetch::{ArtifactKind, Check, Fetched, RemoteOptions};
+use crate::ecosystem::remote::{ArtifactKind, Fetched, RemoteOptions};
+use crate::error::{Failure, Result};
+use crate::fetch::download::{Download, Fetcher, Integrity};
+use crate::fetch::Check;
 
 pub use crate::version::go::escape_path as go_escape;
 
@@ -49,6 +50,21 @@ pub struct GoInfo {
     pub time: Option<String>,
 }
 
+/// The `.info` document must name exactly the version asked for.
+fn check_info_version(info: &GoInfo, info_url: &Url, version: &str) -> Result<()> {
+    if info.version != version {
+        return Err(Failure::guard(
+            "GOPROXY resolved another version",
+            format!(
+                "GET {info_url} answered Version {:?}, not {version}",
+                info.version
+            ),
+        )
+        .with_fix("ask for the canonical version (vMAJOR.MINOR.PATCH) that was tagged"));
+    }
+    Ok(())
+}
+
 /// Fetches `go:module@version` (see the module docs) into a GOPROXY tree under `dir/goproxy`.
 pub fn fetch_go(
     fetcher: &Fetcher,
@@ -67,16 +83,7 @@ pub fn fetch_go(
     let info_url = remote.url("info")?;
     let info_response = get(&info_url)?;
     let info: GoInfo = json(&info_response, ".info")?;
-    if info.version != version {
-        return Err(Failure::guard(
-            "GOPROXY resolved another version",
-            format!(
-                "GET {info_url} answered Version {:?}, not {version}",
-                info.version
-            ),
-        )
-        .with_fix("ask for the canonical version (vMAJOR.MINOR.PATCH) that was tagged"));
-    }
+    check_info_version(&info, &info_url, version)?;
     verified.push(format!(".info Version is {version}"));
     if opts.check_registry {
         let list_url = remote.list_url()?;

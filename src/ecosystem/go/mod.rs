@@ -7,15 +7,16 @@ pub(crate) mod smoke;
 
 use std::path::Path;
 
+use crate::ecosystem::remote::Fetched;
+use crate::ecosystem::smoke::{Package, Plan, Report};
 use crate::ecosystem::{
     invalid_override, Ecosystem, FetchRequest, Identity, Inspected, VersionContext,
 };
 use crate::error::{Failure, Result};
-use crate::fetch::Fetched;
-use crate::modes::smoke_install::{sandbox, Package, Plan, Report};
-use crate::modes::version_guard::format_timestamp;
-use crate::modes::OutputSpec;
+use crate::runner::outputs::OutputSpec;
+use crate::runner::sandbox;
 use crate::runner::Runner;
+use crate::version::format_timestamp;
 use crate::version::go;
 use crate::version::tags::{Releases, TagVersion};
 

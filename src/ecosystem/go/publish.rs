@@ -15,14 +15,14 @@ use super::fetch::{self as registry, go_escape, go_h1, GoInfo};
 use super::smoke as module_reader;
 use super::Go;
 use crate::archive;
+use crate::ecosystem::publish::{
+    bad_artifact, check_url, next_semver_patch, Artifact, Bump, Local, Remote, State,
+};
+use crate::ecosystem::remote::RemoteOptions;
 use crate::ecosystem::{Publish, PublishInputs, PublishQuery};
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Download, Fetcher};
-use crate::fetch::RemoteOptions;
-use crate::modes::publish_check::{
-    bad_artifact, check_url, next_semver_patch, Artifact, Bump, Local, Remote, State,
-};
-use crate::modes::smoke_install::sandbox::Sandbox;
+use crate::runner::sandbox::Sandbox;
 use crate::version::go as go_version;
 
 impl Publish for Go {
@@ -228,23 +228,8 @@ fn query(
             let at_v = root.join(&escaped).join("@v");
             let info_path = at_v.join(format!("{escaped_version}.info"));
             let shown = format!("file://{}", info_path.display());
-            let info = match std::fs::read(&info_path) {
-                Ok(bytes) => bytes,
-                // Only no entry at all is "not there": a dangling symlink is an entry that
-                // cannot be read.
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::NotFound
-                        && std::fs::symlink_metadata(&info_path).is_err() =>
-                {
-                    return Ok(absent(shown))
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(unreadable(
-                        &shown,
-                        std::io::Error::other(format!("{e}: a dangling symlink")),
-                    ))
-                }
-                Err(e) => return Err(unreadable(&shown, e)),
+            let Some(info) = read_info_file(&info_path, &shown)? else {
+                return Ok(absent(shown));
             };
             check_info(&info, &shown, &local.version)?;
             let mod_path = at_v.join(format!("{escaped_version}.mod"));
@@ -264,7 +249,7 @@ fn query(
             (shown, go_mod, h1)
         }
         Proxy::Http(base) => {
-            let (base, auth) = crate::fetch::registry_client::registry_with_auth(
+            let (base, auth) = crate::ecosystem::registry_client::registry_with_auth(
                 fetcher, "goproxy", base, options, None,
             )?;
             let at_v = base
@@ -314,6 +299,26 @@ fn query(
         go_mod_digest: Some(mod_h1),
         version_files: Vec::new(),
     })
+}
+
+/// A file:// GOPROXY's `.info`; `None` when there is no entry at all.
+fn read_info_file(info_path: &std::path::Path, shown: &str) -> Result<Option<Vec<u8>>> {
+    match std::fs::read(info_path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        // Only no entry at all is "not there": a dangling symlink is an entry that cannot be
+        // read.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && std::fs::symlink_metadata(info_path).is_err() =>
+        {
+            Ok(None)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(unreadable(
+            shown,
+            std::io::Error::other(format!("{e}: a dangling symlink")),
+        )),
+        Err(e) => Err(unreadable(shown, e)),
+    }
 }
 
 fn unreadable(what: &str, e: std::io::Error) -> Failure {

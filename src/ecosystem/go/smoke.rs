@@ -9,9 +9,9 @@ use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
 use crate::archive;
+use crate::ecosystem::smoke::{Package, Plan, Report};
 use crate::error::{Failure, Result};
-use crate::modes::smoke_install::sandbox::{self, Sandbox};
-use crate::modes::smoke_install::{Package, Plan, Report};
+use crate::runner::sandbox::{self, Sandbox};
 use crate::runner::Runner;
 use crate::version::go::escape_path as escape;
 
@@ -433,6 +433,45 @@ fn go_command(sandbox: &Sandbox, cwd: &Path, proxy: &str) -> std::process::Comma
     cmd
 }
 
+/// The Go toolchain's `major.minor`, for the consumer's go.mod.
+fn go_version(sandbox: &Sandbox, consumer: &Path, proxy: &str) -> Result<String> {
+    let mut cmd = go_command(sandbox, consumer, proxy);
+    cmd.args(["env", "GOVERSION"]);
+    let run = sandbox::run(&mut cmd)?;
+    run.output
+        .trim()
+        .strip_prefix("go")
+        .map(|v| v.split('.').take(2).collect::<Vec<_>>().join("."))
+        .filter(|v| run.ok && v.contains('.'))
+        .ok_or_else(|| {
+            Failure::usage(
+                "Go does not start",
+                format!("`go env GOVERSION` failed: {}", run.tail()),
+            )
+            .with_fix("install Go (actions/setup-go, or apt-get install golang-go)")
+        })
+}
+
+/// The consumer module: requires `module` at `version` and imports every package of it.
+fn write_consumer(
+    consumer: &Path,
+    module: &str,
+    version: &str,
+    packages: &[String],
+    go_version: &str,
+) -> Result<()> {
+    std::fs::write(
+        consumer.join("go.mod"),
+        format!("module smokeinstall.invalid/consumer\n\ngo {go_version}\n\nrequire {module} {version}\n"),
+    )?;
+    let imports: String = packages.iter().map(|p| format!("\t_ {p:?}\n")).collect();
+    std::fs::write(
+        consumer.join("main.go"),
+        format!("// Imports every library package of {module} so the build compiles them.\npackage main\n\nimport (\n{imports})\n\nfunc main() {{}}\n"),
+    )?;
+    Ok(())
+}
+
 pub(crate) fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> Result<Report> {
     let packages = if plan.imports.is_empty() {
         inspected.packages.clone()
@@ -482,31 +521,8 @@ pub(crate) fn smoke(inspected: Inspected, plan: &Plan, runner: &mut Runner) -> R
         }
     }
 
-    let mut cmd = go_command(&sandbox, &consumer, &proxy);
-    cmd.args(["env", "GOVERSION"]);
-    let run = sandbox::run(&mut cmd)?;
-    let go_version = run
-        .output
-        .trim()
-        .strip_prefix("go")
-        .map(|v| v.split('.').take(2).collect::<Vec<_>>().join("."))
-        .filter(|v| run.ok && v.contains('.'))
-        .ok_or_else(|| {
-            Failure::usage(
-                "Go does not start",
-                format!("`go env GOVERSION` failed: {}", run.tail()),
-            )
-            .with_fix("install Go (actions/setup-go, or apt-get install golang-go)")
-        })?;
-    std::fs::write(
-        consumer.join("go.mod"),
-        format!("module smokeinstall.invalid/consumer\n\ngo {go_version}\n\nrequire {module} {version}\n"),
-    )?;
-    let imports: String = packages.iter().map(|p| format!("\t_ {p:?}\n")).collect();
-    std::fs::write(
-        consumer.join("main.go"),
-        format!("// Imports every library package of {module} so the build compiles them.\npackage main\n\nimport (\n{imports})\n\nfunc main() {{}}\n"),
-    )?;
+    let go_version = go_version(&sandbox, &consumer, &proxy)?;
+    write_consumer(&consumer, &module, &version, &packages, &go_version)?;
 
     let downloaded = runner.phase("go-install", |r| {
         let mut cmd = go_command(&sandbox, &consumer, &proxy);

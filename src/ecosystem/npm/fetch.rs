@@ -8,14 +8,15 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::archive;
-use crate::ecosystem::Ecosystem as _;
-use crate::error::{Failure, Result};
-use crate::fetch::download::{Download, Fetcher, Integrity};
-use crate::fetch::registry_client::MANIFEST_LIMIT;
-pub(crate) use crate::fetch::registry_client::{
+use crate::ecosystem::registry_client::MANIFEST_LIMIT;
+pub(crate) use crate::ecosystem::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
-use crate::fetch::{Fetched, RemoteOptions};
+use crate::ecosystem::remote::{Fetched, RemoteOptions};
+use crate::ecosystem::Ecosystem as _;
+use crate::error::{Failure, Result};
+use crate::fetch::download::{Auth, Download, Downloaded, Fetcher, Integrity, Response};
+use crate::fetch::Check;
 
 /// The abbreviated packument's media type (what npm itself asks for).
 pub const NPM_ABBREVIATED: &str = "application/vnd.npm.install-v1+json";
@@ -74,48 +75,12 @@ pub fn fetch_npm(
     let response = fetcher.get(packument_url.as_str(), auth.as_ref(), Some(&accept))?;
     let packument: Packument = json(&response, "packument")?;
     // Only this package's own packument may name the tarball to install.
-    if packument.name.as_deref() != Some(name) {
-        return Err(Failure::usage(
-            "Packument names another package",
-            format!(
-                "GET {packument_url} returned JSON named {:?}: not the packument of {name}",
-                packument.name
-            ),
-        )
-        .with_fix(
-            "set npm-registry to the registry's base URL (its packuments name the package)",
-        ));
-    }
+    check_packument_name(&packument, &packument_url, name)?;
     let mut checks = Vec::new();
     let mut verified = Vec::new();
 
     let Some(entry) = packument.versions.get(version) else {
-        let mut known: Vec<&String> = packument.versions.keys().collect();
-        known.sort_by_key(|v| semver::Version::parse(v).ok());
-        let last: Vec<&str> = known.iter().rev().take(5).map(|s| s.as_str()).collect();
-        let tags: Vec<String> = packument
-            .dist_tags
-            .iter()
-            .map(|(t, v)| format!("{t}={v}"))
-            .collect();
-        return Err(Failure::guard(
-            "Version not in the registry",
-            format!(
-                "GET {packument_url} lists no version {version} of {name} (latest versions: {}; \
-                 dist-tags: {})",
-                if last.is_empty() {
-                    "none".into()
-                } else {
-                    last.join(", ")
-                },
-                if tags.is_empty() {
-                    "none".into()
-                } else {
-                    tags.join(", ")
-                }
-            ),
-        )
-        .with_fix("check the publish step succeeded for this version and registry"));
+        return Err(version_missing(&packument, &packument_url, name, version));
     };
     let Some(dist) = &entry.dist else {
         return Err(protocol_failure(
@@ -125,74 +90,16 @@ pub fn fetch_npm(
     };
 
     if opts.check_registry {
-        let content_type = response.header("content-type").unwrap_or("").to_string();
-        let form = if content_type.starts_with(NPM_ABBREVIATED) {
-            "abbreviated (application/vnd.npm.install-v1+json)"
-        } else {
-            "full (the registry ignored the abbreviated Accept)"
-        };
-        check(
-            &mut checks,
+        check_packument(
             fetcher,
-            "packument",
-            format!("{packument_url}: {form}, lists {version}"),
-        );
-        let tags: Vec<String> = packument
-            .dist_tags
-            .iter()
-            .filter(|(_, v)| v.as_str() == version)
-            .map(|(t, _)| t.clone())
-            .collect();
-        if packument.dist_tags.is_empty() {
-            return Err(protocol_failure(
-                "packument has no dist-tags",
-                format!("GET {packument_url} returned no dist-tags (npm install needs latest)"),
-            ));
-        }
-        check(
-            &mut checks,
-            fetcher,
-            "dist-tags",
-            if tags.is_empty() {
-                format!("no dist-tag points at {version}")
-            } else {
-                format!("{} → {version}", tags.join(", "))
-            },
-        );
-        if dist.integrity.is_none() {
-            return Err(protocol_failure(
-                "packument has no dist.integrity",
-                format!("GET {packument_url}: version {version} has no dist.integrity"),
-            ));
-        }
-        // The full document must agree with the abbreviated one.
-        let full = fetcher.get(
-            packument_url.as_str(),
+            &response,
+            &packument,
+            dist,
+            &packument_url,
             auth.as_ref(),
-            Some("application/json"),
-        )?;
-        let full: Packument = json(&full, "packument")?;
-        let full_integrity = full
-            .versions
-            .get(version)
-            .and_then(|v| v.dist.as_ref())
-            .and_then(|d| d.integrity.clone());
-        if full_integrity != dist.integrity {
-            return Err(protocol_failure(
-                "full and abbreviated packuments disagree",
-                format!(
-                    "GET {packument_url}: version {version} has integrity {:?} in the full \
-                     packument and {:?} in the abbreviated one",
-                    full_integrity, dist.integrity
-                ),
-            ));
-        }
-        check(
+            version,
             &mut checks,
-            fetcher,
-            "full packument",
-            format!("agrees on {version}'s dist.integrity"),
-        );
+        )?;
     }
 
     let mut expect = Vec::new();
@@ -208,22 +115,8 @@ pub fn fetch_npm(
     if let Some(e) = expected.clone() {
         expect.push(e);
     }
-    let tarball = Url::parse(&dist.tarball)
-        .or_else(|_| base.join(&dist.tarball))
-        .map_err(|e| {
-            protocol_failure(
-                "packument has a malformed tarball URL",
-                format!("GET {packument_url}: dist.tarball {:?}: {e}", dist.tarball),
-            )
-        })?;
-    let file_name = crate::fetch::sanitize_file_name(
-        &format!(
-            "{}-{version}.tgz",
-            name.trim_start_matches('@').replace('/', "-")
-        ),
-        "package.tgz",
-    );
-    let dest = dir.join(&file_name);
+    let tarball = tarball_url(&base, dist, &packument_url)?;
+    let dest = dir.join(tarball_file_name(name, version));
     let request = Download {
         url: tarball.to_string(),
         dest: dest.clone(),
@@ -237,28 +130,7 @@ pub fn fetch_npm(
         verified.push(format!("tarball matches {}", e.describe()));
     }
     if opts.check_registry {
-        check(
-            &mut checks,
-            fetcher,
-            "tarball integrity",
-            format!("{tarball} matches {}", done.sri512()),
-        );
-        let (pkg_name, pkg_version) = npm_tarball_manifest(&dest, &tarball)?;
-        if pkg_name != name || pkg_version != version {
-            return Err(protocol_failure(
-                "tarball holds another package",
-                format!(
-                    "{tarball}: package/package.json is {pkg_name}@{pkg_version}, not \
-                     {name}@{version}"
-                ),
-            ));
-        }
-        check(
-            &mut checks,
-            fetcher,
-            "tarball package.json",
-            format!("{pkg_name}@{pkg_version}"),
-        );
+        check_tarball(fetcher, &tarball, &dest, &done, name, version, &mut checks)?;
     }
     Ok(Fetched {
         verified,
@@ -272,6 +144,197 @@ pub fn fetch_npm(
             &done,
         )
     })
+}
+
+/// The packument must name the package asked for.
+fn check_packument_name(packument: &Packument, packument_url: &Url, name: &str) -> Result<()> {
+    if packument.name.as_deref() != Some(name) {
+        return Err(Failure::usage(
+            "Packument names another package",
+            format!(
+                "GET {packument_url} returned JSON named {:?}: not the packument of {name}",
+                packument.name
+            ),
+        )
+        .with_fix(
+            "set npm-registry to the registry's base URL (its packuments name the package)",
+        ));
+    }
+    Ok(())
+}
+
+/// `dist.tarball`, absolute or relative to the registry's base URL.
+fn tarball_url(base: &Url, dist: &NpmDist, packument_url: &Url) -> Result<Url> {
+    Url::parse(&dist.tarball)
+        .or_else(|_| base.join(&dist.tarball))
+        .map_err(|e| {
+            protocol_failure(
+                "packument has a malformed tarball URL",
+                format!("GET {packument_url}: dist.tarball {:?}: {e}", dist.tarball),
+            )
+        })
+}
+
+/// `scope-name-1.2.3.tgz`, kept to safe characters.
+fn tarball_file_name(name: &str, version: &str) -> String {
+    crate::fetch::sanitize_file_name(
+        &format!(
+            "{}-{version}.tgz",
+            name.trim_start_matches('@').replace('/', "-")
+        ),
+        "package.tgz",
+    )
+}
+
+/// The guard failure for a version the packument does not list, with what it does list.
+fn version_missing(
+    packument: &Packument,
+    packument_url: &Url,
+    name: &str,
+    version: &str,
+) -> Failure {
+    let mut known: Vec<&String> = packument.versions.keys().collect();
+    known.sort_by_key(|v| semver::Version::parse(v).ok());
+    let last: Vec<&str> = known.iter().rev().take(5).map(|s| s.as_str()).collect();
+    let tags: Vec<String> = packument
+        .dist_tags
+        .iter()
+        .map(|(t, v)| format!("{t}={v}"))
+        .collect();
+    Failure::guard(
+        "Version not in the registry",
+        format!(
+            "GET {packument_url} lists no version {version} of {name} (latest versions: {}; \
+             dist-tags: {})",
+            if last.is_empty() {
+                "none".into()
+            } else {
+                last.join(", ")
+            },
+            if tags.is_empty() {
+                "none".into()
+            } else {
+                tags.join(", ")
+            }
+        ),
+    )
+    .with_fix("check the publish step succeeded for this version and registry")
+}
+
+/// `check-registry` on the packument: its form, dist-tags, dist.integrity, and the full
+/// document agreeing with the abbreviated one.
+#[allow(clippy::too_many_arguments)]
+fn check_packument(
+    fetcher: &Fetcher,
+    response: &Response,
+    packument: &Packument,
+    dist: &NpmDist,
+    packument_url: &Url,
+    auth: Option<&Auth>,
+    version: &str,
+    checks: &mut Vec<Check>,
+) -> Result<()> {
+    let content_type = response.header("content-type").unwrap_or("").to_string();
+    let form = if content_type.starts_with(NPM_ABBREVIATED) {
+        "abbreviated (application/vnd.npm.install-v1+json)"
+    } else {
+        "full (the registry ignored the abbreviated Accept)"
+    };
+    check(
+        checks,
+        fetcher,
+        "packument",
+        format!("{packument_url}: {form}, lists {version}"),
+    );
+    let tags: Vec<String> = packument
+        .dist_tags
+        .iter()
+        .filter(|(_, v)| v.as_str() == version)
+        .map(|(t, _)| t.clone())
+        .collect();
+    if packument.dist_tags.is_empty() {
+        return Err(protocol_failure(
+            "packument has no dist-tags",
+            format!("GET {packument_url} returned no dist-tags (npm install needs latest)"),
+        ));
+    }
+    check(
+        checks,
+        fetcher,
+        "dist-tags",
+        if tags.is_empty() {
+            format!("no dist-tag points at {version}")
+        } else {
+            format!("{} → {version}", tags.join(", "))
+        },
+    );
+    if dist.integrity.is_none() {
+        return Err(protocol_failure(
+            "packument has no dist.integrity",
+            format!("GET {packument_url}: version {version} has no dist.integrity"),
+        ));
+    }
+    // The full document must agree with the abbreviated one.
+    let full = fetcher.get(packument_url.as_str(), auth, Some("application/json"))?;
+    let full: Packument = json(&full, "packument")?;
+    let full_integrity = full
+        .versions
+        .get(version)
+        .and_then(|v| v.dist.as_ref())
+        .and_then(|d| d.integrity.clone());
+    if full_integrity != dist.integrity {
+        return Err(protocol_failure(
+            "full and abbreviated packuments disagree",
+            format!(
+                "GET {packument_url}: version {version} has integrity {:?} in the full \
+                 packument and {:?} in the abbreviated one",
+                full_integrity, dist.integrity
+            ),
+        ));
+    }
+    check(
+        checks,
+        fetcher,
+        "full packument",
+        format!("agrees on {version}'s dist.integrity"),
+    );
+    Ok(())
+}
+
+/// `check-registry` on the tarball: its integrity, and the package.json inside naming this
+/// package and version.
+fn check_tarball(
+    fetcher: &Fetcher,
+    tarball: &Url,
+    dest: &Path,
+    done: &Downloaded,
+    name: &str,
+    version: &str,
+    checks: &mut Vec<Check>,
+) -> Result<()> {
+    check(
+        checks,
+        fetcher,
+        "tarball integrity",
+        format!("{tarball} matches {}", done.sri512()),
+    );
+    let (pkg_name, pkg_version) = npm_tarball_manifest(dest, tarball)?;
+    if pkg_name != name || pkg_version != version {
+        return Err(protocol_failure(
+            "tarball holds another package",
+            format!(
+                "{tarball}: package/package.json is {pkg_name}@{pkg_version}, not \
+                 {name}@{version}"
+            ),
+        ));
+    }
+    check(
+        checks,
+        fetcher,
+        "tarball package.json",
+        format!("{pkg_name}@{pkg_version}"),
+    );
+    Ok(())
 }
 
 /// Name and version from `package/package.json` in an npm tarball; `url` names it in errors.

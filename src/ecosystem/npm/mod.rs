@@ -4,13 +4,14 @@ pub mod fetch;
 mod publish;
 mod smoke;
 
+use crate::ecosystem::remote::Fetched;
+use crate::ecosystem::smoke::{Package, PackageManager, Plan, Report};
 use crate::ecosystem::{
     invalid_override, Ecosystem, FetchRequest, Identity, Inspected, VersionContext,
 };
 use crate::error::Result;
-use crate::fetch::Fetched;
-use crate::modes::smoke_install::{sandbox, Package, PackageManager, Plan, Report};
-use crate::modes::OutputSpec;
+use crate::runner::outputs::OutputSpec;
+use crate::runner::sandbox;
 use crate::runner::Runner;
 use crate::version::npm;
 use crate::version::tags::TagVersion;

@@ -8,12 +8,12 @@ use std::path::Path;
 
 use super::fetch::{self as registry, Packument, NPM_ABBREVIATED};
 use super::Npm;
+use crate::ecosystem::publish::{
+    bad_artifact, file_digests, next_semver_patch, Artifact, Bump, Local, Remote, State,
+};
 use crate::ecosystem::{Ecosystem as _, Publish, PublishInputs, PublishQuery};
 use crate::error::{Failure, Result};
 use crate::fetch::download::{Digest, Integrity};
-use crate::modes::publish_check::{
-    bad_artifact, file_digests, next_semver_patch, Artifact, Bump, Local, Remote, State,
-};
 
 impl Publish for Npm {
     fn claims(&self, _path: &Path, name: &str) -> bool {

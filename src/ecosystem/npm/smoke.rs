@@ -9,9 +9,9 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::archive;
+use crate::ecosystem::smoke::{Package, PackageManager, Plan, Report};
 use crate::error::Result;
-use crate::modes::smoke_install::sandbox::{self, Sandbox};
-use crate::modes::smoke_install::{Package, PackageManager, Plan, Report};
+use crate::runner::sandbox::{self, Sandbox};
 use crate::runner::Runner;
 
 /// Where dependencies resolve when no `registry` is given: a loopback port nothing listens on,

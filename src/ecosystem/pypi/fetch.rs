@@ -10,13 +10,14 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::archive;
-use crate::error::{Failure, Result};
-use crate::fetch::download::{self, Auth, Download, Fetcher, Integrity};
-use crate::fetch::registry_client::MANIFEST_LIMIT;
-pub(crate) use crate::fetch::registry_client::{
+use crate::ecosystem::registry_client::MANIFEST_LIMIT;
+pub(crate) use crate::ecosystem::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
-use crate::fetch::{Check, Fetched, RemoteOptions};
+use crate::ecosystem::remote::{Fetched, RemoteOptions};
+use crate::error::{Failure, Result};
+use crate::fetch::download::{self, Auth, Download, Fetcher, Integrity};
+use crate::fetch::Check;
 
 /// PEP 691's JSON form of a simple page.
 pub const PYPI_SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";

@@ -4,13 +4,13 @@ pub mod fetch;
 mod publish;
 mod smoke;
 
+use crate::ecosystem::remote::Fetched;
+use crate::ecosystem::smoke::{Package, Plan, Report};
 use crate::ecosystem::{
     invalid_override, Ecosystem, FetchRequest, Identity, Inspected, VersionContext,
 };
 use crate::error::{Failure, Result};
-use crate::fetch::Fetched;
-use crate::modes::smoke_install::{Package, Plan, Report};
-use crate::modes::OutputSpec;
+use crate::runner::outputs::OutputSpec;
 use crate::runner::Runner;
 use crate::version::pep440;
 use crate::version::tags::TagVersion;

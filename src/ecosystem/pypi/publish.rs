@@ -9,11 +9,11 @@ use std::path::Path;
 use super::fetch::{self as registry, pep503_normalize, PYPI_SIMPLE_JSON};
 use super::Pypi;
 use crate::archive;
-use crate::ecosystem::{Publish, PublishInputs, PublishQuery};
-use crate::error::{Failure, Result};
-use crate::modes::publish_check::{
+use crate::ecosystem::publish::{
     bad_artifact, file_digests, Artifact, Bump, Checked, Local, Remote, State,
 };
+use crate::ecosystem::{Publish, PublishInputs, PublishQuery};
+use crate::error::{Failure, Result};
 
 /// Most bytes read of PKG-INFO.
 const PKG_INFO_LIMIT: u64 = 16 * 1024 * 1024;

@@ -6,9 +6,9 @@ use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
 use crate::archive;
+use crate::ecosystem::smoke::{Package, Plan, Report};
 use crate::error::{Failure, Result};
-use crate::modes::smoke_install::sandbox::{self, Sandbox};
-use crate::modes::smoke_install::{Package, Plan, Report};
+use crate::runner::sandbox::{self, Sandbox};
 use crate::runner::Runner;
 
 const METADATA_LIMIT: u64 = 16 * 1024 * 1024;

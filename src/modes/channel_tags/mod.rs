@@ -25,7 +25,7 @@ use crate::channel::{self, Build, Channels, DEFAULT_CHANNELS};
 use crate::error::{Failure, Result};
 use crate::git::Git;
 use crate::github::Context;
-use crate::modes::OutputSpec;
+use crate::runner::outputs::OutputSpec;
 use crate::runner::{inputs, Runner};
 use crate::version::tags::{Line, Releases};
 use template::{ChannelTags, Kind, Placeholder, Template, Values};
@@ -802,35 +802,45 @@ fn metadata_form(args: &Args) -> bool {
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     if metadata_form(&args) {
-        let token = args
-            .github_token
-            .clone()
-            .or_else(|| args.token.clone())
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .or_else(|| runner.env().github_token.clone());
-        return metadata::run(
-            metadata::MetaArgs {
-                images: args.images.as_deref(),
-                tags: args.tags.as_deref(),
-                flavor: args.flavor.as_deref(),
-                labels: args.labels.as_deref(),
-                annotations: args.annotations.as_deref(),
-                sep_tags: args.sep_tags.as_deref(),
-                sep_labels: args.sep_labels.as_deref(),
-                sep_annotations: args.sep_annotations.as_deref(),
-                bake_target: &args.bake_target,
-                context: args.context.as_deref(),
-                token,
-                floating_tags: &args.floating_tags,
-                versions: match args.versions.as_deref() {
-                    Some(text) if !text.trim().is_empty() => Some(Versions::parse(text)?),
-                    _ => None,
-                },
-            },
-            runner,
-        );
+        return run_metadata_form(&args, runner);
     }
+    run_own_form(args, runner)
+}
+
+/// docker/metadata-action's form, with its inputs and its token.
+fn run_metadata_form(args: &Args, runner: &mut Runner) -> Result<()> {
+    let token = args
+        .github_token
+        .clone()
+        .or_else(|| args.token.clone())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .or_else(|| runner.env().github_token.clone());
+    metadata::run(
+        metadata::MetaArgs {
+            images: args.images.as_deref(),
+            tags: args.tags.as_deref(),
+            flavor: args.flavor.as_deref(),
+            labels: args.labels.as_deref(),
+            annotations: args.annotations.as_deref(),
+            sep_tags: args.sep_tags.as_deref(),
+            sep_labels: args.sep_labels.as_deref(),
+            sep_annotations: args.sep_annotations.as_deref(),
+            bake_target: &args.bake_target,
+            context: args.context.as_deref(),
+            token,
+            floating_tags: &args.floating_tags,
+            versions: match args.versions.as_deref() {
+                Some(text) if !text.trim().is_empty() => Some(Versions::parse(text)?),
+                _ => None,
+            },
+        },
+        runner,
+    )
+}
+
+/// channel-tags' own form: tags per channel from the ref (or version-guard's `versions`).
+fn run_own_form(args: Args, runner: &mut Runner) -> Result<()> {
     // channel-tags' own form takes the ref from the workflow (or version-guard's `versions`):
     // a `context: git` that it would ignore is refused rather than passed silently.
     if args.context.as_deref().map(str::trim) == Some("git") {

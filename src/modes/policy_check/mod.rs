@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Failure, Result};
-use crate::modes::OutputSpec;
 use crate::runner::inputs::{self, Access};
+use crate::runner::outputs::OutputSpec;
 use crate::runner::{Level, Runner};
 
 #[derive(Debug, Clone, clap::Args)]

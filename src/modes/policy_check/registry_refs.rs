@@ -186,43 +186,8 @@ pub fn extract(file: RefFile, text: &str) -> Vec<RegistryRef> {
                 }
             }
         }
-        RefFile::Pyproject => {
-            let mut section = String::new();
-            for (start, line) in line_offsets(text) {
-                let trimmed = line.trim();
-                if trimmed.starts_with('[') {
-                    section = trimmed.trim_matches(['[', ']']).to_string();
-                    continue;
-                }
-                // Project links (homepage, docs) are not package sources.
-                if section.ends_with("urls") {
-                    continue;
-                }
-                if let Some(c) = PYPROJECT.captures(line) {
-                    let url = c.get(1).expect("group 1");
-                    refs.extend(url_ref(start + url.start(), url.as_str(), None));
-                }
-            }
-        }
-        RefFile::GoMod => {
-            for (start, line) in line_offsets(text) {
-                let code = line.split("//").next().unwrap_or(line);
-                if code.trim_start().starts_with("module") {
-                    continue;
-                }
-                if let Some(c) = GO_MOD_PATH.captures(code) {
-                    let path = c.get(1).expect("group 1");
-                    let host = path.as_str().split('/').next().unwrap_or_default();
-                    refs.push(RegistryRef {
-                        offset: start + path.start(),
-                        len: path.len(),
-                        host: host.to_ascii_lowercase(),
-                        url: path.as_str().to_string(),
-                        package: Some(path.as_str().to_string()),
-                    });
-                }
-            }
-        }
+        RefFile::Pyproject => pyproject(text, &mut refs),
+        RefFile::GoMod => go_mod(text, &mut refs),
         RefFile::GoEnv => goproxy(text, &mut refs),
         RefFile::Workflow => {
             goproxy(text, &mut refs);
@@ -236,6 +201,47 @@ pub fn extract(file: RefFile, text: &str) -> Vec<RegistryRef> {
     refs.sort_by_key(|r| r.offset);
     refs.dedup_by_key(|r| r.offset);
     refs
+}
+
+/// pyproject.toml: package source URLs, outside the project's `urls` tables.
+fn pyproject(text: &str, refs: &mut Vec<RegistryRef>) {
+    let mut section = String::new();
+    for (start, line) in line_offsets(text) {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            section = trimmed.trim_matches(['[', ']']).to_string();
+            continue;
+        }
+        // Project links (homepage, docs) are not package sources.
+        if section.ends_with("urls") {
+            continue;
+        }
+        if let Some(c) = PYPROJECT.captures(line) {
+            let url = c.get(1).expect("group 1");
+            refs.extend(url_ref(start + url.start(), url.as_str(), None));
+        }
+    }
+}
+
+/// go.mod: every module path required or replaced (its first element is the host).
+fn go_mod(text: &str, refs: &mut Vec<RegistryRef>) {
+    for (start, line) in line_offsets(text) {
+        let code = line.split("//").next().unwrap_or(line);
+        if code.trim_start().starts_with("module") {
+            continue;
+        }
+        if let Some(c) = GO_MOD_PATH.captures(code) {
+            let path = c.get(1).expect("group 1");
+            let host = path.as_str().split('/').next().unwrap_or_default();
+            refs.push(RegistryRef {
+                offset: start + path.start(),
+                len: path.len(),
+                host: host.to_ascii_lowercase(),
+                url: path.as_str().to_string(),
+                package: Some(path.as_str().to_string()),
+            });
+        }
+    }
 }
 
 /// `GOPROXY=a,b|direct`: every proxy in the list (`direct` and `off` are not hosts).

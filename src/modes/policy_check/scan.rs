@@ -1,5 +1,5 @@
 //! The files of the repository, read in parallel. A file is read only if a rule wants it, and
-//! then once: every rule and the inline-waiver scan share the text.
+//! then once: every rule and the inline-waiver scan (waivers.rs) share the text.
 //!
 //! Which files: inside a git repository, every tracked file (whatever `.gitignore` or `.ignore`
 //! say: a pull request controls both, and git still hands tracked files to whoever checks the
@@ -15,16 +15,15 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{LazyLock, Mutex};
+use std::sync::Mutex;
 
 use ignore::WalkBuilder;
-use regex::Regex;
 
 use super::config::Policy;
 use super::imports::Language;
 use super::registry_refs::RefFile;
-use super::text::{slash_path, LineIndex};
-use super::waivers::finding;
+use super::text::slash_path;
+use super::waivers::{finding, inline_waivers, InlineWaiver};
 use super::{rules, Violation, FILE_TOO_LARGE, SYMLINK_NOT_SCANNED};
 use crate::error::{Failure, Result};
 use crate::git::Git;
@@ -36,58 +35,10 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// How much of a file decides whether it is binary (a NUL byte in it), as git decides.
 const BINARY_PROBE_BYTES: usize = 8000;
 
-/// A `release-action: allow <rule-id> -- <reason>` comment.
-#[derive(Debug, Clone)]
-pub struct InlineWaiver {
-    pub file: String,
-    pub line: usize,
-    pub col: usize,
-    pub rule: String,
-    /// `None` when the comment gives no reason: it then waives nothing.
-    pub reason: Option<String>,
-}
-
 pub struct Scan {
     pub files_read: usize,
     pub violations: Vec<Violation>,
     pub inline_waivers: Vec<InlineWaiver>,
-}
-
-static INLINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"release-action:[ \t]*allow[ \t]+([A-Za-z0-9_.-]+)(?:[ \t]+--[ \t]*([^\n]*))?")
-        .expect("static regex")
-});
-
-fn inline_waivers(path: &str, text: &str) -> Vec<InlineWaiver> {
-    if !text.contains("release-action:") {
-        return Vec::new();
-    }
-    let index = LineIndex::new(text);
-    INLINE
-        .captures_iter(text)
-        .map(|c| {
-            let whole = c.get(0).expect("group 0");
-            let (line, col) = index.position(whole.start());
-            let reason = c
-                .get(2)
-                .map(|r| {
-                    r.as_str()
-                        .trim()
-                        .trim_end_matches("*/")
-                        .trim_end_matches("-->")
-                        .trim()
-                        .to_string()
-                })
-                .filter(|r| !r.is_empty());
-            InlineWaiver {
-                file: path.to_string(),
-                line,
-                col,
-                rule: c[1].to_string(),
-                reason,
-            }
-        })
-        .collect()
 }
 
 #[derive(Default)]

@@ -4,11 +4,63 @@
 //! are findings themselves: an expired one is an error (and waives nothing), an unused one a
 //! warning, so waivers cannot outlive what they were for.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use time::Date;
 
 use super::config::Policy;
-use super::scan::InlineWaiver;
+use super::text::LineIndex;
 use super::{Violation, Waived, INLINE_WAIVER_INVALID, WAIVER_EXPIRED, WAIVER_UNUSED};
+
+/// A `release-action: allow <rule-id> -- <reason>` comment.
+#[derive(Debug, Clone)]
+pub struct InlineWaiver {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub rule: String,
+    /// `None` when the comment gives no reason: it then waives nothing.
+    pub reason: Option<String>,
+}
+
+static INLINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"release-action:[ \t]*allow[ \t]+([A-Za-z0-9_.-]+)(?:[ \t]+--[ \t]*([^\n]*))?")
+        .expect("static regex")
+});
+
+/// The inline waivers in one file's text.
+pub(crate) fn inline_waivers(path: &str, text: &str) -> Vec<InlineWaiver> {
+    if !text.contains("release-action:") {
+        return Vec::new();
+    }
+    let index = LineIndex::new(text);
+    INLINE
+        .captures_iter(text)
+        .map(|c| {
+            let whole = c.get(0).expect("group 0");
+            let (line, col) = index.position(whole.start());
+            let reason = c
+                .get(2)
+                .map(|r| {
+                    r.as_str()
+                        .trim()
+                        .trim_end_matches("*/")
+                        .trim_end_matches("-->")
+                        .trim()
+                        .to_string()
+                })
+                .filter(|r| !r.is_empty());
+            InlineWaiver {
+                file: path.to_string(),
+                line,
+                col,
+                rule: c[1].to_string(),
+                reason,
+            }
+        })
+        .collect()
+}
 
 /// Applies inline waivers; returns the findings about the waivers themselves.
 pub fn apply_inline(

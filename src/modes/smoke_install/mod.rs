@@ -15,28 +15,21 @@
 //! reported, then the run exits 1.
 
 pub(crate) mod packages;
-pub mod sandbox;
 
 use crate::runner::summary::{code, text};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
+use crate::ecosystem::remote::{self, RemoteOptions, Source};
+use crate::ecosystem::smoke::{FetchReport, Outcome, Package, PackageManager, Plan, Report};
 use crate::ecosystem::{self, Eco};
 use crate::error::{Failure, Kind, Result};
-use crate::fetch::{self, Fetched, Fetcher, RemoteOptions, Source};
-use crate::modes::OutputSpec;
-use crate::runner::{confine, inputs, Runner};
+use crate::fetch::{self, Fetcher};
+use crate::runner::outputs::OutputSpec;
+use crate::runner::{confine, inputs, sandbox, Runner};
+pub use packages::Entry;
 use packages::ExpectedVersion;
-pub use packages::{Entry, Package};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PackageManager {
-    Pnpm,
-    Npm,
-}
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -89,229 +82,6 @@ pub const OUTPUTS: &[OutputSpec] = &[
         description: "JSON array: per package its ecosystem, name, expected version, outcome, duration and every check (entry point, check, outcome, duration, error); for a remote entry also what was fetched from where, what was verified, the registry checks and the cache timings.",
     },
 ];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    Passed,
-    Failed,
-    Skipped,
-}
-
-impl Outcome {
-    fn label(self) -> &'static str {
-        match self {
-            Outcome::Passed => "✅ passed",
-            Outcome::Failed => "❌ failed",
-            Outcome::Skipped => "⏭️ skipped",
-        }
-    }
-}
-
-/// One thing checked about one entry point of one package.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct Check {
-    pub entry_point: String,
-    pub check: String,
-    pub outcome: Outcome,
-    #[serde(serialize_with = "millis")]
-    pub duration_ms: Duration,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-fn millis<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_u64(d.as_millis() as u64)
-}
-
-/// Everything checked about one package.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct Report {
-    pub package: String,
-    pub ecosystem: Eco,
-    pub name: String,
-    pub expected_version: String,
-    pub passed: bool,
-    #[serde(serialize_with = "millis")]
-    pub duration_ms: Duration,
-    /// For a remote entry: the fetch.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fetched: Option<FetchReport>,
-    pub checks: Vec<Check>,
-}
-
-/// What the `fetch` phase did for a remote entry, as `results` reports it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct FetchReport {
-    /// The entry as written.
-    pub source: String,
-    /// Where the bytes came from (after resolving coordinates).
-    pub url: String,
-    pub bytes: u64,
-    pub sha256: String,
-    /// What was verified, one line each.
-    pub verified: Vec<String>,
-    /// The registry protocol checks that passed (`check-registry`).
-    pub registry_checks: Vec<RegistryCheck>,
-    /// The two download timings (`check-cache`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache: Option<CacheReport>,
-    #[serde(serialize_with = "millis")]
-    pub duration_ms: Duration,
-    /// Lines for the log and the step summary.
-    #[serde(skip)]
-    pub lines: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RegistryCheck {
-    pub name: String,
-    pub detail: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct CacheReport {
-    #[serde(serialize_with = "millis")]
-    pub first_ms: Duration,
-    #[serde(serialize_with = "millis")]
-    pub second_ms: Duration,
-}
-
-impl FetchReport {
-    fn new(fetched: &Fetched, duration: Duration) -> Self {
-        // The first report line names the temp file, gone once the run ends: say where the
-        // bytes came from instead.
-        let from = if fetched.source == fetched.url {
-            String::new()
-        } else {
-            format!(" from {}", fetched.url)
-        };
-        let mut lines = vec![format!(
-            "{} fetched{from} ({} bytes, sha256:{})",
-            fetched.source, fetched.bytes, fetched.sha256
-        )];
-        lines.extend(fetched.report_lines().into_iter().skip(1));
-        FetchReport {
-            source: fetched.source.clone(),
-            url: fetched.url.clone(),
-            bytes: fetched.bytes,
-            sha256: fetched.sha256.clone(),
-            verified: fetched.verified.clone(),
-            registry_checks: fetched
-                .checks
-                .iter()
-                .map(|c| RegistryCheck {
-                    name: c.name.clone(),
-                    detail: c.detail.clone(),
-                })
-                .collect(),
-            cache: fetched.cache.map(|t| CacheReport {
-                first_ms: t.first,
-                second_ms: t.second,
-            }),
-            duration_ms: duration,
-            lines,
-        }
-    }
-}
-
-impl Report {
-    pub fn new(package: &Package, expected_version: &str) -> Self {
-        let mut report = Report {
-            package: package.display.clone(),
-            ecosystem: package.ecosystem,
-            name: String::new(),
-            expected_version: expected_version.to_string(),
-            passed: true,
-            duration_ms: Duration::ZERO,
-            fetched: package.fetched.clone(),
-            checks: Vec::new(),
-        };
-        if let Some(fetched) = &package.fetched {
-            report.pass(&fetched.url, "fetch", fetched.duration_ms);
-        }
-        report
-    }
-
-    pub fn pass(&mut self, entry_point: &str, check: &str, duration: Duration) {
-        self.push(entry_point, check, Outcome::Passed, duration, None);
-    }
-
-    pub fn fail(&mut self, entry_point: &str, check: &str, duration: Duration, error: &str) {
-        self.push(
-            entry_point,
-            check,
-            Outcome::Failed,
-            duration,
-            Some(error.trim().to_string()),
-        );
-    }
-
-    pub fn skip(&mut self, entry_point: &str, check: &str, why: &str) {
-        self.push(
-            entry_point,
-            check,
-            Outcome::Skipped,
-            Duration::ZERO,
-            Some(why.to_string()),
-        );
-    }
-
-    /// Records a tool run as a check: passed when the tool succeeded, else its output.
-    pub fn tool(&mut self, entry_point: &str, check: &str, run: &sandbox::ToolRun) -> bool {
-        if run.ok {
-            self.pass(entry_point, check, run.duration);
-        } else {
-            let output = run.tail();
-            let error = if output.is_empty() {
-                "failed without output".to_string()
-            } else {
-                output
-            };
-            self.fail(entry_point, check, run.duration, &error);
-        }
-        run.ok
-    }
-
-    fn push(
-        &mut self,
-        entry_point: &str,
-        check: &str,
-        outcome: Outcome,
-        duration: Duration,
-        error: Option<String>,
-    ) {
-        self.checks.push(Check {
-            entry_point: entry_point.to_string(),
-            check: check.to_string(),
-            outcome,
-            duration_ms: duration,
-            error,
-        });
-    }
-
-    /// True when nothing failed so far.
-    pub fn healthy(&self) -> bool {
-        !self.checks.iter().any(|c| c.outcome == Outcome::Failed)
-    }
-}
-
-/// What every ecosystem needs to know besides the package itself.
-pub struct Plan {
-    pub registry: Option<String>,
-    /// The credential for `registry`, written only into the sandbox (see [`registry_token`]).
-    pub registry_token: Option<String>,
-    pub package_manager: PackageManager,
-    /// Explicit entry points from `imports`, or empty for "all of them".
-    pub imports: Vec<String>,
-    /// Every package of the same ecosystem in `packages` (pip finds a wheel's dependencies
-    /// among them).
-    pub siblings: Vec<std::path::PathBuf>,
-}
 
 /// The inputs, checked once: entries resolved (local ones classified, remote ones parsed), the
 /// expected-version source read, the remote options checked. Nothing is fetched yet.
@@ -597,7 +367,7 @@ fn fetch_all(inputs: &Inputs, dir: &Path, runner: &mut Runner) -> Result<Vec<Pac
         let display = source.display();
         runner.log(&format!("fetching {display}"));
         let start = Instant::now();
-        let fetched = fetch::fetch_with(
+        let fetched = remote::fetch_with(
             &fetcher,
             source,
             &inputs.options,
@@ -610,8 +380,8 @@ fn fetch_all(inputs: &Inputs, dir: &Path, runner: &mut Runner) -> Result<Vec<Pac
         }
         let ecosystem = packages::classify_fetched(&fetched, inputs.ecosystem)?;
         let local_registry = match &fetched.kind {
-            fetch::ArtifactKind::Package { local_registry, .. } => local_registry.clone(),
-            fetch::ArtifactKind::File => None,
+            remote::ArtifactKind::Package { local_registry, .. } => local_registry.clone(),
+            remote::ArtifactKind::File => None,
         };
         packages.push(Package {
             path: fetched.path.clone(),
@@ -735,8 +505,14 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
         ));
         return Ok(());
     }
+    Err(failure(&reports))
+}
+
+/// The guard failure: every failed check with its error for the annotation, a pointer to the
+/// tables for the summary (which already shows them).
+fn failure(reports: &[Report]) -> Failure {
     let mut lines = Vec::new();
-    for report in &reports {
+    for report in reports {
         for check in report
             .checks
             .iter()
@@ -752,7 +528,7 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
             ));
         }
     }
-    Err(Failure::guard(
+    Failure::guard(
         "Smoke install failed",
         format!("{} check(s) failed:\n{}", lines.len(), lines.join("\n")),
     )
@@ -764,7 +540,7 @@ fn finish(reports: Vec<Report>, runner: &mut Runner) -> Result<()> {
     .with_fix(
         "fix the package build (missing files, versions, dependencies, code that fails on import) \
          and rebuild the artifacts; the step summary lists every check",
-    ))
+    )
 }
 
 /// The start and the end of a tool's output: Node puts the error first, Python last.

@@ -8,26 +8,12 @@ use std::path::{Path, PathBuf};
 
 use globset::GlobBuilder;
 
+use crate::ecosystem::remote::{Fetched, Source};
+use crate::ecosystem::smoke::Package;
 use crate::ecosystem::{self, Eco};
 use crate::error::{Failure, Result};
-#[cfg(doc)]
-use crate::fetch::ArtifactKind;
-use crate::fetch::{Fetched, Source};
 use crate::runner::inputs;
 use crate::version::document::VersionsDocument;
-
-#[derive(Debug, Clone)]
-pub struct Package {
-    pub path: PathBuf,
-    /// The path as the user wrote it (relative to the working directory), for reports.
-    pub display: String,
-    pub ecosystem: Eco,
-    /// For a remote entry, a tree in the registry's own layout the fetch wrote (see
-    /// [`ArtifactKind::Package`]), served as is instead of one built from the file.
-    pub local_registry: Option<PathBuf>,
-    /// For a remote entry: what was fetched from where and what was verified.
-    pub fetched: Option<super::FetchReport>,
-}
 
 /// One `packages` entry: local files (a path, or what a glob matched) or a remote source.
 #[derive(Debug, Clone)]

@@ -20,11 +20,11 @@ use crate::error::{Failure, Result};
 use crate::git::Git;
 use crate::github::api::Api;
 use crate::github::Context;
-use crate::modes::OutputSpec;
+use crate::runner::outputs::OutputSpec;
 use crate::runner::{inputs, Runner};
 use crate::version::document::{VersionsDocument, FORMAT_VERSION};
-use crate::version::npm;
 use crate::version::tags::{Releases, TagVersion};
+use crate::version::{format_timestamp, npm};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TagsFrom {
@@ -414,13 +414,6 @@ fn parse_base(text: &str) -> Result<Version> {
     }
 }
 
-/// `YYYYMMDDHHMMSS` of a unix time, UTC.
-pub fn format_timestamp(unix: i64) -> Option<String> {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix).ok()?;
-    let format = time::macros::format_description!("[year][month][day][hour][minute][second]");
-    t.format(&format).ok().filter(|s| s.len() == 14)
-}
-
 /// The `timestamp` input, checked.
 fn parse_timestamp(input: &str) -> Result<TimestampInput> {
     const FIX: &str = "use `commit` (the default), `now`, or 14 digits YYYYMMDDHHMMSS in UTC";
@@ -491,19 +484,14 @@ fn resolve_timestamp(inputs: &Inputs, sha: &str, git: &Git, runner: &Runner) -> 
     }
 }
 
-/// Tag names, and whether they came from local git (whose history can answer ancestry questions).
-fn read_tags(
-    inputs: &Inputs,
-    ctx: &Context,
-    git: &Git,
-    runner: &Runner,
-) -> Result<(Vec<String>, bool)> {
+/// Whether tags come from the API (`true`) or local git, from `tags-from` and what the checkout
+/// holds; exit 2 when neither can answer.
+fn use_api(inputs: &Inputs, git: &Git, has_token: bool) -> Result<bool> {
     let shallow_fix = "check out the full history: `actions/checkout` with `fetch-depth: 0` \
                        (or give a `token` with `tags-from: auto` or `api`, to read tags from the API)";
     let state = git.shallow_state();
     let is_repo = state.is_some();
     let shallow = state == Some(true);
-    let token = inputs.token.clone();
     let use_api = match inputs.tags_from {
         TagsFrom::Git => {
             if !is_repo {
@@ -532,7 +520,7 @@ fn read_tags(
         TagsFrom::Auto => {
             if is_repo && !shallow {
                 false
-            } else if token.is_some() {
+            } else if has_token {
                 true
             } else if shallow {
                 return Err(Failure::usage(
@@ -553,6 +541,18 @@ fn read_tags(
             }
         }
     };
+    Ok(use_api)
+}
+
+/// Tag names, and whether they came from local git (whose history can answer ancestry questions).
+fn read_tags(
+    inputs: &Inputs,
+    ctx: &Context,
+    git: &Git,
+    runner: &Runner,
+) -> Result<(Vec<String>, bool)> {
+    let token = inputs.token.clone();
+    let use_api = use_api(inputs, git, token.is_some())?;
     if !use_api {
         let names = git.tag_names()?;
         runner.log(&format!("{} tags from git", names.len()));

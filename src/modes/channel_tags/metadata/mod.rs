@@ -573,6 +573,39 @@ fn labels_and_annotations(
     Ok((labels, annotations))
 }
 
+/// The `context` phase: the metadata context, logged in one line.
+fn read_context(
+    ctx: &Context,
+    git: &Git,
+    source: ContextSource,
+    token: Option<&str>,
+    r: &mut Runner,
+) -> Result<MetaContext> {
+    let meta = meta_context(ctx, git, source, token, r)?;
+    r.log(&format!(
+        "context {} · event {} · ref {} · sha {} · repository metadata from {}",
+        if source == ContextSource::Git {
+            "git"
+        } else {
+            "workflow"
+        },
+        or_none(&meta.event_name),
+        or_none(&meta.git_ref),
+        or_none(&meta.sha),
+        meta.repo.from,
+    ));
+    Ok(meta)
+}
+
+/// `level:key=value` for every annotation at every level asked for.
+fn annotation_lines(inputs: &MetaInputs, raw: &[(String, String)]) -> Vec<String> {
+    inputs
+        .annotation_levels
+        .iter()
+        .flat_map(|level| raw.iter().map(move |(k, v)| format!("{level}:{k}={v}")))
+        .collect()
+}
+
 pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
     let dir = std::env::current_dir()?;
     let git = Git::new(&dir);
@@ -580,20 +613,7 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
 
     let ctx = Context::from_env(&dir)?;
     let meta = runner.phase("context", |r| {
-        let meta = meta_context(&ctx, &git, inputs.context, args.token.as_deref(), r)?;
-        r.log(&format!(
-            "context {} · event {} · ref {} · sha {} · repository metadata from {}",
-            if inputs.context == ContextSource::Git {
-                "git"
-            } else {
-                "workflow"
-            },
-            or_none(&meta.event_name),
-            or_none(&meta.git_ref),
-            or_none(&meta.sha),
-            meta.repo.from,
-        ));
-        Ok(meta)
+        read_context(&ctx, &git, inputs.context, args.token.as_deref(), r)
     })?;
 
     let sources = floating::ReleaseSources {
@@ -622,15 +642,7 @@ pub fn run(args: MetaArgs, runner: &mut Runner) -> Result<()> {
     let created = created_label(args.versions.as_ref(), &meta, runner)?;
     let (labels, raw_annotations) =
         labels_and_annotations(&meta, &version, &created, &inputs, runner)?;
-    let annotations: Vec<String> = inputs
-        .annotation_levels
-        .iter()
-        .flat_map(|level| {
-            raw_annotations
-                .iter()
-                .map(move |(k, v)| format!("{level}:{k}={v}"))
-        })
-        .collect();
+    let annotations = annotation_lines(&inputs, &raw_annotations);
     let label_lines_out: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
 
     let json = serde_json::to_string(&JsonOutput {

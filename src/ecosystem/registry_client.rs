@@ -8,9 +8,10 @@
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::download::{self, Auth, Download, Downloaded, Fetcher};
-use super::{CacheTimings, Check, RemoteOptions};
+use super::remote::RemoteOptions;
 use crate::error::{Failure, Result};
+use crate::fetch::download::{self, Auth, Download, Downloaded, Fetcher};
+use crate::fetch::{CacheTimings, Check};
 
 /// Most bytes read of a manifest (package.json, METADATA) inside an archive.
 pub(crate) const MANIFEST_LIMIT: u64 = 16 * 1024 * 1024;

@@ -260,3 +260,44 @@ fn the_demo_tours_every_mode_with_the_expected_exit_codes_without_pnpm() {
         assert!(table.contains(run), "{run} missing:\n{table}");
     }
 }
+
+/// The README is the adopter's page: short, and its quick start is the example workflow CI lints
+/// (actionlint and zizmor in scripts/test.sh), word for word.
+#[test]
+fn the_readme_is_one_page_and_its_quick_start_is_the_linted_example() {
+    let root = repo_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let lines = readme.lines().count();
+    assert!(
+        lines <= 300,
+        "README.md has {lines} lines; the reference belongs in docs/"
+    );
+    let example = std::fs::read_to_string(root.join("examples/workflows/release.yml")).unwrap();
+    let start = readme
+        .find("## Quick start")
+        .expect("README.md has a Quick start section");
+    let block = readme[start..]
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("the quick start holds a yaml block");
+    assert_eq!(
+        format!("{block}\n"),
+        example,
+        "README.md's quick start differs from examples/workflows/release.yml"
+    );
+    for mode in [
+        "version-guard",
+        "channel-tags",
+        "smoke-install",
+        "policy-check",
+        "publish-check",
+    ] {
+        let page = format!("docs/{mode}.md");
+        assert!(root.join(&page).exists(), "{page} is missing");
+        assert!(
+            readme.contains(&format!("]({page})")),
+            "README.md does not link {page}"
+        );
+    }
+}

@@ -1,19 +1,33 @@
 //! Git, run as a subprocess in the repository being released. Read-only: nothing here writes to
 //! the repository.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+mod refs;
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Failure, Result};
 
+static SPAWNED: AtomicUsize = AtomicUsize::new(0);
+
+/// How many git processes this process has started so far (the runner logs it per phase).
+pub fn processes_spawned() -> usize {
+    SPAWNED.load(Ordering::Relaxed)
+}
+
 /// Each git process costs a few milliseconds, which is most of version-guard's run time, so what
-/// is asked twice is answered from memory.
+/// is asked twice is answered from memory, and what git's own files answer plainly (is this a
+/// repository, is it shallow, which tags) is read in-process (`refs`), with git asked whenever
+/// the layout is anything but plain.
 #[derive(Debug, Clone)]
 pub struct Git {
     dir: PathBuf,
     committer_times: RefCell<HashMap<String, i64>>,
+    local: OnceCell<Option<refs::Repo>>,
+    local_tags: OnceCell<Option<BTreeMap<String, refs::Tag>>>,
 }
 
 impl Git {
@@ -21,7 +35,26 @@ impl Git {
         Git {
             dir: dir.into(),
             committer_times: RefCell::default(),
+            local: OnceCell::new(),
+            local_tags: OnceCell::new(),
         }
+    }
+
+    fn local(&self) -> Option<&refs::Repo> {
+        self.local
+            .get_or_init(|| refs::discover(&self.dir))
+            .as_ref()
+    }
+
+    fn local_tags(&self) -> Option<&BTreeMap<String, refs::Tag>> {
+        self.local_tags
+            .get_or_init(|| self.local().and_then(refs::Repo::tags))
+            .as_ref()
+    }
+
+    /// Whether the tags come from git's files in-process (`false`: git is asked).
+    pub fn reads_tags_in_process(&self) -> bool {
+        self.local_tags().is_some()
     }
 
     pub fn dir(&self) -> &Path {
@@ -29,6 +62,7 @@ impl Git {
     }
 
     fn command(&self) -> Command {
+        SPAWNED.fetch_add(1, Ordering::Relaxed);
         let mut cmd = Command::new("git");
         cmd.current_dir(&self.dir)
             // The workspace may belong to another user on self-hosted runners and containers.
@@ -79,6 +113,9 @@ impl Git {
     /// `None` outside a repository, else whether the clone is shallow: one process for both
     /// questions.
     pub fn shallow_state(&self) -> Option<bool> {
+        if let Some(repo) = self.local() {
+            return Some(repo.shallow);
+        }
         self.try_run(&["rev-parse", "--is-shallow-repository"])
             .map(|s| s.trim() == "true")
     }
@@ -86,7 +123,45 @@ impl Git {
     /// Every tag name (lightweight and annotated), unsorted. Names only: asking for objects
     /// makes git read every tag object, which costs more than everything else version-guard does.
     pub fn tag_names(&self) -> Result<Vec<String>> {
-        self.list_tags(&[])
+        match self.local_tags() {
+            Some(tags) => Ok(tags.keys().cloned().collect()),
+            None => self.list_tags(&[]),
+        }
+    }
+
+    /// Whether tag `name` points at commit `sha` (itself, or an annotated tag of it), when git's
+    /// files say so without reading an object; `None` when only git can tell.
+    pub fn tag_points_at(&self, name: &str, sha: &str) -> Option<bool> {
+        let tag = self.local_tags()?.get(name)?;
+        if tag.oid.eq_ignore_ascii_case(sha) {
+            return Some(true);
+        }
+        tag.peeled.as_ref().map(|p| p.eq_ignore_ascii_case(sha))
+    }
+
+    /// Whether tag `name`'s commit is `sha` or an ancestor of it (`git merge-base --is-ancestor`):
+    /// `None` when git cannot say (not a commit, unknown objects).
+    pub fn tag_is_merged_into(&self, name: &str, sha: &str) -> Option<bool> {
+        if self.tag_points_at(name, sha) == Some(true) {
+            return Some(true);
+        }
+        let status = self
+            .command()
+            .args([
+                "merge-base",
+                "--is-ancestor",
+                &format!("refs/tags/{name}"),
+                sha,
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        match status.code() {
+            Some(0) => Some(true),
+            Some(1) => Some(false),
+            _ => None,
+        }
     }
 
     /// Tags reachable from `rev` (merged into it), for the nearest-ancestor rules of Go.

@@ -1,4 +1,4 @@
-//! The GitHub REST API, through octocrab: release tags (every page), the repository's metadata, a
+//! The GitHub REST API over reqwest: release tags (every page), the repository's metadata, a
 //! commit's date and pull-request comments.
 //!
 //! Blocking on the outside: a current-thread tokio runtime is created only when an `Api` is made,
@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use octocrab::{Octocrab, Page};
+use reqwest::{header, Method, Url};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 /// What went wrong talking to the API.
@@ -37,23 +38,38 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-fn api_error(err: octocrab::Error) -> ApiError {
-    match err {
-        octocrab::Error::GitHub { source, .. } => ApiError::Status {
-            status: source.status_code.as_u16(),
-            message: source.message.clone(),
-        },
-        other => {
-            // The error's Display is terse; its source chain says what actually failed.
-            let mut message = other.to_string();
-            let mut source = std::error::Error::source(&other);
-            while let Some(s) = source {
-                message.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            ApiError::Transport(message)
-        }
+/// A transport error with its whole source chain: the error's Display is terse.
+fn transport(err: &dyn std::error::Error) -> ApiError {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
     }
+    ApiError::Transport(message)
+}
+
+/// GitHub's error payload: `{"message": …}`.
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    message: String,
+}
+
+/// The `rel="next"` URL of a `Link` header, if any.
+fn next_link(headers: &header::HeaderMap) -> Option<String> {
+    let value = headers.get(header::LINK)?.to_str().ok()?;
+    value.split(',').find_map(|part| {
+        let (url, params) = part.trim().split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+        is_next.then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,7 +97,10 @@ pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";
 
 pub struct Api {
     runtime: tokio::runtime::Runtime,
-    crab: Octocrab,
+    client: reqwest::Client,
+    /// The API's base URL, without a trailing `/`.
+    base: String,
+    token: String,
     /// `owner/name`
     repository: String,
 }
@@ -94,53 +113,113 @@ impl Api {
             .build()
             .map_err(|e| ApiError::Transport(format!("cannot start the HTTP runtime: {e}")))?;
         let base = api_url.trim_end_matches('/').to_string();
-        // octocrab's builder registers tower services, which needs a runtime context.
-        let crab = runtime.block_on(async {
-            Octocrab::builder()
-                .base_uri(base.as_str())
-                .map_err(api_error)?
-                .personal_token(token.to_string())
-                .set_connect_timeout(Some(Duration::from_secs(30)))
-                .set_read_timeout(Some(Duration::from_secs(60)))
-                .build()
-                .map_err(api_error)
-        })?;
+        Url::parse(&base).map_err(|e| transport(&e))?;
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("release-action/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(30))
+            .read_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| transport(&e))?;
         Ok(Api {
             runtime,
-            crab,
+            client,
+            base,
+            token: token.to_string(),
             repository: repository.to_string(),
         })
+    }
+
+    /// One request with the token, to the API's own origin only; an error status is
+    /// [`ApiError::Status`] with GitHub's message.
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<reqwest::Response, ApiError> {
+        let parsed = Url::parse(url).map_err(|e| transport(&e))?;
+        let base = Url::parse(&self.base).map_err(|e| transport(&e))?;
+        if parsed.origin() != base.origin() {
+            return Err(ApiError::Transport(format!(
+                "refusing to send the token to {url}: not the API's origin {}",
+                base.origin().ascii_serialization()
+            )));
+        }
+        let mut request = self
+            .client
+            .request(method, parsed)
+            .bearer_auth(&self.token)
+            .header(header::ACCEPT, "application/vnd.github+json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| transport(&e))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let text = response.text().await.unwrap_or_default();
+        let message = serde_json::from_str::<ErrorBody>(&text)
+            .map(|b| b.message)
+            .unwrap_or_else(|_| {
+                let text = text.trim();
+                if text.is_empty() {
+                    status.canonical_reason().unwrap_or("error").to_string()
+                } else {
+                    text.chars().take(200).collect()
+                }
+            });
+        Err(ApiError::Status {
+            status: status.as_u16(),
+            message,
+        })
+    }
+
+    async fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, ApiError> {
+        let url = format!("{}{route}", self.base);
+        let response = self.send(method, &url, body).await?;
+        response.json::<T>().await.map_err(|e| transport(&e))
+    }
+
+    /// Every item of a list, reading every page (`Link: rel="next"`).
+    async fn all_pages<T: DeserializeOwned>(&self, route: &str) -> Result<Vec<T>, ApiError> {
+        let mut url = Some(format!("{}{route}?per_page=100", self.base));
+        let mut all = Vec::new();
+        while let Some(current) = url.take() {
+            let response = self.send(Method::GET, &current, None).await?;
+            url = next_link(response.headers());
+            let page: Vec<T> = response.json().await.map_err(|e| transport(&e))?;
+            all.extend(page);
+        }
+        Ok(all)
     }
 
     /// Every tag name of the repository, reading every page (`Link: rel="next"`).
     pub fn tag_names(&self) -> Result<Vec<String>, ApiError> {
         let route = format!("/repos/{}/tags", self.repository);
-        self.runtime.block_on(async {
-            let first: Page<TagItem> = self
-                .crab
-                .get(&route, Some(&[("per_page", "100")]))
-                .await
-                .map_err(api_error)?;
-            let all = self.crab.all_pages(first).await.map_err(api_error)?;
-            Ok(all.into_iter().map(|t| t.name).collect())
-        })
+        let all: Vec<TagItem> = self.runtime.block_on(self.all_pages(&route))?;
+        Ok(all.into_iter().map(|t| t.name).collect())
     }
 
     /// The repository itself (`GET /repos/{owner}/{repo}`): name, description, license, default
     /// branch, as GitHub documents the payload.
     pub fn repository(&self) -> Result<serde_json::Value, ApiError> {
         let route = format!("/repos/{}", self.repository);
-        self.runtime
-            .block_on(async { self.crab.get(route, None::<&()>).await.map_err(api_error) })
+        self.runtime.block_on(self.json(Method::GET, &route, None))
     }
 
     /// The committer date of commit `sha` (`GET /repos/{owner}/{repo}/commits/{sha}`,
     /// `commit.committer.date`, RFC 3339), as GitHub documents the payload.
     pub fn commit_date(&self, sha: &str) -> Result<String, ApiError> {
         let route = format!("/repos/{}/commits/{sha}", self.repository);
-        let commit: serde_json::Value = self
-            .runtime
-            .block_on(async { self.crab.get(route, None::<&()>).await.map_err(api_error) })?;
+        let commit: serde_json::Value =
+            self.runtime
+                .block_on(self.json(Method::GET, &route, None))?;
         commit["commit"]["committer"]["date"]
             .as_str()
             .map(str::to_string)
@@ -152,9 +231,8 @@ impl Api {
     /// The login the token writes as: `GET /user` for a user's token; an installation token
     /// (GITHUB_TOKEN), which `GET /user` refuses with 403, writes as `github-actions[bot]`.
     pub fn own_login(&self) -> Result<String, ApiError> {
-        let answer: Result<User, ApiError> = self
-            .runtime
-            .block_on(async { self.crab.get("/user", None::<&()>).await.map_err(api_error) });
+        let answer: Result<User, ApiError> =
+            self.runtime.block_on(self.json(Method::GET, "/user", None));
         match answer {
             Ok(user) => Ok(user.login),
             Err(e) if e.status() == Some(403) => Ok(ACTIONS_BOT_LOGIN.to_string()),
@@ -171,39 +249,26 @@ impl Api {
         author: &str,
     ) -> Result<Option<Comment>, ApiError> {
         let route = format!("/repos/{}/issues/{number}/comments", self.repository);
-        self.runtime.block_on(async {
-            let first: Page<Comment> = self
-                .crab
-                .get(&route, Some(&[("per_page", "100")]))
-                .await
-                .map_err(api_error)?;
-            let all = self.crab.all_pages(first).await.map_err(api_error)?;
-            Ok(all.into_iter().find(|c| {
-                c.user.as_ref().is_some_and(|u| u.login == author)
-                    && c.body.as_deref().is_some_and(|b| b.contains(marker))
-            }))
-        })
+        let all: Vec<Comment> = self.runtime.block_on(self.all_pages(&route))?;
+        Ok(all.into_iter().find(|c| {
+            c.user.as_ref().is_some_and(|u| u.login == author)
+                && c.body.as_deref().is_some_and(|b| b.contains(marker))
+        }))
     }
 
     pub fn create_comment(&self, number: u64, body: &str) -> Result<Comment, ApiError> {
         let route = format!("/repos/{}/issues/{number}/comments", self.repository);
-        self.runtime.block_on(async {
-            self.crab
-                .post(route, Some(&serde_json::json!({ "body": body })))
-                .await
-                .map_err(api_error)
-        })
+        let body = serde_json::json!({ "body": body });
+        self.runtime
+            .block_on(self.json(Method::POST, &route, Some(&body)))
     }
 
     /// Updates a comment with `PATCH /repos/{owner}/{repo}/issues/comments/{id}` (the documented
-    /// method; octocrab's own helper sends POST).
+    /// method).
     pub fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ApiError> {
         let route = format!("/repos/{}/issues/comments/{id}", self.repository);
-        self.runtime.block_on(async {
-            self.crab
-                .patch(route, Some(&serde_json::json!({ "body": body })))
-                .await
-                .map_err(api_error)
-        })
+        let body = serde_json::json!({ "body": body });
+        self.runtime
+            .block_on(self.json(Method::PATCH, &route, Some(&body)))
     }
 }

@@ -207,10 +207,16 @@ impl Runner {
             ));
         }
         let start = Instant::now();
+        let spawned = crate::git::processes_spawned();
         let result = f(self);
         let took = start.elapsed().as_secs_f64();
         let status = if result.is_ok() { "" } else { " (failed)" };
-        self.log(&format!("took {took:.2}s{status}"));
+        let processes = crate::git::processes_spawned() - spawned;
+        self.log(&format!(
+            "took {took:.2}s{status} ({:.1} ms, {processes} git process{})",
+            took * 1000.0,
+            if processes == 1 { "" } else { "es" }
+        ));
         if grouped {
             self.emit("::endgroup::");
         }

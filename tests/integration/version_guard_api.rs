@@ -286,3 +286,37 @@ fn a_read_only_token_is_a_warning_not_a_failure() {
     );
     assert!(api.comments().is_empty());
 }
+
+/// A `Link: rel="next"` to another origin (a hostile or confused API, a proxy rewriting links):
+/// the token must never reach that host, and the run must not pass on a partial tag list.
+#[test]
+fn a_next_page_on_another_origin_gets_no_token_and_fails_closed() {
+    let mut origin = Repo::new();
+    origin.commit("one");
+    let parent = shallow_clone(&origin);
+    let clone = parent.path().join("clone");
+    let elsewhere = GitHubApi::start(REPOSITORY, TOKEN);
+    let api = GitHubApi::start(REPOSITORY, TOKEN);
+    let foreign = elsewhere.url();
+    api.with(|s| {
+        for i in 0..150 {
+            s.tags.push(format!("v0.1.{i}"));
+        }
+        s.link_origin = Some(foreign.clone());
+    });
+    let run = guard(&clone, &api, "refs/heads/main").run();
+    run.assert_code(2);
+    assert!(
+        run.stdout
+            .contains(&format!("refusing to send the token to {foreign}")),
+        "{}",
+        run.stdout
+    );
+    let leaked: Vec<_> = elsewhere
+        .requests()
+        .into_iter()
+        .filter(|r| r.headers.values().any(|v| v.contains(TOKEN)))
+        .collect();
+    assert!(leaked.is_empty(), "the token reached {foreign}: {leaked:?}");
+    assert!(elsewhere.requests().is_empty());
+}

@@ -208,11 +208,20 @@ fn snapshot(ctx: &VersionContext<'_>) -> Result<String> {
             .cloned()
     };
     let base = if ctx.from_git && commit_time.is_some() {
-        let base = highest(&git.tags_merged_into(sha)?);
+        // The highest tag of all, when it is merged into the commit, is the highest merged one:
+        // one ancestry question (none when it is on the commit) instead of listing every tag.
+        let base = match highest(ctx.tag_names) {
+            Some(top) if git.tag_is_merged_into(&top.tag, sha) == Some(true) => Some(top),
+            _ => highest(&git.tags_merged_into(sha)?),
+        };
         if let Some(b) = &base {
             // Go refuses a pseudo-version derived from a tag on the commit itself: that commit's
             // Go version is the tag.
-            if git.tags_pointing_at(sha)?.contains(&b.tag) {
+            let on_commit = match git.tag_points_at(&b.tag, sha) {
+                Some(answer) => answer,
+                None => git.tags_pointing_at(sha)?.contains(&b.tag),
+            };
+            if on_commit {
                 runner.log(&format!(
                     "Go version v{} is the tag on this commit",
                     b.version

@@ -71,6 +71,9 @@ pub(crate) struct State {
     /// Commit sha → committer date (RFC 3339) for `GET /repos/{owner}/{repo}/commits/{sha}`;
     /// another sha is a 422 "No commit found for SHA", as GitHub answers.
     pub commit_dates: std::collections::BTreeMap<String, String>,
+    /// An origin (`http://host:port`) the `Link` header's URLs point to instead of this server's:
+    /// a hostile or confused API sending the client elsewhere with its token.
+    pub link_origin: Option<String>,
     pub requests: Vec<Request>,
 }
 
@@ -139,7 +142,16 @@ fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>, port: u16, pref
         let (status, headers, body) = {
             let mut state = state.lock().unwrap();
             state.requests.push(request.clone());
-            respond(&mut state, &request, port, prefix)
+            let (status, mut headers, body) = respond(&mut state, &request, port, prefix);
+            if let Some(origin) = &state.link_origin {
+                let ours = format!("http://127.0.0.1:{port}");
+                for (k, v) in &mut headers {
+                    if k == "Link" {
+                        *v = v.replace(&ours, origin);
+                    }
+                }
+            }
+            (status, headers, body)
         };
         let reason = match status {
             200 => "OK",

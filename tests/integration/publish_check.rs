@@ -8,6 +8,7 @@ use crate::support::fault_server::{FaultServer, Reply};
 use crate::support::harness::*;
 use crate::support::packages;
 use crate::support::servers;
+use crate::support::snap;
 
 use std::io::Write;
 use std::path::Path;
@@ -193,6 +194,8 @@ fn a_release_published_then_re_run_then_rebuilt_under_the_same_version() {
     // 1. The first publish: nothing is in any registry.
     let first = run_check();
     first.assert_code(0);
+    snap::settings()
+        .bind(|| insta::assert_snapshot!("release_first_publish_absent", snap::seen(&first)));
     assert_eq!(
         states(&first),
         pairs(&[
@@ -254,6 +257,8 @@ fn a_release_published_then_re_run_then_rebuilt_under_the_same_version() {
     // 2. The re-run with the same artifacts: everything identical, nothing to publish.
     let second = run_check();
     second.assert_code(0);
+    snap::settings()
+        .bind(|| insta::assert_snapshot!("release_re_run_identical", snap::seen(&second)));
     assert!(
         states(&second).iter().all(|(_, s)| s == "identical"),
         "{:?}\n{}",
@@ -288,6 +293,8 @@ fn a_release_published_then_re_run_then_rebuilt_under_the_same_version() {
     build(ws, "hello");
     let third = run_check();
     third.assert_code(1);
+    snap::settings()
+        .bind(|| insta::assert_snapshot!("release_rebuilt_different", snap::seen(&third)));
     assert_eq!(
         states(&third),
         pairs(&[

@@ -4,6 +4,7 @@
 use crate::ecosystem::go::{go_module, good_go_files};
 use crate::ecosystem::npm::good_sdk;
 use crate::support::smoke::{checks, has_check, results, smoke};
+use crate::support::snap;
 
 #[test]
 fn go_module_and_npm_tarball_pass_together_from_versions_json() {
@@ -18,6 +19,7 @@ fn go_module_and_npm_tarball_pass_together_from_versions_json() {
         )
         .run();
     run.assert_code(0);
+    snap::settings().bind(|| insta::assert_snapshot!("go_and_npm_pass_seen", snap::seen(&run)));
     let results = results(&run);
     assert_eq!(results.len(), 2);
     let go = &results[0];

@@ -9,6 +9,7 @@ use crate::support::harness::*;
 use crate::support::packages;
 use crate::support::servers;
 use crate::support::smoke::{outcome, results, smoke, smoke_expecting};
+use crate::support::snap;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,6 +63,7 @@ fn a_crate_from_cargo_package_builds_offline_at_its_version() {
     cargo_package(work.path(), "smoke-demo", "0.3.0", GOOD_LIB);
     let run = smoke_expecting(work.path(), "*.crate", "0.3.0");
     run.assert_code(0);
+    snap::settings().bind(|| insta::assert_snapshot!("cargo_pass_seen", snap::seen(&run)));
     let r = &results(&run)[0];
     assert_eq!(r["ecosystem"], "cargo");
     assert_eq!(r["name"], "smoke-demo");
@@ -78,6 +80,7 @@ fn a_crate_from_cargo_package_builds_offline_at_its_version() {
     // The version cargo resolved is checked against the expected one.
     let run = smoke_expecting(work.path(), "*.crate", "0.3.1");
     run.assert_code(1);
+    snap::settings().bind(|| insta::assert_snapshot!("cargo_wrong_version_seen", snap::seen(&run)));
     let r = &results(&run)[0];
     assert_eq!(
         outcome(r, "smoke-demo", "version").as_deref(),
@@ -102,6 +105,8 @@ fn a_crate_that_does_not_compile_or_needs_crates_io_fails_loudly() {
     );
     let run = smoke_expecting(work.path(), "broken-demo-1.0.0.crate", "1.0.0");
     run.assert_code(1);
+    snap::settings()
+        .bind(|| insta::assert_snapshot!("cargo_does_not_compile_seen", snap::seen(&run)));
     let r = &results(&run)[0];
     assert_eq!(
         outcome(r, "broken_demo", "build").as_deref(),
@@ -334,6 +339,7 @@ fn a_crate_absent_then_identical_then_different_in_a_sparse_index() {
     // No index file for the crate at all: the index answers 404.
     let run = run_check();
     run.assert_code(0);
+    snap::settings().bind(|| insta::assert_snapshot!("publish_crate_absent", snap::seen(&run)));
     assert_eq!(states(&run), pairs(&[("pc-demo-0.2.0.crate", "absent")]));
     assert_eq!(run.out("to-publish"), "pc-demo-0.2.0.crate");
     let r = &results(&run)[0];
@@ -358,6 +364,7 @@ fn a_crate_absent_then_identical_then_different_in_a_sparse_index() {
     );
     let run = run_check();
     run.assert_code(0);
+    snap::settings().bind(|| insta::assert_snapshot!("publish_crate_identical", snap::seen(&run)));
     assert_eq!(states(&run), pairs(&[("pc-demo-0.2.0.crate", "identical")]));
     assert_eq!(run.out("to-publish"), "");
     assert_eq!(run.out("published"), "true");
@@ -373,6 +380,7 @@ fn a_crate_absent_then_identical_then_different_in_a_sparse_index() {
     assert_ne!(sha256_hex(&rebuilt), cksum);
     let run = run_check();
     run.assert_code(1);
+    snap::settings().bind(|| insta::assert_snapshot!("publish_crate_different", snap::seen(&run)));
     assert_eq!(states(&run), pairs(&[("pc-demo-0.2.0.crate", "different")]));
     assert_eq!(
         results(&run)[0]["registry-digest"],

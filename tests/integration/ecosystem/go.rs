@@ -7,6 +7,7 @@ use crate::support::fault_server::{FaultServer, Reply};
 use crate::support::fetching::{check_names, fetch, zip_file};
 use crate::support::servers;
 use crate::support::smoke::{has_check, results, smoke, smoke_expecting};
+use crate::support::snap;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,7 @@ fn go_package_that_does_not_compile_fails_naming_it() {
     go_module(work.path(), &files);
     let run = smoke_expecting(work.path(), "gosdk", "1.4.0");
     run.assert_code(1);
+    snap::settings().bind(|| insta::assert_snapshot!("go_does_not_compile_seen", snap::seen(&run)));
     let go = &results(&run)[0];
     assert!(has_check(go, "example.com/sdk", "build", "passed"));
     assert!(has_check(go, "example.com/sdk/client", "build", "failed"));

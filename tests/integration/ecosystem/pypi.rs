@@ -8,6 +8,7 @@ use crate::support::fetching::{check_names, dir_files, fetch, zip_file};
 use crate::support::packages::{self, wheel};
 use crate::support::servers;
 use crate::support::smoke::{checks, has_check, results, smoke, smoke_expecting};
+use crate::support::snap;
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +52,7 @@ fn good_wheel_installs_imports_and_passes_pip_check() {
         .env("PIP_REQUIRE_VIRTUALENV", "false")
         .run();
     run.assert_code(0);
+    snap::settings().bind(|| insta::assert_snapshot!("pypi_pass_seen", snap::seen(&run)));
     let sdk = &results(&run)[0];
     assert_eq!(sdk["name"], "acme_sdk");
     for (entry, check) in [
@@ -110,6 +112,7 @@ fn wheel_whose_module_raises_fails_and_inherited_find_links_do_not_help() {
         .env("PIP_FIND_LINKS", machine_wheels.to_str().unwrap())
         .run();
     run.assert_code(1);
+    snap::settings().bind(|| insta::assert_snapshot!("pypi_import_raises_seen", snap::seen(&run)));
     let results = results(&run);
     let broken = results.iter().find(|r| r["name"] == "broken_sdk").unwrap();
     assert!(has_check(broken, "broken_sdk", "import", "failed"));

@@ -28,11 +28,26 @@ const FILTERS: &[(&str, &str)] = &[
     // A digest the summary shortens to its first characters.
     (r"\b(sha256:|sha512-|h1:)[A-Za-z0-9+/]{12,}…", "$1[digest]…"),
     // Python's own frames in a traceback: where it is installed and its line numbers.
-    (r#"File (\\?)"[^"\\]*/lib/python3[^"\\]*\\?", line \d+"#, "File $1\"[python]$1\", line [n]"),
-    (r#"File (\\?)"(?:&lt;|<)frozen ([\w.]+)(?:&gt;|>)\\?", line \d+"#, "File $1\"<frozen $2>$1\", line [n]"),
-    (r"File &quot;[^&]*/lib/python3[^&]*&quot;, line \d+", "File &quot;[python]&quot;, line [n]"),
-    (r#"File "&lt;frozen ([\w.]+)&gt;", line \d+"#, "File \"&lt;frozen $1&gt;\", line [n]"),
-    (r#"File "[^"]*/lib/python3[^"]*", line \d+"#, "File \"[python]\", line [n]"),
+    (
+        r#"File (\\?)"[^"\\]*/lib/python3[^"\\]*\\?", line \d+"#,
+        "File $1\"[python]$1\", line [n]",
+    ),
+    (
+        r#"File (\\?)"(?:&lt;|<)frozen ([\w.]+)(?:&gt;|>)\\?", line \d+"#,
+        "File $1\"<frozen $2>$1\", line [n]",
+    ),
+    (
+        r"File &quot;[^&]*/lib/python3[^&]*&quot;, line \d+",
+        "File &quot;[python]&quot;, line [n]",
+    ),
+    (
+        r#"File "&lt;frozen ([\w.]+)&gt;", line \d+"#,
+        "File \"&lt;frozen $1&gt;\", line [n]",
+    ),
+    (
+        r#"File "[^"]*/lib/python3[^"]*", line \d+"#,
+        "File \"[python]\", line [n]",
+    ),
     // Durations: `0.12s`, `12.34s`, `340ms`, and `duration-ms` in the `results` output.
     (r#""duration-ms": \d+"#, "\"duration-ms\": [ms]"),
     (r"\b\d+\.\d\ds\b", "[t]"),

@@ -2,6 +2,7 @@
 //! outputs, the bake file and the summary snapshotted, and every invariant's exit code.
 
 use crate::support::harness::*;
+use crate::support::snap;
 
 use std::collections::BTreeMap;
 
@@ -512,4 +513,46 @@ fn source_date_epoch_sets_created() {
     assert!(run
         .out("labels")
         .contains("org.opencontainers.image.created=2023-11-14T22:13:20Z"));
+}
+
+/// docker/metadata-action's form (`tags`/`flavor` rules): what a user sees of a tag push with
+/// semver rules, and of a run whose rule cannot be read.
+#[test]
+fn metadata_action_form_summary_and_outputs() {
+    let repo = repo(&["v1.0.0", "v1.2.3"]);
+    let run = gha(&repo, "refs/tags/v1.2.3")
+        .input(
+            "tags",
+            "type=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}\ntype=ref,event=branch\ntype=sha",
+        )
+        .input("flavor", "latest=auto")
+        .env("GITHUB_SHA", &repo.head())
+        .env("GITHUB_EVENT_NAME", "push")
+        .run();
+    run.assert_code(0);
+    assert_eq!(
+        tag_names(&run),
+        [
+            "1.2.3",
+            "1.2",
+            &format!("sha-{}", &repo.head()[..7]),
+            "latest"
+        ]
+    );
+    let seen = snap::seen(&run)
+        .replace(&repo.head(), "[sha]")
+        .replace(&repo.head()[..7], "[short-sha]");
+    snap::settings().bind(|| insta::assert_snapshot!("metadata_action_tag_push_seen", seen));
+
+    let run = gha(&repo, "refs/tags/v1.2.3")
+        .input(
+            "tags",
+            "type=semver,pattern={{version}}\ntype=nonsense,value=x",
+        )
+        .env("GITHUB_SHA", &repo.head())
+        .run();
+    run.assert_code(2);
+    assert!(run.outputs.is_empty(), "{:?}", run.outputs);
+    snap::settings()
+        .bind(|| insta::assert_snapshot!("metadata_action_bad_rule_seen", snap::seen(&run)));
 }

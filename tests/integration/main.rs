@@ -12,15 +12,14 @@ mod support;
 
 mod action_yml;
 mod archives;
-mod cargo_crates;
 mod channel_tags;
 mod channel_tags_metadata;
 mod confinement;
 mod e2e_act;
 mod e2e_workflows;
+mod ecosystem;
 mod fetch_download;
 mod fetch_oci;
-mod fetch_registries;
 mod layers;
 mod network;
 mod newcomer;

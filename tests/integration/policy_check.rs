@@ -2,6 +2,7 @@
 //! Go, proto, lockfiles, workflows) that trips every rule kind and every waiver case.
 
 use crate::support::harness::*;
+use crate::support::snap;
 
 use std::path::{Path, PathBuf};
 
@@ -126,6 +127,7 @@ fn fixture_monorepo_trips_every_rule_kind_and_waiver_case() {
         .stdout
         .contains("not annotated (GitHub shows 10 per level)"));
     insta::assert_snapshot!("fixture_summary", run.summary);
+    snap::settings().bind(|| insta::assert_snapshot!("fixture_outputs", snap::outputs(&run)));
 
     let sarif_text = std::fs::read_to_string(repo.join("reports/policy.sarif")).unwrap();
     let sarif = assert_valid_sarif(&sarif_text);
@@ -563,6 +565,7 @@ fn a_clean_repository_passes() {
     let sarif = std::fs::read_to_string(repo.join("out.sarif")).unwrap();
     let sarif = assert_valid_sarif(&sarif);
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);
+    snap::settings().bind(|| insta::assert_snapshot!("clean_repository_seen", snap::seen(&run)));
 }
 
 #[test]

@@ -62,7 +62,7 @@ fn the_bump_hint_never_wraps_past_the_largest_patch() {
     )
     .unwrap();
     let wheel = packages::wheel(&ws.join("dist"), "huge", HUGE, &[("huge.py", "")], &[]);
-    let krate = crate::cargo_crates::cargo_package(ws, "huge", HUGE, "pub fn a() {}\n");
+    let krate = crate::ecosystem::cargo::cargo_package(ws, "huge", HUGE, "pub fn a() {}\n");
 
     let server = FaultServer::start();
     let other = base64::engine::general_purpose::STANDARD.encode(Sha512::digest(b"other"));
@@ -240,7 +240,8 @@ fn cargo_versions_compare_by_semver_precedence() {
     let case = |version: &str, published: &[(&str, &str)]| {
         let ws = work.path().join(version);
         std::fs::create_dir_all(&ws).unwrap();
-        let made = crate::cargo_crates::cargo_package(&ws, "pc-meta", version, "pub fn a() {}\n");
+        let made =
+            crate::ecosystem::cargo::cargo_package(&ws, "pc-meta", version, "pub fn a() {}\n");
         index_with(root.path(), published);
         let run = check(&ws)
             .input("packages", "*.crate")

@@ -587,7 +587,7 @@ fn smoke_install_authenticates_to_a_private_npm_registry_with_pnpm_and_npm() {
     let token = support::servers::verdaccio_user(&server, "ci-reader", "s3cret-pass");
     support::servers::npm_publish(&server, &token, "@private/dep", "1.0.0", None);
     let work = tempfile::tempdir().unwrap();
-    crate::smoke_install::npm_tarball(
+    crate::ecosystem::npm::npm_tarball(
         work.path(),
         "app.tgz",
         &[

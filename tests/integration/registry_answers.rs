@@ -57,7 +57,7 @@ fn workspace() -> tempfile::TempDir {
     std::fs::create_dir_all(&module).unwrap();
     std::fs::write(module.join("go.mod"), format!("module {MODULE}\n")).unwrap();
     std::fs::write(module.join("hello.go"), "package hello\n").unwrap();
-    crate::cargo_crates::cargo_package(
+    crate::ecosystem::cargo::cargo_package(
         workspace.path(),
         "pc-demo",
         "0.2.0",

@@ -30,7 +30,7 @@ fn release_build(ws: &Path) {
     )
     .unwrap();
     packages::wheel(&dist, "bound", "1.0.0", &[("bound.py", "")], &[]);
-    crate::cargo_crates::cargo_package(&dist, "bound", "1.0.0", "pub fn a() {}\n");
+    crate::ecosystem::cargo::cargo_package(&dist, "bound", "1.0.0", "pub fn a() {}\n");
     std::fs::create_dir_all(ws.join("mod")).unwrap();
     std::fs::write(ws.join("mod/go.mod"), "module example.com/bound\n").unwrap();
 }

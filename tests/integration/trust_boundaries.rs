@@ -397,7 +397,7 @@ fn outputs_are_never_written_through_a_symlink_or_outside() {
 fn a_package_that_leads_out_of_the_workspace_is_refused_by_smoke_install_and_publish_check() {
     let elsewhere = tempfile::tempdir().unwrap();
     let outside = elsewhere.path().join("app-1.0.0.tgz");
-    crate::smoke_install::npm_tarball(
+    crate::ecosystem::npm::npm_tarball(
         elsewhere.path(),
         "app-1.0.0.tgz",
         &[

@@ -2,6 +2,7 @@
 //! channels, snapshot versions, timestamps, overrides, manifests and the step summary.
 
 use crate::support::harness;
+use crate::support::snap;
 
 use harness::{git, Gha, Repo, Run};
 
@@ -91,6 +92,10 @@ fn snapshot_on_main_after_a_release() {
         assert_eq!(v[name].as_str().unwrap(), run.out(name), "{name}");
     }
     insta::assert_snapshot!("summary_snapshot_on_main", summary_filtered(&run, &sha));
+    let outputs = snap::outputs(&run)
+        .replace(&sha, "<sha>")
+        .replace(&sha[..12], "<short-sha>");
+    snap::settings().bind(|| insta::assert_snapshot!("outputs_snapshot_on_main", outputs));
 }
 
 #[test]
@@ -245,6 +250,10 @@ fn refuses_a_release_below_the_latest() {
         "summary_refusing_older_release",
         summary_filtered(&run, &sha)
     );
+    let outputs = snap::outputs(&run)
+        .replace(&sha, "<sha>")
+        .replace(&sha[..12], "<short-sha>");
+    snap::settings().bind(|| insta::assert_snapshot!("outputs_refusing_older_release", outputs));
 
     // Equal versions are not above either.
     repo.commit("three");

@@ -3,15 +3,18 @@
 //! build; `cargo:` coordinates fetched from a sparse index served over HTTP on 127.0.0.1 from a
 //! directory the test writes; version-guard's `cargo-version` read back by cargo.
 
+use crate::publish_check::{check, pairs, states};
+use crate::support::fault_server::{FaultServer, Reply};
 use crate::support::harness::*;
 use crate::support::packages;
 use crate::support::servers;
 use crate::support::smoke::{outcome, results, smoke, smoke_expecting};
+use crate::support::snap;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 
 /// Runs `cargo package` on a one-file library crate; returns the `.crate` path.
@@ -60,6 +63,7 @@ fn a_crate_from_cargo_package_builds_offline_at_its_version() {
     cargo_package(work.path(), "smoke-demo", "0.3.0", GOOD_LIB);
     let run = smoke_expecting(work.path(), "*.crate", "0.3.0");
     run.assert_code(0);
+    snap::settings().bind(|| insta::assert_snapshot!("cargo_pass_seen", snap::seen(&run)));
     let r = &results(&run)[0];
     assert_eq!(r["ecosystem"], "cargo");
     assert_eq!(r["name"], "smoke-demo");
@@ -76,6 +80,7 @@ fn a_crate_from_cargo_package_builds_offline_at_its_version() {
     // The version cargo resolved is checked against the expected one.
     let run = smoke_expecting(work.path(), "*.crate", "0.3.1");
     run.assert_code(1);
+    snap::settings().bind(|| insta::assert_snapshot!("cargo_wrong_version_seen", snap::seen(&run)));
     let r = &results(&run)[0];
     assert_eq!(
         outcome(r, "smoke-demo", "version").as_deref(),
@@ -100,6 +105,8 @@ fn a_crate_that_does_not_compile_or_needs_crates_io_fails_loudly() {
     );
     let run = smoke_expecting(work.path(), "broken-demo-1.0.0.crate", "1.0.0");
     run.assert_code(1);
+    snap::settings()
+        .bind(|| insta::assert_snapshot!("cargo_does_not_compile_seen", snap::seen(&run)));
     let r = &results(&run)[0];
     assert_eq!(
         outcome(r, "broken_demo", "build").as_deref(),
@@ -280,4 +287,181 @@ fn version_guard_cargo_version_is_a_version_cargo_accepts() {
     );
     let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(meta["packages"][0]["version"], cargo_version.as_str());
+}
+
+/// A crate's line in a sparse index served from `root`: `pc/-d/pc-demo` holds one JSON line per
+/// published version, each with the sha256 `cksum` of the `.crate` the registry holds.
+fn publish_crate_index(root: &Path, lines: &[(&str, &str)]) {
+    let file = root.join("pc/-d/pc-demo");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let text: String = lines
+        .iter()
+        .map(|(vers, cksum)| {
+            format!(
+                "{}\n",
+                json!({"name": "pc-demo", "vers": vers, "deps": [], "cksum": cksum,
+                       "features": {}, "yanked": false})
+            )
+        })
+        .collect();
+    std::fs::write(file, text).unwrap();
+    std::fs::write(
+        root.join("config.json"),
+        r#"{"dl": "http://127.0.0.1:9/{crate}/{version}/download"}"#,
+    )
+    .unwrap();
+}
+
+fn sha256_hex(path: &Path) -> String {
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+#[test]
+fn a_crate_absent_then_identical_then_different_in_a_sparse_index() {
+    let workspace = tempfile::tempdir().unwrap();
+    let made = crate::ecosystem::cargo::cargo_package(
+        workspace.path(),
+        "pc-demo",
+        "0.2.0",
+        "pub fn answer() -> u32 { 42 }\n",
+    );
+    let cksum = sha256_hex(&made);
+    let root = tempfile::tempdir().unwrap();
+    let index = servers::static_http(root.path());
+    let cargo_index = format!("sparse+{}/", index.base());
+    let run_check = || {
+        check(workspace.path())
+            .input("packages", "*.crate")
+            .input("cargo-index", &cargo_index)
+            .run()
+    };
+
+    // No index file for the crate at all: the index answers 404.
+    let run = run_check();
+    run.assert_code(0);
+    snap::settings().bind(|| insta::assert_snapshot!("publish_crate_absent", snap::seen(&run)));
+    assert_eq!(states(&run), pairs(&[("pc-demo-0.2.0.crate", "absent")]));
+    assert_eq!(run.out("to-publish"), "pc-demo-0.2.0.crate");
+    let r = &results(&run)[0];
+    assert_eq!(r["ecosystem"], "cargo");
+    assert_eq!(r["name"], "pc-demo");
+    assert_eq!(r["local-digest"], format!("sha256:{cksum}").as_str());
+    assert_eq!(
+        r["registry-url"],
+        format!("{}/pc/-d/pc-demo", index.base()).as_str()
+    );
+
+    // The crate is published, but not this version.
+    publish_crate_index(root.path(), &[("0.1.0", &"1".repeat(64))]);
+    let run = run_check();
+    run.assert_code(0);
+    assert_eq!(states(&run), pairs(&[("pc-demo-0.2.0.crate", "absent")]));
+
+    // Published byte for byte: nothing to do.
+    publish_crate_index(
+        root.path(),
+        &[("0.1.0", &"1".repeat(64)), ("0.2.0", &cksum)],
+    );
+    let run = run_check();
+    run.assert_code(0);
+    snap::settings().bind(|| insta::assert_snapshot!("publish_crate_identical", snap::seen(&run)));
+    assert_eq!(states(&run), pairs(&[("pc-demo-0.2.0.crate", "identical")]));
+    assert_eq!(run.out("to-publish"), "");
+    assert_eq!(run.out("published"), "true");
+
+    // A rebuild with other code under the same version: the registry holds other bytes.
+    std::fs::remove_file(&made).unwrap();
+    let rebuilt = crate::ecosystem::cargo::cargo_package(
+        workspace.path(),
+        "pc-demo",
+        "0.2.0",
+        "pub fn answer() -> u32 { 43 }\n",
+    );
+    assert_ne!(sha256_hex(&rebuilt), cksum);
+    let run = run_check();
+    run.assert_code(1);
+    snap::settings().bind(|| insta::assert_snapshot!("publish_crate_different", snap::seen(&run)));
+    assert_eq!(states(&run), pairs(&[("pc-demo-0.2.0.crate", "different")]));
+    assert_eq!(
+        results(&run)[0]["registry-digest"],
+        format!("sha256:{cksum}").as_str()
+    );
+    let errors = run.commands("error").join("\n");
+    assert!(
+        errors.contains("pc-demo 0.2.0 is already in the registry with different bytes")
+            && errors.contains("e.g. 0.2.1"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_malformed_sparse_index_line_is_an_error_and_a_token_goes_as_cargo_sends_it() {
+    let workspace = tempfile::tempdir().unwrap();
+    let made = crate::ecosystem::cargo::cargo_package(
+        workspace.path(),
+        "pc-demo",
+        "0.2.0",
+        "pub fn answer() -> u32 { 42 }\n",
+    );
+    let server = FaultServer::start();
+    let line = json!({"name": "pc-demo", "vers": "0.1.0", "deps": [], "cksum": "1".repeat(64),
+                      "features": {}, "yanked": false});
+    // A version could hide behind a line that does not parse: never "absent".
+    server.script(
+        "/pc/-d/pc-demo",
+        vec![Reply::ok(format!(
+            "{line}\n{{\"name\": \"pc-demo\", \"vers\"\n"
+        ))],
+    );
+    let run = check(workspace.path())
+        .input("packages", "*.crate")
+        .input("cargo-index", &format!("sparse+{}/", server.base()))
+        .input("registry-token", "cargo-secret-token")
+        .run();
+    run.assert_code(2);
+    assert!(run.outputs.is_empty(), "{:?}", run.outputs);
+    assert!(
+        run.summary.contains("Sparse index line does not parse")
+            && run
+                .summary
+                .contains(&format!("{} line 2", server.url("/pc/-d/pc-demo"))),
+        "{}",
+        run.describe()
+    );
+    // cargo sends a registry token as is in Authorization, to the index's origin only.
+    let sent = server.requests("/pc/-d/pc-demo");
+    assert_eq!(sent[0].header("authorization"), Some("cargo-secret-token"));
+    let leaked = run
+        .stdout
+        .lines()
+        .any(|l| !l.starts_with("::add-mask::") && l.contains("cargo-secret-token"));
+    assert!(!leaked, "{}", run.stdout);
+
+    // The sha256 of the local file decides, not the name: the same cksum is identical.
+    server.script(
+        "/pc/-d/pc-demo",
+        vec![Reply::ok(format!(
+            "{}\n",
+            json!({"name": "pc-demo", "vers": "0.2.0", "deps": [], "cksum": sha256_hex(&made),
+                   "features": {}})
+        ))],
+    );
+    let run = check(workspace.path())
+        .input("packages", "*.crate")
+        .input("cargo-index", &server.base())
+        .run();
+    run.assert_code(0);
+    assert_eq!(states(&run), pairs(&[("pc-demo-0.2.0.crate", "identical")]));
+
+    // Credentials in the index URL are refused before anything connects.
+    let run = check(workspace.path())
+        .input("packages", "*.crate")
+        .input("cargo-index", "sparse+https://bot:hunter2@index.example/")
+        .run();
+    run.assert_code(2);
+    assert!(
+        !run.stdout.contains("hunter2") && !run.summary.contains("hunter2"),
+        "{}",
+        run.describe()
+    );
 }

@@ -7,16 +7,8 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Failure, Result};
-
-static SPAWNED: AtomicUsize = AtomicUsize::new(0);
-
-/// How many git processes this process has started so far (the runner logs it per phase).
-pub fn processes_spawned() -> usize {
-    SPAWNED.load(Ordering::Relaxed)
-}
 
 /// Each git process costs a few milliseconds, which is most of version-guard's run time, so what
 /// is asked twice is answered from memory, and what git's own files answer plainly (is this a
@@ -62,7 +54,7 @@ impl Git {
     }
 
     fn command(&self) -> Command {
-        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        crate::runner::count_git_process();
         let mut cmd = Command::new("git");
         cmd.current_dir(&self.dir)
             // The workspace may belong to another user on self-hosted runners and containers.

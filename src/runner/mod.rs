@@ -21,6 +21,18 @@ pub use commands::{Annotation, Level};
 pub use env::RunEnv;
 pub use summary::Summary;
 
+static GIT_PROCESSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts a git process (git.rs calls it for each one it starts): each costs a few milliseconds,
+/// most of version-guard's time, so every phase's log says how many it started.
+pub fn count_git_process() {
+    GIT_PROCESSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn git_processes_spawned() -> usize {
+    GIT_PROCESSES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Input and environment names whose values are secrets: masked before anything is printed.
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_uppercase().replace('-', "_");
@@ -207,11 +219,11 @@ impl Runner {
             ));
         }
         let start = Instant::now();
-        let spawned = crate::git::processes_spawned();
+        let spawned = git_processes_spawned();
         let result = f(self);
         let took = start.elapsed().as_secs_f64();
         let status = if result.is_ok() { "" } else { " (failed)" };
-        let processes = crate::git::processes_spawned() - spawned;
+        let processes = git_processes_spawned() - spawned;
         self.log(&format!(
             "took {took:.2}s{status} ({:.1} ms, {processes} git process{})",
             took * 1000.0,

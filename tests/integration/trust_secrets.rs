@@ -760,7 +760,9 @@ fn untrusted_text_in_the_comment_cannot_render_links_images_or_html() {
             rendered.push(c);
         }
     }
-    for raw in ["](", "<img", "![", "https://evil", "`code`"] {
+    // A code span (`code`) may render: it is inert (nothing inside one is a link, an image or
+    // HTML), and the comment renders inline code as code (issue #24).
+    for raw in ["](", "<img", "![", "https://evil"] {
         assert!(
             !rendered.contains(raw),
             "{raw:?} reached the comment unescaped:\n{body}"

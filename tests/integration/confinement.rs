@@ -248,6 +248,15 @@ fn attack(
     }
 }
 
+/// `evil-1.0.0.tgz` in `dir`: the manifest's `main` is index.js, `scripts` as given.
+fn write_evil_tarball(dir: &Path, scripts: &str, files: &[(&str, &str)]) {
+    let manifest =
+        format!(r#"{{"name": "evil", "version": "1.0.0", "main": "index.js"{scripts}}}"#);
+    let mut all = vec![("package.json", manifest.as_str())];
+    all.extend_from_slice(files);
+    std::fs::write(dir.join("evil-1.0.0.tgz"), tarball("package", &all)).unwrap();
+}
+
 #[test]
 fn npm_import_time_code_cannot_write_the_runners_files() {
     let work = tempfile::tempdir().unwrap();
@@ -259,17 +268,7 @@ fn npm_import_time_code_cannot_write_the_runners_files() {
         &collector,
         |gha, targets| {
             let code = node_attack(&collector, gha, targets);
-            let bytes = tarball(
-                "package",
-                &[
-                    (
-                        "package.json",
-                        r#"{"name": "evil", "version": "1.0.0", "main": "index.js"}"#,
-                    ),
-                    ("index.js", &code),
-                ],
-            );
-            std::fs::write(work.path().join("evil-1.0.0.tgz"), bytes).unwrap();
+            write_evil_tarball(work.path(), "", &[("index.js", &code)]);
         },
     );
 }
@@ -309,18 +308,14 @@ fn an_install_script_cannot_write_the_runners_files() {
         &collector,
         |gha, targets| {
             let code = node_attack(&collector, gha, targets);
-            let bytes = tarball(
-                "package",
+            write_evil_tarball(
+                work.path(),
+                r#", "scripts": {"postinstall": "node attack.js"}"#,
                 &[
-                    (
-                        "package.json",
-                        r#"{"name": "evil", "version": "1.0.0", "main": "index.js", "scripts": {"postinstall": "node attack.js"}}"#,
-                    ),
                     ("index.js", "exports.hello = () => 'hi';\n"),
                     ("attack.js", &code),
                 ],
             );
-            std::fs::write(work.path().join("evil-1.0.0.tgz"), bytes).unwrap();
         },
     );
 }

@@ -748,3 +748,81 @@ fn a_step_without_mode_is_metadata_action_with_its_defaults() {
         own.describe()
     );
 }
+
+/// Found by running the peer's own bundle side by side (bench/metadata_action_side_by_side.py):
+/// when no tag is generated there is no version, and the peer's bake files carry no
+/// `DOCKER_META_VERSION` argument at all (an undefined value JSON leaves out), not an empty one.
+#[test]
+fn without_a_version_the_bake_files_have_no_version_argument_as_the_peers() {
+    let api = api(&[]);
+    let row = json!({"event": "null", "inputs": {"images": "user/app"}});
+    let outcome = run_row(&row, &api, &[]);
+    outcome.run.assert_code(0);
+    assert_eq!(outcome.run.out("version"), "");
+    let tags = read_json(outcome.run.out("bake-file-tags"));
+    assert_eq!(
+        tags,
+        json!({"target": {"docker-metadata-action": {
+            "tags": [], "args": {"DOCKER_META_IMAGES": "user/app"}}}}),
+    );
+    let both = read_json(outcome.run.out("bake-file"));
+    assert_eq!(
+        both["target"]["docker-metadata-action"]["args"],
+        json!({"DOCKER_META_IMAGES": "user/app"})
+    );
+    // With a version the argument is there.
+    let row = json!({"event": "push_dev", "inputs": {"images": "user/app"}});
+    let outcome = run_row(&row, &api, &[]);
+    let tags = read_json(outcome.run.out("bake-file-tags"));
+    assert_eq!(
+        tags["target"]["docker-metadata-action"]["args"],
+        json!({"DOCKER_META_IMAGES": "user/app", "DOCKER_META_VERSION": "dev"})
+    );
+}
+
+/// The peer reads a list input as CSV twice (found side by side with its bundle): the input's
+/// lines first (a field in quotes loses them, `""` is a quote), then each rule. A comma inside
+/// an attribute therefore needs its quotes doubled inside a quoted line, as the peer's own test
+/// table has it; the same line with single quotes reaches the rule parser without them, where the
+/// peer's pattern `^release\d{1` matches nothing and its step gives no tag with a warning. Here
+/// that pattern is no regular expression: exit 2 naming the line, never a silent empty result.
+#[test]
+fn list_inputs_are_read_as_csv_before_each_rule_as_the_peer_reads_them() {
+    let api = api(&[]);
+    let step = |tags: &str| {
+        let row = json!({"event": "tag_release1", "inputs": {"images": "user/app", "tags": tags}});
+        run_row(&row, &api, &[])
+    };
+    let doubled = step(r#""type=match,""pattern=^release\d{1,2}""""#);
+    doubled.run.assert_code(0);
+    assert_eq!(
+        lines(doubled.run.out("tags")),
+        ["user/app:release1", "user/app:latest"]
+    );
+    // Quotes around a field without a comma only go away: the rule is the same.
+    let plain = step(r#"type=match,"pattern=^release\d",group=0"#);
+    plain.run.assert_code(0);
+    assert_eq!(
+        lines(plain.run.out("tags")),
+        ["user/app:release1", "user/app:latest"]
+    );
+    let single = step(r#"type=match,"pattern=^release\d{1,2}""#);
+    single.run.assert_code(2);
+    assert!(
+        single.run.stdout.contains("input `tags`, line 1")
+            && single.run.stdout.contains("not a regular expression"),
+        "{}",
+        single.run.describe()
+    );
+    assert!(single.run.outputs.is_empty(), "{}", single.run.describe());
+    // `labels` too: a quoted line keeps its comma and loses its quotes, as the peer's.
+    let row = json!({"event": "push_dev", "inputs": {"images": "user/app",
+        "labels": "\"org.example.note=a, b\""}});
+    let labelled = run_row(&row, &api, &[]);
+    labelled.run.assert_code(0);
+    assert!(
+        lines(labelled.run.out("labels")).contains(&"org.example.note=a, b".to_string()),
+        "{}",
+        labelled.run.out("labels")
+    );
+}

@@ -111,7 +111,8 @@ pub(super) struct JsonOutput<'a> {
 pub(super) struct BakeArgs<'a> {
     #[serde(rename = "DOCKER_META_IMAGES")]
     pub(super) images: String,
-    #[serde(rename = "DOCKER_META_VERSION")]
+    /// Left out when there is no version: the peer's value is then undefined, which JSON drops.
+    #[serde(rename = "DOCKER_META_VERSION", skip_serializing_if = "str::is_empty")]
     pub(super) version: &'a str,
 }
 

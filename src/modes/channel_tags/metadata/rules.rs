@@ -129,14 +129,67 @@ pub fn csv_fields(line: &str) -> std::result::Result<Vec<String>, String> {
 }
 
 /// The lines of a list input as the peer reads them: split on newlines, trimmed, blank lines and
-/// lines starting with `#` dropped.
+/// lines starting with `#` dropped, and each line read as CSV once and joined back with `,` (the
+/// peer's `getInputList` with `ignoreComma`): a field in quotes loses them and `""` in it is a
+/// quote. The rules, images and flavor are then split into fields again (`csv_fields`), so a
+/// comma inside an attribute needs its quotes doubled inside a quoted line:
+/// `"type=match,""pattern=\d{1,2}"""`.
 pub fn input_lines(value: &str) -> Vec<(usize, String)> {
     value
         .lines()
         .enumerate()
         .map(|(n, l)| (n + 1, l.trim().to_string()))
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .map(|(n, l)| (n, unquote_line(&l)))
         .collect()
+}
+
+/// One line read as CSV with relaxed quotes (a quote inside an unquoted field is kept) and its
+/// fields joined with `,`. A line that is not CSV (a quoted field not closed, text after a closing
+/// quote) is left as written, for the rule parser to name.
+fn unquote_line(line: &str) -> String {
+    if !line.contains('"') {
+        return line.to_string();
+    }
+    let mut fields = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        let mut field = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        field.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => field.push(c),
+                    None => return line.to_string(),
+                }
+            }
+            match chars.next() {
+                None => {
+                    fields.push(field);
+                    return fields.join(",");
+                }
+                Some(',') => fields.push(field),
+                Some(_) => return line.to_string(),
+            }
+        } else {
+            loop {
+                match chars.next() {
+                    None => {
+                        fields.push(field);
+                        return fields.join(",");
+                    }
+                    Some(',') => break,
+                    Some(c) => field.push(c),
+                }
+            }
+            fields.push(field);
+        }
+    }
 }
 
 const DEFAULT_RULES: &[&str] = &[
@@ -181,7 +234,7 @@ fn parse_rule(source: &str, line: usize, given: bool) -> Result<Rule> {
             "the default `tags`".to_string()
         };
         Failure::usage("Invalid input `tags`", format!("{place}: {why}: {source:?}")).with_fix(
-            "write one rule per line as docker/metadata-action documents them, e.g. `type=ref,event=branch`, `type=semver,pattern={{version}}`, `type=raw,value=latest`",
+            "write one rule per line as docker/metadata-action documents them, e.g. `type=ref,event=branch`, `type=semver,pattern={{version}}`, `type=raw,value=latest`; a comma inside an attribute: quote the line and double the attribute's quotes, `\"type=match,\"\"pattern=\\d{1,2}\"\"\"`",
         )
     };
     let fields = csv_fields(source).map_err(&bad)?;
@@ -344,6 +397,23 @@ pub fn parse(input: &str) -> Result<Vec<Rule>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_lines_are_read_as_csv_once() {
+        let lines = |v: &str| -> Vec<String> { input_lines(v).into_iter().map(|l| l.1).collect() };
+        assert_eq!(
+            lines(r#""type=match,""pattern=\d{1,2}""""#),
+            [r#"type=match,"pattern=\d{1,2}""#]
+        );
+        assert_eq!(
+            lines(r#"type=match,"pattern=\d{1,2}""#),
+            [r#"type=match,pattern=\d{1,2}"#]
+        );
+        assert_eq!(lines("a,b\n# c\n\n d "), ["a,b", "d"]);
+        assert_eq!(lines(r#"a"b,c"#), [r#"a"b,c"#]);
+        assert_eq!(lines(r#""ab"#), [r#""ab"#]);
+        assert_eq!(lines(r#""a"x,b"#), [r#""a"x,b"#]);
+    }
 
     #[test]
     fn csv_fields_follow_quotes() {

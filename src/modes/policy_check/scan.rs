@@ -3,8 +3,11 @@
 //!
 //! Which files: inside a git repository, every tracked file (whatever `.gitignore` or `.ignore`
 //! say: a pull request controls both, and git still hands tracked files to whoever checks the
-//! repository out) plus untracked files git does not ignore. Outside git, a walk that honours
-//! `.gitignore` and `.ignore`.
+//! repository out) plus untracked files git does not ignore, from one `git ls-files -z`. Outside
+//! git, a parallel walk that honours `.gitignore` and `.ignore`. Either way no list of contents
+//! or of paths beyond git's own answer is held: each thread reads one file at a time into a
+//! buffer it reuses, and what it finds is sorted once at the end, so the result does not depend
+//! on which thread read what.
 //!
 //! Nothing the policy wants is skipped silently: invalid UTF-8 is read lossily (node and Python
 //! run a file with one bad byte in a comment), only content with NUL bytes counts as binary, a
@@ -12,12 +15,14 @@
 //! leaves it, and a file over [`MAX_FILE_BYTES`] is a finding instead of a read that could take
 //! the runner's memory.
 
+use std::borrow::Cow;
+use std::fs::FileType;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use ignore::WalkBuilder;
+use ignore::{WalkBuilder, WalkState};
 
 use super::config::Policy;
 use super::imports::Language;
@@ -35,30 +40,70 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// How much of a file decides whether it is binary (a NUL byte in it), as git decides.
 const BINARY_PROBE_BYTES: usize = 8000;
 
+/// A thread keeps its read buffer up to this size between files; a larger one (a big file) is
+/// given back after the file.
+const KEPT_BUFFER_BYTES: usize = 1024 * 1024;
+
 pub struct Scan {
     pub files_read: usize,
     pub violations: Vec<Violation>,
     pub inline_waivers: Vec<InlineWaiver>,
 }
 
+/// What one thread found.
 #[derive(Default)]
 struct Found {
     files_read: usize,
     violations: Vec<Violation>,
     inline_waivers: Vec<InlineWaiver>,
+    /// Paths that could not be read.
     errors: Vec<String>,
+    /// Directories the walk could not list (outside git).
+    list_errors: Vec<String>,
 }
 
-/// A path the repository holds: repo-relative (`/`-separated) and on disk.
-struct Candidate {
-    rel: String,
-    abs: PathBuf,
+impl Found {
+    fn merge(&mut self, other: Found) {
+        self.files_read += other.files_read;
+        self.violations.extend(other.violations);
+        self.inline_waivers.extend(other.inline_waivers);
+        self.errors.extend(other.errors);
+        self.list_errors.extend(other.list_errors);
+    }
 }
 
-/// What became of one candidate.
-enum Outcome {
+/// What the scan shares between its threads.
+struct Ctx<'a> {
+    root: &'a Path,
+    root_real: PathBuf,
+    policy: &'a Policy,
+    skip: Option<&'a str>,
+    threads: usize,
+}
+
+/// One thread's state: what it found and the buffer it reads into. What it found joins `all`
+/// when the thread is done with it.
+struct Worker<'a> {
+    ctx: &'a Ctx<'a>,
+    all: &'a Mutex<Found>,
+    found: Found,
+    buf: Vec<u8>,
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        let found = std::mem::take(&mut self.found);
+        // A poisoned lock means another thread panicked, and the scan reports that panic.
+        if let Ok(mut all) = self.all.lock() {
+            all.merge(found);
+        }
+    }
+}
+
+/// What became of one file.
+enum Outcome<'b> {
     Skipped,
-    Read(String),
+    Read(Cow<'b, str>),
     Finding(Violation),
     Error(String),
 }
@@ -66,42 +111,35 @@ enum Outcome {
 /// Checks every file a rule wants. `skip` is the policy file itself, whose patterns would
 /// otherwise match themselves.
 pub fn scan(root: &Path, policy: &Policy, skip: Option<&str>) -> Result<Scan> {
-    let candidates = candidates(root)?;
-    let root_real = std::fs::canonicalize(root)?;
-    let found = Mutex::new(Found::default());
-    let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(candidates.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(candidate) = candidates.get(i) else {
-                    break;
-                };
-                if Some(candidate.rel.as_str()) == skip || !rules::wants(policy, &candidate.rel) {
-                    continue;
-                }
-                match read(&root_real, candidate) {
-                    Outcome::Skipped => {}
-                    Outcome::Error(e) => found.lock().expect("lock").errors.push(e),
-                    Outcome::Finding(v) => found.lock().expect("lock").violations.push(v),
-                    Outcome::Read(text) => {
-                        let violations = rules::check_file(policy, root, &candidate.rel, &text);
-                        let waivers = inline_waivers(&candidate.rel, &text);
-                        let mut found = found.lock().expect("lock");
-                        found.files_read += 1;
-                        found.violations.extend(violations);
-                        found.inline_waivers.extend(waivers);
-                    }
-                }
-            });
-        }
-    });
-    let found = found.into_inner().expect("lock");
+    let ctx = Ctx {
+        root,
+        root_real: std::fs::canonicalize(root)?,
+        policy,
+        skip,
+        threads: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+    };
+    let git = Git::new(root);
+    let mut found = if git.is_work_tree() {
+        scan_listed(&ctx, &git.files_not_ignored()?)
+    } else {
+        scan_walk(&ctx)
+    };
+    if !found.list_errors.is_empty() {
+        found.list_errors.sort();
+        return Err(Failure::usage(
+            "Cannot read the repository",
+            format!(
+                "policy-check could not list {} path(s), so it cannot vouch for them:\n{}",
+                found.list_errors.len(),
+                found.list_errors.join("\n")
+            ),
+        )
+        .with_fix("make the directories readable, or delete them from the checkout"));
+    }
     if !found.errors.is_empty() {
+        found.errors.sort();
         return Err(Failure::usage(
             "Cannot read the repository",
             format!(
@@ -112,6 +150,14 @@ pub fn scan(root: &Path, policy: &Policy, skip: Option<&str>) -> Result<Scan> {
         )
         .with_fix("make the files readable, or delete them from the checkout"));
     }
+    // Whichever thread read what, the same order.
+    found.violations.sort_by(|a, b| {
+        (&a.file, a.line, a.col, &a.rule, &a.detail)
+            .cmp(&(&b.file, b.line, b.col, &b.rule, &b.detail))
+    });
+    found
+        .inline_waivers
+        .sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
     Ok(Scan {
         files_read: found.files_read,
         violations: found.violations,
@@ -119,120 +165,148 @@ pub fn scan(root: &Path, policy: &Policy, skip: Option<&str>) -> Result<Scan> {
     })
 }
 
-/// The files (and symlinks) under `root`, sorted.
-fn candidates(root: &Path) -> Result<Vec<Candidate>> {
-    let git = Git::new(root);
-    let mut rels: Vec<String> = if git.is_work_tree() {
-        git.files_not_ignored()?
-            .into_iter()
-            .map(|p| slash_path(&p))
-            .collect()
-    } else {
-        let mut rels = Vec::new();
-        let mut errors = Vec::new();
-        let walk = WalkBuilder::new(root)
-            .hidden(false)
-            .require_git(false)
-            .follow_links(false)
-            .filter_entry(|entry| entry.file_name() != ".git")
-            .build();
-        for entry in walk {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    errors.push(e.to_string());
-                    continue;
+/// The paths git listed (repo-relative), shared out to the threads one at a time. A path git
+/// lists twice (an unmerged file, once per stage) is read once.
+fn scan_listed(ctx: &Ctx, paths: &[PathBuf]) -> Found {
+    let next = AtomicUsize::new(0);
+    let all = Mutex::new(Found::default());
+    let threads = ctx.threads.min(paths.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mut worker = Worker::new(ctx, &all);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else {
+                        break;
+                    };
+                    if i > 0 && paths[i - 1] == *path {
+                        continue;
+                    }
+                    worker.visit(&rel_path(path), &ctx.root.join(path), None);
                 }
-            };
-            let is_leaf = entry
-                .file_type()
-                .is_some_and(|t| t.is_file() || t.is_symlink());
-            if let (true, Ok(rel)) = (is_leaf, entry.path().strip_prefix(root)) {
-                rels.push(slash_path(rel));
-            }
+            });
         }
-        if !errors.is_empty() {
-            return Err(Failure::usage(
-                "Cannot read the repository",
-                format!(
-                    "policy-check could not list {} path(s), so it cannot vouch for them:\n{}",
-                    errors.len(),
-                    errors.join("\n")
-                ),
-            )
-            .with_fix("make the directories readable, or delete them from the checkout"));
-        }
-        rels
-    };
-    rels.sort();
-    rels.dedup();
-    Ok(rels
-        .into_iter()
-        .map(|rel| Candidate {
-            abs: root.join(&rel),
-            rel,
-        })
-        .collect())
+    });
+    all.into_inner().expect("lock")
 }
 
-/// Reads one candidate the way the tools that use it would: through a symlink that stays inside
-/// the repository, lossily when it is not valid UTF-8.
-fn read(root_real: &Path, candidate: &Candidate) -> Outcome {
-    let rel = &candidate.rel;
-    let meta = match std::fs::symlink_metadata(&candidate.abs) {
-        Ok(meta) => meta,
-        // Tracked but deleted from the checkout: nothing there for a tool to read.
+/// Outside git: a parallel walk honouring `.gitignore` and `.ignore`, each file checked as the
+/// walk reaches it, with the type the directory listing gave (no second `stat`).
+fn scan_walk(ctx: &Ctx) -> Found {
+    let all = Mutex::new(Found::default());
+    WalkBuilder::new(ctx.root)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .threads(ctx.threads)
+        .filter_entry(|entry| entry.file_name() != ".git")
+        .build_parallel()
+        .run(|| {
+            let mut worker = Worker::new(ctx, &all);
+            Box::new(move |entry| {
+                match entry {
+                    Ok(entry) => {
+                        let file_type = entry.file_type();
+                        let is_leaf = file_type.is_some_and(|t| t.is_file() || t.is_symlink());
+                        if let (true, Ok(rel)) = (is_leaf, entry.path().strip_prefix(ctx.root)) {
+                            worker.visit(&rel_path(rel), entry.path(), file_type);
+                        }
+                    }
+                    Err(e) => worker.found.list_errors.push(e.to_string()),
+                }
+                WalkState::Continue
+            })
+        });
+    all.into_inner().expect("lock")
+}
+
+/// A repo-relative path as rules and reports name it: `/`-separated.
+fn rel_path(path: &Path) -> Cow<'_, str> {
+    if cfg!(unix) {
+        // Already `/`-separated, and git and the walk give no `.` or `..` components.
+        path.to_string_lossy()
+    } else {
+        Cow::Owned(slash_path(path))
+    }
+}
+
+impl<'a> Worker<'a> {
+    fn new(ctx: &'a Ctx<'a>, all: &'a Mutex<Found>) -> Self {
+        Worker {
+            ctx,
+            all,
+            found: Found::default(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Checks one path when a rule wants it. `file_type`, when the walk knows it, spares a
+    /// `stat`.
+    fn visit(&mut self, rel: &str, abs: &Path, file_type: Option<FileType>) {
+        let ctx = self.ctx;
+        if Some(rel) == ctx.skip || !rules::wants(ctx.policy, rel) {
+            return;
+        }
+        self.buf.clear();
+        match read(&ctx.root_real, rel, abs, file_type, &mut self.buf) {
+            Outcome::Skipped => {}
+            Outcome::Error(e) => self.found.errors.push(e),
+            Outcome::Finding(v) => self.found.violations.push(v),
+            Outcome::Read(text) => {
+                let found = &mut self.found;
+                found.files_read += 1;
+                found
+                    .violations
+                    .extend(rules::check_file(ctx.policy, ctx.root, rel, &text));
+                found.inline_waivers.extend(inline_waivers(rel, &text));
+            }
+        }
+        if self.buf.capacity() > KEPT_BUFFER_BYTES {
+            self.buf = Vec::new();
+        }
+    }
+}
+
+/// Reads one path the way the tools that use it would: through a symlink that stays inside the
+/// repository, lossily when it is not valid UTF-8. `buf` is empty and holds the bytes read.
+fn read<'b>(
+    root_real: &Path,
+    rel: &str,
+    abs: &Path,
+    file_type: Option<FileType>,
+    buf: &'b mut Vec<u8>,
+) -> Outcome<'b> {
+    let file_type = match file_type {
+        Some(file_type) => file_type,
+        None => match std::fs::symlink_metadata(abs) {
+            Ok(meta) => meta.file_type(),
+            // Tracked but deleted from the checkout: nothing there for a tool to read.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Outcome::Skipped,
+            Err(e) => return Outcome::Error(format!("{rel}: {e}")),
+        },
+    };
+    if file_type.is_symlink() {
+        if let Some(outcome) = symlink(root_real, rel, abs) {
+            return outcome;
+        }
+    } else if !file_type.is_file() {
+        return Outcome::Skipped;
+    }
+    let file = match std::fs::File::open(abs) {
+        Ok(file) => file,
+        // Gone between the listing and the read (a walk racing a build): nothing to read.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Outcome::Skipped,
         Err(e) => return Outcome::Error(format!("{rel}: {e}")),
     };
-    if meta.file_type().is_symlink() {
-        let target = std::fs::read_link(&candidate.abs)
-            .map(|t| t.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match std::fs::canonicalize(&candidate.abs) {
-            Ok(real) if crate::runner::inputs::is_within(&real, root_real) => {
-                if !real.is_file() {
-                    return Outcome::Skipped;
-                }
-            }
-            Ok(_) => {
-                return Outcome::Finding(finding(
-                    &SYMLINK_NOT_SCANNED,
-                    rel,
-                    1,
-                    1,
-                    format!(
-                        "`{rel}` is a symlink to `{target}`, outside the repository: its content \
-                         was not checked, but tools that read `{rel}` read that file"
-                    ),
-                ))
-            }
-            Err(_) => {
-                return Outcome::Finding(finding(
-                    &SYMLINK_NOT_SCANNED,
-                    rel,
-                    1,
-                    1,
-                    format!("`{rel}` is a symlink to `{target}`, which does not exist"),
-                ))
-            }
-        }
-    } else if !meta.is_file() {
-        return Outcome::Skipped;
-    }
-    let mut file = match std::fs::File::open(&candidate.abs) {
-        Ok(file) => file,
-        Err(e) => return Outcome::Error(format!("{rel}: {e}")),
-    };
     // Read one byte past the cap: a file that grows while it is read is still caught.
-    let mut bytes = Vec::new();
-    if let Err(e) = (&mut file).take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+    if let Err(e) = file.take(MAX_FILE_BYTES + 1).read_to_end(buf) {
         return Outcome::Error(format!("{rel}: {e}"));
     }
+    let bytes: &'b [u8] = buf;
     // Source and package-manager files are read whatever they hold: the tools run them anyway.
-    let known = Language::of(rel).is_some() || RefFile::of(rel).is_some();
     let probe = &bytes[..bytes.len().min(BINARY_PROBE_BYTES)];
-    if !known && probe.contains(&0) {
+    if probe.contains(&0) && Language::of(rel).is_none() && RefFile::of(rel).is_none() {
         return Outcome::Skipped;
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {
@@ -248,8 +322,35 @@ fn read(root_real: &Path, candidate: &Candidate) -> Outcome {
             ),
         ));
     }
-    Outcome::Read(match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    Outcome::Read(String::from_utf8_lossy(bytes))
+}
+
+/// A symlink: `None` when it leads to a file inside the repository (read it), a finding when it
+/// leaves the repository or leads nowhere, skipped when it leads to something else.
+fn symlink<'b>(root_real: &Path, rel: &str, abs: &Path) -> Option<Outcome<'b>> {
+    let target = std::fs::read_link(abs)
+        .map(|t| t.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match std::fs::canonicalize(abs) {
+        Ok(real) if crate::runner::inputs::is_within(&real, root_real) => {
+            (!real.is_file()).then_some(Outcome::Skipped)
+        }
+        Ok(_) => Some(Outcome::Finding(finding(
+            &SYMLINK_NOT_SCANNED,
+            rel,
+            1,
+            1,
+            format!(
+                "`{rel}` is a symlink to `{target}`, outside the repository: its content was not \
+                 checked, but tools that read `{rel}` read that file"
+            ),
+        ))),
+        Err(_) => Some(Outcome::Finding(finding(
+            &SYMLINK_NOT_SCANNED,
+            rel,
+            1,
+            1,
+            format!("`{rel}` is a symlink to `{target}`, which does not exist"),
+        ))),
+    }
 }

@@ -1,28 +1,40 @@
 //! Positions in file text: byte offsets to 1-based lines and columns (columns in characters, as
 //! GitHub annotations count them), and repo-relative paths.
 
+use std::cell::OnceCell;
 use std::path::Path;
 
-/// Line starts of one file, to turn match offsets into lines and columns.
+/// Line starts of one file, to turn match offsets into lines and columns. Found at the first
+/// question: most files have nothing to report.
 pub struct LineIndex<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    starts: OnceCell<Vec<usize>>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts: OnceCell::new(),
+        }
+    }
+
+    fn starts(&self) -> &[usize] {
+        self.starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(self.text.match_indices('\n').map(|(i, _)| i + 1));
+            starts
+        })
     }
 
     /// 1-based line and column of a byte offset.
     pub fn position(&self, offset: usize) -> (usize, usize) {
-        let line = match self.starts.binary_search(&offset) {
+        let starts = self.starts();
+        let line = match starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.starts[line];
+        let start = starts[line];
         let col = self.text[start..offset.min(self.text.len())]
             .chars()
             .count()
@@ -32,11 +44,11 @@ impl<'a> LineIndex<'a> {
 
     /// The text of a 1-based line, without its line ending.
     pub fn line(&self, line: usize) -> &'a str {
-        let Some(&start) = self.starts.get(line.wrapping_sub(1)) else {
+        let starts = self.starts();
+        let Some(&start) = starts.get(line.wrapping_sub(1)) else {
             return "";
         };
-        let end = self
-            .starts
+        let end = starts
             .get(line)
             .map(|e| e - 1)
             .unwrap_or(self.text.len());
@@ -46,9 +58,10 @@ impl<'a> LineIndex<'a> {
     /// The text of the line before `offset`, on the same line.
     pub fn before(&self, offset: usize) -> &'a str {
         let (line, _) = self.position(offset);
-        &self.text[self.starts[line - 1]..offset]
+        &self.text[self.starts()[line - 1]..offset]
     }
 }
+
 
 /// A relative path with `/` separators, whatever the platform.
 pub fn slash_path(path: &Path) -> String {

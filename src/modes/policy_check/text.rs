@@ -48,10 +48,7 @@ impl<'a> LineIndex<'a> {
         let Some(&start) = starts.get(line.wrapping_sub(1)) else {
             return "";
         };
-        let end = starts
-            .get(line)
-            .map(|e| e - 1)
-            .unwrap_or(self.text.len());
+        let end = starts.get(line).map(|e| e - 1).unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches('\r')
     }
 
@@ -61,7 +58,6 @@ impl<'a> LineIndex<'a> {
         &self.text[self.starts()[line - 1]..offset]
     }
 }
-
 
 /// A relative path with `/` separators, whatever the platform.
 pub fn slash_path(path: &Path) -> String {

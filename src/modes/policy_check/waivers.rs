@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use time::Date;
+use jiff::civil::Date;
 
 use super::config::Policy;
 use super::text::LineIndex;

@@ -7,9 +7,9 @@
 use std::collections::BTreeSet;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use jiff::civil::Date;
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
-use jiff::civil::Date;
 
 use crate::error::{Failure, Location, Result};
 
@@ -417,9 +417,13 @@ pub fn today() -> Result<Date> {
 fn parse_date(text: &str) -> Option<Date> {
     let b = text.as_bytes();
     let shape = b.len() == 10
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     if !shape {
         return None;
     }
@@ -883,8 +887,14 @@ mod tests {
 
     #[test]
     fn waiver_dates_are_exactly_yyyy_mm_dd() {
-        assert_eq!(parse_date("2030-01-31"), Some(jiff::civil::date(2030, 1, 31)));
-        assert_eq!(parse_date("2024-02-29"), Some(jiff::civil::date(2024, 2, 29)));
+        assert_eq!(
+            parse_date("2030-01-31"),
+            Some(jiff::civil::date(2030, 1, 31))
+        );
+        assert_eq!(
+            parse_date("2024-02-29"),
+            Some(jiff::civil::date(2024, 2, 29))
+        );
         assert!(parse_date("2024-02-29") < parse_date("2024-03-01"));
         for bad in [
             "2023-02-29",

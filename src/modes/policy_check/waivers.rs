@@ -6,8 +6,8 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
 use jiff::civil::Date;
+use regex::Regex;
 
 use super::config::Policy;
 use super::text::LineIndex;

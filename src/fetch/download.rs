@@ -1015,11 +1015,11 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let date =
-        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
-    let now = time::OffsetDateTime::now_utc();
-    let secs = (date - now).whole_seconds().max(0) as u64;
-    Some(Duration::from_secs(secs))
+    static HTTP_DATE: jiff::fmt::rfc2822::DateTimeParser =
+        jiff::fmt::rfc2822::DateTimeParser::new();
+    let date = HTTP_DATE.parse_timestamp(value).ok()?;
+    let secs = date.as_second() - jiff::Timestamp::now().as_second();
+    Some(Duration::from_secs(secs.max(0) as u64))
 }
 
 /// Downloads once, or twice with `check_cache` (the second copy must hash the same), timing both.
@@ -1119,7 +1119,16 @@ mod tests {
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(Duration::ZERO)
         );
+        // An HTTP-date two minutes ahead waits about two minutes (the clock moves meanwhile).
+        let ahead = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(120);
+        let date = jiff::fmt::rfc2822::DateTimePrinter::new()
+            .timestamp_to_rfc9110_string(&ahead)
+            .unwrap();
+        assert!(date.ends_with(" GMT"), "{date}");
+        let wait = parse_retry_after(&date).unwrap().as_secs();
+        assert!((115..=120).contains(&wait), "{date}: {wait}");
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("Sun, 31 Nov 1994 08:49:37 GMT"), None);
     }
 
     #[test]

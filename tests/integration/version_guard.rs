@@ -20,11 +20,10 @@ fn versions(run: &Run) -> serde_json::Value {
 
 /// UTC `YYYYMMDDHHMMSS` of the repository clock's last commit.
 fn stamp(repo: &Repo) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(repo.clock()).unwrap();
-    t.format(&time::macros::format_description!(
-        "[year][month][day][hour][minute][second]"
-    ))
-    .unwrap()
+    jiff::Timestamp::from_second(repo.clock())
+        .unwrap()
+        .strftime("%Y%m%d%H%M%S")
+        .to_string()
 }
 
 fn summary_filtered(run: &Run, sha: &str) -> String {

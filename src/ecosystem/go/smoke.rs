@@ -381,9 +381,7 @@ fn write_proxy(inspected: &Inspected, proxy: &Path) -> Result<()> {
     let version = &inspected.version;
     let escaped = escape(version);
     std::fs::write(dir.join("list"), format!("{version}\n"))?;
-    let now = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .map_err(anyhow::Error::from)?;
+    let now = crate::version::now_rfc3339();
     std::fs::write(
         dir.join(format!("{escaped}.info")),
         serde_json::json!({"Version": version, "Time": now}).to_string(),

@@ -389,14 +389,15 @@ fn created_time(
 }
 
 fn rfc3339(seconds: i64) -> Result<String> {
-    let time = time::OffsetDateTime::from_unix_timestamp(seconds).map_err(|e| {
-        Failure::usage(
-            "Invalid time",
-            format!("{seconds} is not a valid time: {e}"),
-        )
-    })?;
-    time.format(&time::format_description::well_known::Rfc3339)
-        .map_err(|e| Failure::usage("Invalid time", format!("{seconds}: {e}")))
+    // `Z` for UTC, no fraction for a whole second: 2024-01-02T03:04:05Z.
+    jiff::Timestamp::from_second(seconds)
+        .map(|time| time.to_string())
+        .map_err(|e| {
+            Failure::usage(
+                "Invalid time",
+                format!("{seconds} is not a valid time: {e}"),
+            )
+        })
 }
 
 /// The release tags a floating-tag decision is made against.

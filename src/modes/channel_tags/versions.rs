@@ -2,8 +2,6 @@
 //! decisions (channel, version, sha, timestamp) channel-tags reuses so a build's packages and
 //! images agree. This is channel-tags' checked view of it: the keys it needs, validated once.
 
-use time::{format_description::FormatItem, macros::format_description, PrimitiveDateTime};
-
 use crate::error::Result;
 use crate::github::context::is_sha_prefix;
 use crate::version::document::{invalid as bad, VersionsDocument};
@@ -21,9 +19,6 @@ pub struct Versions {
     pub latest_version: Option<semver::Version>,
     pub tag_prefix: Option<String>,
 }
-
-const TIMESTAMP: &[FormatItem<'static>] =
-    format_description!("[year][month][day][hour][minute][second]");
 
 /// A key channel-tags needs: present and not blank.
 fn required(key: &str, value: &Option<String>) -> Result<String> {
@@ -57,7 +52,7 @@ impl Versions {
             )));
         }
         let timestamp = required("timestamp", &doc.timestamp)?;
-        PrimitiveDateTime::parse(&timestamp, TIMESTAMP).map_err(|_| {
+        crate::version::parse_timestamp(&timestamp).map_err(|_| {
             bad(format!(
                 "key `timestamp` must be YYYYMMDDhhmmss (UTC), got {timestamp:?}"
             ))
@@ -85,9 +80,7 @@ impl Versions {
 
     /// The timestamp as seconds since the epoch.
     pub fn unix_time(&self) -> i64 {
-        PrimitiveDateTime::parse(&self.timestamp, TIMESTAMP)
-            .map(|t| t.assume_utc().unix_timestamp())
-            .unwrap_or_default()
+        crate::version::timestamp_unix(&self.timestamp).unwrap_or_default()
     }
 }
 

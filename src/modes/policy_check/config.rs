@@ -7,9 +7,9 @@
 use std::collections::BTreeSet;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use jiff::civil::Date;
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
-use time::Date;
 
 use crate::error::{Failure, Location, Result};
 
@@ -407,16 +407,28 @@ pub fn today() -> Result<Date> {
             )
             .with_fix("unset RELEASE_ACTION_TODAY or set it to a date such as 2025-01-31")
         }),
-        _ => Ok(time::OffsetDateTime::now_utc().date()),
+        _ => Ok(jiff::tz::Offset::UTC
+            .to_datetime(jiff::Timestamp::now())
+            .date()),
     }
 }
 
+/// Exactly `YYYY-MM-DD`, a real date (no week or ordinal dates, no signed or 6-digit years).
 fn parse_date(text: &str) -> Option<Date> {
-    Date::parse(
-        text,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
+    let b = text.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return None;
+    }
+    let field = |range: std::ops::Range<usize>| text[range].parse::<i16>().ok();
+    Date::new(field(0..4)?, field(5..7)? as i8, field(8..10)? as i8).ok()
 }
 
 /// Reads, parses, validates and compiles the policy file.
@@ -872,6 +884,36 @@ impl RuleSource<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiver_dates_are_exactly_yyyy_mm_dd() {
+        assert_eq!(
+            parse_date("2030-01-31"),
+            Some(jiff::civil::date(2030, 1, 31))
+        );
+        assert_eq!(
+            parse_date("2024-02-29"),
+            Some(jiff::civil::date(2024, 2, 29))
+        );
+        assert!(parse_date("2024-02-29") < parse_date("2024-03-01"));
+        for bad in [
+            "2023-02-29",
+            "2030-04-31",
+            "2030-13-01",
+            "2030-00-10",
+            "2030-01-00",
+            "2030-1-31",
+            "20300131",
+            "+02030-01-31",
+            "2030-01-31T00:00",
+            "31/01/2030",
+            "2030-W05-1",
+            "2030-031",
+            "",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
 
     fn matches(pattern: &str, module: &str) -> bool {
         Regex::new(&module_regex(pattern)).unwrap().is_match(module)

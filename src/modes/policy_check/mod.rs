@@ -289,7 +289,7 @@ struct Inputs {
     policy_mode: String,
     /// `GITHUB_EVENT_NAME`, for required-env rules with `events:`.
     event_name: Option<String>,
-    today: time::Date,
+    today: jiff::civil::Date,
 }
 
 impl Inputs {

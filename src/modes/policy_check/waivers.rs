@@ -6,8 +6,8 @@
 
 use std::sync::LazyLock;
 
+use jiff::civil::Date;
 use regex::Regex;
-use time::Date;
 
 use super::config::Policy;
 use super::text::LineIndex;

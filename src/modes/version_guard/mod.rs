@@ -421,9 +421,7 @@ fn parse_timestamp(input: &str) -> Result<TimestampInput> {
         "commit" => Ok(TimestampInput::Commit),
         "now" => Ok(TimestampInput::Now),
         digits if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) => {
-            let format =
-                time::macros::format_description!("[year][month][day][hour][minute][second]");
-            time::PrimitiveDateTime::parse(digits, &format)
+            crate::version::parse_timestamp(digits)
                 .map(|_| TimestampInput::Fixed(digits.to_string()))
                 .map_err(|e| {
                     Failure::invalid_input(
@@ -442,7 +440,7 @@ fn parse_timestamp(input: &str) -> Result<TimestampInput> {
 }
 
 fn now_timestamp() -> String {
-    format_timestamp(time::OffsetDateTime::now_utc().unix_timestamp()).expect("now is a valid time")
+    format_timestamp(jiff::Timestamp::now().as_second()).expect("now is a valid time")
 }
 
 fn resolve_timestamp(inputs: &Inputs, sha: &str, git: &Git, runner: &Runner) -> Result<String> {

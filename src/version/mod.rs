@@ -8,17 +8,22 @@ pub mod tags;
 
 /// `YYYYMMDDHHMMSS` of a unix time, UTC; `None` outside the years 0000 to 9999.
 pub fn format_timestamp(unix: i64) -> Option<String> {
-    let t = jiff::Timestamp::from_second(unix).ok()?;
-    let t = jiff::tz::Offset::UTC.to_datetime(t);
-    (0..=9999).contains(&t.year()).then(|| {
+    // By civil date arithmetic, not jiff::Timestamp: a Timestamp ends at 9999-12-30T22:00:00Z
+    // (so that any offset stays in range), and the last hours of 9999 are valid UTC timestamps.
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let date = jiff::civil::date(1970, 1, 1)
+        .checked_add(jiff::Span::new().try_days(days).ok()?)
+        .ok()?;
+    (0..=9999).contains(&date.year()).then(|| {
         format!(
             "{:04}{:02}{:02}{:02}{:02}{:02}",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
+            date.year(),
+            date.month(),
+            date.day(),
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
         )
     })
 }

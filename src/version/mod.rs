@@ -51,10 +51,19 @@ pub fn parse_timestamp(digits: &str) -> Result<jiff::civil::DateTime, String> {
 /// Seconds since the epoch of `YYYYMMDDHHMMSS` (UTC), if it is a real date and time.
 pub fn timestamp_unix(digits: &str) -> Option<i64> {
     let t = parse_timestamp(digits).ok()?;
-    jiff::tz::Offset::UTC
-        .to_timestamp(t)
-        .ok()
-        .map(|t| t.as_second())
+    // Civil arithmetic, as in format_timestamp: the last hours of 9999 are past jiff's Timestamp.
+    let days = i64::from(
+        t.date()
+            .since(jiff::civil::date(1970, 1, 1))
+            .ok()?
+            .get_days(),
+    );
+    Some(
+        days * 86_400
+            + i64::from(t.hour()) * 3600
+            + i64::from(t.minute()) * 60
+            + i64::from(t.second()),
+    )
 }
 
 /// The current time as RFC 3339 in UTC (`2024-01-02T03:04:05.123Z`).
@@ -64,6 +73,18 @@ pub fn now_rfc3339() -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_last_second_of_9999_round_trips() {
+        let last = 253_402_300_799; // 9999-12-31T23:59:59Z
+        assert_eq!(
+            super::format_timestamp(last).as_deref(),
+            Some("99991231235959")
+        );
+        assert_eq!(super::timestamp_unix("99991231235959"), Some(last));
+        assert_eq!(super::timestamp_unix("19700101000000"), Some(0));
+        assert_eq!(super::format_timestamp(last + 1), None);
+    }
+
     use super::*;
 
     #[test]

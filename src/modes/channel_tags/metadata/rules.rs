@@ -78,6 +78,12 @@ impl Rule {
 /// Splits one line into CSV fields (`,` separated, `"…"` quoted with `""` for a quote), as the
 /// peer reads its list inputs: `type=match,"pattern=\d{1,2}"` keeps the comma in the pattern.
 pub fn csv_fields(line: &str) -> std::result::Result<Vec<String>, String> {
+    read_csv(line, false)
+}
+
+/// CSV fields of `line`; `relaxed` keeps a quote inside an unquoted field as text (the first
+/// reading of a list input's line), else it is an error (the reading of a rule).
+fn read_csv(line: &str, relaxed: bool) -> std::result::Result<Vec<String>, String> {
     let mut fields = Vec::new();
     let mut chars = line.chars().peekable();
     loop {
@@ -115,7 +121,7 @@ pub fn csv_fields(line: &str) -> std::result::Result<Vec<String>, String> {
                         return Ok(fields);
                     }
                     Some(',') => break,
-                    Some('"') => {
+                    Some('"') if !relaxed => {
                         return Err(format!(
                             "a quote inside an unquoted field (quote the whole field, e.g. \"pattern=…\"): {line:?}"
                         ))
@@ -151,45 +157,7 @@ fn unquote_line(line: &str) -> String {
     if !line.contains('"') {
         return line.to_string();
     }
-    let mut fields = Vec::new();
-    let mut chars = line.chars().peekable();
-    loop {
-        let mut field = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            loop {
-                match chars.next() {
-                    Some('"') if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
-                    }
-                    Some('"') => break,
-                    Some(c) => field.push(c),
-                    None => return line.to_string(),
-                }
-            }
-            match chars.next() {
-                None => {
-                    fields.push(field);
-                    return fields.join(",");
-                }
-                Some(',') => fields.push(field),
-                Some(_) => return line.to_string(),
-            }
-        } else {
-            loop {
-                match chars.next() {
-                    None => {
-                        fields.push(field);
-                        return fields.join(",");
-                    }
-                    Some(',') => break,
-                    Some(c) => field.push(c),
-                }
-            }
-            fields.push(field);
-        }
-    }
+    read_csv(line, true).map_or_else(|_| line.to_string(), |fields| fields.join(","))
 }
 
 const DEFAULT_RULES: &[&str] = &[

@@ -355,36 +355,13 @@ fn git_and_tarball_dependencies_run_no_script_while_the_npm_token_is_readable() 
 
 /// `cargo package` of a library crate with a `build.rs`; returns the `.crate` path.
 fn crate_with_build_script(dir: &Path, build_rs: &str) -> std::path::PathBuf {
-    let src = dir.join("src-spy");
-    std::fs::create_dir_all(src.join("src")).unwrap();
-    std::fs::write(
-        src.join("Cargo.toml"),
-        "[package]\nname = \"build-spy\"\nversion = \"0.1.0\"\nedition = \"2021\"\nbuild = \"build.rs\"\n\
-         description = \"smoke fixture\"\nlicense = \"MIT\"\n\n[workspace]\n",
+    crate::ecosystem::cargo::cargo_package_with_build_script(
+        dir,
+        "build-spy",
+        "0.1.0",
+        "pub fn answer() -> u32 { 42 }\n",
+        Some(build_rs),
     )
-    .unwrap();
-    std::fs::write(src.join("src/lib.rs"), "pub fn answer() -> u32 { 42 }\n").unwrap();
-    std::fs::write(src.join("build.rs"), build_rs).unwrap();
-    let out = std::process::Command::new("cargo")
-        .args([
-            "package",
-            "--no-verify",
-            "--allow-dirty",
-            "--offline",
-            "--quiet",
-        ])
-        .current_dir(&src)
-        .env("CARGO_TARGET_DIR", src.join("target"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo package: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dest = dir.join("build-spy-0.1.0.crate");
-    std::fs::copy(src.join("target/package/build-spy-0.1.0.crate"), &dest).unwrap();
-    dest
 }
 
 /// A crate's `build.rs` runs during smoke-install's `cargo build`, with `registry-token` given

@@ -19,17 +19,36 @@ use sha2::{Digest as _, Sha256};
 
 /// Runs `cargo package` on a one-file library crate; returns the `.crate` path.
 pub(crate) fn cargo_package(dir: &Path, name: &str, version: &str, lib_rs: &str) -> PathBuf {
+    cargo_package_with_build_script(dir, name, version, lib_rs, None)
+}
+
+/// The same, with a `build.rs` when one is given.
+pub(crate) fn cargo_package_with_build_script(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    lib_rs: &str,
+    build_rs: Option<&str>,
+) -> PathBuf {
     let src = dir.join(format!("src-{name}-{version}"));
     std::fs::create_dir_all(src.join("src")).unwrap();
+    let build = if build_rs.is_some() {
+        "build = \"build.rs\"\n"
+    } else {
+        ""
+    };
     std::fs::write(
         src.join("Cargo.toml"),
         format!(
-            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n\
+            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n{build}\
              description = \"smoke fixture\"\nlicense = \"MIT\"\n\n[workspace]\n"
         ),
     )
     .unwrap();
     std::fs::write(src.join("src/lib.rs"), lib_rs).unwrap();
+    if let Some(build_rs) = build_rs {
+        std::fs::write(src.join("build.rs"), build_rs).unwrap();
+    }
     let out = Command::new("cargo")
         .args([
             "package",

@@ -208,7 +208,24 @@ impl Gha {
     }
 
     fn run_with(&self, files: bool) -> Run {
-        self.run_command(Command::new(bin()), files, &[])
+        let program = match self.user {
+            Some(_) => self.binary_for_another_user(),
+            None => PathBuf::from(bin()),
+        };
+        self.run_command(Command::new(program), files, &[])
+    }
+
+    /// A copy of the binary in this harness's directory (made writable for everyone by `uid`):
+    /// the checkout may lie below a directory only its owner can enter (a `mktemp -d` clone),
+    /// where another user could not start the binary at all.
+    fn binary_for_another_user(&self) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let copy = self.dir.path().join("release-action-bin");
+        if !copy.exists() {
+            std::fs::copy(bin(), &copy).expect("copy the binary");
+            std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        copy
     }
 
     fn run_command(&self, cmd: Command, files: bool, extra: &[(&str, &str)]) -> Run {

@@ -1,7 +1,9 @@
 //! Git, run as a subprocess in the repository being released. Read-only: nothing here writes to
 //! the repository.
 
+mod objects;
 mod refs;
+mod sha1;
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
@@ -178,8 +180,33 @@ impl Git {
             .collect())
     }
 
+    /// The object `rev` names when git's files say so plainly: a full object name, or `HEAD`.
+    fn local_oid(&self, rev: &str) -> Option<String> {
+        if rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Some(rev.to_ascii_lowercase());
+        }
+        (rev == "HEAD").then(|| self.local()?.head())?
+    }
+
+    /// The committer time of commit `rev` read from the object store, when the layout is plain
+    /// and the object is a whole commit (`objects`); `None` when git must answer.
+    fn local_committer_time(&self, rev: &str) -> Option<(String, i64)> {
+        let oid = self.local_oid(rev)?;
+        let objects = self.local()?.objects()?;
+        let time = objects::committer_time(&objects, &oid)?;
+        Some((oid, time))
+    }
+
+    /// Whether the committer time of `rev` is read in-process (`false`: git is asked).
+    pub fn reads_commit_in_process(&self, rev: &str) -> bool {
+        self.local_committer_time(rev).is_some()
+    }
+
     /// The full sha `rev` points at (`^{commit}` peels annotated tags).
     pub fn rev_parse(&self, rev: &str) -> Result<String> {
+        if let Some((oid, _)) = self.local_committer_time(rev) {
+            return Ok(oid);
+        }
         self.run(&[
             "rev-parse",
             "--verify",
@@ -192,6 +219,12 @@ impl Git {
     pub fn committer_time(&self, rev: &str) -> Result<i64> {
         if let Some(time) = self.committer_times.borrow().get(rev) {
             return Ok(*time);
+        }
+        if let Some((_, time)) = self.local_committer_time(rev) {
+            self.committer_times
+                .borrow_mut()
+                .insert(rev.to_string(), time);
+            return Ok(time);
         }
         let text = self.run(&["show", "-s", "--format=%ct", rev])?;
         let time = text.trim().parse::<i64>().map_err(|_| {

@@ -24,11 +24,15 @@ const GIT_VARIABLES: &[&str] = &[
     "GIT_CONFIG_PARAMETERS",
     "GIT_CONFIG_COUNT",
     "GIT_DEFAULT_REF_FORMAT",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_GRAFT_FILE",
 ];
 
 /// A repository found the way git finds it from a directory, with a layout this reader knows.
 #[derive(Debug, Clone)]
 pub(crate) struct Repo {
+    /// The git directory: `.git`, or `.git/worktrees/<name>` for a linked worktree (its `HEAD`).
+    git_dir: PathBuf,
     /// The common directory: `.git`, or the main repository's for a linked worktree.
     common: PathBuf,
     pub(crate) shallow: bool,
@@ -145,7 +149,11 @@ fn repo_at(git_dir: &Path) -> Option<Repo> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(_) => return None,
     };
-    Some(Repo { common, shallow })
+    Some(Repo {
+        git_dir: git_dir.to_path_buf(),
+        common,
+        shallow,
+    })
 }
 
 impl Repo {
@@ -156,6 +164,95 @@ impl Repo {
         loose_tags(&self.common.join("refs/tags"), "", &mut tags)?;
         Some(tags)
     }
+
+    /// The object directory, when git reads objects from it as they are stored: no replace refs
+    /// (`git replace`) and no grafts, which make git show another commit in place of the one
+    /// named. (Alternates are refused by [`discover`] already.)
+    pub(crate) fn objects(&self) -> Option<PathBuf> {
+        if fs::symlink_metadata(self.common.join("info/grafts")).is_ok() {
+            return None;
+        }
+        match fs::read_dir(self.common.join("refs/replace")) {
+            Ok(mut entries) => {
+                if entries.next().is_some() {
+                    return None;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => return None,
+        }
+        let packed = match fs::read(self.common.join("packed-refs")) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(_) => return None,
+        };
+        if packed.windows(13).any(|w| w == b"refs/replace/") {
+            return None;
+        }
+        Some(self.common.join("objects"))
+    }
+
+    /// The object `HEAD` names: detached (an object name), or a symbolic ref to a branch
+    /// (`ref: refs/heads/…`) read from its loose file or `packed-refs`. `None` for anything else
+    /// (an unborn branch, a ref to a ref, a symlink), which git answers.
+    pub(crate) fn head(&self) -> Option<String> {
+        let text = read_ref_file(&self.git_dir.join("HEAD"))?;
+        let Some(target) = text.strip_prefix("ref: ") else {
+            return is_oid(&text).then(|| text.to_ascii_lowercase());
+        };
+        if !target.starts_with("refs/heads/") || !valid_refname(target) {
+            return None;
+        }
+        match fs::symlink_metadata(self.common.join(target)) {
+            Ok(meta) if meta.is_file() => {
+                let oid = read_ref_file(&self.common.join(target))?;
+                is_oid(&oid).then(|| oid.to_ascii_lowercase())
+            }
+            Ok(_) => None,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                packed_ref(&self.common.join("packed-refs"), target)
+            }
+            Err(_) => None,
+        }
+    }
+}
+
+/// A ref file's one line, without its newline; `None` for a symlink or anything unreadable.
+fn read_ref_file(path: &Path) -> Option<String> {
+    if !fs::symlink_metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let text = fs::read_to_string(path).ok()?;
+    let line = text.strip_suffix('\n').unwrap_or(&text);
+    (!line.contains('\n') && !line.contains('\r')).then(|| line.to_string())
+}
+
+/// `refname`'s object in `packed-refs`, when every line there is one git writes.
+fn packed_ref(path: &Path, refname: &str) -> Option<String> {
+    let text = String::from_utf8(fs::read(path).ok()?).ok()?;
+    let mut found = None;
+    for (i, line) in text.split_terminator('\n').enumerate() {
+        if i == 0 && line.starts_with("# pack-refs with:") {
+            continue;
+        }
+        if let Some(peeled) = line.strip_prefix('^') {
+            if !is_oid(peeled) {
+                return None;
+            }
+            continue;
+        }
+        let (oid, name) = line.split_once(' ')?;
+        if !is_oid(oid) || !valid_refname(name) {
+            return None;
+        }
+        if name == refname {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(oid.to_ascii_lowercase());
+        }
+    }
+    found
 }
 
 fn is_oid(text: &str) -> bool {

@@ -3,7 +3,13 @@
 //! question to git.
 
 pub(crate) fn digest(parts: &[&[u8]]) -> [u8; 20] {
-    let mut state: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    let mut state: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
     let total: usize = parts.iter().map(|p| p.len()).sum();
     let mut block = [0u8; 64];
     let mut filled = 0;

@@ -743,3 +743,122 @@ fn a_tag_whose_major_does_not_match_the_go_module_path_is_refused() {
     run.assert_code(0);
     assert_eq!(run.out("go-version"), "v2.0.0");
 }
+
+/// Every git process the run's phases started (each phase logs its count).
+fn git_processes(run: &Run) -> usize {
+    git_processes_in(run, "")
+}
+
+/// The git processes started in the phases whose log lines start with `prefix`.
+fn git_processes_in(run: &Run, prefix: &str) -> usize {
+    let counts: Vec<usize> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(prefix))
+        .filter_map(|l| l.split(" ms, ").nth(1)?.split(' ').next()?.parse().ok())
+        .collect();
+    assert!(!counts.is_empty(), "no phase log: {}", run.stdout);
+    counts.iter().sum()
+}
+
+/// The timestamp git's own `show -s --format=%ct` gives `rev`, as version-guard writes it.
+fn git_stamp(repo: &Repo, rev: &str) -> String {
+    let seconds: i64 = git(repo.path(), &["show", "-s", "--format=%ct", rev])
+        .parse()
+        .unwrap();
+    jiff::Timestamp::from_second(seconds)
+        .unwrap()
+        .strftime("%Y%m%d%H%M%S")
+        .to_string()
+}
+
+#[test]
+fn a_packed_repository_runs_no_git_process() {
+    let mut repo = Repo::new();
+    repo.commit("one");
+    repo.tag("v1.0.0");
+    let sha = repo.commit("two");
+    for tag in ["v1.1.0", "v1.1.1", "v1.2.0-rc.1"] {
+        repo.tag(tag);
+    }
+    // The layout a fetched repository has: objects in a pack, refs in packed-refs.
+    git(repo.path(), &["gc", "-q"]);
+    let loose = repo.path().join(".git/objects").join(&sha[..2]);
+    assert!(!loose.exists(), "the commit is packed");
+    for with_sha in [true, false] {
+        let mut gha = guard(&repo, "refs/heads/main");
+        if with_sha {
+            gha = gha.env("GITHUB_SHA", &sha);
+        }
+        let run = gha.run();
+        run.assert_code(0);
+        assert_eq!(run.out("sha"), sha);
+        assert_eq!(run.out("latest-tag"), "v1.1.1");
+        assert_eq!(run.out("timestamp"), stamp(&repo));
+        assert_eq!(run.out("timestamp"), git_stamp(&repo, &sha));
+        assert_eq!(
+            git_processes(&run),
+            0,
+            "GITHUB_SHA set: {with_sha}\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn deltified_commits_get_the_time_git_shows() {
+    let mut repo = Repo::new();
+    let body = "A paragraph every commit message shares, line after line.\n".repeat(40);
+    for i in 0..30 {
+        repo.commit(&format!("commit {i}\n\n{body}"));
+    }
+    git(
+        repo.path(),
+        &["repack", "-q", "-adf", "--depth=50", "--window=250"],
+    );
+    // Some commits are deltas now, which git answers for; others are whole.
+    let mut deltas = 0;
+    for (i, sha) in git(repo.path(), &["rev-list", "HEAD"]).lines().enumerate() {
+        let run = guard(&repo, "refs/heads/main").env("GITHUB_SHA", sha).run();
+        run.assert_code(0);
+        assert_eq!(run.out("timestamp"), git_stamp(&repo, sha), "commit {i}");
+        // The commit's time is asked in the context phase: git answers only for a delta.
+        deltas += git_processes_in(&run, "[version-guard:context]");
+    }
+    assert!(
+        deltas > 0,
+        "no commit was a delta: the fallback went untested"
+    );
+    assert!(deltas < 30, "no commit was read in-process");
+}
+
+#[test]
+fn a_corrupt_commit_object_gets_the_same_answer_as_before() {
+    let mut repo = Repo::new();
+    repo.commit("one");
+    repo.tag("v1.0.0");
+    let sha = repo.commit("two");
+    let path = repo
+        .path()
+        .join(".git/objects")
+        .join(&sha[..2])
+        .join(&sha[2..]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[10] ^= 0xff;
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    let run = guard(&repo, "refs/heads/main")
+        .env("GITHUB_SHA", &sha)
+        .run();
+    // As before the in-process reader: git cannot read it either, so the time is unknown, the
+    // build clock is used and the run says so.
+    run.assert_code(0);
+    let warnings = run.commands("warning").join("\n");
+    assert!(
+        warnings.contains(&format!("commit {sha} is not in the local clone")),
+        "{}",
+        run.describe()
+    );
+    assert_ne!(run.out("timestamp"), stamp(&repo));
+    assert!(git_processes(&run) >= 1, "git was asked");
+}

@@ -35,7 +35,10 @@ fn git(dir: &Path, args: &[&str]) -> String {
         "git {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap().trim_end().to_string()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim_end()
+        .to_string()
 }
 
 /// git's own answer, or `None` when git fails.
@@ -67,7 +70,12 @@ fn repo_with(n: usize, body: &str) -> tempfile::TempDir {
         let date = format!("@{} +0200", 1_700_000_000 + i * 3_601);
         let out = Command::new("git")
             .current_dir(dir)
-            .args(["commit", "-q", "-m", &format!("commit {i}\n\nbody {i}\n{body}")])
+            .args([
+                "commit",
+                "-q",
+                "-m",
+                &format!("commit {i}\n\nbody {i}\n{body}"),
+            ])
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_AUTHOR_NAME", "t")
@@ -91,8 +99,11 @@ fn commits(dir: &Path) -> Vec<String> {
 }
 
 fn objects(dir: &Path) -> PathBuf {
-    PathBuf::from(git(dir, &["rev-parse", "--path-format=absolute", "--git-common-dir"]))
-        .join("objects")
+    PathBuf::from(git(
+        dir,
+        &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+    ))
+    .join("objects")
 }
 
 /// Every commit: the in-process answer (where there is one) and `Git`'s are git's own.
@@ -114,12 +125,22 @@ fn assert_same_as_git(dir: &Path) -> usize {
 fn loose_commits_read_as_git_shows_them() {
     let tmp = repo(5);
     let dir = tmp.path();
-    assert!(!dir.join(".git/objects/pack").read_dir().unwrap().any(|_| true));
+    assert!(!dir
+        .join(".git/objects/pack")
+        .read_dir()
+        .unwrap()
+        .any(|_| true));
     assert_eq!(assert_same_as_git(dir), 5);
     let g = Git::new(dir);
     assert!(g.reads_commit_in_process("HEAD"));
-    assert_eq!(g.committer_time("HEAD").unwrap(), git_time(dir, "HEAD").unwrap());
-    assert_eq!(g.rev_parse("HEAD").unwrap(), git(dir, &["rev-parse", "HEAD"]));
+    assert_eq!(
+        g.committer_time("HEAD").unwrap(),
+        git_time(dir, "HEAD").unwrap()
+    );
+    assert_eq!(
+        g.rev_parse("HEAD").unwrap(),
+        git(dir, &["rev-parse", "HEAD"])
+    );
 }
 
 #[test]
@@ -127,12 +148,18 @@ fn packed_commits_read_as_git_shows_them() {
     let tmp = repo(30);
     let dir = tmp.path();
     git(dir, &["gc", "-q"]);
-    assert!(!dir.join(".git/refs/heads/main").exists(), "packed refs too");
+    assert!(
+        !dir.join(".git/refs/heads/main").exists(),
+        "packed refs too"
+    );
     let head = commits(dir)[0].clone();
     assert!(!dir.join(".git/objects").join(&head[..2]).exists());
     assert_eq!(assert_same_as_git(dir), 30, "whole commits in a pack");
     let g = Git::new(dir);
-    assert!(g.reads_commit_in_process("HEAD"), "HEAD through packed-refs");
+    assert!(
+        g.reads_commit_in_process("HEAD"),
+        "HEAD through packed-refs"
+    );
     assert_eq!(g.rev_parse("HEAD").unwrap(), head);
     assert!(g.reads_commit_in_process(&head.to_ascii_uppercase()));
 }
@@ -168,13 +195,28 @@ fn pack_idx(dir: &Path) -> String {
 
 /// A commit object written as given (`hash-object --literally`): its name.
 fn write_commit(dir: &Path, text: &str) -> String {
-    assert_eq!(git(dir, &["mktree"]), TREE, "the empty tree, which git show reads");
+    assert_eq!(
+        git(dir, &["mktree"]),
+        TREE,
+        "the empty tree, which git show reads"
+    );
     let out = git_in(
         dir,
-        &["hash-object", "-t", "commit", "-w", "--literally", "--stdin"],
+        &[
+            "hash-object",
+            "-t",
+            "commit",
+            "-w",
+            "--literally",
+            "--stdin",
+        ],
         Some(text.as_bytes()),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -205,7 +247,8 @@ fn doubtful_headers_are_left_to_git() {
     let ok = format!("tree {TREE}\ncommitter C <c@e> 42 +0000\n\nm\n");
     assert_eq!(parse_committer_time(ok.as_bytes()), Some(42));
     // The committer line in the message only: no committer header.
-    let only_in_message = format!("tree {TREE}\nauthor A <a@e> 1 +0000\n\ncommitter C <c@e> 42 +0000\n");
+    let only_in_message =
+        format!("tree {TREE}\nauthor A <a@e> 1 +0000\n\ncommitter C <c@e> 42 +0000\n");
     assert_eq!(parse_committer_time(only_in_message.as_bytes()), None);
     for bad in [
         "committer C <c@e> 42 +0000\n\nm\n".to_string(), // no tree first
@@ -308,24 +351,54 @@ fn a_linked_worktree_reads_its_own_head() {
     git(dir, &["gc", "-q"]);
     let wt = tempfile::tempdir().unwrap();
     let wt = wt.path().join("wt");
-    git(dir, &["worktree", "add", "-q", "-b", "side", wt.to_str().unwrap(), "HEAD~2"]);
+    git(
+        dir,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "side",
+            wt.to_str().unwrap(),
+            "HEAD~2",
+        ],
+    );
     let g = Git::new(&wt);
     assert!(g.reads_commit_in_process("HEAD"));
-    assert_eq!(g.rev_parse("HEAD").unwrap(), git(&wt, &["rev-parse", "HEAD"]));
-    assert_eq!(g.committer_time("HEAD").unwrap(), git_time(&wt, "HEAD").unwrap());
-    assert_ne!(g.committer_time("HEAD").unwrap(), git_time(dir, "HEAD").unwrap());
+    assert_eq!(
+        g.rev_parse("HEAD").unwrap(),
+        git(&wt, &["rev-parse", "HEAD"])
+    );
+    assert_eq!(
+        g.committer_time("HEAD").unwrap(),
+        git_time(&wt, "HEAD").unwrap()
+    );
+    assert_ne!(
+        g.committer_time("HEAD").unwrap(),
+        git_time(dir, "HEAD").unwrap()
+    );
     // Detached, in the worktree only.
     let middle = git(dir, &["rev-parse", "HEAD~1"]);
     git(&wt, &["checkout", "-q", "--detach", &middle]);
     let g = Git::new(&wt);
-    assert_eq!(g.committer_time("HEAD").unwrap(), git_time(&wt, "HEAD").unwrap());
-    assert_eq!(g.rev_parse("HEAD").unwrap(), git(&wt, &["rev-parse", "HEAD"]));
+    assert_eq!(
+        g.committer_time("HEAD").unwrap(),
+        git_time(&wt, "HEAD").unwrap()
+    );
+    assert_eq!(
+        g.rev_parse("HEAD").unwrap(),
+        git(&wt, &["rev-parse", "HEAD"])
+    );
 }
 
 /// Layouts left to git: `Git` says so, and gives git's answer.
 fn assert_git_answers(dir: &Path, rev: &str) {
     let g = Git::new(dir);
-    assert!(!g.reads_commit_in_process(rev), "{} read in-process", dir.display());
+    assert!(
+        !g.reads_commit_in_process(rev),
+        "{} read in-process",
+        dir.display()
+    );
     assert_eq!(g.committer_time(rev).unwrap(), git_time(dir, rev).unwrap());
 }
 
@@ -335,7 +408,10 @@ fn alternates_sha256_and_replaced_commits_are_left_to_git() {
     let dir = tmp.path();
     let clone = tempfile::tempdir().unwrap();
     let shared = clone.path().join("shared");
-    git(clone.path(), &["clone", "-q", "--shared", dir.to_str().unwrap(), "shared"]);
+    git(
+        clone.path(),
+        &["clone", "-q", "--shared", dir.to_str().unwrap(), "shared"],
+    );
     assert_git_answers(&shared, "HEAD");
 
     let sha256 = clone.path().join("sha256");
@@ -348,7 +424,11 @@ fn alternates_sha256_and_replaced_commits_are_left_to_git() {
     assert!(Git::new(dir).reads_commit_in_process(&head));
     git(dir, &["replace", &head, &parent]);
     assert_git_answers(dir, &head);
-    assert_eq!(git_time(dir, &head), git_time(dir, &parent), "git shows the replacement");
+    assert_eq!(
+        git_time(dir, &head),
+        git_time(dir, &parent),
+        "git shows the replacement"
+    );
     git(dir, &["pack-refs", "--all"]);
     assert!(!dir.join(".git/refs/replace").join(&head).exists());
     assert_git_answers(dir, &head);

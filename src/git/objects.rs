@@ -67,7 +67,7 @@ fn loose_commit(objects: &Path, oid: &str) -> Loose {
     }
     let Some(len) = header
         .strip_prefix(b"commit ")
-        .and_then(|digits| parse_decimal(digits))
+        .and_then(parse_decimal)
         .filter(|len| *len <= MAX_OBJECT)
     else {
         return Loose::Doubt;

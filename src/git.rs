@@ -14,8 +14,8 @@ use crate::error::{Failure, Result};
 
 /// Each git process costs a few milliseconds, which is most of version-guard's run time, so what
 /// is asked twice is answered from memory, and what git's own files answer plainly (is this a
-/// repository, is it shallow, which tags) is read in-process (`refs`), with git asked whenever
-/// the layout is anything but plain.
+/// repository, is it shallow, which tags, where HEAD is, a whole commit's committer time) is read
+/// in-process (`refs`, `objects`), with git asked whenever the layout is anything but plain.
 #[derive(Debug, Clone)]
 pub struct Git {
     dir: PathBuf,

@@ -127,10 +127,11 @@ impl Git {
     /// files say so without reading an object; `None` when only git can tell.
     pub fn tag_points_at(&self, name: &str, sha: &str) -> Option<bool> {
         let tag = self.local_tags()?.get(name)?;
-        if tag.oid.eq_ignore_ascii_case(sha) {
+        let sha = refs::parse_oid(sha);
+        if sha.is_some() && sha == Some(tag.oid) {
             return Some(true);
         }
-        tag.peeled.as_ref().map(|p| p.eq_ignore_ascii_case(sha))
+        tag.peeled.map(|p| Some(p) == sha)
     }
 
     /// Whether tag `name`'s commit is `sha` or an ancestor of it (`git merge-base --is-ancestor`):

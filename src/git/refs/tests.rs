@@ -83,9 +83,9 @@ fn assert_same_as_git(dir: &Path) {
     assert_eq!(names, git_names);
     for (name, oid, peeled) in &theirs {
         let tag = &ours[name];
-        assert_eq!(&tag.oid, oid, "{name}");
-        if let Some(ours) = &tag.peeled {
-            assert_eq!(ours, peeled, "{name} peels to {peeled}, not {ours}");
+        assert_eq!(&hex::encode(tag.oid), oid, "{name}");
+        if let Some(ours) = tag.peeled.map(hex::encode) {
+            assert_eq!(&ours, peeled, "{name} peels to {peeled}, not {ours}");
         }
     }
     assert_eq!(
@@ -111,7 +111,7 @@ fn packed_refs_read_as_git_lists_them_with_peeled_objects() {
     let tags = local(tmp.path()).tags().unwrap();
     // fully-peeled: every tag's peeled object is known, annotated or not.
     assert!(tags.values().all(|t| t.peeled.is_some()));
-    assert_ne!(tags["a1"].oid, tags["a1"].peeled.clone().unwrap());
+    assert_ne!(tags["a1"].oid, tags["a1"].peeled.unwrap());
     assert_eq!(tags["nested"].peeled, tags["v1.0.0"].peeled);
 }
 

@@ -14,4 +14,5 @@ pub mod modes;
 // The runner protocol is the one place that prints (stdout is the runner's command channel).
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub mod runner;
+pub(crate) mod sigstore;
 pub mod version;

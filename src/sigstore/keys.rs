@@ -1,0 +1,210 @@
+//! Public keys and signature checks: ECDSA P-256/P-384 (RustCrypto, over a digest, so a
+//! signature can be checked against an artifact's digest alone), Ed25519 and RSA PKCS#1 v1.5
+//! (ring, over the message).
+
+use der::{Decode, Encode};
+use spki::SubjectPublicKeyInfoRef;
+
+use super::DigestAlgorithm;
+
+const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const P256: &str = "1.2.840.10045.3.1.7";
+const P384: &str = "1.3.132.0.34";
+const ED25519: &str = "1.3.101.112";
+const RSA: &str = "1.2.840.113549.1.1.1";
+
+#[derive(Debug, Clone)]
+enum Kind {
+    P256(p256::ecdsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
+    Ed25519(Vec<u8>),
+    /// The DER `RSAPublicKey`.
+    Rsa(Vec<u8>),
+}
+
+/// A public key and the DER SubjectPublicKeyInfo it was read from (what two keys are compared
+/// by).
+#[derive(Debug, Clone)]
+pub(crate) struct PublicKey {
+    kind: Kind,
+    spki: Vec<u8>,
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.spki == other.spki
+    }
+}
+
+impl PublicKey {
+    pub(crate) fn from_spki_der(der: &[u8]) -> Result<PublicKey, String> {
+        let spki = SubjectPublicKeyInfoRef::from_der(der)
+            .map_err(|e| format!("not a DER SubjectPublicKeyInfo: {e}"))?;
+        let kind = Self::kind(&spki)?;
+        let spki = spki.to_der().map_err(|e| e.to_string())?;
+        Ok(PublicKey { kind, spki })
+    }
+
+    fn kind(spki: &SubjectPublicKeyInfoRef<'_>) -> Result<Kind, String> {
+        let bits = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or("the public key is not a whole number of bytes")?;
+        let algorithm = spki.algorithm.oid.to_string();
+        match algorithm.as_str() {
+            EC_PUBLIC_KEY => {
+                let curve = spki
+                    .algorithm
+                    .parameters_oid()
+                    .map_err(|_| "an EC key without a named curve")?
+                    .to_string();
+                match curve.as_str() {
+                    P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(bits)
+                        .map(Kind::P256)
+                        .map_err(|_| "an invalid P-256 point".to_string()),
+                    P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(bits)
+                        .map(Kind::P384)
+                        .map_err(|_| "an invalid P-384 point".to_string()),
+                    other => Err(format!("an EC key on an unsupported curve {other}")),
+                }
+            }
+            ED25519 if bits.len() == 32 => Ok(Kind::Ed25519(bits.to_vec())),
+            ED25519 => Err("an Ed25519 key that is not 32 bytes".into()),
+            RSA => Ok(Kind::Rsa(bits.to_vec())),
+            other => Err(format!("an unsupported key algorithm {other}")),
+        }
+    }
+
+    /// A PEM `PUBLIC KEY` (SubjectPublicKeyInfo).
+    pub(crate) fn from_pem(text: &str) -> Result<PublicKey, String> {
+        let der =
+            pem_block(text, "PUBLIC KEY").ok_or("no PEM `-----BEGIN PUBLIC KEY-----` block")?;
+        Self::from_spki_der(&der)
+    }
+
+    pub(crate) fn spki_der(&self) -> &[u8] {
+        &self.spki
+    }
+
+    pub(crate) fn describe(&self) -> &'static str {
+        match self.kind {
+            Kind::P256(_) => "ECDSA P-256",
+            Kind::P384(_) => "ECDSA P-384",
+            Kind::Ed25519(_) => "Ed25519",
+            Kind::Rsa(_) => "RSA",
+        }
+    }
+
+    /// The hash a signature by this key is made over by default (Sigstore's key details).
+    pub(crate) fn default_hash(&self) -> DigestAlgorithm {
+        match self.kind {
+            Kind::P384(_) => DigestAlgorithm::Sha384,
+            _ => DigestAlgorithm::Sha256,
+        }
+    }
+
+    /// A signature over `message` with `hash` (ECDSA and RSA; Ed25519 ignores it).
+    pub(crate) fn verify(
+        &self,
+        hash: DigestAlgorithm,
+        message: &[u8],
+        sig: &[u8],
+    ) -> Result<(), String> {
+        match &self.kind {
+            Kind::P256(_) | Kind::P384(_) => self.verify_digest(hash, &hash.digest(message), sig),
+            Kind::Ed25519(raw) => {
+                ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, raw)
+                    .verify(message, sig)
+                    .map_err(|_| "the Ed25519 signature does not verify".to_string())
+            }
+            Kind::Rsa(raw) => {
+                let alg: &dyn ring::signature::VerificationAlgorithm = match hash {
+                    DigestAlgorithm::Sha256 => &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                    DigestAlgorithm::Sha384 => &ring::signature::RSA_PKCS1_2048_8192_SHA384,
+                    DigestAlgorithm::Sha512 => &ring::signature::RSA_PKCS1_2048_8192_SHA512,
+                };
+                ring::signature::UnparsedPublicKey::new(alg, raw)
+                    .verify(message, sig)
+                    .map_err(|_| "the RSA signature does not verify".to_string())
+            }
+        }
+    }
+
+    /// A signature over a digest (ECDSA only: Ed25519 and RSA here need the message).
+    pub(crate) fn verify_digest(
+        &self,
+        hash: DigestAlgorithm,
+        digest: &[u8],
+        sig: &[u8],
+    ) -> Result<(), String> {
+        use p256::ecdsa::signature::hazmat::PrehashVerifier;
+        if digest.len() != hash.len() {
+            return Err(format!(
+                "a {} digest must be {} bytes",
+                hash.name(),
+                hash.len()
+            ));
+        }
+        match &self.kind {
+            Kind::P256(k) => {
+                let sig = p256::ecdsa::Signature::from_der(sig)
+                    .map_err(|_| "the ECDSA signature is not DER".to_string())?;
+                k.verify_prehash(digest, &sig)
+                    .map_err(|_| "the ECDSA P-256 signature does not verify".to_string())
+            }
+            Kind::P384(k) => {
+                let sig = p384::ecdsa::Signature::from_der(sig)
+                    .map_err(|_| "the ECDSA signature is not DER".to_string())?;
+                k.verify_prehash(digest, &sig)
+                    .map_err(|_| "the ECDSA P-384 signature does not verify".to_string())
+            }
+            _ => Err(format!(
+                "a {} signature can only be checked over the artifact itself, not its digest",
+                self.describe()
+            )),
+        }
+    }
+}
+
+/// The DER inside the first PEM block labelled `label`.
+pub(crate) fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin)? + begin.len();
+    let stop = start + text[start..].find(&end)?;
+    let body: String = text[start..stop].split_whitespace().collect();
+    super::base64_decode(&body)
+}
+
+/// An X.509 signature algorithm: the hash, and whether it names the key's kind.
+pub(crate) fn signature_hash(oid: &str) -> Option<DigestAlgorithm> {
+    match oid {
+        "1.2.840.10045.4.3.2" | "1.2.840.113549.1.1.11" | "1.3.101.112" => {
+            Some(DigestAlgorithm::Sha256)
+        }
+        "1.2.840.10045.4.3.3" | "1.2.840.113549.1.1.12" => Some(DigestAlgorithm::Sha384),
+        "1.2.840.10045.4.3.4" | "1.2.840.113549.1.1.13" => Some(DigestAlgorithm::Sha512),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pem_key_round_trips_through_spki() {
+        // The conformance suite's style of key: an ECDSA P-256 SPKI in PEM.
+        let pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwr\nkBbmLSGtks4L3qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==\n-----END PUBLIC KEY-----\n";
+        let key = PublicKey::from_pem(pem).unwrap();
+        assert_eq!(key.describe(), "ECDSA P-256");
+        let der = pem_block(pem, "PUBLIC KEY").unwrap();
+        assert_eq!(key.spki_der(), der);
+    }
+
+    #[test]
+    fn not_a_key_is_an_error() {
+        assert!(PublicKey::from_pem("hello").is_err());
+        assert!(PublicKey::from_spki_der(b"\x30\x00").is_err());
+    }
+}

@@ -77,7 +77,7 @@ impl PublicKey {
 
     /// A PKCS#1 `RSAPublicKey` (trusted roots' `PKCS1_RSA_*` keys are given that way).
     pub(crate) fn from_pkcs1_rsa(der: &[u8]) -> Result<PublicKey, String> {
-        if super::certificate::tlv(der).is_none_or(|t| t.tag != 0x30 || !t.rest.is_empty()) {
+        if super::asn1::tlv(der).is_none_or(|t| t.tag != 0x30 || !t.rest.is_empty()) {
             return Err("not a DER RSAPublicKey".into());
         }
         Ok(PublicKey {

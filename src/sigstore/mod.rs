@@ -1,12 +1,13 @@
 //! Sigstore bundle verification: pure functions over the bytes they are given (a bundle, the
 //! artifact or its digest, a policy, a trusted root, the current time). No I/O, no printing.
 //!
-//! One file per concern: [`bundle`] (the bundle's JSON, media types v0.1 to v0.3),
+//! One file per concern: [`asn1`] (a minimal DER reader), [`bundle`] (the bundle's JSON, media types v0.1 to v0.3),
 //! [`trust_root`] (trusted_root.json), [`keys`] (public keys and signatures), [`certificate`]
 //! (Fulcio chain, identity), [`sct`] (embedded SCTs), [`tlog`] (Rekor v1 and v2 entries,
 //! inclusion proofs, checkpoints), [`timestamp`] (RFC 3161), [`dsse`] (envelopes and in-toto
 //! statements), [`policy`] (what the signer must be), [`verify`] (the order of the checks).
 
+pub(crate) mod asn1;
 pub(crate) mod bundle;
 pub(crate) mod certificate;
 pub(crate) mod dsse;

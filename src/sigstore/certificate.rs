@@ -146,9 +146,13 @@ impl Cert {
     }
 
     fn has_code_signing(&self) -> bool {
+        self.has_extended_key_usage(CODE_SIGNING)
+    }
+
+    pub(crate) fn has_extended_key_usage(&self, purpose: &str) -> bool {
         self.extension(EXTENDED_KEY_USAGE)
             .and_then(|e| ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok())
-            .is_some_and(|eku| eku.0.iter().any(|oid| oid.to_string() == CODE_SIGNING))
+            .is_some_and(|eku| eku.0.iter().any(|oid| oid.to_string() == purpose))
     }
 }
 

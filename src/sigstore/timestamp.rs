@@ -14,6 +14,8 @@ use super::{format_time, Check, DigestAlgorithm, Rejection};
 const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 const TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
 const MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
+const CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
+const TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
 const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 
@@ -50,6 +52,7 @@ struct Token {
     /// The DER SET of signed attributes (the `[0] IMPLICIT` tag made a SET again).
     signed_attrs: Vec<u8>,
     message_digest: Vec<u8>,
+    content_type_signed: bool,
     signature_algorithm: String,
     signature: Vec<u8>,
 }
@@ -146,6 +149,7 @@ fn parse_token(der: &[u8]) -> Result<Token, Rejection> {
         digest_algorithm: DigestAlgorithm::Sha256,
         signed_attrs: Vec::new(),
         message_digest: Vec::new(),
+        content_type_signed: false,
         signature_algorithm: String::new(),
         signature: Vec::new(),
     };
@@ -174,6 +178,13 @@ fn parse_signer_info(si: &[u8], token: &mut Token) -> Result<(), Rejection> {
     while let Some(attr) = tlv(items) {
         items = attr.rest;
         let attr_type = tlv(attr.contents).ok_or_else(|| malformed("an empty attribute"))?;
+        if oid(&attr_type).as_deref() == Some(CONTENT_TYPE) {
+            let value = tlv(attr_type.rest).and_then(|values| tlv(values.contents));
+            if value.and_then(|v| oid(&v)).as_deref() != Some(TST_INFO) {
+                return Err(ts_error("the signed content type is not a TSTInfo"));
+            }
+            token.content_type_signed = true;
+        }
         if oid(&attr_type).as_deref() == Some(MESSAGE_DIGEST) {
             let value = tlv(attr_type.rest)
                 .and_then(|values| tlv(values.contents))
@@ -228,6 +239,11 @@ pub(crate) fn verify(der: &[u8], signature: &[u8], root: &TrustedRoot) -> Result
         return Err(ts_error("the timestamp is not over the bundle's signature")
             .expected(hex::encode(token.imprint_algorithm.digest(signature)))
             .found(hex::encode(&token.imprint)));
+    }
+    if !token.content_type_signed {
+        return Err(ts_error(
+            "the timestamp's signed attributes have no content type",
+        ));
     }
     if token.digest_algorithm.digest(&token.tst_info) != token.message_digest {
         return Err(ts_error(
@@ -287,6 +303,9 @@ fn by_authority(token: &Token, hash: DigestAlgorithm, authority: &Authority) -> 
             format_time(cert.not_after()),
             format_time(token.gen_time)
         ));
+    }
+    if !certs[0].has_extended_key_usage(TIME_STAMPING) {
+        return Err("its certificate is not for time stamping (extended key usage)".into());
     }
     certs[0]
         .public_key()?

@@ -11,6 +11,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 snapshot=${1:?usage: $0 SNAPSHOT_DIR [pytest args]}
 shift
+export RELEASE_ACTION_BIN=${RELEASE_ACTION_BIN:-$root/target/release/release-action}
+[ -x "$RELEASE_ACTION_BIN" ] || { echo "no binary at $RELEASE_ACTION_BIN (cargo build --release, or set RELEASE_ACTION_BIN)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 suite=$work/suite
@@ -25,8 +27,6 @@ if [ ! -x "$venv/bin/pytest" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet -r "$suite/requirements.txt"
 fi
-export RELEASE_ACTION_BIN=${RELEASE_ACTION_BIN:-$root/target/release/release-action}
-[ -x "$RELEASE_ACTION_BIN" ] || { echo "no binary at $RELEASE_ACTION_BIN (cargo build --release, or set RELEASE_ACTION_BIN)" >&2; exit 2; }
 cd "$suite"
 status=0
 PYTHONPATH="$root/scripts${PYTHONPATH:+:$PYTHONPATH}" "$venv/bin/pytest" test \

@@ -1,5 +1,5 @@
-//! release-action: version-guard, channel-tags, smoke-install, policy-check and publish-check for
-//! GitHub Actions.
+//! release-action: version-guard, channel-tags, smoke-install, policy-check, publish-check and
+//! verify-bundle for GitHub Actions.
 
 pub mod action_file;
 pub mod archive;
@@ -14,4 +14,5 @@ pub mod modes;
 // The runner protocol is the one place that prints (stdout is the runner's command channel).
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub mod runner;
+pub(crate) mod sigstore;
 pub mod version;

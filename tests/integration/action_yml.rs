@@ -167,7 +167,7 @@ fn every_mode_action_declares_exactly_its_modes_inputs_and_outputs() {
         assert_eq!(keys(&action["outputs"]), outputs, "{mode}: outputs");
         modes += 1;
     }
-    assert_eq!(modes, 5);
+    assert_eq!(modes, 6);
     let channel_tags = parse("channel-tags/action.yml");
     assert_eq!(
         channel_tags["inputs"]["github-token"]["default"].as_str(),

@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["cli"],
     &["modes"],
     &["ecosystem"],
-    &["fetch", "github", "git", "channel", "archive"],
+    &["fetch", "github", "git", "channel", "archive", "sigstore"],
     &["version"],
     &["runner"],
     &["error"],

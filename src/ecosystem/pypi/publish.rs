@@ -263,6 +263,17 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         State::Different
     };
     remote.digest = Some(format!("sha256:{}", sha256.to_ascii_lowercase()));
+    if let (State::Identical, Some(gate)) = (remote.state, &request.options.gate) {
+        remote.provenance = Some(registry::provenance_of(
+            gate,
+            fetcher,
+            &base,
+            &response.url,
+            auth.as_ref(),
+            file,
+            &local_hex,
+        )?);
+    }
     Ok(remote)
 }
 

@@ -22,6 +22,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::ecosystem::provenance::{self, Gate, Provenance, ProvenanceArgs};
 use crate::ecosystem::publish::{Artifact, Bump, Checked, Local, State};
 use crate::ecosystem::remote::{self, RemoteOptions};
 use crate::ecosystem::{self, Eco, PublishInputs, PublishQuery, RegistryTokens, RegistryUrls};
@@ -80,6 +81,11 @@ pub struct Args {
     /// redirect (at most 10) and the body.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
+
+    /// The attestation gate for `identical` artifacts (`provenance`, `provenance-identity`,
+    /// `provenance-issuer`, `trusted-root`).
+    #[command(flatten)]
+    pub provenance: ProvenanceArgs,
 }
 
 pub const OUTPUTS: &[OutputSpec] = &[
@@ -98,6 +104,10 @@ pub const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "published",
         description: "true when nothing is left to publish (every artifact is already in the registry, identical), else false.",
+    },
+    OutputSpec {
+        name: "provenance",
+        description: "JSON object: per identical npm or PyPI artifact (its path) verified, none or failed (the attestation gate; unset with `provenance: off`).",
     },
 ];
 
@@ -120,6 +130,9 @@ pub struct Outcome {
     /// Python: the files the index lists for this version.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub registry_files: Vec<String>,
+    /// The attestation gate's answer (identical npm and PyPI artifacts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
 }
 
 impl From<Checked> for Outcome {
@@ -142,6 +155,7 @@ impl From<Checked> for Outcome {
             registry_go_mod_digest: remote.go_mod_digest,
             registry_url: remote.url,
             registry_files: remote.version_files,
+            provenance: remote.provenance,
         }
     }
 }
@@ -156,7 +170,7 @@ struct Inputs {
 }
 
 impl Inputs {
-    fn from_args(args: Args) -> Result<Inputs> {
+    fn from_args(args: Args, workflow_ref: Option<&str>) -> Result<Inputs> {
         // Before anything quotes a URL or connects anywhere, credentials in any URL input are
         // refused, whether or not this run needs that registry.
         for (input, value) in args.registries.inputs() {
@@ -171,6 +185,7 @@ impl Inputs {
             args.registry_token,
             &mut tokens,
         )?;
+        let gate = Gate::from_args(&args.provenance, workflow_ref)?;
         Ok(Inputs {
             artifacts,
             ecosystem_inputs: args.ecosystem_inputs,
@@ -180,6 +195,7 @@ impl Inputs {
                 registry_token: None,
                 registries: args.registries,
                 tokens,
+                gate,
                 ..RemoteOptions::default()
             },
             if_published: args.if_published,
@@ -193,7 +209,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         ecosystem_inputs,
         options,
         if_published,
-    } = Inputs::from_args(args)?;
+    } = Inputs::from_args(args, runner.env().workflow_ref.as_deref())?;
     let locals = inspect(&artifacts, &ecosystem_inputs, runner)?;
     let fetcher = Fetcher::from_options(&options, runner)?;
     let mut checked = query(&fetcher, &options, artifacts, locals)?;
@@ -488,6 +504,13 @@ fn finish(outcomes: &[Outcome], if_published: IfPublished, runner: &mut Runner) 
         .collect();
     set_outputs(outcomes, conflicts.is_empty(), runner)?;
     write_summary(outcomes, conflicts.len(), if_published, runner);
+    let answers: Vec<(String, &Provenance)> = outcomes
+        .iter()
+        .filter_map(|o| o.provenance.as_ref().map(|p| (o.path.clone(), p)))
+        .collect();
+    if conflicts.is_empty() {
+        provenance::report(&answers, runner)?;
+    }
     let count = |s: State| outcomes.iter().filter(|o| o.state == s).count();
     if conflicts.is_empty() {
         runner.log(&format!(

@@ -7,7 +7,9 @@ use std::io::Write;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::Failure;
-use crate::modes::{self, channel_tags, policy_check, publish_check, smoke_install, version_guard};
+use crate::modes::{
+    self, channel_tags, policy_check, publish_check, smoke_install, verify, version_guard,
+};
 use crate::runner::{self, inputs, Runner};
 
 #[derive(Debug, Parser)]
@@ -48,6 +50,9 @@ pub enum Mode {
     /// already in its registry (absent, identical or different), so a release job is safe to
     /// re-run.
     PublishCheck(publish_check::Args),
+    /// Before a deploy: the Sigstore signatures and attestations attached to each image digest
+    /// (OCI referrers) must verify for the expected identity.
+    Verify(verify::Args),
 }
 
 impl Mode {
@@ -58,6 +63,7 @@ impl Mode {
             Mode::SmokeInstall(_) => "smoke-install",
             Mode::PolicyCheck(_) => "policy-check",
             Mode::PublishCheck(_) => "publish-check",
+            Mode::Verify(_) => "verify",
         }
     }
 
@@ -193,6 +199,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         Mode::SmokeInstall(args) => smoke_install::run(args, &mut runner),
         Mode::PolicyCheck(args) => policy_check::run(args, &mut runner),
         Mode::PublishCheck(args) => publish_check::run(args, &mut runner),
+        Mode::Verify(args) => verify::run(args, &mut runner),
     };
     runner.finish(result)
 }

@@ -8,7 +8,8 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::Failure;
 use crate::modes::{
-    self, channel_tags, policy_check, publish_check, smoke_install, verify, version_guard,
+    self, channel_tags, policy_check, publish_check, smoke_install, verify, verify_bundle,
+    version_guard,
 };
 use crate::runner::{self, inputs, Runner};
 
@@ -53,6 +54,9 @@ pub enum Mode {
     /// Before a deploy: the Sigstore signatures and attestations attached to each image digest
     /// (OCI referrers) must verify for the expected identity.
     Verify(verify::Args),
+    /// Verify a Sigstore bundle (signature or attestation) for an artifact or its digest, against
+    /// the signer's certificate identity and OIDC issuer, or a public key.
+    VerifyBundle(verify_bundle::Args),
 }
 
 impl Mode {
@@ -64,6 +68,7 @@ impl Mode {
             Mode::PolicyCheck(_) => "policy-check",
             Mode::PublishCheck(_) => "publish-check",
             Mode::Verify(_) => "verify",
+            Mode::VerifyBundle(_) => "verify-bundle",
         }
     }
 
@@ -200,6 +205,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         Mode::PolicyCheck(args) => policy_check::run(args, &mut runner),
         Mode::PublishCheck(args) => publish_check::run(args, &mut runner),
         Mode::Verify(args) => verify::run(args, &mut runner),
+        Mode::VerifyBundle(args) => verify_bundle::run(args, &mut runner),
     };
     runner.finish(result)
 }

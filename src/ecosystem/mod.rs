@@ -13,8 +13,8 @@
 pub mod cargo;
 pub mod go;
 pub mod npm;
-pub mod publish;
 pub mod provenance;
+pub mod publish;
 pub mod pypi;
 pub(crate) mod registry_client;
 pub mod remote;

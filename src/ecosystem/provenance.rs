@@ -416,7 +416,9 @@ pub(crate) fn check_npm(
             sigstore::Check::Bundle,
             "the attestations document holds no SLSA provenance",
         )
-        .expected(format!("an attestation of predicateType {SLSA_PROVENANCE_V1}"))
+        .expected(format!(
+            "an attestation of predicateType {SLSA_PROVENANCE_V1}"
+        ))
         .found(format!("{} other attestation(s)", list.len()));
         return Ok(Provenance::rejected(gate, url.as_str(), &rejection));
     };
@@ -567,8 +569,7 @@ fn subject_named(
     let want = hex::encode(digest);
     let found = statement.subjects.iter().find(|s| {
         names.contains(&s.name)
-            && s
-                .digests
+            && s.digests
                 .iter()
                 .any(|(alg, value)| alg.eq_ignore_ascii_case(algorithm) && *value == want)
     });
@@ -584,7 +585,8 @@ fn subject_named(
                 .subjects
                 .iter()
                 .map(|s| {
-                    let d: Vec<String> = s.digests.iter().map(|(a, v)| format!("{a}:{v}")).collect();
+                    let d: Vec<String> =
+                        s.digests.iter().map(|(a, v)| format!("{a}:{v}")).collect();
                     format!("{} {}", s.name, d.join(" "))
                 })
                 .collect::<Vec<_>>()
@@ -601,7 +603,11 @@ mod tests {
     fn the_default_identity_is_this_workflow_at_this_ref() {
         let args = IdentityArgs::default();
         assert_eq!(
-            expected_identity(&args, Some("o/r/.github/workflows/release.yml@refs/tags/v1")).unwrap(),
+            expected_identity(
+                &args,
+                Some("o/r/.github/workflows/release.yml@refs/tags/v1")
+            )
+            .unwrap(),
             "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1"
         );
         let f = expected_identity(&args, None).unwrap_err();
@@ -622,7 +628,10 @@ mod tests {
             "envelope": {"statement": "c3RtdA==", "signature": "c2ln"}});
         let b: Value = serde_json::from_slice(&pep740_bundle(&a).unwrap()).unwrap();
         assert_eq!(b["mediaType"], BUNDLE_V03);
-        assert_eq!(b["verificationMaterial"]["certificate"]["rawBytes"], "Y2VydA==");
+        assert_eq!(
+            b["verificationMaterial"]["certificate"]["rawBytes"],
+            "Y2VydA=="
+        );
         assert_eq!(b["dsseEnvelope"]["payloadType"], INTOTO);
         assert_eq!(b["dsseEnvelope"]["signatures"][0]["sig"], "c2ln");
         let missing = pep740_bundle(&json!({"version": 1})).unwrap_err();

@@ -835,12 +835,22 @@ pub fn attached_bundles(
     let tag = format!("sha256-{}", digest.trim_start_matches("sha256:"));
     let accept = format!("{MEDIA_OCI_INDEX}, {ACCEPT_MANIFESTS}");
     let api = session.url(&format!("referrers/{digest}"))?;
-    let response = fetcher.get_passing(api.as_str(), session.auth.as_ref(), Some(MEDIA_OCI_INDEX), &[404])?;
-    attached.asked.push(format!("GET {api}: HTTP {}", response.status));
+    let response = fetcher.get_passing(
+        api.as_str(),
+        session.auth.as_ref(),
+        Some(MEDIA_OCI_INDEX),
+        &[404],
+    )?;
+    attached
+        .asked
+        .push(format!("GET {api}: HTTP {}", response.status));
     let (index, via) = if response.status == 404 {
         let url = session.url(&format!("manifests/{tag}"))?;
-        let response = fetcher.get_passing(url.as_str(), session.auth.as_ref(), Some(&accept), &[404])?;
-        attached.asked.push(format!("GET {url}: HTTP {}", response.status));
+        let response =
+            fetcher.get_passing(url.as_str(), session.auth.as_ref(), Some(&accept), &[404])?;
+        attached
+            .asked
+            .push(format!("GET {url}: HTTP {}", response.status));
         if response.status == 404 {
             return Ok(attached);
         }
@@ -867,13 +877,20 @@ pub fn attached_bundles(
         let actual = format!("sha256:{}", hex::encode(Sha256::digest(&response.body)));
         verify_manifest_digest(&response, Some(&entry.digest), &actual)?;
         let child = parse_manifest(&reference.host, &response.url, &response.body)?;
-        for layer in child.layers.iter().filter(|l| is_bundle_media_type(&l.media_type)) {
+        for layer in child
+            .layers
+            .iter()
+            .filter(|l| is_bundle_media_type(&l.media_type))
+        {
             let blob = session.get(&format!("blobs/{}", layer.digest), "*/*")?;
             let got = format!("sha256:{}", hex::encode(Sha256::digest(&blob.body)));
             if got != layer.digest {
                 return Err(Failure::guard(
                     "Blob does not match its digest",
-                    format!("GET {} returned bytes hashing to {got}, not {}", blob.url, layer.digest),
+                    format!(
+                        "GET {} returned bytes hashing to {got}, not {}",
+                        blob.url, layer.digest
+                    ),
                 )
                 .with_fix("the registry serves different bytes than were pushed"));
             }

@@ -6,6 +6,7 @@ pub mod policy_check;
 pub mod publish_check;
 pub mod smoke_install;
 pub mod verify;
+pub mod verify_bundle;
 pub mod version_guard;
 
 use crate::runner::outputs::OutputSpec;
@@ -19,5 +20,6 @@ pub fn all_outputs() -> Vec<(&'static str, Vec<OutputSpec>)> {
         ("policy-check", policy_check::OUTPUTS.to_vec()),
         ("publish-check", publish_check::OUTPUTS.to_vec()),
         ("verify", verify::OUTPUTS.to_vec()),
+        ("verify-bundle", verify_bundle::OUTPUTS.to_vec()),
     ]
 }

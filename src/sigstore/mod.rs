@@ -245,8 +245,8 @@ fn unix_seconds(time: SystemTime) -> i64 {
     }
 }
 
-/// Standard base64 as protobuf JSON writes it (URL-safe and unpadded accepted too, as protobuf
-/// readers do).
+/// Standard base64 as protobuf JSON writes it (URL-safe, unpadded and line-wrapped accepted too,
+/// as protobuf readers do).
 pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     use base64::Engine;
@@ -254,7 +254,9 @@ pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
     const STD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
     const URL: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
-    STD.decode(text).or_else(|_| URL.decode(text)).ok()
+    // Line breaks are allowed (MIME-style wrapped base64, as Go's and Python's decoders accept).
+    let text: String = text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    STD.decode(&text).or_else(|_| URL.decode(&text)).ok()
 }
 
 /// RFC 3339 (`2021-03-07T03:20:29.000Z`) to unix seconds.

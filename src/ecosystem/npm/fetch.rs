@@ -8,11 +8,11 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::archive;
+use crate::ecosystem::provenance::{self, Gate, Provenance};
 use crate::ecosystem::registry_client::MANIFEST_LIMIT;
 pub(crate) use crate::ecosystem::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
-use crate::ecosystem::provenance::{self, Gate, Provenance};
 use crate::ecosystem::remote::{Fetched, RemoteOptions};
 use crate::ecosystem::Ecosystem as _;
 use crate::error::{Failure, Result};

@@ -157,7 +157,12 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         Digest::Sha512(b) => local.sha512.is_some_and(|l| l.as_slice() == b.as_slice()),
         Digest::Sha256(b) => local.sha256.is_some_and(|l| l.as_slice() == b.as_slice()),
     };
-    let provenance = match (&request.options.gate, same, entry.dist.as_ref(), local.sha512) {
+    let provenance = match (
+        &request.options.gate,
+        same,
+        entry.dist.as_ref(),
+        local.sha512,
+    ) {
         (Some(gate), true, Some(dist), Some(sha512)) => Some(registry::provenance_of(
             gate,
             fetcher,

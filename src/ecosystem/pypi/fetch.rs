@@ -10,11 +10,11 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::archive;
+use crate::ecosystem::provenance::{self, Gate, Provenance};
 use crate::ecosystem::registry_client::MANIFEST_LIMIT;
 pub(crate) use crate::ecosystem::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
 };
-use crate::ecosystem::provenance::{self, Gate, Provenance};
 use crate::ecosystem::remote::{Fetched, RemoteOptions};
 use crate::error::{Failure, Result};
 use crate::fetch::download::{self, Auth, Download, Fetcher, Integrity};
@@ -146,8 +146,9 @@ pub fn parse_simple_html(page_url: &str, html: &str) -> Vec<IndexFile> {
 
 /// PEP 740's `data-provenance` attribute of an anchor, unescaped.
 fn data_provenance(attrs: &str) -> Option<String> {
-    let attr = regex::Regex::new(r#"(?is)\bdata-provenance\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"#)
-        .expect("static regex");
+    let attr =
+        regex::Regex::new(r#"(?is)\bdata-provenance\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"#)
+            .expect("static regex");
     let c = attr.captures(attrs)?;
     c.get(1)
         .or(c.get(2))

@@ -59,7 +59,8 @@ pub const OUTPUTS: &[OutputSpec] = &[
     },
     OutputSpec {
         name: "provenance",
-        description: "JSON object: per image and required kind (`<image> <kind>`) verified or failed.",
+        description:
+            "JSON object: per image and required kind (`<image> <kind>`) verified or failed.",
     },
 ];
 
@@ -160,9 +161,15 @@ fn referrers(inputs: &Inputs, runner: &mut Runner) -> Result<Vec<(String, Proven
         for line in &found.asked {
             fetcher.log(line);
         }
-        fetcher.log(&format!("{image}: {} Sigstore bundle(s) attached", found.bundles.len()));
+        fetcher.log(&format!(
+            "{image}: {} Sigstore bundle(s) attached",
+            found.bundles.len()
+        ));
         for need in &inputs.require {
-            answers.push((format!("{image} {need}"), check(inputs, image, need, &found)));
+            answers.push((
+                format!("{image} {need}"),
+                check(inputs, image, need, &found),
+            ));
         }
     }
     Ok(answers)
@@ -217,7 +224,10 @@ fn check(inputs: &Inputs, image: &Reference, need: &str, found: &oci::Attached) 
         }
         other_kinds.push(kind.to_string());
     }
-    let expected = format!("{need} attached to {digest}, signed by {}", inputs.policy.describe());
+    let expected = format!(
+        "{need} attached to {digest}, signed by {}",
+        inputs.policy.describe()
+    );
     let (check, found_text, detail) = match first_rejection {
         Some(r) => (
             r.check.label().to_string(),
@@ -232,7 +242,10 @@ fn check(inputs: &Inputs, image: &Reference, need: &str, found: &oci::Attached) 
         None => (
             "present".to_string(),
             format!("only {}", other_kinds.join(", ")),
-            format!("verified bundles of other kinds: {}", other_kinds.join(", ")),
+            format!(
+                "verified bundles of other kinds: {}",
+                other_kinds.join(", ")
+            ),
         ),
     };
     Provenance {

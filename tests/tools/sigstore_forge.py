@@ -411,6 +411,13 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(t), t, len(payload), payload)
 
 
+def intoto_envelope_hash(payload: bytes, sig: bytes, pem: bytes) -> str:
+    """Rekor intoto 0.0.2's `hash`: of the canonical envelope with the signer's PEM beside the
+    signature (an empty keyid is left out), as sigstore-js computes it."""
+    envelope = {"payloadType": INTOTO, "payload": b64(payload), "signatures": [{"sig": b64(sig), "publicKey": pem.decode()}]}
+    return sha256(canonical(envelope)).hex()
+
+
 def statement(subjects: list[dict], predicate_type: str, predicate) -> bytes:
     return json.dumps(
         {"_type": "https://in-toto.io/Statement/v1", "subject": subjects, "predicateType": predicate_type, "predicate": predicate},
@@ -567,7 +574,7 @@ class Forge:
                 kind, kv = "intoto", "0.0.2"
                 body = {"apiVersion": kv, "kind": kind, "spec": {"content": {
                     "envelope": {"payloadType": INTOTO, "signatures": [{"sig": b64(b64(sig).encode()), "publicKey": b64(pem)}]},
-                    "hash": {"algorithm": "sha256", "value": sha256(canonical(envelope)).hex()},
+                    "hash": {"algorithm": "sha256", "value": intoto_envelope_hash(stmt, sig, pem)},
                     "payloadHash": {"algorithm": "sha256", "value": sha256(stmt).hex()}}}}
         if rekor == "v2":
             # Rekor v2 logs a DSSE envelope as hashedrekord 0.0.2 over PAE (rekor-v2-spec 6.1.4).

@@ -70,7 +70,7 @@ pub struct ProvenanceArgs {
 
 /// The parsed gate: what to require, of whom, against which root.
 #[derive(Debug)]
-pub(crate) struct Gate {
+pub struct Gate {
     pub(crate) mode: ProvenanceMode,
     pub(crate) policy: Policy,
     pub(crate) root: TrustedRoot,
@@ -312,7 +312,9 @@ pub(crate) fn report(answers: &[(String, &Provenance)], runner: &mut Runner) -> 
         table.render(usize::MAX)
     ))
     .with_fix(
-        "do not ship an artifact whose provenance does not verify: check that it was built and          signed by the expected workflow (provenance-identity, provenance-issuer) and that the          registry serves the bytes that were signed",
+        "do not ship an artifact whose provenance does not verify: check that it was built and \
+         signed by the expected workflow (provenance-identity, provenance-issuer) and that the \
+         registry serves the bytes that were signed",
     ))
 }
 

@@ -70,7 +70,7 @@ pub struct RemoteOptions {
     /// The attestation gate for registry packages, parsed by the mode from its `provenance`
     /// inputs (`None`: `provenance: off`, or a mode without the gate).
     #[arg(skip)]
-    pub(crate) gate: Option<std::sync::Arc<super::provenance::Gate>>,
+    pub gate: Option<std::sync::Arc<super::provenance::Gate>>,
 }
 
 impl Default for RemoteOptions {

@@ -57,14 +57,11 @@ pub struct NpmAttestations {
 }
 
 /// The gate's answer for `name@version` whose tarball has `sha512`, from the packument at
-/// `packument_url` of the registry at `base`.
-#[allow(clippy::too_many_arguments)]
+/// `packument_url` of the registry at `base` (`at`: base, packument URL, credentials).
 pub(crate) fn provenance_of(
     gate: &Gate,
     fetcher: &Fetcher,
-    base: &Url,
-    packument_url: &str,
-    auth: Option<&Auth>,
+    (base, packument_url, auth): (&Url, &str, Option<&Auth>),
     dist: &NpmDist,
     name: &str,
     version: &str,
@@ -166,25 +163,12 @@ pub fn fetch_npm(
     if opts.check_registry {
         check_tarball(fetcher, &tarball, &dest, &done, name, version, &mut checks)?;
     }
-    let provenance = match &opts.gate {
-        Some(gate) => Some(provenance_of(
-            gate,
-            fetcher,
-            &base,
-            packument_url.as_str(),
-            auth.as_ref(),
-            dist,
-            name,
-            version,
-            &file_sha512(&dest)?,
-        )?),
-        None => None,
-    };
+    let at = (&base, packument_url.as_str(), auth.as_ref());
     Ok(Fetched {
         verified,
         checks,
         cache,
-        provenance,
+        provenance: gate_answer(opts, fetcher, at, dist, (name, version), &dest)?,
         ..Fetched::package(
             &super::Npm,
             format!("npm:{name}@{version}"),
@@ -193,6 +177,22 @@ pub fn fetch_npm(
             &done,
         )
     })
+}
+
+/// The gate's answer for the downloaded tarball at `dest` (`None` without a gate).
+fn gate_answer(
+    opts: &RemoteOptions,
+    fetcher: &Fetcher,
+    at: (&Url, &str, Option<&Auth>),
+    dist: &NpmDist,
+    (name, version): (&str, &str),
+    dest: &Path,
+) -> Result<Option<Provenance>> {
+    let Some(gate) = &opts.gate else {
+        return Ok(None);
+    };
+    let sha512 = file_sha512(dest)?;
+    provenance_of(gate, fetcher, at, dist, name, version, &sha512).map(Some)
 }
 
 /// The sha512 of a downloaded file.

@@ -166,9 +166,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         (Some(gate), true, Some(dist), Some(sha512)) => Some(registry::provenance_of(
             gate,
             fetcher,
-            &base,
-            url.as_str(),
-            auth.as_ref(),
+            (&base, url.as_str(), auth.as_ref()),
             dist,
             &local.name,
             &local.version,

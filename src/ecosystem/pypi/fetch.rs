@@ -160,9 +160,7 @@ fn data_provenance(attrs: &str) -> Option<String> {
 pub(crate) fn provenance_of(
     gate: &Gate,
     fetcher: &Fetcher,
-    base: &Url,
-    page_url: &str,
-    auth: Option<&Auth>,
+    (base, page_url, auth): (&Url, &str, Option<&Auth>),
     file: &IndexFile,
     sha256_hex: &str,
 ) -> Result<Provenance> {
@@ -300,9 +298,7 @@ pub fn fetch_pypi(
         Some(gate) => Some(provenance_of(
             gate,
             fetcher,
-            &base,
-            page_url.as_str(),
-            auth.as_ref(),
+            (&base, page_url.as_str(), auth.as_ref()),
             &file,
             &done.sha256_hex(),
         )?),

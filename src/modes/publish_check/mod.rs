@@ -503,7 +503,17 @@ fn finish(outcomes: &[Outcome], if_published: IfPublished, runner: &mut Runner) 
         })
         .collect();
     set_outputs(outcomes, conflicts.is_empty(), runner)?;
-    write_summary(outcomes, conflicts.len(), if_published, runner);
+    let unverified = outcomes.iter().any(|o| {
+        o.provenance
+            .as_ref()
+            .is_some_and(|p| p.status == provenance::Status::Failed)
+    });
+    write_summary(
+        outcomes,
+        (conflicts.len(), unverified),
+        if_published,
+        runner,
+    );
     let answers: Vec<(String, &Provenance)> = outcomes
         .iter()
         .filter_map(|o| o.provenance.as_ref().map(|p| (o.path.clone(), p)))
@@ -539,9 +549,10 @@ fn set_outputs(outcomes: &[Outcome], no_conflicts: bool, runner: &mut Runner) ->
     Ok(())
 }
 
+/// `(conflicts, unverified)`: how many artifacts conflict, and whether provenance failed.
 fn write_summary(
     outcomes: &[Outcome],
-    conflicts: usize,
+    (conflicts, unverified): (usize, bool),
     if_published: IfPublished,
     runner: &mut Runner,
 ) {
@@ -551,7 +562,11 @@ fn write_summary(
         2,
         &format!(
             "{} publish-check: {} to publish, {} already published, {} in conflict",
-            if conflicts == 0 { "✅" } else { "❌" },
+            if conflicts == 0 && !unverified {
+                "✅"
+            } else {
+                "❌"
+            },
             count(State::Absent),
             count(State::Identical),
             conflicts

@@ -508,3 +508,62 @@ fn no_identity_to_expect_is_exit_2_naming_the_input() {
         "{errors}"
     );
 }
+
+// ----------------------------------------------------------------------------- smoke-install
+
+/// The npm registry stand-in for smoke-install: the packument names the tarball it serves.
+fn npm_registry_with_tarball(served: &[u8], forged: &Forged) -> FaultServer {
+    let server = FaultServer::start();
+    let mut doc: Value =
+        serde_json::from_str(&packument(served, Some(&server.url(NPM_ATTESTATIONS)))).unwrap();
+    doc["versions"][VERSION]["dist"]["tarball"] =
+        json!(server.url("/forge-pkg/-/forge-pkg-1.2.3.tgz"));
+    server.script(&format!("/{NAME}"), vec![Reply::ok(doc.to_string())]);
+    server.script(
+        "/forge-pkg/-/forge-pkg-1.2.3.tgz",
+        vec![Reply::ok(served.to_vec())],
+    );
+    let attestations = std::fs::read(forged.path("registry/npm/attestations.json")).unwrap();
+    server.script(NPM_ATTESTATIONS, vec![json_reply(attestations)]);
+    server
+}
+
+fn smoke(forged: &Forged, server: &FaultServer) -> Run {
+    Gha::new()
+        .env("GITHUB_WORKFLOW_REF", WORKFLOW_REF)
+        .input("mode", "smoke-install")
+        .input("packages", "npm:forge-pkg@1.2.3")
+        .input("npm-registry", &server.base())
+        .input("expected-version", VERSION)
+        .input("trusted-root", forged.trusted_root().to_str().unwrap())
+        .run()
+}
+
+#[test]
+fn smoke_install_verifies_provenance_before_any_package_code_runs() {
+    let tarball = npm_tarball("a");
+    let (_workspace, forged) = npm_case(&tarball, &tarball);
+    let server = npm_registry_with_tarball(&tarball, &forged);
+    let run = smoke(&forged, &server);
+    run.assert_code(0);
+    assert_eq!(
+        provenance_of(&run),
+        json!({"npm:forge-pkg@1.2.3": "verified"})
+    );
+    let results: Value = serde_json::from_str(run.out("results")).unwrap();
+    assert_eq!(results[0]["fetched"]["provenance"]["status"], "verified");
+
+    // The registry serves other bytes than the provenance is about: nothing is installed.
+    let (_workspace, forged) = npm_case(&tarball, &npm_tarball("signed"));
+    let server = npm_registry_with_tarball(&tarball, &forged);
+    let run = smoke(&forged, &server);
+    run.assert_code(1);
+    assert_eq!(run.out("passed"), "false");
+    assert!(
+        run.outputs.get("results").is_none(),
+        "nothing was installed: {:?}",
+        run.outputs
+    );
+    let row = failure_row(&run, "npm:forge-pkg@1.2.3");
+    assert!(row.contains("subject"), "{row}");
+}

@@ -567,3 +567,76 @@ fn smoke_install_verifies_provenance_before_any_package_code_runs() {
     let row = failure_row(&run, "npm:forge-pkg@1.2.3");
     assert!(row.contains("subject"), "{row}");
 }
+
+/// A registry with the OCI 1.1 referrers API (distribution 2.8 has none): the stand-in serves
+/// the image manifest, the referrers index the spec documents, the forge's referrer manifest
+/// and its bundle blob. `referrers`: another answer of the referrers API than the index.
+fn referrers_api_registry(referrers: Option<Reply>) -> (FaultServer, Forged, String) {
+    let server = FaultServer::start();
+    let image = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+    let image_digest = digest(image);
+    let host = server.base().trim_start_matches("http://").to_string();
+    let forged = Forged::with_args(&[
+        "--image-digest",
+        &image_digest,
+        "--image-size",
+        &image.len().to_string(),
+        "--image-repo",
+        &format!("{host}/{REPO}"),
+    ]);
+    let v2 = format!("/v2/{REPO}");
+    server.script(
+        &format!("{v2}/manifests/{image_digest}"),
+        vec![Reply::with_header(
+            200,
+            "Content-Type",
+            MANIFEST,
+            image.to_vec(),
+        )],
+    );
+    let signature = forged.registry("oci")["manifests"]["signature"].clone();
+    let blob = |d: &str| {
+        std::fs::read(forged.path(&format!("registry/oci/blobs/{}", d.replace(':', "-")))).unwrap()
+    };
+    let manifest_digest = signature["digest"].as_str().unwrap().to_string();
+    let manifest = blob(&manifest_digest);
+    server.script(
+        &format!("{v2}/manifests/{manifest_digest}"),
+        vec![Reply::with_header(
+            200,
+            "Content-Type",
+            MANIFEST,
+            manifest.clone(),
+        )],
+    );
+    let parsed: Value = serde_json::from_slice(&manifest).unwrap();
+    let layer = parsed["layers"][0]["digest"].as_str().unwrap();
+    server.script(&format!("{v2}/blobs/{layer}"), vec![Reply::ok(blob(layer))]);
+    let index = json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": [signature]});
+    let referrers = referrers
+        .unwrap_or_else(|| Reply::with_header(200, "Content-Type", INDEX, index.to_string()));
+    server.script(&format!("{v2}/referrers/{image_digest}"), vec![referrers]);
+    (server, forged, format!("{host}/{REPO}@{image_digest}"))
+}
+
+#[test]
+fn the_referrers_api_answer_is_read_and_an_html_answer_is_exit_2() {
+    let (server, forged, image) = referrers_api_registry(None);
+    let run = verify(&forged, &image).run();
+    run.assert_code(0);
+    assert!(run.summary.contains("referrers API"), "{}", run.summary);
+    // The tag schema is not asked once the API answered.
+    let tag = image.rsplit_once('@').unwrap().1.replace(':', "-");
+    assert_eq!(server.count(&format!("/v2/{REPO}/manifests/{tag}")), 0);
+
+    let (_server, forged, image) = referrers_api_registry(Some(Reply::with_header(
+        200,
+        "Content-Type",
+        "text/html",
+        "<html>login</html>",
+    )));
+    let run = verify(&forged, &image).run();
+    run.assert_code(2);
+    let errors = run.commands("error").join("\n");
+    assert!(errors.contains("/referrers/sha256:"), "{errors}");
+}

@@ -75,6 +75,17 @@ impl PublicKey {
         }
     }
 
+    /// A PKCS#1 `RSAPublicKey` (trusted roots' `PKCS1_RSA_*` keys are given that way).
+    pub(crate) fn from_pkcs1_rsa(der: &[u8]) -> Result<PublicKey, String> {
+        if super::certificate::tlv(der).is_none_or(|t| t.tag != 0x30 || !t.rest.is_empty()) {
+            return Err("not a DER RSAPublicKey".into());
+        }
+        Ok(PublicKey {
+            kind: Kind::Rsa(der.to_vec()),
+            spki: der.to_vec(),
+        })
+    }
+
     /// A PEM `PUBLIC KEY` (SubjectPublicKeyInfo).
     pub(crate) fn from_pem(text: &str) -> Result<PublicKey, String> {
         let der =

@@ -135,7 +135,10 @@ fn log(value: &Value, place: &str) -> Result<Log, Rejection> {
             .unwrap_or_default()
             .to_string(),
         log_id: bytes(log_id, "keyId", &format!("{place}.logId"))?,
-        key: PublicKey::from_spki_der(&raw),
+        key: match key.get("keyDetails").and_then(Value::as_str) {
+            Some(details) if details.starts_with("PKCS1_RSA") => PublicKey::from_pkcs1_rsa(&raw),
+            _ => PublicKey::from_spki_der(&raw),
+        },
         valid: validity(key.get("validFor"), &format!("{place}.publicKey"))?,
     })
 }

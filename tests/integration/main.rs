@@ -43,6 +43,7 @@ mod token_binding;
 mod trust_boundaries;
 mod trust_builds;
 mod trust_secrets;
+mod verify_bundle;
 mod version_guard;
 mod version_guard_api;
 mod version_guard_tools;

@@ -265,7 +265,14 @@ fn report_verified(inputs: &Inputs, verified: &Verified, runner: &mut Runner) {
         vec!["artifact".to_string(), code(&inputs.artifact_label)],
         vec!["bundle".to_string(), code(&inputs.bundle_path)],
         vec!["identity".to_string(), code(&verified.identity)],
-        vec!["issuer".to_string(), code(&verified.issuer)],
+        vec![
+            "issuer".to_string(),
+            if verified.issuer.is_empty() {
+                "none (a public key)".to_string()
+            } else {
+                code(&verified.issuer)
+            },
+        ],
         vec!["signed at".to_string(), cell(&signed_at)],
     ];
     if !predicate_type.is_empty() {

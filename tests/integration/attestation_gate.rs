@@ -364,7 +364,8 @@ fn push_raw_manifest(base: &str, reference: &str, media: &str, bytes: &[u8]) -> 
 
 /// An image in the registry, and the forge's signature and SBOM referrers for its digest,
 /// pushed under the referrers tag schema (`sha256-<hex>`: distribution 2.8 has no referrers
-/// API). `kinds` picks which referrers to attach (`signature`, `sbom`).
+/// API). `kinds` picks which referrers to attach (`signature`, `sbom`, and `legacy-sig`:
+/// cosign's `sha256-<hex>.sig` tag).
 fn signed_image(kinds: &[&str]) -> (servers::Server, Forged, String) {
     let registry = servers::docker_registry();
     let base = registry.base();
@@ -402,12 +403,22 @@ fn signed_image(kinds: &[&str]) -> (servers::Server, Forged, String) {
             d_digest.replace(':', "-")
         )))
         .unwrap();
-        push_raw_manifest(&base, d_digest, MANIFEST, &bytes);
-        descriptors.push(d.clone());
+        match d["tag"].as_str() {
+            // cosign's legacy signature: a manifest under `sha256-<hex>.sig`.
+            Some(tag) => {
+                push_raw_manifest(&base, tag, MANIFEST, &bytes);
+            }
+            None => {
+                push_raw_manifest(&base, d_digest, MANIFEST, &bytes);
+                descriptors.push(d.clone());
+            }
+        }
     }
-    let index = json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": descriptors});
-    let tag = image_digest.replace(':', "-");
-    push_raw_manifest(&base, &tag, INDEX, &serde_json::to_vec(&index).unwrap());
+    if !descriptors.is_empty() {
+        let index = json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": descriptors});
+        let tag = image_digest.replace(':', "-");
+        push_raw_manifest(&base, &tag, INDEX, &serde_json::to_vec(&index).unwrap());
+    }
     let reference = format!("{host}/{REPO}@{image_digest}");
     (registry, forged, reference)
 }
@@ -639,4 +650,44 @@ fn the_referrers_api_answer_is_read_and_an_html_answer_is_exit_2() {
     run.assert_code(2);
     let errors = run.commands("error").join("\n");
     assert!(errors.contains("/referrers/sha256:"), "{errors}");
+}
+
+#[test]
+fn an_image_signed_the_older_cosign_way_verifies_through_the_sig_tag() {
+    let (registry, forged, image) = signed_image(&["legacy-sig"]);
+    let run = verify(&forged, &image).run();
+    run.assert_code(0);
+    assert!(
+        run.summary.contains("cosign tag sha256-"),
+        "{}",
+        run.summary
+    );
+
+    // The same signature copied to another image's `.sig` tag: the signature verifies over its
+    // payload, and the payload names the first image's digest.
+    let base = registry.base();
+    let config = push_blob(&base, None, REPO, b"{}");
+    let other = json!({"schemaVersion": 2, "mediaType": MANIFEST,
+        "config": {"mediaType": EMPTY_CONFIG, "digest": config, "size": 2}, "layers": []});
+    let other_digest = push_raw_manifest(
+        &base,
+        "other",
+        MANIFEST,
+        &serde_json::to_vec(&other).unwrap(),
+    );
+    let legacy = &forged.registry("oci")["manifests"]["legacy-sig"];
+    let d = legacy["digest"].as_str().unwrap().replace(':', "-");
+    let bytes = std::fs::read(forged.path(&format!("registry/oci/blobs/{d}"))).unwrap();
+    push_raw_manifest(
+        &base,
+        &format!("{}.sig", other_digest.replace(':', "-")),
+        MANIFEST,
+        &bytes,
+    );
+    let other_image = format!("{}@{other_digest}", image.rsplit_once('@').unwrap().0);
+    let run = verify(&forged, &other_image).run();
+    run.assert_code(1);
+    let row = failure_row(&run, &format!("{other_image} signature"));
+    let signed = image.rsplit_once('@').unwrap().1;
+    assert!(row.contains("subject") && row.contains(signed), "{row}");
 }

@@ -175,6 +175,50 @@ fn referrers(inputs: &Inputs, runner: &mut Runner) -> Result<Vec<(String, Proven
     Ok(answers)
 }
 
+/// One attached bundle verified against the image digest: a bundle layer directly; cosign's
+/// legacy signature over its simple-signing payload, which must name the image digest.
+fn verify_attached(
+    inputs: &Inputs,
+    artifact: &Artifact,
+    digest: &str,
+    attached: &oci::AttachedBundle,
+) -> std::result::Result<sigstore::Verified, Rejection> {
+    let verify = |artifact: &Artifact| {
+        sigstore::verify_bundle(
+            &attached.bundle,
+            artifact,
+            &inputs.policy,
+            &inputs.root,
+            SystemTime::now(),
+        )
+    };
+    let Some(payload) = &attached.payload else {
+        return verify(artifact);
+    };
+    let verified = verify(&Artifact::Bytes(payload))?;
+    let signed = serde_json::from_slice::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|v| {
+            v["critical"]["image"]["docker-manifest-digest"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    if signed != digest {
+        return Err(Rejection::new(
+            sigstore::Check::Subject,
+            "the cosign signature's payload names another image digest",
+        )
+        .expected(digest.to_string())
+        .found(if signed.is_empty() {
+            "no critical.image.docker-manifest-digest".to_string()
+        } else {
+            signed
+        }));
+    }
+    Ok(verified)
+}
+
 /// Whether `need` is met for `image` by one of the attached bundles; else the failure saying
 /// what was found (the first bundle's rejection, or nothing attached).
 fn check(inputs: &Inputs, image: &Reference, need: &str, found: &oci::Attached) -> Provenance {
@@ -187,13 +231,7 @@ fn check(inputs: &Inputs, image: &Reference, need: &str, found: &oci::Attached) 
     let mut first_rejection: Option<Rejection> = None;
     let mut other_kinds = Vec::new();
     for attached in &found.bundles {
-        let verified = match sigstore::verify_bundle(
-            &attached.bundle,
-            &artifact,
-            &inputs.policy,
-            &inputs.root,
-            SystemTime::now(),
-        ) {
+        let verified = match verify_attached(inputs, &artifact, digest, attached) {
             Ok(v) => v,
             Err(r) => {
                 first_rejection.get_or_insert(r);

@@ -571,7 +571,7 @@ fn smoke_install_verifies_provenance_before_any_package_code_runs() {
     run.assert_code(1);
     assert_eq!(run.out("passed"), "false");
     assert!(
-        run.outputs.get("results").is_none(),
+        !run.outputs.contains_key("results"),
         "nothing was installed: {:?}",
         run.outputs
     );

@@ -226,7 +226,7 @@ fn gate(fetched: &[Package], runner: &mut Runner) -> Result<()> {
         .iter()
         .filter_map(|p| {
             let f = p.fetched.as_ref()?;
-            Some((f.source.clone(), f.provenance.as_ref()?))
+            Some((f.source.clone(), f.provenance.as_deref()?))
         })
         .collect();
     provenance::report(&answers, runner)

@@ -196,6 +196,14 @@ pub trait Ecosystem: Sync {
     fn publish(&self) -> Option<&dyn Publish> {
         None
     }
+
+    // ------------------------------------------------------------------- the attestation gate
+
+    /// Whether its registry publishes provenance the gate checks (npm's attestations, PyPI's
+    /// PEP 740): the `provenance` inputs matter (and need an identity) only then.
+    fn has_provenance(&self) -> bool {
+        false
+    }
 }
 
 /// publish-check's question for one ecosystem: is this exact artifact already in the registry?

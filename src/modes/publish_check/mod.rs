@@ -185,7 +185,12 @@ impl Inputs {
             args.registry_token,
             &mut tokens,
         )?;
-        let gate = Gate::from_args(&args.provenance, workflow_ref)?;
+        // The gate (and its identity) only for artifacts whose registry carries provenance.
+        let gate = if artifacts.iter().any(|a| a.ecosystem.has_provenance()) {
+            Gate::from_args(&args.provenance, workflow_ref)?
+        } else {
+            None
+        };
         Ok(Inputs {
             artifacts,
             ecosystem_inputs: args.ecosystem_inputs,

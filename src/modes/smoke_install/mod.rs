@@ -149,7 +149,13 @@ impl Inputs {
         )?;
         expected.for_ecosystems(&known)?;
         check_remote_inputs(&args.remote, remote.len())?;
-        args.remote.gate = Gate::from_args(&args.provenance, workflow_ref)?;
+        // The gate (and its identity) only for registry entries that can carry provenance.
+        if remote
+            .iter()
+            .any(|s| s.ecosystem().is_some_and(|e| e.has_provenance()))
+        {
+            args.remote.gate = Gate::from_args(&args.provenance, workflow_ref)?;
+        }
         args.remote.check_registry_token(
             args.registry.as_deref().filter(|r| !r.trim().is_empty()),
             &remote,

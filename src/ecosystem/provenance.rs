@@ -72,7 +72,8 @@ pub struct ProvenanceArgs {
 #[derive(Debug)]
 pub struct Gate {
     pub(crate) mode: ProvenanceMode,
-    pub(crate) policy: Policy,
+    /// The expected signer; the message of the missing-identity failure when there is none.
+    pub(crate) policy: std::result::Result<Policy, String>,
     pub(crate) root: TrustedRoot,
 }
 
@@ -100,6 +101,12 @@ pub(crate) fn policy_and_root(
     args: &IdentityArgs,
     workflow_ref: Option<&str>,
 ) -> Result<(Policy, TrustedRoot)> {
+    let policy = policy(args, workflow_ref)?;
+    Ok((policy, trusted_root(args)?))
+}
+
+/// The expected identity and issuer (exit 2 naming the input without an identity).
+fn policy(args: &IdentityArgs, workflow_ref: Option<&str>) -> Result<Policy> {
     let san = expected_identity(args, workflow_ref)?;
     let issuer = args.provenance_issuer.trim().to_string();
     if issuer.is_empty() {
@@ -109,30 +116,40 @@ pub(crate) fn policy_and_root(
             format!("set provenance-issuer to the OIDC issuer, e.g. {GITHUB_ISSUER}"),
         ));
     }
-    let root = match args.trusted_root.as_deref().map(str::trim) {
-        Some(path) if !path.is_empty() => {
-            let bytes = std::fs::read(path).map_err(|e| {
-                Failure::invalid_input(
-                    "trusted-root",
-                    format!("cannot read {path}: {e}"),
-                    "set trusted-root to a Sigstore trusted_root.json file",
-                )
-            })?;
-            TrustedRoot::from_json(&bytes).map_err(|r| {
-                Failure::invalid_input(
-                    "trusted-root",
-                    format!("{path} is not a Sigstore trusted root: {r}"),
-                    "set trusted-root to a Sigstore trusted_root.json file",
-                )
-            })?
-        }
-        _ => TrustedRoot::public_good(),
+    Ok(Policy::Identity { san, issuer })
+}
+
+/// `trusted-root`, read and parsed now, else the embedded public-good root.
+fn trusted_root(args: &IdentityArgs) -> Result<TrustedRoot> {
+    let Some(path) = args
+        .trusted_root
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    else {
+        return Ok(TrustedRoot::public_good());
     };
-    Ok((Policy::Identity { san, issuer }, root))
+    let bytes = std::fs::read(path).map_err(|e| {
+        Failure::invalid_input(
+            "trusted-root",
+            format!("cannot read {path}: {e}"),
+            "set trusted-root to a Sigstore trusted_root.json file",
+        )
+    })?;
+    TrustedRoot::from_json(&bytes).map_err(|r| {
+        Failure::invalid_input(
+            "trusted-root",
+            format!("{path} is not a Sigstore trusted root: {r}"),
+            "set trusted-root to a Sigstore trusted_root.json file",
+        )
+    })
 }
 
 impl Gate {
-    /// `None` for `provenance: off` (no identity needed then).
+    /// `None` for `provenance: off`. Every input is checked now; only a missing identity (no
+    /// `provenance-identity`, no `GITHUB_WORKFLOW_REF`: a run outside GitHub Actions) waits
+    /// until a package advertises provenance (exit 2 then, naming the input), except under
+    /// `required`, where every package needs it (exit 2 now).
     pub(crate) fn from_args(
         args: &ProvenanceArgs,
         workflow_ref: Option<&str>,
@@ -140,7 +157,13 @@ impl Gate {
         if args.provenance == ProvenanceMode::Off {
             return Ok(None);
         }
-        let (policy, root) = policy_and_root(&args.identity, workflow_ref)?;
+        let root = trusted_root(&args.identity)?;
+        let policy = match policy(&args.identity, workflow_ref) {
+            Ok(p) => Ok(p),
+            Err(f) if args.provenance == ProvenanceMode::Required => return Err(f),
+            Err(f) if f.title.contains("provenance-identity") => Err(f.message.clone()),
+            Err(f) => return Err(f),
+        };
         Ok(Some(Arc::new(Gate {
             mode: args.provenance,
             policy,
@@ -148,8 +171,22 @@ impl Gate {
         })))
     }
 
+    /// The policy, or exit 2 naming `provenance-identity` when there is no identity to expect.
+    fn policy(&self) -> Result<&Policy> {
+        self.policy.as_ref().map_err(|message| {
+            Failure::usage("Invalid input `provenance-identity`", message.clone()).with_fix(
+                "set provenance-identity to the signer's identity, e.g. \
+                 https://github.com/<owner>/<repo>/.github/workflows/release.yml@refs/tags/v1.2.3 \
+                 (or provenance: off)",
+            )
+        })
+    }
+
     pub(crate) fn expected(&self) -> String {
-        self.policy.describe()
+        match &self.policy {
+            Ok(p) => p.describe(),
+            Err(_) => "the identity in provenance-identity".to_string(),
+        }
     }
 }
 
@@ -402,6 +439,7 @@ pub(crate) fn check_npm(
     version: &str,
     sha512: &[u8],
 ) -> Result<Provenance> {
+    let policy = gate.policy()?;
     let doc = document(fetcher, url, auth, "npm attestations document")?;
     let Some(list) = doc.get("attestations").and_then(Value::as_array) else {
         return Err(Failure::usage(
@@ -430,9 +468,13 @@ pub(crate) fn check_npm(
     };
     let bytes = serde_json::to_vec(bundle).unwrap_or_default();
     let purls = npm_purls(name, version);
-    Ok(verify(gate, url.as_str(), &bytes, &artifact, |statement| {
-        subject_named(statement, &purls, "sha512", sha512)
-    }))
+    Ok(verify(
+        (gate, policy),
+        url.as_str(),
+        &bytes,
+        &artifact,
+        |statement| subject_named(statement, &purls, "sha512", sha512),
+    ))
 }
 
 /// PyPI: every PEP 740 attestation of the provenance object at `url`, as a Sigstore bundle,
@@ -445,6 +487,7 @@ pub(crate) fn check_pypi(
     file_name: &str,
     sha256: &[u8],
 ) -> Result<Provenance> {
+    let policy = gate.policy()?;
     let doc = document(fetcher, url, auth, "PEP 740 provenance object")?;
     let attestations: Vec<&Value> = doc
         .get("attestation_bundles")
@@ -473,9 +516,13 @@ pub(crate) fn check_pypi(
             Ok(b) => b,
             Err(rejection) => return Ok(Provenance::rejected(gate, url.as_str(), &rejection)),
         };
-        let outcome = verify(gate, url.as_str(), &bundle, &artifact, |statement| {
-            subject_named(statement, &names, "sha256", sha256)
-        });
+        let outcome = verify(
+            (gate, policy),
+            url.as_str(),
+            &bundle,
+            &artifact,
+            |statement| subject_named(statement, &names, "sha256", sha256),
+        );
         if outcome.status == Status::Failed {
             return Ok(outcome);
         }
@@ -530,22 +577,17 @@ pub(crate) fn pep740_bundle(attestation: &Value) -> std::result::Result<Vec<u8>,
 
 /// Verifies one bundle and then the statement's subject (`subject` says why not, if not).
 fn verify(
-    gate: &Gate,
+    (gate, policy): (&Gate, &Policy),
     url: &str,
     bundle: &[u8],
     artifact: &Artifact,
     subject: impl Fn(&sigstore::InTotoStatement) -> std::result::Result<String, Rejection>,
 ) -> Provenance {
-    let verified = match sigstore::verify_bundle(
-        bundle,
-        artifact,
-        &gate.policy,
-        &gate.root,
-        SystemTime::now(),
-    ) {
-        Ok(v) => v,
-        Err(rejection) => return Provenance::rejected(gate, url, &rejection),
-    };
+    let verified =
+        match sigstore::verify_bundle(bundle, artifact, policy, &gate.root, SystemTime::now()) {
+            Ok(v) => v,
+            Err(rejection) => return Provenance::rejected(gate, url, &rejection),
+        };
     let Some(statement) = &verified.statement else {
         let rejection = Rejection::new(
             sigstore::Check::Subject,

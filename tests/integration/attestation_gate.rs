@@ -691,3 +691,42 @@ fn an_image_signed_the_older_cosign_way_verifies_through_the_sig_tag() {
     let signed = image.rsplit_once('@').unwrap().1;
     assert!(row.contains("subject") && row.contains(signed), "{row}");
 }
+
+#[test]
+fn outside_actions_the_identity_is_asked_for_only_when_provenance_is_to_be_checked() {
+    let tarball = npm_tarball("a");
+    let (workspace, forged) = npm_case(&tarball, &tarball);
+    // No GITHUB_WORKFLOW_REF (a terminal, act) and nothing advertised: nothing to check.
+    let server = npm_registry(&tarball, &forged, false);
+    let run = publish_check(workspace.path(), &forged, &server.base())
+        .env("GITHUB_WORKFLOW_REF", "")
+        .run();
+    run.assert_code(0);
+    assert_eq!(
+        provenance_of(&run),
+        json!({"dist/forge-pkg-1.2.3.tgz": "none"})
+    );
+    // Provenance advertised: it cannot be checked without an identity, and never passes.
+    let server = npm_registry(&tarball, &forged, true);
+    let run = publish_check(workspace.path(), &forged, &server.base())
+        .env("GITHUB_WORKFLOW_REF", "")
+        .run();
+    run.assert_code(2);
+    let errors = run.commands("error").join("\n");
+    assert!(
+        errors.contains("provenance-identity") && errors.contains("GITHUB_WORKFLOW_REF"),
+        "{errors}"
+    );
+    assert_eq!(server.count(NPM_ATTESTATIONS), 0);
+    // `required` needs the identity before anything is asked.
+    let run = publish_check(workspace.path(), &forged, &server.base())
+        .env("GITHUB_WORKFLOW_REF", "")
+        .input("provenance", "required")
+        .run();
+    run.assert_code(2);
+    assert_eq!(
+        server.count(&format!("/{NAME}")),
+        1,
+        "only the first run asked"
+    );
+}

@@ -77,7 +77,7 @@ impl PublicKey {
 
     /// A PKCS#1 `RSAPublicKey` (trusted roots' `PKCS1_RSA_*` keys are given that way).
     pub(crate) fn from_pkcs1_rsa(der: &[u8]) -> Result<PublicKey, String> {
-        if super::certificate::tlv(der).is_none_or(|t| t.tag != 0x30 || !t.rest.is_empty()) {
+        if super::asn1::tlv(der).is_none_or(|t| t.tag != 0x30 || !t.rest.is_empty()) {
             return Err("not a DER RSAPublicKey".into());
         }
         Ok(PublicKey {
@@ -217,5 +217,72 @@ mod tests {
     fn not_a_key_is_an_error() {
         assert!(PublicKey::from_pem("hello").is_err());
         assert!(PublicKey::from_spki_der(b"\x30\x00").is_err());
+    }
+
+    const MESSAGE: &[u8] = b"hello sigstore";
+
+    /// Keys and signatures made by openssl 3 over MESSAGE (`pkeyutl -sign -rawin` for Ed25519,
+    /// `dgst -sha256`/`-sha384 -sign` for RSA and P-384).
+    const ED25519_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MCowBQYDK2VwAyEAUXjQpFt2oBA7n7s1bliwEFXYXgf+AIQH1LzzZYfllu8=
+-----END PUBLIC KEY-----\n";
+    const ED25519_SIG: &str =
+        "CEjMofa+SIryyZ7PS1r5jXW0dY0IoQSrkETTatAd/KnZ0W3y1phutDuirHRrQzSWAunMc/+29l9sp+PZKvAQDg==";
+    const RSA_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA1hZdV1q8MAUtnD9reR3I
+zR/tWc75NrZKQStl7a0D17aI9VObkHMfQyUFrZsOByDs5a85Ty1ZrHi8ybNEJbjE
+QphlfXeIr200+jdIT0Am793XwnmYPiiwVNMTAyXe9Gs6tP28QTqpx5aJQUuZqpzT
+D4YdFfnHEcuDjUNK5qU92CkGbtCqADOE2j6V+yjzvxneBV27aFGIc5gT0t9GzzcB
+riumFLLItW4nFpAjRuVE5KPH+bVDg8V/+KCJlJoByYoNKsUPTV8J38Qi9XvNOvf6
+gqzgpYl5iUxVoyNlZjT/EzFB+IsSjXbqoKSZAes1Y3JyKlfz6mq8hd+DGoARAW+T
+4wIDAQAB
+-----END PUBLIC KEY-----\n";
+    const RSA_SIG: &str = "wfHa3lqD+220YAVMRaK/07Uttigt9kYK8Ue5L7BuVGwPLj8C1cblc3aOgUWUDBPsH+YlJvo8Xfx4qa7O8HAsax46LhvJL5fsLZ5WiaeICUtsZJ9AcpwFSqFLnQLibQrdiNCZk3bE3U1N/ccTec+G7L67Z9XPB4vXLuR4P2lXzu5tU3uYCVV+YfiDp87lSrkQrF+eap3I93f6eHTU8iya6xUzAh1g+fSVPbXXyxurswtKQF5yW9xVeWHC8SqOfiS/nB0JpJe90xFG4amP1ToSdbMrtnXxuFmRZ2CPBkeLp9u4jmgsfX9T9zuoijknVQkj0pIryUb47z6h90DsIil0ZQ==";
+    const P384_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAExN0EhyLL2Mo/kM7HygAUp3yjjg0HB1Dn
+q6JD84iKMCDQKT+4dRNujTuhJJckeAYEQQnznrs+9Gwn3U7y71Vqt7W2oqLH1VDe
+BIQuOv0n5zWh2FKGZmX6gSb+J15C8AtS
+-----END PUBLIC KEY-----\n";
+    const P384_SIG: &str = "MGQCMCm9wHuXcYQUuM0CsY5vL9nGdc38spwU8S9AjBPbbpA0BmNkGCeulcaXJvjTqyZQEQIwJQT6f53D0ktq3ATxVUo6MyVnNrqeq1eAyrVPZTTtlpRshZfNMVzFlLOqjobt8xR2";
+
+    fn b64(text: &str) -> Vec<u8> {
+        crate::sigstore::base64_decode(text).unwrap()
+    }
+
+    #[test]
+    fn ed25519_rsa_and_p384_signatures_verify_and_a_flipped_bit_does_not() {
+        let cases = [
+            (ED25519_PEM, ED25519_SIG, "Ed25519", DigestAlgorithm::Sha256),
+            (RSA_PEM, RSA_SIG, "RSA", DigestAlgorithm::Sha256),
+            (P384_PEM, P384_SIG, "ECDSA P-384", DigestAlgorithm::Sha384),
+        ];
+        for (pem, sig, kind, hash) in cases {
+            let key = PublicKey::from_pem(pem).unwrap();
+            assert_eq!(key.describe(), kind);
+            let sig = b64(sig);
+            key.verify(hash, MESSAGE, &sig).unwrap();
+            assert!(key.verify(hash, b"hello sigstorE", &sig).is_err(), "{kind}");
+            let mut bad = sig.clone();
+            let last = bad.len() - 1;
+            bad[last] ^= 1;
+            assert!(key.verify(hash, MESSAGE, &bad).is_err(), "{kind}");
+        }
+        // Over the digest alone: ECDSA yes, Ed25519 and RSA need the message.
+        let p384 = PublicKey::from_pem(P384_PEM).unwrap();
+        let digest = DigestAlgorithm::Sha384.digest(MESSAGE);
+        p384.verify_digest(DigestAlgorithm::Sha384, &digest, &b64(P384_SIG))
+            .unwrap();
+        assert!(p384
+            .verify_digest(DigestAlgorithm::Sha256, &digest, &b64(P384_SIG))
+            .is_err());
+        let ed = PublicKey::from_pem(ED25519_PEM).unwrap();
+        let err = ed
+            .verify_digest(
+                DigestAlgorithm::Sha256,
+                &DigestAlgorithm::Sha256.digest(MESSAGE),
+                &b64(ED25519_SIG),
+            )
+            .unwrap_err();
+        assert!(err.contains("over the artifact itself"), "{err}");
     }
 }

@@ -1,12 +1,13 @@
 //! Sigstore bundle verification: pure functions over the bytes they are given (a bundle, the
 //! artifact or its digest, a policy, a trusted root, the current time). No I/O, no printing.
 //!
-//! One file per concern: [`bundle`] (the bundle's JSON, media types v0.1 to v0.3),
+//! One file per concern: [`asn1`] (a minimal DER reader), [`bundle`] (the bundle's JSON, media types v0.1 to v0.3),
 //! [`trust_root`] (trusted_root.json), [`keys`] (public keys and signatures), [`certificate`]
 //! (Fulcio chain, identity), [`sct`] (embedded SCTs), [`tlog`] (Rekor v1 and v2 entries,
 //! inclusion proofs, checkpoints), [`timestamp`] (RFC 3161), [`dsse`] (envelopes and in-toto
 //! statements), [`policy`] (what the signer must be), [`verify`] (the order of the checks).
 
+pub(crate) mod asn1;
 pub(crate) mod bundle;
 pub(crate) mod certificate;
 pub(crate) mod dsse;
@@ -269,4 +270,76 @@ pub(crate) fn format_time(seconds: i64) -> String {
     jiff::Timestamp::from_second(seconds)
         .map(|t| t.to_string())
         .unwrap_or_else(|_| seconds.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_input_is_parsed_only_in_the_protocol_form() {
+        let hex64 = "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
+        let Some(Artifact::Digest { algorithm, value }) =
+            Artifact::parse_digest(&format!("sha256:{hex64}"))
+        else {
+            panic!("a sha256 digest");
+        };
+        assert_eq!(
+            (algorithm, hex::encode(value)),
+            (DigestAlgorithm::Sha256, hex64.to_string())
+        );
+        assert!(Artifact::parse_digest(&format!("sha256:{}", &hex64[..63])).is_none());
+        assert!(Artifact::parse_digest(&format!("sha256:{hex64}0")).is_none());
+        assert!(Artifact::parse_digest(&format!("sha256:{}g", &hex64[..63])).is_none());
+        assert!(Artifact::parse_digest(&format!("md5:{hex64}")).is_none());
+        assert!(Artifact::parse_digest("a.txt").is_none());
+        assert!(Artifact::parse_digest(&format!("sha512:{hex64}{hex64}")).is_some());
+        assert!(
+            Artifact::parse_digest(&format!("sha384:{}", &format!("{hex64}{hex64}")[..96]))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_digest_artifact_answers_only_for_its_own_algorithm() {
+        let bytes = Artifact::Bytes(b"abc");
+        let sha256 = bytes.digest(DigestAlgorithm::Sha256).unwrap();
+        let digest = Artifact::Digest {
+            algorithm: DigestAlgorithm::Sha256,
+            value: sha256.clone(),
+        };
+        assert_eq!(digest.digest(DigestAlgorithm::Sha256), Some(sha256));
+        assert_eq!(digest.digest(DigestAlgorithm::Sha512), None);
+        assert_eq!(bytes.describe(), digest.describe());
+    }
+
+    #[test]
+    fn base64_as_protobuf_json_readers_take_it() {
+        assert_eq!(base64_decode("aGVsbG8="), Some(b"hello".to_vec()));
+        assert_eq!(base64_decode("aGVsbG8"), Some(b"hello".to_vec()));
+        assert_eq!(base64_decode("aGVs\nbG8=\n"), Some(b"hello".to_vec()));
+        assert_eq!(base64_decode("-_8="), Some(vec![0xfb, 0xff]));
+        assert_eq!(base64_decode("aGV sbG8="), None);
+        assert_eq!(base64_decode("!!!!"), None);
+    }
+
+    #[test]
+    fn digest_algorithm_names_in_every_spelling() {
+        for name in ["sha256", "SHA2_256", "sha-256", "SHA256"] {
+            assert_eq!(
+                DigestAlgorithm::from_name(name),
+                Some(DigestAlgorithm::Sha256),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            DigestAlgorithm::from_name("SHA2_384"),
+            Some(DigestAlgorithm::Sha384)
+        );
+        assert_eq!(
+            DigestAlgorithm::from_name("sha512"),
+            Some(DigestAlgorithm::Sha512)
+        );
+        assert_eq!(DigestAlgorithm::from_name("sha1"), None);
+    }
 }

@@ -27,3 +27,23 @@ impl Policy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_key_must_be_a_pem_public_key() {
+        let pem = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAUXjQpFt2oBA7n7s1bliwEFXYXgf+AIQH1LzzZYfllu8=\n-----END PUBLIC KEY-----\n";
+        let policy = Policy::public_key_pem(pem).unwrap();
+        assert_eq!(policy.describe(), "the Ed25519 public key given");
+        assert!(Policy::public_key_pem(
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"
+        )
+        .is_err());
+        let err =
+            Policy::public_key_pem("-----BEGIN PUBLIC KEY-----\nMFkw!!\n-----END PUBLIC KEY-----")
+                .unwrap_err();
+        assert!(err.contains("PEM"), "{err}");
+    }
+}

@@ -5,7 +5,8 @@
 use der::asn1::ObjectIdentifier;
 use der::Decode;
 
-use super::certificate::{tlv, Cert, Tlv};
+use super::asn1::{tlv, Tlv};
+use super::certificate::Cert;
 use super::keys::signature_hash;
 use super::trust_root::{Authority, TrustedRoot};
 use super::{format_time, Check, DigestAlgorithm, Rejection};

@@ -280,3 +280,155 @@ pub(super) fn verify(
         statement,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::engine::general_purpose::STANDARD as B64;
+    use base64::Engine;
+    use p256::ecdsa::signature::Signer;
+    use p256::ecdsa::{Signature, SigningKey};
+    use serde_json::{json, Value};
+
+    use super::super::{verify_bundle, Check};
+    use super::*;
+
+    const ARTIFACT: &[u8] = b"the release\n";
+    const TIME: i64 = 1_750_000_000;
+
+    fn signing_key(seed: u8) -> SigningKey {
+        SigningKey::from_slice(&[seed; 32]).unwrap()
+    }
+
+    fn spki(key: &SigningKey) -> Vec<u8> {
+        let mut der = hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").unwrap();
+        der.extend_from_slice(key.verifying_key().to_encoded_point(false).as_bytes());
+        der
+    }
+
+    fn sign(key: &SigningKey, data: &[u8]) -> Vec<u8> {
+        let sig: Signature = key.sign(data);
+        sig.to_der().as_bytes().to_vec()
+    }
+
+    fn sha256(data: &[u8]) -> Vec<u8> {
+        DigestAlgorithm::Sha256.digest(data)
+    }
+
+    /// A v0.1 key bundle (signed entry timestamp only) and its trusted root.
+    fn fixture() -> (Value, TrustedRoot, Policy) {
+        let (signer, log) = (signing_key(7), signing_key(9));
+        let pem = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            B64.encode(spki(&signer))
+        );
+        let signature = sign(&signer, ARTIFACT);
+        let body = json!({"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
+            "data": {"hash": {"algorithm": "sha256", "value": hex::encode(sha256(ARTIFACT))}},
+            "signature": {"content": B64.encode(&signature), "publicKey": {"content": B64.encode(&pem)}}}})
+        .to_string();
+        let log_id = sha256(&spki(&log));
+        let set = json!({"body": B64.encode(&body), "integratedTime": TIME,
+            "logID": hex::encode(&log_id), "logIndex": 3});
+        let set = sign(&log, tlog::canonical_json(&set).as_bytes());
+        let bundle = json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle+json;version=0.1",
+            "verificationMaterial": {"publicKey": {"hint": "k"}, "tlogEntries": [{
+                "logIndex": "3", "logId": {"keyId": B64.encode(&log_id)},
+                "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
+                "integratedTime": TIME.to_string(),
+                "inclusionPromise": {"signedEntryTimestamp": B64.encode(&set)},
+                "canonicalizedBody": B64.encode(&body)}]},
+            "messageSignature": {"signature": B64.encode(&signature)}
+        });
+        let root = json!({"tlogs": [{"baseUrl": "https://log.invalid",
+            "publicKey": {"rawBytes": B64.encode(spki(&log)), "validFor": {"start": "2020-01-01T00:00:00Z"}},
+            "logId": {"keyId": B64.encode(&log_id)}}]});
+        let root = TrustedRoot::from_json(root.to_string().as_bytes()).unwrap();
+        (bundle, root, Policy::public_key_pem(&pem).unwrap())
+    }
+
+    fn check(
+        bundle: &Value,
+        root: &TrustedRoot,
+        policy: &Policy,
+        now: i64,
+    ) -> Result<Verified, Rejection> {
+        let now =
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(now).unwrap());
+        verify_bundle(
+            bundle.to_string().as_bytes(),
+            &Artifact::Bytes(ARTIFACT),
+            policy,
+            root,
+            now,
+        )
+    }
+
+    #[test]
+    fn every_bit_of_the_signature_body_and_set_matters() {
+        let (bundle, root, policy) = fixture();
+        let verified = check(&bundle, &root, &policy, TIME + 10).unwrap();
+        assert_eq!(verified.signed_at, TIME);
+        let fields = [
+            "/messageSignature/signature",
+            "/verificationMaterial/tlogEntries/0/canonicalizedBody",
+            "/verificationMaterial/tlogEntries/0/inclusionPromise/signedEntryTimestamp",
+        ];
+        for field in fields {
+            let original = B64
+                .decode(bundle.pointer(field).unwrap().as_str().unwrap())
+                .unwrap();
+            for i in 0..original.len() {
+                let mut bytes = original.clone();
+                bytes[i] ^= 0x01;
+                let mut tampered = bundle.clone();
+                *tampered.pointer_mut(field).unwrap() = json!(B64.encode(&bytes));
+                assert!(
+                    check(&tampered, &root, &policy, TIME + 10).is_err(),
+                    "{field} byte {i} flipped and the bundle still verified"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_integrated_time_after_now_is_refused() {
+        let (bundle, root, policy) = fixture();
+        let err = check(&bundle, &root, &policy, TIME - 1).unwrap_err();
+        assert_eq!(err.check, Check::TransparencyLog);
+        assert!(err.message.contains("future"), "{err}");
+    }
+
+    #[test]
+    fn a_log_outside_its_validity_window_is_refused() {
+        let (bundle, _, policy) = fixture();
+        let log = signing_key(9);
+        let root = json!({"tlogs": [{"baseUrl": "https://log.invalid",
+            "publicKey": {"rawBytes": B64.encode(spki(&log)),
+                "validFor": {"start": "2020-01-01T00:00:00Z", "end": "2025-06-15T15:06:39Z"}},
+            "logId": {"keyId": B64.encode(sha256(&spki(&log)))}}]});
+        let root = TrustedRoot::from_json(root.to_string().as_bytes()).unwrap();
+        let err = check(&bundle, &root, &policy, TIME + 10).unwrap_err();
+        assert_eq!(err.check, Check::TransparencyLog, "{err}");
+        // The end is inclusive: a window ending at the integrated time accepts it.
+        let root = json!({"tlogs": [{"baseUrl": "https://log.invalid",
+            "publicKey": {"rawBytes": B64.encode(spki(&log)),
+                "validFor": {"start": "2020-01-01T00:00:00Z", "end": "2025-06-15T15:06:40Z"}},
+            "logId": {"keyId": B64.encode(sha256(&spki(&log)))}}]});
+        let root = TrustedRoot::from_json(root.to_string().as_bytes()).unwrap();
+        check(&bundle, &root, &policy, TIME + 10).unwrap();
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_verify_and_never_panic() {
+        use proptest::prelude::*;
+        let (bundle, root, policy) = fixture();
+        let text = bundle.to_string().into_bytes();
+        proptest!(ProptestConfig::with_cases(256), |(at in 0..text.len(), byte in any::<u8>(), cut in 0..text.len())| {
+            let mut mutated = text.clone();
+            mutated[at] = byte;
+            let _ = verify_bundle(&mutated, &Artifact::Bytes(ARTIFACT), &policy, &root, std::time::SystemTime::now());
+            prop_assert!(verify_bundle(&text[..cut], &Artifact::Bytes(ARTIFACT), &policy, &root, std::time::SystemTime::now()).is_err());
+        });
+    }
+}

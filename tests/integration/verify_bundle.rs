@@ -333,12 +333,15 @@ fn another_artifact_or_key_fails_naming_the_check() {
     snap::settings().bind(|| insta::assert_snapshot!("wrong_key", snap::seen(&run)));
 }
 
+/// One tampering of a bundle.
+type Edit = Box<dyn Fn(&mut Value)>;
+
 #[test]
 fn a_tampered_log_entry_fails_in_the_transparency_log_check() {
     let case = Case::new();
     let artifact = case.artifact();
     let entry = "/verificationMaterial/tlogEntries/0";
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "integrated time moved",
             Box::new(move |b: &mut Value| {

@@ -304,6 +304,10 @@ fn pypi_case(signed_flavour: &str) -> (tempfile::TempDir, Forged, FaultServer) {
     );
     let doc = std::fs::read(forged.path("registry/pypi/provenance.json")).unwrap();
     server.script(&provenance, vec![json_reply(doc)]);
+    server.script(
+        &format!("/files/{file_name}"),
+        vec![Reply::ok(std::fs::read(&wheel).unwrap())],
+    );
     (workspace, forged, server)
 }
 
@@ -728,5 +732,23 @@ fn outside_actions_the_identity_is_asked_for_only_when_provenance_is_to_be_check
         server.count(&format!("/{NAME}")),
         1,
         "only the first run asked"
+    );
+}
+
+#[test]
+fn smoke_install_of_a_pypi_entry_verifies_its_pep740_provenance() {
+    let (_workspace, forged, server) = pypi_case("");
+    let run = Gha::new()
+        .env("GITHUB_WORKFLOW_REF", WORKFLOW_REF)
+        .input("mode", "smoke-install")
+        .input("packages", "pypi:forge-pkg==1.2.3")
+        .input("pypi-index", &server.url("/simple"))
+        .input("expected-version", VERSION)
+        .input("trusted-root", forged.trusted_root().to_str().unwrap())
+        .run();
+    run.assert_code(0);
+    assert_eq!(
+        provenance_of(&run),
+        json!({"pypi:forge-pkg==1.2.3": "verified"})
     );
 }

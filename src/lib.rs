@@ -1,5 +1,5 @@
-//! release-action: version-guard, channel-tags, smoke-install, policy-check, publish-check and
-//! verify-bundle for GitHub Actions.
+//! release-action: version-guard, channel-tags, smoke-install, policy-check, publish-check,
+//! verify and verify-bundle for GitHub Actions.
 
 pub mod action_file;
 pub mod archive;

@@ -13,6 +13,7 @@
 pub mod cargo;
 pub mod go;
 pub mod npm;
+pub mod provenance;
 pub mod publish;
 pub mod pypi;
 pub(crate) mod registry_client;
@@ -194,6 +195,14 @@ pub trait Ecosystem: Sync {
     /// Its publish question, when publish-check can ask its registry.
     fn publish(&self) -> Option<&dyn Publish> {
         None
+    }
+
+    // ------------------------------------------------------------------- the attestation gate
+
+    /// Whether its registry publishes provenance the gate checks (npm's attestations, PyPI's
+    /// PEP 740): the `provenance` inputs matter (and need an identity) only then.
+    fn has_provenance(&self) -> bool {
+        false
     }
 }
 

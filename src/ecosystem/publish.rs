@@ -103,6 +103,8 @@ pub struct Remote {
     pub go_mod_digest: Option<String>,
     /// Python: files of this version on the index.
     pub version_files: Vec<String>,
+    /// The attestation gate's answer for an identical artifact (`None`: not asked).
+    pub provenance: Option<super::provenance::Provenance>,
 }
 
 impl Remote {
@@ -114,6 +116,7 @@ impl Remote {
             digest: None,
             go_mod_digest: None,
             version_files: Vec::new(),
+            provenance: None,
         }
     }
 }

@@ -66,6 +66,11 @@ pub struct RemoteOptions {
     /// remote entry.
     #[arg(long, value_name = "SRI")]
     pub integrity: Option<String>,
+
+    /// The attestation gate for registry packages, parsed by the mode from its `provenance`
+    /// inputs (`None`: `provenance: off`, or a mode without the gate).
+    #[arg(skip)]
+    pub gate: Option<std::sync::Arc<super::provenance::Gate>>,
 }
 
 impl Default for RemoteOptions {
@@ -80,6 +85,7 @@ impl Default for RemoteOptions {
             check_cache: false,
             sha256: None,
             integrity: None,
+            gate: None,
         }
     }
 }
@@ -338,6 +344,8 @@ pub struct Fetched {
     pub checks: Vec<Check>,
     /// `check-cache` timings.
     pub cache: Option<CacheTimings>,
+    /// The attestation gate's answer for a registry package (`None`: not asked).
+    pub provenance: Option<super::provenance::Provenance>,
 }
 
 impl Fetched {
@@ -353,6 +361,7 @@ impl Fetched {
             verified: f.verified,
             checks: Vec::new(),
             cache: f.cache,
+            provenance: None,
         }
     }
 
@@ -378,6 +387,7 @@ impl Fetched {
             verified: Vec::new(),
             checks: Vec::new(),
             cache: None,
+            provenance: None,
         }
     }
 

@@ -103,6 +103,9 @@ pub struct FetchReport {
     pub cache: Option<CacheReport>,
     #[serde(serialize_with = "millis")]
     pub duration_ms: Duration,
+    /// The attestation gate's answer for a registry package (boxed: most packages have none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Box<super::provenance::Provenance>>,
     /// Lines for the log and the step summary.
     #[serde(skip)]
     pub lines: Vec<String>,
@@ -138,6 +141,7 @@ impl FetchReport {
         )];
         lines.extend(fetched.report_lines().into_iter().skip(1));
         FetchReport {
+            provenance: fetched.provenance.clone().map(Box::new),
             source: fetched.source.clone(),
             url: fetched.url.clone(),
             bytes: fetched.bytes,

@@ -779,3 +779,236 @@ mod tests {
         assert_eq!(p["realm"], "Registry Realm");
     }
 }
+
+/// A Sigstore bundle attached to an image: where it was found and its bytes.
+#[derive(Debug, Clone)]
+pub struct AttachedBundle {
+    /// The referrer manifest that carried it.
+    pub manifest: String,
+    /// How it was found: `referrers API`, `referrers tag sha256-<hex>`, `cosign tag …`.
+    pub via: String,
+    pub bundle: Vec<u8>,
+    /// cosign's legacy `.sig` form: the simple-signing payload the bundle's message signature is
+    /// over (it names the image digest it signs); `None` for a Sigstore bundle layer.
+    pub payload: Option<Vec<u8>>,
+}
+
+/// What is attached to an image digest, and how the registry was asked.
+#[derive(Debug, Clone, Default)]
+pub struct Attached {
+    pub bundles: Vec<AttachedBundle>,
+    /// The questions asked, in order (`GET …/referrers/<digest>: 404`, …), for the summary.
+    pub asked: Vec<String>,
+}
+
+/// Media types of a Sigstore bundle layer (cosign's `--new-bundle-format`, `oras attach`).
+pub fn is_bundle_media_type(media_type: &str) -> bool {
+    media_type == "application/vnd.dev.sigstore.bundle.v0.3+json"
+        || media_type.starts_with("application/vnd.dev.sigstore.bundle+json")
+}
+
+/// The Sigstore bundles attached to `reference` (which names a digest): the OCI 1.1 referrers
+/// API, and when the registry answers 404 to it, the referrers tag schema (`sha256-<hex>`, an
+/// index) and cosign's `sha256-<hex>.sig` tag (simple-signing layers, each turned into a v0.1
+/// bundle with its payload). A referrers answer that is not an OCI index, a manifest or blob that
+/// does not match its digest, is exit 2 (or 1 for a digest mismatch) naming the URL.
+pub fn attached_bundles(
+    fetcher: &Fetcher,
+    reference: &Reference,
+    opts: &dyn TransportOptions,
+) -> Result<Attached> {
+    let digest = reference
+        .digest
+        .clone()
+        .expect("attached_bundles needs a reference by digest");
+    let base = Url::parse(&reference.base_url())
+        .map_err(|e| Failure::usage("Malformed image reference", format!("{reference}: {e}")))?;
+    let token = opts.token_for_host(&reference.host);
+    if let Some(t) = &token {
+        fetcher.mask(t);
+    }
+    let mut session = Session {
+        fetcher,
+        reference,
+        base,
+        token,
+        auth: None,
+    };
+    session.authenticate()?;
+    let mut attached = Attached::default();
+    let tag = format!("sha256-{}", digest.trim_start_matches("sha256:"));
+    let accept = format!("{MEDIA_OCI_INDEX}, {ACCEPT_MANIFESTS}");
+    let api = session.url(&format!("referrers/{digest}"))?;
+    let response = fetcher.get_passing(
+        api.as_str(),
+        session.auth.as_ref(),
+        Some(MEDIA_OCI_INDEX),
+        &[404],
+    )?;
+    attached
+        .asked
+        .push(format!("GET {api}: HTTP {}", response.status));
+    let (index, via) = if response.status == 404 {
+        cosign_signatures(&session, &format!("{tag}.sig"), &mut attached)?;
+        let url = session.url(&format!("manifests/{tag}"))?;
+        let response =
+            fetcher.get_passing(url.as_str(), session.auth.as_ref(), Some(&accept), &[404])?;
+        attached
+            .asked
+            .push(format!("GET {url}: HTTP {}", response.status));
+        if response.status == 404 {
+            return Ok(attached);
+        }
+        (response, format!("referrers tag {tag}"))
+    } else {
+        (response, "referrers API".to_string())
+    };
+    let manifest = parse_manifest(&reference.host, &index.url, &index.body)?;
+    if !is_index(&manifest, index.header("content-type")) {
+        return Err(Failure::usage(
+            "Registry returned something that is not a referrers index",
+            format!(
+                "registry {}: GET {} answered {:?} without `manifests`: not an OCI image index",
+                reference.host,
+                index.url,
+                index.header("content-type").unwrap_or("no content type")
+            ),
+        )
+        .with_fix("check the registry (or the proxy in front of it)"));
+    }
+    for entry in manifest.manifests.unwrap_or_default() {
+        let path = format!("manifests/{}", entry.digest);
+        let response = session.get(&path, ACCEPT_MANIFESTS)?;
+        let actual = format!("sha256:{}", hex::encode(Sha256::digest(&response.body)));
+        verify_manifest_digest(&response, Some(&entry.digest), &actual)?;
+        let child = parse_manifest(&reference.host, &response.url, &response.body)?;
+        for layer in child
+            .layers
+            .iter()
+            .filter(|l| is_bundle_media_type(&l.media_type))
+        {
+            let blob = session.get(&format!("blobs/{}", layer.digest), "*/*")?;
+            let got = format!("sha256:{}", hex::encode(Sha256::digest(&blob.body)));
+            if got != layer.digest {
+                return Err(Failure::guard(
+                    "Blob does not match its digest",
+                    format!(
+                        "GET {} returned bytes hashing to {got}, not {}",
+                        blob.url, layer.digest
+                    ),
+                )
+                .with_fix("the registry serves different bytes than were pushed"));
+            }
+            attached.bundles.push(AttachedBundle {
+                manifest: entry.digest.clone(),
+                via: via.clone(),
+                bundle: blob.body.to_vec(),
+                payload: None,
+            });
+        }
+    }
+    Ok(attached)
+}
+
+/// A blob of the session's repository, checked against its digest (exit 1 when it differs).
+fn verified_blob(session: &Session, digest: &str) -> Result<Vec<u8>> {
+    let blob = session.get(&format!("blobs/{digest}"), "*/*")?;
+    let got = format!("sha256:{}", hex::encode(Sha256::digest(&blob.body)));
+    if got != digest {
+        return Err(Failure::guard(
+            "Blob does not match its digest",
+            format!(
+                "GET {} returned bytes hashing to {got}, not {digest}",
+                blob.url
+            ),
+        )
+        .with_fix("the registry serves different bytes than were pushed"));
+    }
+    Ok(blob.body.to_vec())
+}
+
+/// cosign's legacy signatures under `tag` (`sha256-<hex>.sig`): each simple-signing layer with
+/// its signature, certificate and Rekor bundle annotations, as a v0.1 Sigstore bundle (the
+/// leaf certificate only: the CA chain comes from the trusted root).
+fn cosign_signatures(session: &Session, tag: &str, attached: &mut Attached) -> Result<()> {
+    let url = session.url(&format!("manifests/{tag}"))?;
+    let response = session.fetcher.get_passing(
+        url.as_str(),
+        session.auth.as_ref(),
+        Some(ACCEPT_MANIFESTS),
+        &[404],
+    )?;
+    attached
+        .asked
+        .push(format!("GET {url}: HTTP {}", response.status));
+    if response.status == 404 {
+        return Ok(());
+    }
+    let digest = format!("sha256:{}", hex::encode(Sha256::digest(&response.body)));
+    verify_manifest_digest(&response, None, &digest)?;
+    let manifest = parse_manifest(&session.reference.host, &response.url, &response.body)?;
+    let simple = "application/vnd.dev.cosign.simplesigning.v1+json";
+    for layer in manifest.layers.iter().filter(|l| l.media_type == simple) {
+        let payload = verified_blob(session, &layer.digest)?;
+        let bundle = legacy_bundle(&layer.annotations, &payload).map_err(|why| {
+            Failure::usage(
+                "Registry returned an unreadable cosign signature",
+                format!("GET {url}: layer {}: {why}", layer.digest),
+            )
+        })?;
+        attached.bundles.push(AttachedBundle {
+            manifest: digest.clone(),
+            via: format!("cosign tag {tag}"),
+            bundle,
+            payload: Some(payload),
+        });
+    }
+    Ok(())
+}
+
+/// The annotations of a cosign simple-signing layer as a v0.1 bundle over `payload`.
+fn legacy_bundle(
+    annotations: &BTreeMap<String, String>,
+    payload: &[u8],
+) -> std::result::Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let get = |k: &str| annotations.get(k).ok_or(format!("no annotation {k}"));
+    let signature = get("dev.cosignproject.cosign/signature")?;
+    let leaf: String = get("dev.sigstore.cosign/certificate")?
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let rekor: serde_json::Value = serde_json::from_str(get("dev.sigstore.cosign/bundle")?)
+        .map_err(|e| format!("dev.sigstore.cosign/bundle: {e}"))?;
+    let p = &rekor["Payload"];
+    let body_b64 = p["body"]
+        .as_str()
+        .ok_or("the Rekor bundle has no Payload.body")?;
+    let body: serde_json::Value = base64::engine::general_purpose::STANDARD
+        .decode(body_b64)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or("the Rekor body is not base64 JSON")?;
+    let log_id = hex::decode(p["logID"].as_str().unwrap_or_default())
+        .map_err(|e| format!("the Rekor bundle's logID: {e}"))?;
+    let bundle = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle+json;version=0.1",
+        "verificationMaterial": {
+            "x509CertificateChain": {"certificates": [{"rawBytes": leaf}]},
+            "tlogEntries": [{
+                "logIndex": p["logIndex"].as_i64().unwrap_or(-1).to_string(),
+                "logId": {"keyId": b64(&log_id)},
+                "kindVersion": {"kind": body["kind"], "version": body["apiVersion"]},
+                "integratedTime": p["integratedTime"].as_i64().unwrap_or(-1).to_string(),
+                "inclusionPromise": {"signedEntryTimestamp": rekor["SignedEntryTimestamp"]},
+                "canonicalizedBody": body_b64,
+            }],
+        },
+        "messageSignature": {
+            "messageDigest": {"algorithm": "SHA2_256", "digest": b64(&Sha256::digest(payload))},
+            "signature": signature,
+        },
+    });
+    Ok(bundle.to_string().into_bytes())
+}

@@ -5,6 +5,7 @@ pub mod channel_tags;
 pub mod policy_check;
 pub mod publish_check;
 pub mod smoke_install;
+pub mod verify;
 pub mod verify_bundle;
 pub mod version_guard;
 
@@ -18,6 +19,7 @@ pub fn all_outputs() -> Vec<(&'static str, Vec<OutputSpec>)> {
         ("smoke-install", smoke_install::OUTPUTS.to_vec()),
         ("policy-check", policy_check::OUTPUTS.to_vec()),
         ("publish-check", publish_check::OUTPUTS.to_vec()),
+        ("verify", verify::OUTPUTS.to_vec()),
         ("verify-bundle", verify_bundle::OUTPUTS.to_vec()),
     ]
 }

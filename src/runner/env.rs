@@ -21,6 +21,9 @@ pub struct RunEnv {
     pub source_date_epoch: Option<String>,
     /// `GITHUB_EVENT_NAME` (`push`, `pull_request`, …).
     pub event_name: Option<String>,
+    /// `GITHUB_WORKFLOW_REF` (`owner/repo/.github/workflows/release.yml@refs/tags/v1.2.3`): the
+    /// default identity a provenance signature must carry.
+    pub workflow_ref: Option<String>,
 }
 
 impl RunEnv {
@@ -30,6 +33,7 @@ impl RunEnv {
             github_token: value("GITHUB_TOKEN"),
             source_date_epoch: value("SOURCE_DATE_EPOCH"),
             event_name: value("GITHUB_EVENT_NAME"),
+            workflow_ref: value("GITHUB_WORKFLOW_REF"),
         }
     }
 

@@ -83,7 +83,11 @@ fn every_flag_is_an_input_passed_through_env() {
                 "token" => {
                     "${{ inputs.mode == 'version-guard' && inputs.token || '' }}".to_string()
                 }
-                "registry-token" | "npm-token" | "pypi-token" | "go-token" | "cargo-token" => {
+                // verify reads the images' registry token too.
+                "registry-token" => {
+                    "${{ (inputs.mode == 'smoke-install' || inputs.mode == 'publish-check' || inputs.mode == 'verify') && inputs.registry-token || '' }}".to_string()
+                }
+                "npm-token" | "pypi-token" | "go-token" | "cargo-token" => {
                     format!("${{{{ (inputs.mode == 'smoke-install' || inputs.mode == 'publish-check') && inputs.{long} || '' }}}}")
                 }
                 // channel-tags in either form: `mode: channel-tags`, or no mode at all.
@@ -167,7 +171,7 @@ fn every_mode_action_declares_exactly_its_modes_inputs_and_outputs() {
         assert_eq!(keys(&action["outputs"]), outputs, "{mode}: outputs");
         modes += 1;
     }
-    assert_eq!(modes, 6);
+    assert_eq!(modes, 7);
     let channel_tags = parse("channel-tags/action.yml");
     assert_eq!(
         channel_tags["inputs"]["github-token"]["default"].as_str(),

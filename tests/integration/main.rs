@@ -12,6 +12,8 @@ mod support;
 
 mod action_yml;
 mod archives;
+mod attestation_gate;
+mod attestations;
 mod channel_tags;
 mod channel_tags_metadata;
 mod confinement;

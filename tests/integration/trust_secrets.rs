@@ -249,7 +249,7 @@ fn action_yml_passes_each_secret_only_to_its_modes() {
     );
     assert_eq!(
         expr("INPUT_REGISTRY-TOKEN"),
-        "${{(inputs.mode=='smoke-install'||inputs.mode=='publish-check')&&inputs.registry-token||''}}"
+        "${{(inputs.mode=='smoke-install'||inputs.mode=='publish-check'||inputs.mode=='verify')&&inputs.registry-token||''}}"
     );
     let run = step["run"].as_str().unwrap().trim();
     assert!(

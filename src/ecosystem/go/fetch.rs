@@ -162,6 +162,7 @@ pub fn fetch_go(
         verified,
         checks,
         cache,
+        provenance: None,
     })
 }
 

@@ -298,6 +298,7 @@ fn query(
         digest: Some(zip_h1),
         go_mod_digest: Some(mod_h1),
         version_files: Vec::new(),
+        provenance: None,
     })
 }
 

@@ -8,6 +8,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::archive;
+use crate::ecosystem::provenance::{self, Gate, Provenance};
 use crate::ecosystem::registry_client::MANIFEST_LIMIT;
 pub(crate) use crate::ecosystem::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
@@ -45,6 +46,36 @@ pub struct NpmDist {
     pub integrity: Option<String>,
     #[serde(default)]
     pub shasum: Option<String>,
+    /// `{url, provenance: {predicateType}}`: the registry holds attestations for this version.
+    #[serde(default)]
+    pub attestations: Option<NpmAttestations>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NpmAttestations {
+    pub url: String,
+}
+
+/// The gate's answer for `name@version` whose tarball has `sha512`, from the packument at
+/// `packument_url` of the registry at `base` (`at`: base, packument URL, credentials).
+pub(crate) fn provenance_of(
+    gate: &Gate,
+    fetcher: &Fetcher,
+    (base, packument_url, auth): (&Url, &str, Option<&Auth>),
+    dist: &NpmDist,
+    name: &str,
+    version: &str,
+    sha512: &[u8],
+) -> Result<Provenance> {
+    let Some(attestations) = &dist.attestations else {
+        return Ok(Provenance::none(
+            gate,
+            packument_url,
+            &format!("the packument of {name}@{version}"),
+        ));
+    };
+    let url = provenance::advertised_url(base, packument_url, &attestations.url)?;
+    provenance::check_npm(gate, fetcher, &url, auth, name, version, sha512)
 }
 
 /// `@scope/name` → `@scope%2fname` (the form npm requests).
@@ -132,10 +163,12 @@ pub fn fetch_npm(
     if opts.check_registry {
         check_tarball(fetcher, &tarball, &dest, &done, name, version, &mut checks)?;
     }
+    let at = (&base, packument_url.as_str(), auth.as_ref());
     Ok(Fetched {
         verified,
         checks,
         cache,
+        provenance: gate_answer(opts, fetcher, at, dist, (name, version), &dest)?,
         ..Fetched::package(
             &super::Npm,
             format!("npm:{name}@{version}"),
@@ -144,6 +177,31 @@ pub fn fetch_npm(
             &done,
         )
     })
+}
+
+/// The gate's answer for the downloaded tarball at `dest` (`None` without a gate).
+fn gate_answer(
+    opts: &RemoteOptions,
+    fetcher: &Fetcher,
+    at: (&Url, &str, Option<&Auth>),
+    dist: &NpmDist,
+    (name, version): (&str, &str),
+    dest: &Path,
+) -> Result<Option<Provenance>> {
+    let Some(gate) = &opts.gate else {
+        return Ok(None);
+    };
+    let sha512 = file_sha512(dest)?;
+    provenance_of(gate, fetcher, at, dist, name, version, &sha512).map(Some)
+}
+
+/// The sha512 of a downloaded file.
+fn file_sha512(path: &Path) -> Result<Vec<u8>> {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha512::new();
+    let mut file = std::fs::File::open(path)?;
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hasher.finalize().to_vec())
 }
 
 /// The packument must name the package asked for.

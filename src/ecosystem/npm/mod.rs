@@ -127,6 +127,9 @@ impl Ecosystem for Npm {
         Ok(Some((source, value)))
     }
 
+    fn has_provenance(&self) -> bool {
+        true
+    }
     fn publish(&self) -> Option<&dyn crate::ecosystem::Publish> {
         Some(self)
     }

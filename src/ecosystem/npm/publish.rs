@@ -157,6 +157,23 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         Digest::Sha512(b) => local.sha512.is_some_and(|l| l.as_slice() == b.as_slice()),
         Digest::Sha256(b) => local.sha256.is_some_and(|l| l.as_slice() == b.as_slice()),
     };
+    let provenance = match (
+        &request.options.gate,
+        same,
+        entry.dist.as_ref(),
+        local.sha512,
+    ) {
+        (Some(gate), true, Some(dist), Some(sha512)) => Some(registry::provenance_of(
+            gate,
+            fetcher,
+            (&base, url.as_str(), auth.as_ref()),
+            dist,
+            &local.name,
+            &local.version,
+            &sha512,
+        )?),
+        _ => None,
+    };
     Ok(Remote {
         state: if same {
             State::Identical
@@ -167,6 +184,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         digest: Some(published.sri()),
         go_mod_digest: None,
         version_files: Vec::new(),
+        provenance,
     })
 }
 

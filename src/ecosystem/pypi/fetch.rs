@@ -10,6 +10,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::archive;
+use crate::ecosystem::provenance::{self, Gate, Provenance};
 use crate::ecosystem::registry_client::MANIFEST_LIMIT;
 pub(crate) use crate::ecosystem::registry_client::{
     check, download, json, protocol_failure, registry_with_auth,
@@ -47,6 +48,8 @@ pub struct IndexFile {
     pub url: String,
     pub sha256: Option<String>,
     pub yanked: bool,
+    /// PEP 740: the file's provenance URL (JSON `provenance`, HTML `data-provenance`).
+    pub provenance: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -62,6 +65,8 @@ struct SimpleJsonFile {
     hashes: BTreeMap<String, String>,
     #[serde(default)]
     yanked: serde_json::Value,
+    #[serde(default)]
+    provenance: Option<String>,
 }
 
 /// The files of a PEP 691 JSON simple page.
@@ -79,6 +84,7 @@ pub fn parse_simple_json(response: &download::Response) -> Result<Vec<IndexFile>
                 serde_json::Value::Null | serde_json::Value::Bool(false)
             ),
             filename: f.filename,
+            provenance: f.provenance,
         })
         .collect())
 }
@@ -132,9 +138,42 @@ pub fn parse_simple_html(page_url: &str, html: &str) -> Vec<IndexFile> {
             url: resolve(base.as_ref(), link),
             sha256,
             yanked: attrs.to_ascii_lowercase().contains("data-yanked"),
+            provenance: data_provenance(attrs),
         });
     }
     files
+}
+
+/// PEP 740's `data-provenance` attribute of an anchor, unescaped.
+fn data_provenance(attrs: &str) -> Option<String> {
+    let attr =
+        regex::Regex::new(r#"(?is)\bdata-provenance\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"#)
+            .expect("static regex");
+    let c = attr.captures(attrs)?;
+    c.get(1)
+        .or(c.get(2))
+        .or(c.get(3))
+        .map(|m| html_unescape(m.as_str()))
+}
+
+/// The gate's answer for `file` of a simple page at `page_url` (its bytes hash to `sha256_hex`).
+pub(crate) fn provenance_of(
+    gate: &Gate,
+    fetcher: &Fetcher,
+    (base, page_url, auth): (&Url, &str, Option<&Auth>),
+    file: &IndexFile,
+    sha256_hex: &str,
+) -> Result<Provenance> {
+    let Some(href) = file.provenance.as_deref() else {
+        return Ok(Provenance::none(
+            gate,
+            page_url,
+            &format!("the index page of {}", file.filename),
+        ));
+    };
+    let url = provenance::advertised_url(base, page_url, href)?;
+    let digest = hex::decode(sha256_hex).unwrap_or_default();
+    provenance::check_pypi(gate, fetcher, &url, auth, &file.filename, &digest)
 }
 
 /// (normalized name, version, is wheel, is pure) of a distribution file name.
@@ -255,10 +294,21 @@ pub fn fetch_pypi(
             check_wheel_metadata(fetcher, &dest, &file.url, name, version, &mut checks)?;
         }
     }
+    let provenance = match &opts.gate {
+        Some(gate) => Some(provenance_of(
+            gate,
+            fetcher,
+            (&base, page_url.as_str(), auth.as_ref()),
+            &file,
+            &done.sha256_hex(),
+        )?),
+        None => None,
+    };
     Ok(Fetched {
         verified,
         checks,
         cache,
+        provenance,
         ..Fetched::package(
             &super::Pypi,
             format!("pypi:{name}=={version}"),
@@ -461,6 +511,7 @@ mod tests {
             url: n.into(),
             sha256: None,
             yanked: false,
+            provenance: None,
         };
         let files = vec![
             f("my_pkg-1.0.tar.gz"),

@@ -151,6 +151,9 @@ impl Ecosystem for Pypi {
         Ok(Some((source, normal)))
     }
 
+    fn has_provenance(&self) -> bool {
+        true
+    }
     fn publish(&self) -> Option<&dyn crate::ecosystem::Publish> {
         Some(self)
     }

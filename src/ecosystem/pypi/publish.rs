@@ -263,6 +263,12 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         State::Different
     };
     remote.digest = Some(format!("sha256:{}", sha256.to_ascii_lowercase()));
+    if let (State::Identical, Some(gate)) = (remote.state, &request.options.gate) {
+        let at = (&base, response.url.as_str(), auth.as_ref());
+        remote.provenance = Some(registry::provenance_of(
+            gate, fetcher, at, file, &local_hex,
+        )?);
+    }
     Ok(remote)
 }
 

@@ -22,6 +22,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::ecosystem::provenance::{self, Gate, Provenance, ProvenanceArgs};
 use crate::ecosystem::publish::{Artifact, Bump, Checked, Local, State};
 use crate::ecosystem::remote::{self, RemoteOptions};
 use crate::ecosystem::{self, Eco, PublishInputs, PublishQuery, RegistryTokens, RegistryUrls};
@@ -80,6 +81,11 @@ pub struct Args {
     /// redirect (at most 10) and the body.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
+
+    /// The attestation gate for `identical` artifacts (`provenance`, `provenance-identity`,
+    /// `provenance-issuer`, `trusted-root`).
+    #[command(flatten)]
+    pub provenance: ProvenanceArgs,
 }
 
 pub const OUTPUTS: &[OutputSpec] = &[
@@ -98,6 +104,10 @@ pub const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "published",
         description: "true when nothing is left to publish (every artifact is already in the registry, identical), else false.",
+    },
+    OutputSpec {
+        name: "provenance",
+        description: "JSON object: per identical npm or PyPI artifact (its path) verified, none or failed (the attestation gate; unset with `provenance: off`).",
     },
 ];
 
@@ -120,6 +130,9 @@ pub struct Outcome {
     /// Python: the files the index lists for this version.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub registry_files: Vec<String>,
+    /// The attestation gate's answer (identical npm and PyPI artifacts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
 }
 
 impl From<Checked> for Outcome {
@@ -142,6 +155,7 @@ impl From<Checked> for Outcome {
             registry_go_mod_digest: remote.go_mod_digest,
             registry_url: remote.url,
             registry_files: remote.version_files,
+            provenance: remote.provenance,
         }
     }
 }
@@ -156,7 +170,7 @@ struct Inputs {
 }
 
 impl Inputs {
-    fn from_args(args: Args) -> Result<Inputs> {
+    fn from_args(args: Args, workflow_ref: Option<&str>) -> Result<Inputs> {
         // Before anything quotes a URL or connects anywhere, credentials in any URL input are
         // refused, whether or not this run needs that registry.
         for (input, value) in args.registries.inputs() {
@@ -171,6 +185,12 @@ impl Inputs {
             args.registry_token,
             &mut tokens,
         )?;
+        // The gate (and its identity) only for artifacts whose registry carries provenance.
+        let gate = if artifacts.iter().any(|a| a.ecosystem.has_provenance()) {
+            Gate::from_args(&args.provenance, workflow_ref)?
+        } else {
+            None
+        };
         Ok(Inputs {
             artifacts,
             ecosystem_inputs: args.ecosystem_inputs,
@@ -180,6 +200,7 @@ impl Inputs {
                 registry_token: None,
                 registries: args.registries,
                 tokens,
+                gate,
                 ..RemoteOptions::default()
             },
             if_published: args.if_published,
@@ -193,7 +214,7 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         ecosystem_inputs,
         options,
         if_published,
-    } = Inputs::from_args(args)?;
+    } = Inputs::from_args(args, runner.env().workflow_ref.as_deref())?;
     let locals = inspect(&artifacts, &ecosystem_inputs, runner)?;
     let fetcher = Fetcher::from_options(&options, runner)?;
     let mut checked = query(&fetcher, &options, artifacts, locals)?;
@@ -487,7 +508,24 @@ fn finish(outcomes: &[Outcome], if_published: IfPublished, runner: &mut Runner) 
         })
         .collect();
     set_outputs(outcomes, conflicts.is_empty(), runner)?;
-    write_summary(outcomes, conflicts.len(), if_published, runner);
+    let unverified = outcomes.iter().any(|o| {
+        o.provenance
+            .as_ref()
+            .is_some_and(|p| p.status == provenance::Status::Failed)
+    });
+    write_summary(
+        outcomes,
+        (conflicts.len(), unverified),
+        if_published,
+        runner,
+    );
+    let answers: Vec<(String, &Provenance)> = outcomes
+        .iter()
+        .filter_map(|o| o.provenance.as_ref().map(|p| (o.path.clone(), p)))
+        .collect();
+    if conflicts.is_empty() {
+        provenance::report(&answers, runner)?;
+    }
     let count = |s: State| outcomes.iter().filter(|o| o.state == s).count();
     if conflicts.is_empty() {
         runner.log(&format!(
@@ -516,9 +554,10 @@ fn set_outputs(outcomes: &[Outcome], no_conflicts: bool, runner: &mut Runner) ->
     Ok(())
 }
 
+/// `(conflicts, unverified)`: how many artifacts conflict, and whether provenance failed.
 fn write_summary(
     outcomes: &[Outcome],
-    conflicts: usize,
+    (conflicts, unverified): (usize, bool),
     if_published: IfPublished,
     runner: &mut Runner,
 ) {
@@ -528,7 +567,11 @@ fn write_summary(
         2,
         &format!(
             "{} publish-check: {} to publish, {} already published, {} in conflict",
-            if conflicts == 0 { "✅" } else { "❌" },
+            if conflicts == 0 && !unverified {
+                "✅"
+            } else {
+                "❌"
+            },
             count(State::Absent),
             count(State::Identical),
             conflicts

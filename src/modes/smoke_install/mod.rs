@@ -21,6 +21,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::ecosystem::provenance::{self, Gate, Provenance, ProvenanceArgs};
 use crate::ecosystem::remote::{self, RemoteOptions, Source};
 use crate::ecosystem::smoke::{FetchReport, Outcome, Package, PackageManager, Plan, Report};
 use crate::ecosystem::{self, Eco};
@@ -70,6 +71,11 @@ pub struct Args {
     /// Where and how remote entries are fetched.
     #[command(flatten)]
     pub remote: RemoteOptions,
+
+    /// The attestation gate for registry entries (`npm:`, `pypi:`): `provenance`,
+    /// `provenance-identity`, `provenance-issuer`, `trusted-root`.
+    #[command(flatten)]
+    pub provenance: ProvenanceArgs,
 }
 
 pub const OUTPUTS: &[OutputSpec] = &[
@@ -79,7 +85,11 @@ pub const OUTPUTS: &[OutputSpec] = &[
     },
     OutputSpec {
         name: "results",
-        description: "JSON array: per package its ecosystem, name, expected version, outcome, duration and every check (entry point, check, outcome, duration, error); for a remote entry also what was fetched from where, what was verified, the registry checks and the cache timings.",
+        description: "JSON array: per package its ecosystem, name, expected version, outcome, duration and every check (entry point, check, outcome, duration, error); for a remote entry also what was fetched from where, what was verified, the registry checks, the cache timings and its provenance.",
+    },
+    OutputSpec {
+        name: "provenance",
+        description: "JSON object: per npm or PyPI registry entry (as written) verified, none or failed (the attestation gate; unset with `provenance: off` or without registry entries).",
     },
 ];
 
@@ -100,7 +110,7 @@ struct Inputs {
 }
 
 impl Inputs {
-    fn from_args(args: Args) -> Result<Inputs> {
+    fn from_args(mut args: Args, workflow_ref: Option<&str>) -> Result<Inputs> {
         // Before anything quotes an entry or connects anywhere.
         let own = [
             ("packages", args.packages.as_deref()),
@@ -139,6 +149,13 @@ impl Inputs {
         )?;
         expected.for_ecosystems(&known)?;
         check_remote_inputs(&args.remote, remote.len())?;
+        // The gate (and its identity) only for registry entries that can carry provenance.
+        if remote
+            .iter()
+            .any(|s| s.ecosystem().is_some_and(|e| e.has_provenance()))
+        {
+            args.remote.gate = Gate::from_args(&args.provenance, workflow_ref)?;
+        }
         args.remote.check_registry_token(
             args.registry.as_deref().filter(|r| !r.trim().is_empty()),
             &remote,
@@ -172,7 +189,7 @@ struct Setup {
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
-    let mut inputs = Inputs::from_args(args)?;
+    let mut inputs = Inputs::from_args(args, runner.env().workflow_ref.as_deref())?;
     // Downloads live in one temp dir under RUNNER_TEMP, removed when the run ends.
     let downloads = if inputs.remote.is_empty() {
         None
@@ -195,12 +212,47 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
             }
         }
     };
+    // Nothing unverified is installed: the gate's failure stops the run before package code.
+    let answers = match gate(&fetched, runner) {
+        Ok(answers) => answers,
+        Err(failure) => {
+            runner.set_output("passed", "false");
+            return Err(failure);
+        }
+    };
     let packages = with_fetched(std::mem::take(&mut inputs.entries), fetched);
     let setup = set_up(&inputs, &packages)?;
     let inspected = inspect_all(&inputs, &packages, &setup, runner)?;
     let reports = smoke_all(&inputs, &packages, &setup, inspected, runner)?;
     warn_if_unconfined(runner);
-    finish(reports, runner)
+    let result = finish(reports, runner);
+    report(&answers, runner)?;
+    result
+}
+
+/// The attestation gate's answers for the fetched registry packages. When one failed: the
+/// summary section, the `provenance` output and exit 1, before anything is installed; else the
+/// answers, reported after the smoke-install table.
+fn gate(fetched: &[Package], runner: &mut Runner) -> Result<Vec<(String, Provenance)>> {
+    let answers: Vec<(String, Provenance)> = fetched
+        .iter()
+        .filter_map(|p| {
+            let f = p.fetched.as_ref()?;
+            Some((f.source.clone(), f.provenance.as_deref()?.clone()))
+        })
+        .collect();
+    if answers
+        .iter()
+        .any(|(_, p)| p.status == provenance::Status::Failed)
+    {
+        report(&answers, runner)?;
+    }
+    Ok(answers)
+}
+
+fn report(answers: &[(String, Provenance)], runner: &mut Runner) -> Result<()> {
+    let refs: Vec<(String, &Provenance)> = answers.iter().map(|(a, p)| (a.clone(), p)).collect();
+    provenance::report(&refs, runner)
 }
 
 /// Package code ran without the namespaces of `runner::confine`: said where it is seen, with the

@@ -108,7 +108,14 @@ impl Gha {
             dir,
             output,
             summary,
-            envs: vec![("GITHUB_ACTIONS".into(), "true".into())],
+            // GitHub sets GITHUB_WORKFLOW_REF in every job: the default provenance identity.
+            envs: vec![
+                ("GITHUB_ACTIONS".into(), "true".into()),
+                (
+                    "GITHUB_WORKFLOW_REF".into(),
+                    "octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main".into(),
+                ),
+            ],
             args: Vec::new(),
             cwd: None,
             user: None,

@@ -10,6 +10,7 @@ pub(crate) mod github_api;
 pub(crate) mod harness;
 pub(crate) mod packages;
 pub(crate) mod servers;
+pub(crate) mod sigstore_forge;
 pub(crate) mod smoke;
 pub(crate) mod snap;
 pub(crate) mod tools;

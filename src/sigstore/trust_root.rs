@@ -176,12 +176,25 @@ impl TrustedRoot {
         if !value.is_object() {
             return Err(bad("the trusted root is not a JSON object"));
         }
-        if let Some(media_type) = value.get("mediaType").and_then(Value::as_str) {
-            if !media_type.starts_with("application/vnd.dev.sigstore.trustedroot") {
-                return Err(bad("unknown trusted root media type")
+        // Every trusted root names its media type; without it, a JSON file that is something
+        // else entirely (`{"mediaType": 3}`) would read as a root that trusts nothing, and every
+        // bundle would fail later for a reason that hides the real one.
+        let media_type = match value.get("mediaType") {
+            Some(Value::String(media_type)) => media_type.as_str(),
+            Some(other) => {
+                return Err(bad("the trusted root's mediaType is not a string")
                     .expected("application/vnd.dev.sigstore.trustedroot+json;version=0.1")
-                    .found(media_type));
+                    .found(other.to_string()))
             }
+            None => {
+                return Err(bad("the trusted root has no mediaType")
+                    .expected("application/vnd.dev.sigstore.trustedroot+json;version=0.1"))
+            }
+        };
+        if !media_type.starts_with("application/vnd.dev.sigstore.trustedroot") {
+            return Err(bad("unknown trusted root media type")
+                .expected("application/vnd.dev.sigstore.trustedroot+json;version=0.1")
+                .found(media_type));
         }
         let logs = |name: &str| -> Result<Vec<Log>, Rejection> {
             list(&value, name)?

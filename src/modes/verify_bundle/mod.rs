@@ -14,7 +14,7 @@ use crate::error::{Failure, Result};
 use crate::runner::outputs::OutputSpec;
 use crate::runner::summary::{cell, code};
 use crate::runner::{inputs, Runner};
-use crate::sigstore::{self, Artifact, Policy, Rejection, TrustedRoot, Verified};
+use crate::sigstore::{self, Artifact, Check, Policy, Rejection, TrustedRoot, Verified};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -193,12 +193,7 @@ impl Inputs {
             "bundle",
             &bundle_path,
             sigstore::bundle::MAX_BUNDLE_BYTES as u64,
-        )
-        .map_err(|f| match f.message.contains("larger than") {
-            // An oversized bundle is a bundle that does not verify, like any malformed one.
-            true => Failure::guard("Bundle verification failed: bundle", f.message.clone()),
-            false => f,
-        })?;
+        )?;
         Ok(Inputs {
             bundle,
             bundle_path,
@@ -241,6 +236,13 @@ pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
         Ok(verified) => {
             report_verified(&inputs, &verified, runner);
             Ok(())
+        }
+        // A file that is not a well-formed bundle is bad input, named, like any other malformed
+        // file the action is given (exit 2); a well-formed bundle that does not verify is the
+        // guard's answer (exit 1). Either way nothing is verified.
+        Err(rejection) if rejection.check == Check::Bundle => {
+            runner.set_output("verified", "false");
+            Err(malformed(&inputs, &rejection))
         }
         Err(rejection) => {
             runner.set_output("verified", "false");
@@ -315,5 +317,20 @@ fn rejected(inputs: &Inputs, rejection: &Rejection, runner: &mut Runner) -> Fail
     .with_fix(
         "do not use this artifact: check that the bundle belongs to it, was made by the expected \
          workflow and is verified against the right trusted root",
+    )
+}
+
+fn malformed(inputs: &Inputs, rejection: &Rejection) -> Failure {
+    let mut message = format!("{}: {}", inputs.bundle_path, rejection.message);
+    if let Some(expected) = &rejection.expected {
+        message.push_str(&format!("\nexpected: {expected}"));
+    }
+    if let Some(found) = &rejection.found {
+        message.push_str(&format!("\nfound: {found}"));
+    }
+    Failure::invalid_input(
+        "bundle",
+        message,
+        "give the Sigstore bundle (.sigstore.json) that was published with the artifact",
     )
 }

@@ -82,7 +82,16 @@ fn checkout(gha: &Gha) -> PathBuf {
     mark(&repo, "logs/keep.log");
     mark(&repo, "build/tracked.js");
     mark(&repo, "pkg/tracked.tmp");
-    git(&repo, &["add", "-f", "logs/keep.log", "build/tracked.js", "pkg/tracked.tmp"]);
+    git(
+        &repo,
+        &[
+            "add",
+            "-f",
+            "logs/keep.log",
+            "build/tracked.js",
+            "pkg/tracked.tmp",
+        ],
+    );
     commit_all_at(&repo, 1_704_168_245, "forced");
     untracked(gha, &repo);
     special_entries(&repo);
@@ -121,7 +130,11 @@ fn untracked(gha: &Gha, repo: &Path) {
     // cannot.
     std::fs::write(repo.join("pkg/.gitignore"), "# MARK\n!keep.tmp\n").unwrap();
     std::fs::write(repo.join("out/.gitignore"), "# MARK\n!x.js\n").unwrap();
-    std::fs::write(repo.join(".git/info/exclude"), "info-excluded.txt\n*.info\n").unwrap();
+    std::fs::write(
+        repo.join(".git/info/exclude"),
+        "info-excluded.txt\n*.info\n",
+    )
+    .unwrap();
     // git does not follow a symlinked .gitignore in the work tree.
     symlink("../ignore-all", &repo.join("sym/.gitignore"));
     let outside = gha.path().join("outside.txt");
@@ -164,10 +177,16 @@ fn special_entries(repo: &Path) {
 /// What git itself lists in `dir`, with the environment the binary gets.
 fn git_listing(dir: &Path, env: &[(&str, String)]) -> Vec<String> {
     let mut cmd = Command::new("git");
-    cmd.args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap());
+    cmd.args([
+        "ls-files",
+        "-z",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+    ])
+    .current_dir(dir)
+    .env_clear()
+    .env("PATH", std::env::var("PATH").unwrap());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -227,14 +246,20 @@ const OWN_LISTING: &str = "listed by git's index and a walk of the work tree";
 
 /// Runs policy-check in `dir` and git's listing there, and compares them; `how` is the listing
 /// policy-check's log must name.
-fn assert_same_as_git(
-    gha: Gha,
-    dir: &Path,
-    env: &[(&str, String)],
-    how: &str,
-) -> BTreeSet<String> {
+fn assert_same_as_git(gha: Gha, dir: &Path, env: &[(&str, String)], how: &str) -> BTreeSet<String> {
     let listing = git_listing(dir, env);
     let expected = reportable(dir, &listing);
+    // Symlinks that leave the repository or lead nowhere are findings without a read.
+    let real_dir = dir.canonicalize().unwrap();
+    let unread = expected
+        .iter()
+        .filter(|p| {
+            dir.join(p)
+                .canonicalize()
+                .map_or(true, |r| !r.starts_with(&real_dir))
+        })
+        .count();
+    // The harness (and the checkout with it) is gone after the run.
     let (files, files_read, log) = reported(gha, dir, env);
     assert!(log.contains(how), "not {how}:\n{log}");
     let missing: Vec<_> = expected.difference(&files).collect();
@@ -244,11 +269,6 @@ fn assert_same_as_git(
         "policy-check scanned a different set of files than git lists\n\
          not scanned: {missing:?}\nscanned but not listed by git: {extra:?}\ngit: {listing:?}"
     );
-    // Symlinks that leave the repository or lead nowhere are findings without a read.
-    let unread = expected
-        .iter()
-        .filter(|p| dir.join(p).canonicalize().map_or(true, |r| !r.starts_with(dir)))
-        .count();
     assert_eq!(files_read, (expected.len() - unread) as u64, "{files:?}");
     expected
 }
@@ -298,7 +318,10 @@ fn a_checkout_is_scanned_as_git_lists_it() {
         ".ignore",
         ".gitignore",
     ] {
-        assert!(scanned.contains(listed), "{listed} not scanned: {scanned:?}");
+        assert!(
+            scanned.contains(listed),
+            "{listed} not scanned: {scanned:?}"
+        );
     }
     for ignored in [
         "app.log",
@@ -389,15 +412,19 @@ fn each_index_version_gives_the_same_files() {
 fn what_only_git_can_list_is_listed_by_git() {
     // A split index, a `.git` that may or may not be a repository, core.ignoreCase: git's own
     // listing, with the same result.
-    let cases: [(&str, fn(&Path)); 3] = [
+    type Change = fn(&Path);
+    let cases: [(&str, Change); 3] = [
         ("the index is split", |repo| {
             git(repo, &["update-index", "--split-index"]);
         }),
-        ("may or may not take for a repository", |repo| {
-            std::fs::create_dir_all(repo.join("maybe/.git/objects")).unwrap();
-            std::fs::write(repo.join("maybe/.git/HEAD"), "ref: refs/heads/main\n").unwrap();
-            mark(repo, "maybe/m.js");
-        }),
+        (
+            "a directory holds a `.git` git may or may not take for a repository",
+            |repo| {
+                std::fs::create_dir_all(repo.join("maybe/.git/objects")).unwrap();
+                std::fs::write(repo.join("maybe/.git/HEAD"), "ref: refs/heads/main\n").unwrap();
+                mark(repo, "maybe/m.js");
+            },
+        ),
         ("core.ignoreCase is set", |repo| {
             git(repo, &["config", "core.ignoreCase", "true"]);
         }),

@@ -415,20 +415,22 @@ impl Checkout {
                 s.spawn(|| {
                     let mut visit = make();
                     loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= self.tracked.len() {
+                        let b = next.fetch_add(1, Ordering::Relaxed);
+                        if b >= self.tracked.blocks() {
                             break;
                         }
-                        let seen = visited[i / 64].load(Ordering::Relaxed) & (1 << (i % 64)) != 0;
-                        if seen || self.tracked.is_gitlink(i) {
-                            continue;
-                        }
-                        let path = self.tracked.path(i);
-                        visit(
-                            &String::from_utf8_lossy(path),
-                            &self.root.join(os_str(path)),
-                            None,
-                        );
+                        self.tracked.scan_block(b, |i, path| {
+                            let seen =
+                                visited[i / 64].load(Ordering::Relaxed) & (1 << (i % 64)) != 0;
+                            if !seen && !self.tracked.is_gitlink(i) {
+                                visit(
+                                    &String::from_utf8_lossy(path),
+                                    &self.root.join(os_str(path)),
+                                    None,
+                                );
+                            }
+                            true
+                        });
                     }
                 });
             }

@@ -27,6 +27,7 @@ mod network;
 mod newcomer;
 mod outputs_adversarial;
 mod policy_check;
+mod policy_check_git;
 mod properties;
 mod publish_check;
 mod publish_versions;

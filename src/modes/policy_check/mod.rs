@@ -2,8 +2,10 @@
 //! registries and forbidden hosts, forbidden patterns) from one policy file, checked in one
 //! parallel walk of the repository, reported as annotations, a step summary, text, JSON or SARIF.
 
+mod checkout;
 pub mod config;
 pub mod imports;
+mod index;
 pub mod output;
 pub mod registry_refs;
 pub mod rules;
@@ -395,8 +397,9 @@ fn scan_repository(
     let policy_rel = relative(&inputs.root, &inputs.policy_path);
     let found = scan::scan(&inputs.root, policy, policy_rel.as_deref())?;
     runner.log(&format!(
-        "{} file(s) read, {} finding(s) before waivers",
+        "{} file(s) read (listed by {}), {} finding(s) before waivers",
         found.files_read,
+        found.listing,
         found.violations.len()
     ));
     let mut violations = found.violations;

@@ -24,6 +24,7 @@ use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
 
+use super::checkout::{self, Listing};
 use super::config::Policy;
 use super::imports::Language;
 use super::registry_refs::RefFile;
@@ -45,6 +46,8 @@ const BINARY_PROBE_BYTES: usize = 8000;
 const KEPT_BUFFER_BYTES: usize = 1024 * 1024;
 
 pub struct Scan {
+    /// How the files were listed, for the log.
+    pub listing: String,
     pub files_read: usize,
     pub violations: Vec<Violation>,
     pub inline_waivers: Vec<InlineWaiver>,
@@ -120,11 +123,13 @@ pub fn scan(root: &Path, policy: &Policy, skip: Option<&str>) -> Result<Scan> {
             .map(|n| n.get())
             .unwrap_or(1),
     };
-    let git = Git::new(root);
-    let mut found = if git.is_work_tree() {
-        scan_listed(&ctx, &git.files_not_ignored()?)
-    } else {
-        scan_walk(&ctx)
+    let (mut found, listing) = match checkout::open(root) {
+        Listing::NotGit => (scan_walk(&ctx), "a walk of the directory".to_string()),
+        Listing::Checkout(checkout) => match scan_checkout(&ctx, &checkout) {
+            Ok(found) => (found, "git's index and a walk of the work tree".to_string()),
+            Err(why) => scan_git(&ctx, why)?,
+        },
+        Listing::Git(why) => scan_git(&ctx, why)?,
     };
     if !found.list_errors.is_empty() {
         found.list_errors.sort();
@@ -159,10 +164,33 @@ pub fn scan(root: &Path, policy: &Policy, skip: Option<&str>) -> Result<Scan> {
         .inline_waivers
         .sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
     Ok(Scan {
+        listing,
         files_read: found.files_read,
         violations: found.violations,
         inline_waivers: found.inline_waivers,
     })
+}
+
+/// A checkout listed by the index and a walk with git's rules (checkout.rs); `Err` when only
+/// git can list it, and then nothing the walk read counts.
+fn scan_checkout(
+    ctx: &Ctx,
+    checkout: &checkout::Checkout,
+) -> std::result::Result<Found, &'static str> {
+    let all = Mutex::new(Found::default());
+    let list_errors = checkout.walk(ctx.threads, || {
+        let mut worker = Worker::new(ctx, &all);
+        move |rel: &str, abs: &Path, file_type: Option<FileType>| worker.visit(rel, abs, file_type)
+    })?;
+    let mut found = all.into_inner().expect("lock");
+    found.list_errors.extend(list_errors);
+    Ok(found)
+}
+
+/// A checkout only git can list: `git ls-files --cached --others --exclude-standard`.
+fn scan_git(ctx: &Ctx, why: &str) -> Result<(Found, String)> {
+    let paths = Git::new(ctx.root).files_not_ignored()?;
+    Ok((scan_listed(ctx, &paths), format!("git ls-files ({why})")))
 }
 
 /// The paths git listed (repo-relative), shared out to the threads one at a time. A path git

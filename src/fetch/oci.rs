@@ -223,7 +223,33 @@ struct Session<'f, 'a> {
     auth: Option<Auth>,
 }
 
-impl Session<'_, '_> {
+impl<'f, 'a> Session<'f, 'a> {
+    /// A session with the registry of `reference`: its base URL, the token for its host (masked
+    /// in logs) and authentication done. `malformed` titles a reference that makes no URL.
+    fn open(
+        fetcher: &'f Fetcher<'a>,
+        reference: &'f Reference,
+        opts: &dyn TransportOptions,
+        malformed: &str,
+        scheme: &str,
+    ) -> Result<Session<'f, 'a>> {
+        let base = Url::parse(&reference.base_url())
+            .map_err(|e| Failure::usage(malformed, format!("{scheme}{reference}: {e}")))?;
+        let token = opts.token_for_host(&reference.host);
+        if let Some(t) = &token {
+            fetcher.mask(t);
+        }
+        let mut session = Session {
+            fetcher,
+            reference,
+            base,
+            token,
+            auth: None,
+        };
+        session.authenticate()?;
+        Ok(session)
+    }
+
     fn url(&self, path: &str) -> Result<Url> {
         self.base
             .join(path)
@@ -497,20 +523,7 @@ pub fn fetch(
     expected: Option<Integrity>,
     dir: &Path,
 ) -> Result<File> {
-    let base = Url::parse(&reference.base_url())
-        .map_err(|e| Failure::usage("Malformed oci:// entry", format!("oci://{reference}: {e}")))?;
-    let token = opts.token_for_host(&reference.host);
-    if let Some(t) = &token {
-        fetcher.mask(t);
-    }
-    let mut session = Session {
-        fetcher,
-        reference,
-        base,
-        token,
-        auth: None,
-    };
-    session.authenticate()?;
+    let session = Session::open(fetcher, reference, opts, "Malformed oci:// entry", "oci://")?;
     let mut verified = Vec::new();
     let (manifest, manifest_digest) = resolve_manifest(&session, &mut verified)?;
 
@@ -817,24 +830,14 @@ pub fn attached_bundles(
     reference: &Reference,
     opts: &dyn TransportOptions,
 ) -> Result<Attached> {
-    let digest = reference
-        .digest
-        .clone()
-        .expect("attached_bundles needs a reference by digest");
-    let base = Url::parse(&reference.base_url())
-        .map_err(|e| Failure::usage("Malformed image reference", format!("{reference}: {e}")))?;
-    let token = opts.token_for_host(&reference.host);
-    if let Some(t) = &token {
-        fetcher.mask(t);
-    }
-    let mut session = Session {
-        fetcher,
-        reference,
-        base,
-        token,
-        auth: None,
+    let Some(digest) = reference.digest.clone() else {
+        return Err(Failure::usage(
+            "Image without a digest",
+            format!("{reference}: signatures are attached to a digest"),
+        )
+        .with_fix("name the image by digest: host/name@sha256:<digest>"));
     };
-    session.authenticate()?;
+    let session = Session::open(fetcher, reference, opts, "Malformed image reference", "")?;
     let mut attached = Attached::default();
     let tag = format!("sha256-{}", digest.trim_start_matches("sha256:"));
     let accept = format!("{MEDIA_OCI_INDEX}, {ACCEPT_MANIFESTS}");

@@ -281,5 +281,10 @@ mod tests {
         assert!(TrustedRoot::from_json(b"{").is_err());
         assert!(TrustedRoot::from_json(b"[]").is_err());
         assert!(TrustedRoot::from_json(br#"{"tlogs": 3}"#).is_err());
+        // Valid JSON that is no trusted root: refused for its media type, not trusted as empty.
+        for not_a_root in [&br#"{"mediaType": 3}"#[..], br#"{"tlogs": []}"#, b"{}"] {
+            let err = TrustedRoot::from_json(not_a_root).unwrap_err();
+            assert!(err.message.contains("mediaType"), "{err}");
+        }
     }
 }

@@ -292,6 +292,8 @@ mod tests {
     use super::super::{verify_bundle, Check};
     use super::*;
 
+    const ROOT_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
+
     const ARTIFACT: &[u8] = b"the release\n";
     const TIME: i64 = 1_750_000_000;
 
@@ -340,7 +342,7 @@ mod tests {
                 "canonicalizedBody": B64.encode(&body)}]},
             "messageSignature": {"signature": B64.encode(&signature)}
         });
-        let root = json!({"tlogs": [{"baseUrl": "https://log.invalid",
+        let root = json!({"mediaType": ROOT_MEDIA_TYPE, "tlogs": [{"baseUrl": "https://log.invalid",
             "publicKey": {"rawBytes": B64.encode(spki(&log)), "validFor": {"start": "2020-01-01T00:00:00Z"}},
             "logId": {"keyId": B64.encode(&log_id)}}]});
         let root = TrustedRoot::from_json(root.to_string().as_bytes()).unwrap();
@@ -403,7 +405,7 @@ mod tests {
     fn a_log_outside_its_validity_window_is_refused() {
         let (bundle, _, policy) = fixture();
         let log = signing_key(9);
-        let root = json!({"tlogs": [{"baseUrl": "https://log.invalid",
+        let root = json!({"mediaType": ROOT_MEDIA_TYPE, "tlogs": [{"baseUrl": "https://log.invalid",
             "publicKey": {"rawBytes": B64.encode(spki(&log)),
                 "validFor": {"start": "2020-01-01T00:00:00Z", "end": "2025-06-15T15:06:39Z"}},
             "logId": {"keyId": B64.encode(sha256(&spki(&log)))}}]});
@@ -411,7 +413,7 @@ mod tests {
         let err = check(&bundle, &root, &policy, TIME + 10).unwrap_err();
         assert_eq!(err.check, Check::TransparencyLog, "{err}");
         // The end is inclusive: a window ending at the integrated time accepts it.
-        let root = json!({"tlogs": [{"baseUrl": "https://log.invalid",
+        let root = json!({"mediaType": ROOT_MEDIA_TYPE, "tlogs": [{"baseUrl": "https://log.invalid",
             "publicKey": {"rawBytes": B64.encode(spki(&log)),
                 "validFor": {"start": "2020-01-01T00:00:00Z", "end": "2025-06-15T15:06:40Z"}},
             "logId": {"keyId": B64.encode(sha256(&spki(&log)))}}]});

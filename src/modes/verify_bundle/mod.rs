@@ -303,13 +303,7 @@ fn rejected(inputs: &Inputs, rejection: &Rejection, runner: &mut Runner) -> Fail
         rows.push(vec!["found".to_string(), code(found)]);
     }
     runner.summary().table(&["", ""], &rows);
-    let mut message = format!("{}: {}", inputs.bundle_path, rejection.message);
-    if let Some(expected) = &rejection.expected {
-        message.push_str(&format!("\nexpected: {expected}"));
-    }
-    if let Some(found) = &rejection.found {
-        message.push_str(&format!("\nfound: {found}"));
-    }
+    let message = rejection_message(inputs, rejection);
     Failure::guard(
         format!("Bundle verification failed: {}", rejection.check.label()),
         message,
@@ -321,6 +315,16 @@ fn rejected(inputs: &Inputs, rejection: &Rejection, runner: &mut Runner) -> Fail
 }
 
 fn malformed(inputs: &Inputs, rejection: &Rejection) -> Failure {
+    let message = rejection_message(inputs, rejection);
+    Failure::invalid_input(
+        "bundle",
+        message,
+        "give the Sigstore bundle (.sigstore.json) that was published with the artifact",
+    )
+}
+
+/// The bundle's path, what was wrong, and what was expected and found where the check knows.
+fn rejection_message(inputs: &Inputs, rejection: &Rejection) -> String {
     let mut message = format!("{}: {}", inputs.bundle_path, rejection.message);
     if let Some(expected) = &rejection.expected {
         message.push_str(&format!("\nexpected: {expected}"));
@@ -328,9 +332,5 @@ fn malformed(inputs: &Inputs, rejection: &Rejection) -> Failure {
     if let Some(found) = &rejection.found {
         message.push_str(&format!("\nfound: {found}"));
     }
-    Failure::invalid_input(
-        "bundle",
-        message,
-        "give the Sigstore bundle (.sigstore.json) that was published with the artifact",
-    )
+    message
 }

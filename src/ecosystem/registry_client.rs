@@ -5,7 +5,7 @@
 //! `check-registry` adds each client's protocol checks; each failure is a guard failure naming
 //! the URL.
 
-use reqwest::Url;
+use url::Url;
 use serde::Deserialize;
 
 use super::remote::RemoteOptions;

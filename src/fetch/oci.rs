@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use reqwest::Url;
+use url::Url;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use reqwest::Url;
+use url::Url;
 use serde::Deserialize;
 
 use super::crate_file;

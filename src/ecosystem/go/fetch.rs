@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use reqwest::Url;
+use url::Url;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use reqwest::Url;
+use url::Url;
 use sha2::{Digest as _, Sha256};
 
 use super::fetch::{self as registry, go_escape, go_h1, GoInfo};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use reqwest::Url;
+use url::Url;
 use serde::Deserialize;
 
 use crate::archive;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use reqwest::Url;
+use url::Url;
 use serde::Deserialize;
 
 use crate::archive;

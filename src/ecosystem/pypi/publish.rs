@@ -283,7 +283,7 @@ fn html_names_project(text: &str, files: &[registry::IndexFile], normalized: &st
 }
 
 fn not_the_project_page(
-    url: &reqwest::Url,
+    url: &url::Url,
     content_type: &str,
     project: &str,
     why: &str,

@@ -365,8 +365,8 @@ impl<'a> Fetcher<'a> {
 
     /// A fetcher with explicit settings (base delay 1 s, wait cap 60 s; change the fields).
     pub fn new(log: &'a dyn Log, retries: u32, timeout: Duration) -> Result<Fetcher<'a>> {
-        let agent = super::http::agent()
-            .map_err(|e| Failure::usage("Cannot build the HTTP client", e))?;
+        let agent =
+            super::http::agent().map_err(|e| Failure::usage("Cannot build the HTTP client", e))?;
         Ok(Fetcher {
             agent,
             retries,
@@ -408,9 +408,7 @@ impl<'a> Fetcher<'a> {
         pass: &[u16],
     ) -> Result<Response> {
         let parsed = parse_url(url)?;
-        self.with_retries("GET", url, || {
-            self.attempt_get(&parsed, auth, accept, pass)
-        })
+        self.with_retries("GET", url, || self.attempt_get(&parsed, auth, accept, pass))
     }
 
     /// Downloads to `dest` (verified), retrying as needed.

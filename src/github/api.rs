@@ -152,7 +152,9 @@ impl Api {
         let proxy = crate::fetch::http::proxy_for(&parsed).map_err(ApiError::Transport)?;
         let token = format!("Bearer {}", self.token);
         let answer = match (method, body) {
-            (m, None) if m == Method::GET => self.prepare(self.agent.get(url), proxy, &token).call(),
+            (m, None) if m == Method::GET => {
+                self.prepare(self.agent.get(url), proxy, &token).call()
+            }
             (method, body) => {
                 let json = serde_json::to_vec(&body).map_err(|e| transport(&e))?;
                 let request = if method == Method::PATCH {

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use url::Url;
 use serde::Deserialize;
+use url::Url;
 
 use crate::archive;
 use crate::ecosystem::registry_client::MANIFEST_LIMIT;

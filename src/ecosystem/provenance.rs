@@ -10,9 +10,9 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use reqwest::Url;
 use serde::Serialize;
 use serde_json::{json, Value};
+use url::Url;
 
 use crate::error::{Failure, Result};
 use crate::fetch::download::{self, Auth, Fetcher};

@@ -130,7 +130,7 @@ pub struct Checked {
 }
 
 /// An http(s) registry URL (or, for a GOPROXY, `file://`), without credentials in it.
-pub fn check_url(input: &str, raw: &str, allow_file: bool) -> Result<reqwest::Url> {
+pub fn check_url(input: &str, raw: &str, allow_file: bool) -> Result<url::Url> {
     // Before anything can echo the value.
     fetch::refuse_url_userinfo(input, raw)?;
     let bad = |why: &str| {
@@ -140,7 +140,7 @@ pub fn check_url(input: &str, raw: &str, allow_file: bool) -> Result<reqwest::Ur
             format!("set `{input}` to the registry's base URL, with any token in `registry-token`"),
         )
     };
-    let url = reqwest::Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a URL: {e}")))?;
+    let url = url::Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a URL: {e}")))?;
     let scheme_ok =
         matches!(url.scheme(), "https" | "http") || (allow_file && url.scheme() == "file");
     if !scheme_ok {

@@ -5,8 +5,8 @@
 //! `check-registry` adds each client's protocol checks; each failure is a guard failure naming
 //! the URL.
 
-use reqwest::Url;
 use serde::Deserialize;
+use url::Url;
 
 use super::remote::RemoteOptions;
 use crate::error::{Failure, Result};

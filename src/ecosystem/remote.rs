@@ -244,7 +244,7 @@ impl Source {
             .with_fix(format!("write it as {example}"))
         };
         if entry.starts_with("https://") || entry.starts_with("http://") {
-            return Some(match reqwest::Url::parse(entry) {
+            return Some(match url::Url::parse(entry) {
                 Ok(_) => Ok(Source::Url(entry.to_string())),
                 Err(e) => Err(bad("URL", "https://host/path/file.tgz").with_fix(format!(
                     "fix the URL ({e}); write it as https://host/path/file.tgz"

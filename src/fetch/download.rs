@@ -13,18 +13,20 @@
 //! TLS trusts the built-in roots (webpki-roots) and the system store, or `SSL_CERT_FILE` /
 //! `SSL_CERT_DIR` when set (rustls-native-certs); a certificate the server shows that none of them
 //! vouches for fails at once (no retry can change it), with a fix naming `SSL_CERT_FILE`. Proxies
-//! come from `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY` (reqwest's own reading). A
+//! come from `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY`, read as curl does
+//! ([`super::http`], the blocking HTTP/1.1 transport under this client). A
 //! body that takes longer than [`super::PROGRESS_ENV`] (default 3 s) logs what it has of how much,
 //! and the rate, that often.
 
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, LOCATION, RETRY_AFTER};
-use reqwest::{StatusCode, Url};
 use sha2::{Digest as _, Sha256, Sha512};
+use ureq::http::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, LOCATION, RETRY_AFTER};
+use ureq::http::StatusCode;
+use url::Url;
 
 use super::{CacheTimings, Log, TransportOptions};
 use crate::error::{Failure, Result};
@@ -316,10 +318,12 @@ impl SendError {
     }
 }
 
-/// The HTTP client, its runtime and its retry policy.
+/// An answer's status line and headers, its body still to read, and the URL that gave it.
+type Answer = (ureq::http::Response<ureq::Body>, Url);
+
+/// The HTTP client and its retry policy.
 pub struct Fetcher<'a> {
-    runtime: tokio::runtime::Runtime,
-    client: reqwest::Client,
+    agent: ureq::Agent,
     pub retries: u32,
     pub timeout: Duration,
     pub base_delay: Duration,
@@ -361,20 +365,10 @@ impl<'a> Fetcher<'a> {
 
     /// A fetcher with explicit settings (base delay 1 s, wait cap 60 s; change the fields).
     pub fn new(log: &'a dyn Log, retries: u32, timeout: Duration) -> Result<Fetcher<'a>> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Failure::usage("Cannot start the HTTP runtime", e.to_string()))?;
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .user_agent(concat!("release-action/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Failure::usage("Cannot build the HTTP client", e.to_string()))?;
+        let agent =
+            super::http::agent().map_err(|e| Failure::usage("Cannot build the HTTP client", e))?;
         Ok(Fetcher {
-            runtime,
-            client,
+            agent,
             retries,
             timeout,
             base_delay: super::DEFAULT_RETRY_BASE,
@@ -414,10 +408,7 @@ impl<'a> Fetcher<'a> {
         pass: &[u16],
     ) -> Result<Response> {
         let parsed = parse_url(url)?;
-        self.with_retries("GET", url, || {
-            self.runtime
-                .block_on(self.attempt_get(&parsed, auth, accept, pass))
-        })
+        self.with_retries("GET", url, || self.attempt_get(&parsed, auth, accept, pass))
     }
 
     /// Downloads to `dest` (verified), retrying as needed.
@@ -436,8 +427,7 @@ impl<'a> Fetcher<'a> {
             )
         })?;
         let (temp, done) = self.with_retries("GET", &request.url, || {
-            self.runtime
-                .block_on(self.attempt_download(&parsed, request, &dir))
+            self.attempt_download(&parsed, request, &dir)
         })?;
         if let Some(size) = request.size {
             if done.bytes != size {
@@ -541,14 +531,15 @@ impl<'a> Fetcher<'a> {
     /// Sends a GET, following at most [`MAX_REDIRECTS`] redirects, all within one deadline
     /// (`timeout` covers the request with its redirects and the body, not each hop). The
     /// `Authorization` header only goes to its origin; with [`AnswerFrom::OwnOrigin`], a redirect to
-    /// another origin is refused instead of followed.
-    async fn send(
+    /// another origin is refused instead of followed. The answer's body is still to be read,
+    /// within what is left of the deadline.
+    fn send(
         &self,
         url: &Url,
         auth: Option<&Auth>,
         accept: Option<&str>,
         from: AnswerFrom,
-    ) -> std::result::Result<reqwest::Response, SendError> {
+    ) -> std::result::Result<Answer, SendError> {
         let deadline = Instant::now() + self.timeout;
         let mut chain = vec![url.clone()];
         loop {
@@ -558,16 +549,9 @@ impl<'a> Fetcher<'a> {
                 return Err(SendError::Retry(timed_out(self.timeout, &chain)));
             }
             self.requests.set(self.requests.get() + 1);
-            let response = match self
-                .client
-                .get(current.clone())
-                .headers(request_headers(&current, auth, accept))
-                .timeout(left)
-                .send()
-                .await
-            {
+            let response = match self.hop(&current, auth, accept, left)? {
                 Ok(r) => r,
-                Err(e) if e.is_timeout() => {
+                Err(ureq::Error::Timeout(_)) => {
                     return Err(SendError::Retry(timed_out(self.timeout, &chain)))
                 }
                 Err(e) => {
@@ -579,7 +563,7 @@ impl<'a> Fetcher<'a> {
             };
             if !response.status().is_redirection() || response.status() == StatusCode::NOT_MODIFIED
             {
-                return Ok(response);
+                return Ok((response, current));
             }
             let next = next_hop(&current, &response, url, from).map_err(SendError::Fail)?;
             if let Some(auth) = auth {
@@ -606,8 +590,43 @@ impl<'a> Fetcher<'a> {
         }
     }
 
+    /// One GET of one hop, with `left` of the deadline (for its body too), through the proxy
+    /// the environment names for it.
+    fn hop(
+        &self,
+        url: &Url,
+        auth: Option<&Auth>,
+        accept: Option<&str>,
+        left: Duration,
+    ) -> std::result::Result<
+        std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        SendError,
+    > {
+        let proxy = super::http::proxy_for(url).map_err(|problem| {
+            SendError::Fail(
+                Failure::usage("Unusable proxy setting", format!("GET {url}: {problem}"))
+                    .with_fix("set the proxy variable to http://host:port (or https://host:port)"),
+            )
+        })?;
+        let mut request = self
+            .agent
+            .get(url.as_str())
+            .config()
+            .timeout_global(Some(left))
+            .proxy(proxy)
+            .build();
+        if let Some(headers) = request.headers_mut() {
+            headers.extend(request_headers(url, auth, accept));
+        }
+        Ok(request.call())
+    }
+
     /// Classifies a non-2xx status: retry (5xx, 408, 429) or fail at once (other 4xx).
-    fn status_attempt<T>(&self, url: &Url, response: &reqwest::Response) -> Attempt<T> {
+    fn status_attempt<T>(
+        &self,
+        url: &Url,
+        response: &ureq::http::Response<ureq::Body>,
+    ) -> Attempt<T> {
         let status = response.status();
         let code = status.as_u16();
         if status.is_server_error() || code == 408 || code == 429 {
@@ -642,14 +661,14 @@ impl<'a> Fetcher<'a> {
         )
     }
 
-    async fn attempt_get(
+    fn attempt_get(
         &self,
         url: &Url,
         auth: Option<&Auth>,
         accept: Option<&str>,
         pass: &[u16],
     ) -> Attempt<Response> {
-        let response = match self.send(url, auth, accept, AnswerFrom::OwnOrigin).await {
+        let (mut response, final_url) = match self.send(url, auth, accept, AnswerFrom::OwnOrigin) {
             Ok(r) => r,
             Err(e) => return e.attempt(),
         };
@@ -657,16 +676,17 @@ impl<'a> Fetcher<'a> {
         if !status.is_success() && !pass.contains(&status.as_u16()) {
             return self.status_attempt(url, &response);
         }
-        let final_url = response.url().to_string();
         let headers = response.headers().clone();
-        let declared = response.content_length();
+        let declared = response.body().content_length();
         let mut body = Vec::new();
-        let mut response = response;
+        let mut reader = response.body_mut().as_reader();
         let mut progress = Progress::new(url, declared, self.progress_every);
+        let mut buf = vec![0u8; 64 * 1024];
         loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    body.extend_from_slice(&chunk);
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    body.extend_from_slice(&buf[..n]);
                     progress.update(body.len() as u64, self.log);
                     if body.len() > MAX_DOCUMENT {
                         return Attempt::Fail(Failure::guard(
@@ -675,16 +695,16 @@ impl<'a> Fetcher<'a> {
                         ));
                     }
                 }
-                Ok(None) => break,
                 Err(e) => {
+                    let of = declared.map(|l| format!(" of {l}")).unwrap_or_default();
                     return Attempt::Retry {
                         reason: format!(
-                            "{} after {} bytes",
-                            describe_error(&e, self.timeout),
+                            "{} after {}{of} bytes",
+                            describe_error(&ureq::Error::from(e), self.timeout),
                             body.len()
                         ),
                         wait: None,
-                    }
+                    };
                 }
             }
         }
@@ -700,36 +720,29 @@ impl<'a> Fetcher<'a> {
             }
         }
         Attempt::Done(Response {
-            url: final_url,
+            url: final_url.to_string(),
             status: status.as_u16(),
             headers,
             body,
         })
     }
 
-    async fn attempt_download(
+    fn attempt_download(
         &self,
         url: &Url,
         request: &Download,
         dir: &Path,
     ) -> Attempt<(tempfile::NamedTempFile, Downloaded)> {
-        let response = match self
-            .send(
-                url,
-                request.auth.as_ref(),
-                request.accept.as_deref(),
-                AnswerFrom::AnyOrigin,
-            )
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => return e.attempt(),
-        };
+        let auth = request.auth.as_ref();
+        let (mut response, final_url) =
+            match self.send(url, auth, request.accept.as_deref(), AnswerFrom::AnyOrigin) {
+                Ok(r) => r,
+                Err(e) => return e.attempt(),
+            };
         if !response.status().is_success() {
             return self.status_attempt(url, &response);
         }
-        let final_url = response.url().to_string();
-        let declared = response.content_length();
+        let declared = response.body().content_length();
         let mut temp = match tempfile::Builder::new()
             .prefix(".partial-")
             .tempfile_in(dir)
@@ -745,29 +758,31 @@ impl<'a> Fetcher<'a> {
         let mut sha256 = Sha256::new();
         let mut sha512 = Sha512::new();
         let mut bytes = 0u64;
-        let mut response = response;
+        let mut reader = response.body_mut().as_reader();
         let mut progress = Progress::new(url, declared, self.progress_every);
+        let mut buf = vec![0u8; 64 * 1024];
         loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    sha256.update(&chunk);
-                    sha512.update(&chunk);
-                    bytes += chunk.len() as u64;
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let chunk = &buf[..n];
+                    sha256.update(chunk);
+                    sha512.update(chunk);
+                    bytes += n as u64;
                     progress.update(bytes, self.log);
-                    if let Err(e) = temp.write_all(&chunk) {
+                    if let Err(e) = temp.write_all(chunk) {
                         return Attempt::Fail(Failure::usage(
                             "Cannot write the download",
                             format!("{}: {e}", temp.path().display()),
                         ));
                     }
                 }
-                Ok(None) => break,
                 Err(e) => {
                     let of = declared.map(|l| format!(" of {l}")).unwrap_or_default();
                     return Attempt::Retry {
                         reason: format!(
                             "body cut short ({}) after {bytes}{of} bytes",
-                            describe_error(&e, self.timeout)
+                            describe_error(&ureq::Error::from(e), self.timeout)
                         ),
                         wait: None,
                     };
@@ -793,7 +808,7 @@ impl<'a> Fetcher<'a> {
             bytes,
             sha256: sha256.finalize().into(),
             sha512: sha512.finalize().into(),
-            final_url,
+            final_url: final_url.to_string(),
         };
         Attempt::Done((temp, done))
     }
@@ -829,7 +844,7 @@ fn request_headers(url: &Url, auth: Option<&Auth>, accept: Option<&str>) -> Head
 /// when it leaves the origin first asked (`asked`) for a document.
 fn next_hop(
     current: &Url,
-    response: &reqwest::Response,
+    response: &ureq::http::Response<ureq::Body>,
     asked: &Url,
     from: AnswerFrom,
 ) -> Result<Url> {
@@ -898,10 +913,26 @@ fn parse_url(url: &str) -> Result<Url> {
         .map_err(|e| Failure::usage("Malformed URL", format!("{url}: {e}")).with_fix("fix the URL"))
 }
 
-fn describe_error(e: &reqwest::Error, timeout: Duration) -> String {
-    if e.is_timeout() {
+fn describe_error(e: &ureq::Error, timeout: Duration) -> String {
+    use std::io::ErrorKind as K;
+    let connect = match e {
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::ConnectProxyFailed(_) => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            K::ConnectionRefused
+                | K::ConnectionAborted
+                | K::NotConnected
+                | K::AddrNotAvailable
+                | K::HostUnreachable
+                | K::NetworkUnreachable
+        ),
+        _ => super::http::rustls_error(e).is_some(),
+    };
+    if matches!(e, ureq::Error::Timeout(_)) {
         format!("timed out after {} s", timeout.as_secs_f64())
-    } else if e.is_connect() {
+    } else if connect {
         format!("connection failed ({})", root_cause(e))
     } else {
         format!("request failed ({})", root_cause(e))
@@ -909,26 +940,14 @@ fn describe_error(e: &reqwest::Error, timeout: Duration) -> String {
 }
 
 /// What is wrong with the server's certificate, when that is why a request failed: rustls's
-/// error somewhere in the chain. hyper wraps it in `io::Error`s (whose `source` skips what they
-/// wrap), so those are opened with `get_ref`.
-fn certificate_problem(e: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut next = Some(e);
-    while let Some(err) = next {
-        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-            return matches!(
-                tls,
-                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
-            )
-            .then(|| tls.to_string());
-        }
-        next = match err.downcast_ref::<std::io::Error>() {
-            Some(io) => io
-                .get_ref()
-                .map(|inner| inner as &(dyn std::error::Error + 'static)),
-            None => err.source(),
-        };
-    }
-    None
+/// error inside the request's error.
+fn certificate_problem(e: &ureq::Error) -> Option<String> {
+    let tls = super::http::rustls_error(e)?;
+    matches!(
+        tls,
+        rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+    )
+    .then(|| tls.to_string())
 }
 
 /// A server whose certificate is not trusted: exit 2 at once, naming the URL, what rustls said,
@@ -1001,12 +1020,21 @@ impl Progress {
     }
 }
 
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut source: &(dyn std::error::Error + 'static) = e;
-    while let Some(next) = source.source() {
-        source = next;
+/// The innermost cause of a failed request, as the OS or rustls said it.
+fn root_cause(e: &ureq::Error) -> String {
+    if let Some(tls) = super::http::rustls_error(e) {
+        return tls.to_string();
     }
-    source.to_string()
+    match e {
+        ureq::Error::Io(io) => {
+            let mut source: &(dyn std::error::Error + 'static) = io;
+            while let Some(next) = source.source() {
+                source = next;
+            }
+            source.to_string()
+        }
+        other => other.to_string(),
+    }
 }
 
 /// `Retry-After`: delay-seconds or an HTTP-date.

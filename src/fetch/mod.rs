@@ -15,6 +15,7 @@
 //! (inside the directory it was given) and what was verified.
 
 pub mod download;
+pub(crate) mod http;
 pub mod oci;
 
 use std::path::{Path, PathBuf};
@@ -64,7 +65,7 @@ pub fn first_registry_url(value: &str) -> &str {
 
 /// `host:port` of an http(s) URL: where a token sent for it goes.
 pub fn origin_key(url: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url.trim()).ok()?;
+    let url = url::Url::parse(url.trim()).ok()?;
     Some(format!(
         "{}:{}",
         url.host_str()?.to_ascii_lowercase(),
@@ -174,7 +175,7 @@ pub fn fetch_url(
     expected: Option<Integrity>,
     dir: &Path,
 ) -> Result<File> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| {
+    let parsed = url::Url::parse(url).map_err(|e| {
         Failure::usage("Malformed URL", format!("{url}: {e}")).with_fix("fix the URL")
     })?;
     let host = download::host_of(&parsed);
@@ -209,7 +210,7 @@ pub fn fetch_url(
 }
 
 /// A safe local file name from the last URL segment.
-pub(crate) fn file_name_from_url(url: &reqwest::Url) -> String {
+pub(crate) fn file_name_from_url(url: &url::Url) -> String {
     let last = url
         .path_segments()
         .and_then(|mut s| s.next_back().map(str::to_string))

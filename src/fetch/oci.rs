@@ -15,9 +15,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use reqwest::Url;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
+use url::Url;
 
 use super::download::{self, Auth, Download, Fetcher, Integrity};
 use super::{File, TransportOptions};

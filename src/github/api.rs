@@ -1,15 +1,20 @@
-//! The GitHub REST API over reqwest: release tags (every page), the repository's metadata, a
-//! commit's date and pull-request comments.
+//! The GitHub REST API over the blocking HTTP/1.1 transport (`fetch::http`): release tags (every
+//! page), the repository's metadata, a commit's date and pull-request comments.
 //!
-//! Blocking on the outside: a current-thread tokio runtime is created only when an `Api` is made,
-//! so runs that never touch the API start no runtime. `GITHUB_API_URL` is the base, so GitHub
-//! Enterprise Server (`https://ghe.example.com/api/v3`) works.
+//! `GITHUB_API_URL` is the base, so GitHub Enterprise Server (`https://ghe.example.com/api/v3`)
+//! works. Redirects are followed (at most 10), the token only to the same host.
 
 use std::time::Duration;
 
-use reqwest::{header, Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use ureq::http::{header, Method};
+use url::Url;
+
+/// Most bytes one answer of the API may have.
+const MAX_ANSWER: u64 = 64 * 1024 * 1024;
+
+type Answer = ureq::http::Response<ureq::Body>;
 
 /// What went wrong talking to the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +52,16 @@ fn transport(err: &dyn std::error::Error) -> ApiError {
         source = s.source();
     }
     ApiError::Transport(message)
+}
+
+/// An answer's body, at most [`MAX_ANSWER`] bytes.
+fn read_body(response: &mut Answer) -> Result<Vec<u8>, ApiError> {
+    response
+        .body_mut()
+        .with_config()
+        .limit(MAX_ANSWER)
+        .read_to_vec()
+        .map_err(|e| transport(&e))
 }
 
 /// GitHub's error payload: `{"message": …}`.
@@ -96,8 +111,7 @@ pub struct User {
 pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";
 
 pub struct Api {
-    runtime: tokio::runtime::Runtime,
-    client: reqwest::Client,
+    agent: ureq::Agent,
     /// The API's base URL, without a trailing `/`.
     base: String,
     token: String,
@@ -108,21 +122,11 @@ pub struct Api {
 impl Api {
     /// A client for `repository` (`owner/name`) at `api_url`, authenticated with `token`.
     pub fn new(api_url: &str, token: &str, repository: &str) -> Result<Api, ApiError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| ApiError::Transport(format!("cannot start the HTTP runtime: {e}")))?;
         let base = api_url.trim_end_matches('/').to_string();
         Url::parse(&base).map_err(|e| transport(&e))?;
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("release-action/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(30))
-            .read_timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| transport(&e))?;
+        let agent = crate::fetch::http::agent().map_err(ApiError::Transport)?;
         Ok(Api {
-            runtime,
-            client,
+            agent,
             base,
             token: token.to_string(),
             repository: repository.to_string(),
@@ -131,12 +135,12 @@ impl Api {
 
     /// One request with the token, to the API's own origin only; an error status is
     /// [`ApiError::Status`] with GitHub's message.
-    async fn send(
+    fn send(
         &self,
         method: Method,
         url: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<reqwest::Response, ApiError> {
+    ) -> Result<Answer, ApiError> {
         let parsed = Url::parse(url).map_err(|e| transport(&e))?;
         let base = Url::parse(&self.base).map_err(|e| transport(&e))?;
         if parsed.origin() != base.origin() {
@@ -145,20 +149,32 @@ impl Api {
                 base.origin().ascii_serialization()
             )));
         }
-        let mut request = self
-            .client
-            .request(method, parsed)
-            .bearer_auth(&self.token)
-            .header(header::ACCEPT, "application/vnd.github+json");
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.map_err(|e| transport(&e))?;
+        let proxy = crate::fetch::http::proxy_for(&parsed).map_err(ApiError::Transport)?;
+        let token = format!("Bearer {}", self.token);
+        let answer = match (method, body) {
+            (m, None) if m == Method::GET => {
+                self.prepare(self.agent.get(url), proxy, &token).call()
+            }
+            (method, body) => {
+                let json = serde_json::to_vec(&body).map_err(|e| transport(&e))?;
+                let request = if method == Method::PATCH {
+                    self.agent.patch(url)
+                } else {
+                    self.agent.post(url)
+                };
+                self.prepare(request, proxy, &token)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .send(&json[..])
+            }
+        };
+        let mut response = answer.map_err(|e| transport(&e))?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);
         }
-        let text = response.text().await.unwrap_or_default();
+        let text = read_body(&mut response)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         let message = serde_json::from_str::<ErrorBody>(&text)
             .map(|b| b.message)
             .unwrap_or_else(|_| {
@@ -175,25 +191,47 @@ impl Api {
         })
     }
 
-    async fn json<T: DeserializeOwned>(
+    /// The token, `Accept`, timeouts (30 s to connect, 60 s per read), redirects (at most 10,
+    /// the token only to the same host) and the proxy of one request.
+    fn prepare<B>(
+        &self,
+        request: ureq::RequestBuilder<B>,
+        proxy: Option<ureq::Proxy>,
+        token: &str,
+    ) -> ureq::RequestBuilder<B> {
+        request
+            .config()
+            .timeout_connect(Some(Duration::from_secs(30)))
+            .timeout_per_read(Some(Duration::from_secs(60)))
+            .max_redirects(10)
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
+            .proxy(proxy)
+            .build()
+            .header(header::AUTHORIZATION, token)
+            .header(header::ACCEPT, "application/vnd.github+json")
+    }
+
+    fn json<T: DeserializeOwned>(
         &self,
         method: Method,
         route: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<T, ApiError> {
         let url = format!("{}{route}", self.base);
-        let response = self.send(method, &url, body).await?;
-        response.json::<T>().await.map_err(|e| transport(&e))
+        let mut response = self.send(method, &url, body)?;
+        let bytes = read_body(&mut response)?;
+        serde_json::from_slice(&bytes).map_err(|e| transport(&e))
     }
 
     /// Every item of a list, reading every page (`Link: rel="next"`).
-    async fn all_pages<T: DeserializeOwned>(&self, route: &str) -> Result<Vec<T>, ApiError> {
+    fn all_pages<T: DeserializeOwned>(&self, route: &str) -> Result<Vec<T>, ApiError> {
         let mut url = Some(format!("{}{route}?per_page=100", self.base));
         let mut all = Vec::new();
         while let Some(current) = url.take() {
-            let response = self.send(Method::GET, &current, None).await?;
+            let mut response = self.send(Method::GET, &current, None)?;
             url = next_link(response.headers());
-            let page: Vec<T> = response.json().await.map_err(|e| transport(&e))?;
+            let bytes = read_body(&mut response)?;
+            let page: Vec<T> = serde_json::from_slice(&bytes).map_err(|e| transport(&e))?;
             all.extend(page);
         }
         Ok(all)
@@ -202,7 +240,7 @@ impl Api {
     /// Every tag name of the repository, reading every page (`Link: rel="next"`).
     pub fn tag_names(&self) -> Result<Vec<String>, ApiError> {
         let route = format!("/repos/{}/tags", self.repository);
-        let all: Vec<TagItem> = self.runtime.block_on(self.all_pages(&route))?;
+        let all: Vec<TagItem> = self.all_pages(&route)?;
         Ok(all.into_iter().map(|t| t.name).collect())
     }
 
@@ -210,16 +248,14 @@ impl Api {
     /// branch, as GitHub documents the payload.
     pub fn repository(&self) -> Result<serde_json::Value, ApiError> {
         let route = format!("/repos/{}", self.repository);
-        self.runtime.block_on(self.json(Method::GET, &route, None))
+        self.json(Method::GET, &route, None)
     }
 
     /// The committer date of commit `sha` (`GET /repos/{owner}/{repo}/commits/{sha}`,
     /// `commit.committer.date`, RFC 3339), as GitHub documents the payload.
     pub fn commit_date(&self, sha: &str) -> Result<String, ApiError> {
         let route = format!("/repos/{}/commits/{sha}", self.repository);
-        let commit: serde_json::Value =
-            self.runtime
-                .block_on(self.json(Method::GET, &route, None))?;
+        let commit: serde_json::Value = self.json(Method::GET, &route, None)?;
         commit["commit"]["committer"]["date"]
             .as_str()
             .map(str::to_string)
@@ -231,8 +267,7 @@ impl Api {
     /// The login the token writes as: `GET /user` for a user's token; an installation token
     /// (GITHUB_TOKEN), which `GET /user` refuses with 403, writes as `github-actions[bot]`.
     pub fn own_login(&self) -> Result<String, ApiError> {
-        let answer: Result<User, ApiError> =
-            self.runtime.block_on(self.json(Method::GET, "/user", None));
+        let answer: Result<User, ApiError> = self.json(Method::GET, "/user", None);
         match answer {
             Ok(user) => Ok(user.login),
             Err(e) if e.status() == Some(403) => Ok(ACTIONS_BOT_LOGIN.to_string()),
@@ -249,7 +284,7 @@ impl Api {
         author: &str,
     ) -> Result<Option<Comment>, ApiError> {
         let route = format!("/repos/{}/issues/{number}/comments", self.repository);
-        let all: Vec<Comment> = self.runtime.block_on(self.all_pages(&route))?;
+        let all: Vec<Comment> = self.all_pages(&route)?;
         Ok(all.into_iter().find(|c| {
             c.user.as_ref().is_some_and(|u| u.login == author)
                 && c.body.as_deref().is_some_and(|b| b.contains(marker))
@@ -259,8 +294,7 @@ impl Api {
     pub fn create_comment(&self, number: u64, body: &str) -> Result<Comment, ApiError> {
         let route = format!("/repos/{}/issues/{number}/comments", self.repository);
         let body = serde_json::json!({ "body": body });
-        self.runtime
-            .block_on(self.json(Method::POST, &route, Some(&body)))
+        self.json(Method::POST, &route, Some(&body))
     }
 
     /// Updates a comment with `PATCH /repos/{owner}/{repo}/issues/comments/{id}` (the documented
@@ -268,7 +302,6 @@ impl Api {
     pub fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ApiError> {
         let route = format!("/repos/{}/issues/comments/{id}", self.repository);
         let body = serde_json::json!({ "body": body });
-        self.runtime
-            .block_on(self.json(Method::PATCH, &route, Some(&body)))
+        self.json(Method::PATCH, &route, Some(&body))
     }
 }

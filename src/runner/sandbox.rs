@@ -68,7 +68,7 @@ impl Sandbox {
     /// `.netrc` in the sandbox's HOME for `registry`'s host (pip and go read it): login
     /// `__token__`, the convention of token-authenticated package indexes.
     pub fn write_netrc(&self, registry: &str, token: &str) -> Result<()> {
-        let Some(host) = reqwest::Url::parse(registry)
+        let Some(host) = url::Url::parse(registry)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
         else {

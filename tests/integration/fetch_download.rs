@@ -322,7 +322,7 @@ fn authorization_never_follows_a_redirect_to_another_host() {
     let logs = Logs::new();
     let dir = tempfile::tempdir().unwrap();
     let f = fetcher(&logs, 1, Duration::from_secs(5));
-    let base = reqwest::Url::parse(&registry.base()).unwrap();
+    let base = url::Url::parse(&registry.base()).unwrap();
     let auth = Auth::bearer_for(&base, "s3cr3t-token");
 
     let mut req = request(registry.url("/same"), dir.path());

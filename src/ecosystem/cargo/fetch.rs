@@ -8,8 +8,8 @@
 
 use std::path::Path;
 
-use reqwest::Url;
 use serde::Deserialize;
+use url::Url;
 
 use super::crate_file;
 use super::index_path;

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use reqwest::Url;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
+use url::Url;
 
 use crate::archive;
 pub(crate) use crate::ecosystem::registry_client::{

@@ -8,8 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use reqwest::Url;
 use sha2::{Digest as _, Sha256};
+use url::Url;
 
 use super::fetch::{self as registry, go_escape, go_h1, GoInfo};
 use super::smoke as module_reader;

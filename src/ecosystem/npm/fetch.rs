@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use reqwest::Url;
 use serde::Deserialize;
+use url::Url;
 
 use crate::archive;
 use crate::ecosystem::provenance::{self, Gate, Provenance};

@@ -108,7 +108,7 @@ fn query(request: &PublishQuery<'_>, local: &Local) -> Result<Remote> {
         })?;
     let accept = format!("{NPM_ABBREVIATED}; q=1.0, application/json; q=0.8, */*");
     let response = fetcher.get_passing(url.as_str(), auth.as_ref(), Some(&accept), &[404])?;
-    let absent = |url: &reqwest::Url| Remote::absent(&url);
+    let absent = |url: &url::Url| Remote::absent(&url);
     if response.status == 404 {
         return Ok(absent(&url));
     }

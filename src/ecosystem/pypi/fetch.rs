@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use reqwest::Url;
 use serde::Deserialize;
+use url::Url;
 
 use crate::archive;
 use crate::ecosystem::provenance::{self, Gate, Provenance};

@@ -288,12 +288,7 @@ fn html_names_project(text: &str, files: &[registry::IndexFile], normalized: &st
     links_one || titled
 }
 
-fn not_the_project_page(
-    url: &reqwest::Url,
-    content_type: &str,
-    project: &str,
-    why: &str,
-) -> Failure {
+fn not_the_project_page(url: &url::Url, content_type: &str, project: &str, why: &str) -> Failure {
     Failure::usage(
         "Index returned a page that is not the project's",
         format!("GET {url} answered {content_type:?}, not the simple page of {project}: {why}"),

@@ -459,7 +459,7 @@ fn registry_token(
     let Some(registry) = registry else {
         return Ok(None);
     };
-    let Some(host) = reqwest::Url::parse(registry)
+    let Some(host) = url::Url::parse(registry)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
     else {

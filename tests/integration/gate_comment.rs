@@ -162,3 +162,55 @@ fn a_hostile_signer_identity_is_escaped_in_the_comment() {
         "{body}"
     );
 }
+
+/// verify-bundle on pull request #7: a bundle by another identity is commented (marker with the
+/// mode and step), and a bundle that verifies in the same step updates the comment to "passes".
+#[test]
+fn verify_bundle_failure_is_commented_and_a_pass_updates_it() {
+    let forged = Forged::new();
+    let api = GitHubApi::start(REPOSITORY, TOKEN);
+    let tampered = forged.case("tampered-identity");
+    let happy = forged
+        .cases()
+        .into_iter()
+        .find(|c| c.expect == "verified" && c.kind == "message" && c.identity == tampered.identity)
+        .expect("an untampered message bundle of the same identity");
+    let verify = |case: &crate::support::sigstore_forge::Case| {
+        Gha::new()
+            .input("mode", "verify-bundle")
+            .input("bundle", case.bundle.to_str().unwrap())
+            .input("artifact", case.artifact.to_str().unwrap())
+            .input("certificate-identity", &case.identity)
+            .input("certificate-oidc-issuer", &case.issuer)
+            .input("trusted-root", forged.trusted_root().to_str().unwrap())
+    };
+    let failed = on_pull_request(verify(&tampered), &api);
+    failed.assert_code(1);
+    let comments: Vec<Comment> = api
+        .comments()
+        .into_iter()
+        .filter(|c| {
+            c.body
+                .contains("<!-- release-action:verify-bundle step=check-npm -->")
+        })
+        .collect();
+    assert_eq!(comments.len(), 1, "{}", failed.describe());
+    let row = comments[0]
+        .body
+        .lines()
+        .find(|l| l.starts_with("| ") && l.ends_with("| identity |"))
+        .unwrap_or_else(|| panic!("no failure row:\n{}", comments[0].body));
+    assert!(
+        row.contains("evil-owner") && row.contains("https\\://"),
+        "{row}"
+    );
+
+    on_pull_request(verify(&happy), &api).assert_code(0);
+    let comments = api.comments();
+    assert_eq!(comments.len(), 1);
+    assert!(
+        comments[0].body.contains("### ✅ verify-bundle passes"),
+        "{}",
+        comments[0].body
+    );
+}

@@ -18,7 +18,7 @@ use crate::support::sigstore_forge::Forged;
 use crate::support::{packages, snap};
 
 const NAME: &str = "forge-pkg";
-const VERSION: &str = "1.2.3";
+pub(crate) const VERSION: &str = "1.2.3";
 pub(crate) const WORKFLOW_REF: &str =
     "forge-owner/forge-repo/.github/workflows/release.yml@refs/tags/v1.2.3";
 const OTHER_IDENTITY: &str =
@@ -528,7 +528,7 @@ fn no_identity_to_expect_is_exit_2_naming_the_input() {
 // ----------------------------------------------------------------------------- smoke-install
 
 /// The npm registry stand-in for smoke-install: the packument names the tarball it serves.
-fn npm_registry_with_tarball(served: &[u8], forged: &Forged) -> FaultServer {
+pub(crate) fn npm_registry_with_tarball(served: &[u8], forged: &Forged) -> FaultServer {
     let server = FaultServer::start();
     let mut doc: Value =
         serde_json::from_str(&packument(served, Some(&server.url(NPM_ATTESTATIONS)))).unwrap();

@@ -6,7 +6,10 @@
 
 use std::path::Path;
 
-use crate::attestation_gate::{npm_case, npm_registry, npm_tarball, publish_check, WORKFLOW_REF};
+use crate::attestation_gate::{
+    npm_case, npm_registry, npm_registry_with_tarball, npm_tarball, publish_check, VERSION,
+    WORKFLOW_REF,
+};
 use crate::support::github_api::{Comment, GitHubApi};
 use crate::support::harness::{Gha, Run};
 use crate::support::sigstore_forge::Forged;
@@ -213,4 +216,38 @@ fn verify_bundle_failure_is_commented_and_a_pass_updates_it() {
         "{}",
         comments[0].body
     );
+}
+
+/// smoke-install of a registry package whose provenance is about other bytes, on pull request
+/// #7: nothing is installed (exit 1) and the comment names the entry and the `subject` check.
+#[test]
+fn smoke_install_provenance_failure_is_commented() {
+    let tarball = npm_tarball("a");
+    let (_workspace, forged) = npm_case(&tarball, &npm_tarball("signed"));
+    let server = npm_registry_with_tarball(&tarball, &forged);
+    let api = GitHubApi::start(REPOSITORY, TOKEN);
+    let gha = Gha::new()
+        .env("GITHUB_WORKFLOW_REF", WORKFLOW_REF)
+        .input("mode", "smoke-install")
+        .input("packages", "npm:forge-pkg@1.2.3")
+        .input("npm-registry", &server.base())
+        .input("expected-version", VERSION)
+        .input("trusted-root", forged.trusted_root().to_str().unwrap());
+    let run = on_pull_request(gha, &api);
+    run.assert_code(1);
+    let comments: Vec<Comment> = api
+        .comments()
+        .into_iter()
+        .filter(|c| {
+            c.body
+                .contains("<!-- release-action:smoke-install step=check-npm -->")
+        })
+        .collect();
+    assert_eq!(comments.len(), 1, "{}", run.describe());
+    let row = comments[0]
+        .body
+        .lines()
+        .find(|l| l.starts_with("| npm\\:forge-pkg@1.2.3 |"))
+        .unwrap_or_else(|| panic!("no failure row:\n{}", comments[0].body));
+    assert!(row.ends_with("| subject |"), "{row}");
 }

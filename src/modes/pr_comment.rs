@@ -230,9 +230,20 @@ pub fn run_commenting(
     runner: &mut Runner,
     check: impl FnOnce(&mut Runner) -> Result<()>,
 ) -> Result<()> {
+    if !args.comment_on_pr {
+        return check(runner);
+    }
     let ctx = match Context::from_env(&std::env::current_dir()?) {
-        Ok(ctx) if args.comment_on_pr && ctx.is_pull_request_event() => Some(ctx),
-        _ => None,
+        Ok(ctx) if ctx.is_pull_request_event() => Some(ctx),
+        Ok(_) => None,
+        // Commenting never decides the run, but a comment that cannot be made is said.
+        Err(e) => {
+            runner.warning(&format!(
+                "cannot read the event (no pull-request comment): {}",
+                e.message
+            ));
+            None
+        }
     };
     let token = token(args.token.as_deref(), runner);
     if let Some(t) = &token {

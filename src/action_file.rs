@@ -10,11 +10,17 @@ use crate::modes;
 pub const GENERATED: &str =
     "# Generated from the binary's definitions by `cargo run --example action_yml`: do not edit.";
 
-/// The inputs whose default is the workflow's token, `(mode, input)`: version-guard's `token`,
-/// and channel-tags' `github-token` as docker/metadata-action's (its `token` is the alias, with
+/// The inputs whose default is the workflow's token, `(mode, input)`: the `token` of the modes
+/// that comment on pull requests, and channel-tags' `github-token` as docker/metadata-action's (its `token` is the alias, with
 /// no default of its own). Registry tokens have none.
-const WORKFLOW_TOKEN_INPUTS: &[(&str, &str)] =
-    &[("version-guard", "token"), ("channel-tags", "github-token")];
+const WORKFLOW_TOKEN_INPUTS: &[(&str, &str)] = &[
+    ("version-guard", "token"),
+    ("publish-check", "token"),
+    ("smoke-install", "token"),
+    ("verify", "token"),
+    ("verify-bundle", "token"),
+    ("channel-tags", "github-token"),
+];
 
 /// The shell of every step: no profile, strict.
 const SHELL: &str = "bash --noprofile --norc -euo pipefail {0}";

@@ -40,6 +40,16 @@ pub struct Details {
     /// What the step summary says instead of `message`, when the mode's own summary already
     /// shows the details (the annotation, seen alone, keeps them).
     pub summary_message: Option<String>,
+    /// The failure's details as a table (raw, untrusted cells), for the pull-request comment:
+    /// e.g. the attestation gate's artifact, expected, found and failed check.
+    pub table: Option<Table>,
+}
+
+/// A failure's details as rows under headers; cells are raw text, escaped where shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
 }
 
 pub type Result<T, E = Failure> = std::result::Result<T, E>;
@@ -53,6 +63,7 @@ impl Failure {
             fix: None,
             location: None,
             summary_message: None,
+            table: None,
         }))
     }
 
@@ -99,6 +110,12 @@ impl Failure {
     /// a failure is then stated once there.
     pub fn with_summary_message(mut self, message: impl Into<String>) -> Self {
         self.0.summary_message = Some(message.into());
+        self
+    }
+
+    /// The details as a table (raw cells), shown on the pull request.
+    pub fn with_table(mut self, table: Table) -> Self {
+        self.0.table = Some(table);
         self
     }
 

@@ -326,6 +326,22 @@ pub(crate) fn report(answers: &[(String, &Provenance)], runner: &mut Runner) -> 
             ]
         })
         .collect();
+    let raw = crate::error::Table {
+        headers: ["Artifact", "Expected", "Found", "Check failed"]
+            .map(str::to_string)
+            .to_vec(),
+        rows: failed
+            .iter()
+            .map(|(a, p)| {
+                vec![
+                    a.clone(),
+                    p.expected.clone().unwrap_or_default(),
+                    p.found.clone().unwrap_or_default(),
+                    p.check.clone().unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    };
     // Not escaped here: the failure's summary message is escaped as a whole when it is shown.
     let mut table = summary::Summary::default();
     table.table(&["Artifact", "Expected", "Found", "Check failed"], &rows);
@@ -354,6 +370,7 @@ pub(crate) fn report(answers: &[(String, &Provenance)], runner: &mut Runner) -> 
         failed.len(),
         table.render(usize::MAX)
     ))
+    .with_table(raw)
     .with_fix(
         "do not ship an artifact whose provenance does not verify: check that it was built and \
          signed by the expected workflow (provenance-identity, provenance-issuer) and that the \

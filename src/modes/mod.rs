@@ -3,6 +3,7 @@
 
 pub mod channel_tags;
 pub mod policy_check;
+pub mod pr_comment;
 pub mod publish_check;
 pub mod smoke_install;
 pub mod verify;

@@ -81,7 +81,7 @@ fn every_flag_is_an_input_passed_through_env() {
             // A secret reaches only the mode that reads it (trust_secrets checks which).
             let expected = match long {
                 "token" => {
-                    "${{ inputs.mode == 'version-guard' && inputs.token || '' }}".to_string()
+                    "${{ (inputs.mode == 'version-guard' || inputs.mode == 'publish-check' || inputs.mode == 'smoke-install' || inputs.mode == 'verify' || inputs.mode == 'verify-bundle') && inputs.token || '' }}".to_string()
                 }
                 // verify reads the images' registry token too.
                 "registry-token" => {

@@ -18,13 +18,14 @@ use crate::support::sigstore_forge::Forged;
 use crate::support::{packages, snap};
 
 const NAME: &str = "forge-pkg";
-const VERSION: &str = "1.2.3";
-const WORKFLOW_REF: &str = "forge-owner/forge-repo/.github/workflows/release.yml@refs/tags/v1.2.3";
+pub(crate) const VERSION: &str = "1.2.3";
+pub(crate) const WORKFLOW_REF: &str =
+    "forge-owner/forge-repo/.github/workflows/release.yml@refs/tags/v1.2.3";
 const OTHER_IDENTITY: &str =
     "https://github.com/forge-owner/other-repo/.github/workflows/release.yml@refs/tags/v1.2.3";
 const NPM_ATTESTATIONS: &str = "/-/npm/v1/attestations/forge-pkg@1.2.3";
 
-fn npm_tarball(flavour: &str) -> Vec<u8> {
+pub(crate) fn npm_tarball(flavour: &str) -> Vec<u8> {
     let manifest = json!({"name": NAME, "version": VERSION, "main": "index.js"}).to_string();
     let index = format!("exports.flavour = {flavour:?};\n");
     packages::tarball(
@@ -35,7 +36,7 @@ fn npm_tarball(flavour: &str) -> Vec<u8> {
 
 /// A workspace with dist/forge-pkg-1.2.3.tgz (`local`), and the forge's material for `signed`
 /// (the tarball the provenance is about).
-fn npm_case(local: &[u8], signed: &[u8]) -> (tempfile::TempDir, Forged) {
+pub(crate) fn npm_case(local: &[u8], signed: &[u8]) -> (tempfile::TempDir, Forged) {
     let workspace = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(workspace.path().join("dist")).unwrap();
     std::fs::write(workspace.path().join("dist/forge-pkg-1.2.3.tgz"), local).unwrap();
@@ -68,7 +69,7 @@ fn packument(tarball: &[u8], attestations: Option<&str>) -> String {
 }
 
 /// The npm registry stand-in: the packument, and the forge's attestations document.
-fn npm_registry(local: &[u8], forged: &Forged, advertise: bool) -> FaultServer {
+pub(crate) fn npm_registry(local: &[u8], forged: &Forged, advertise: bool) -> FaultServer {
     let server = FaultServer::start();
     let url = server.url(NPM_ATTESTATIONS);
     server.script(
@@ -87,7 +88,7 @@ fn json_reply(body: impl Into<Vec<u8>>) -> Reply {
     Reply::with_header(200, "Content-Type", "application/json", body)
 }
 
-fn publish_check(workspace: &Path, forged: &Forged, registry: &str) -> Gha {
+pub(crate) fn publish_check(workspace: &Path, forged: &Forged, registry: &str) -> Gha {
     Gha::new()
         .cwd(workspace)
         .env("RELEASE_ACTION_RETRY_BASE_MS", "5")
@@ -527,7 +528,7 @@ fn no_identity_to_expect_is_exit_2_naming_the_input() {
 // ----------------------------------------------------------------------------- smoke-install
 
 /// The npm registry stand-in for smoke-install: the packument names the tarball it serves.
-fn npm_registry_with_tarball(served: &[u8], forged: &Forged) -> FaultServer {
+pub(crate) fn npm_registry_with_tarball(served: &[u8], forged: &Forged) -> FaultServer {
     let server = FaultServer::start();
     let mut doc: Value =
         serde_json::from_str(&packument(served, Some(&server.url(NPM_ATTESTATIONS)))).unwrap();

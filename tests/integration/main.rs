@@ -22,6 +22,7 @@ mod e2e_workflows;
 mod ecosystem;
 mod fetch_download;
 mod fetch_oci;
+mod gate_comment;
 mod layers;
 mod network;
 mod newcomer;

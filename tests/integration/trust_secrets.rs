@@ -245,7 +245,7 @@ fn action_yml_passes_each_secret_only_to_its_modes() {
     let expr = |name: &str| env[name].as_str().unwrap_or_default().replace(' ', "");
     assert_eq!(
         expr("INPUT_TOKEN"),
-        "${{inputs.mode=='version-guard'&&inputs.token||''}}"
+        "${{(inputs.mode=='version-guard'||inputs.mode=='publish-check'||inputs.mode=='smoke-install'||inputs.mode=='verify'||inputs.mode=='verify-bundle')&&inputs.token||''}}"
     );
     assert_eq!(
         expr("INPUT_REGISTRY-TOKEN"),

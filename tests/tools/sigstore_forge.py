@@ -703,7 +703,8 @@ def forge_registry_forms(forge: Forge, out: Path, args) -> dict:
     tarball = Path(args.npm_tarball).read_bytes() if args.npm_tarball else b"forge npm tarball bytes\n"
     npm_name, npm_version = args.npm_name, args.npm_version
     npm_subject = [{"name": f"pkg:npm/{npm_name}@{npm_version}", "digest": {"sha512": hashlib.sha512(tarball).hexdigest()}}]
-    npm_bundle = forge.bundle(stmt=statement(npm_subject, SLSA_V1, slsa_predicate(npm_name)), label="npm")
+    npm_bundle = forge.bundle(stmt=statement(npm_subject, SLSA_V1, slsa_predicate(npm_name)), label="npm",
+                              identity=args.npm_identity or IDENTITY)
     npm_doc = {"attestations": [{"predicateType": SLSA_V1, "bundle": npm_bundle}]}
     write(reg / "npm" / "attestations.json", npm_doc)
     if not args.npm_tarball:
@@ -813,6 +814,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--npm-tarball")
     parser.add_argument("--npm-name", default="forge-pkg")
     parser.add_argument("--npm-version", default="1.2.3")
+    parser.add_argument("--npm-identity", help="the npm bundle's signer identity (default: the forge's workflow)")
     parser.add_argument("--wheel")
     parser.add_argument("--pypi-version", default="1.2.3")
     parser.add_argument("--image-digest", default="sha256:" + hashlib.sha256(b"forge image manifest").hexdigest())

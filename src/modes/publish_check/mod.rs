@@ -86,6 +86,10 @@ pub struct Args {
     /// `provenance-issuer`, `trusted-root`).
     #[command(flatten)]
     pub provenance: ProvenanceArgs,
+
+    /// On pull requests, explain a failure in one comment (`comment-on-pr`, `token`).
+    #[command(flatten)]
+    pub comment: crate::modes::pr_comment::CommentArgs,
 }
 
 pub const OUTPUTS: &[OutputSpec] = &[
@@ -209,6 +213,13 @@ impl Inputs {
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    let comment = args.comment.clone();
+    crate::modes::pr_comment::run_commenting("publish-check", &comment, runner, |runner| {
+        check(args, runner)
+    })
+}
+
+fn check(args: Args, runner: &mut Runner) -> Result<()> {
     let Inputs {
         artifacts,
         ecosystem_inputs,

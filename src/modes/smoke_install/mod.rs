@@ -76,6 +76,10 @@ pub struct Args {
     /// `provenance-identity`, `provenance-issuer`, `trusted-root`.
     #[command(flatten)]
     pub provenance: ProvenanceArgs,
+
+    /// On pull requests, explain a failure in one comment (`comment-on-pr`, `token`).
+    #[command(flatten)]
+    pub comment: crate::modes::pr_comment::CommentArgs,
 }
 
 pub const OUTPUTS: &[OutputSpec] = &[
@@ -189,6 +193,13 @@ struct Setup {
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    let comment = args.comment.clone();
+    crate::modes::pr_comment::run_commenting("smoke-install", &comment, runner, |runner| {
+        check(args, runner)
+    })
+}
+
+fn check(args: Args, runner: &mut Runner) -> Result<()> {
     let mut inputs = Inputs::from_args(args, runner.env().workflow_ref.as_deref())?;
     // Downloads live in one temp dir under RUNNER_TEMP, removed when the run ends.
     let downloads = if inputs.remote.is_empty() {

@@ -50,6 +50,10 @@ pub struct Args {
     #[arg(long, default_value_t = 30, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
+
+    /// On pull requests, explain a failure in one comment (`comment-on-pr`, `token`).
+    #[command(flatten)]
+    pub comment: crate::modes::pr_comment::CommentArgs,
 }
 
 pub const OUTPUTS: &[OutputSpec] = &[
@@ -130,6 +134,13 @@ fn parse_image(i: usize, line: &str) -> Result<Reference> {
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    let comment = args.comment.clone();
+    crate::modes::pr_comment::run_commenting("verify", &comment, runner, |runner| {
+        run_check(args, runner)
+    })
+}
+
+fn run_check(args: Args, runner: &mut Runner) -> Result<()> {
     let inputs = Inputs::from_args(args, runner.env().workflow_ref.as_deref())?;
     let answers = runner.phase("referrers", |r| referrers(&inputs, r))?;
     let all = answers.iter().all(|(_, p)| p.status == Status::Verified);

@@ -51,6 +51,10 @@ pub struct Args {
     /// The artifact as a positional argument (the conformance protocol's FILE_OR_DIGEST).
     #[arg(value_name = "FILE_OR_DIGEST", conflicts_with = "artifact")]
     pub file_or_digest: Option<String>,
+
+    /// On pull requests, explain a failure in one comment (`comment-on-pr`, `token`).
+    #[command(flatten)]
+    pub comment: crate::modes::pr_comment::CommentArgs,
 }
 
 pub const OUTPUTS: &[OutputSpec] = &[
@@ -206,6 +210,13 @@ impl Inputs {
 }
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
+    let comment = args.comment.clone();
+    crate::modes::pr_comment::run_commenting("verify-bundle", &comment, runner, |runner| {
+        check(args, runner)
+    })
+}
+
+fn check(args: Args, runner: &mut Runner) -> Result<()> {
     let inputs = match Inputs::from_args(args) {
         Ok(inputs) => inputs,
         Err(failure) => {
@@ -304,10 +315,28 @@ fn rejected(inputs: &Inputs, rejection: &Rejection, runner: &mut Runner) -> Fail
     }
     runner.summary().table(&["", ""], &rows);
     let message = rejection_message(inputs, rejection);
+    let table = crate::error::Table {
+        headers: ["Artifact", "Expected", "Found", "Check failed"]
+            .map(str::to_string)
+            .to_vec(),
+        rows: vec![vec![
+            inputs.artifact_label.clone(),
+            rejection
+                .expected
+                .clone()
+                .unwrap_or_else(|| inputs.policy.describe()),
+            rejection
+                .found
+                .clone()
+                .unwrap_or_else(|| rejection.message.clone()),
+            rejection.check.label().to_string(),
+        ]],
+    };
     Failure::guard(
         format!("Bundle verification failed: {}", rejection.check.label()),
         message,
     )
+    .with_table(table)
     .with_fix(
         "do not use this artifact: check that the bundle belongs to it, was made by the expected \
          workflow and is verified against the right trusted root",

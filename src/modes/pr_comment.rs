@@ -162,22 +162,27 @@ pub fn token(input: Option<&str>, runner: &Runner) -> Option<String> {
         .or_else(|| runner.env().github_token.clone())
 }
 
-/// The marker key of `mode`'s comment: the mode and the step's `GITHUB_ACTION` id, so two steps
-/// of one mode in a job keep their own comments.
-fn key(mode: &str) -> String {
-    match runner::env::string("GITHUB_ACTION").filter(|s| !s.trim().is_empty()) {
-        Some(step) => {
+/// The marker key of `mode`'s comment: the mode, the job (`GITHUB_JOB`) and a short hash of what
+/// the step checks (`scope`: its packages, images or bundle), so two steps of one mode keep their
+/// own comments. Not the step's `GITHUB_ACTION`: inside the composite action every use of a mode
+/// runs as the same inner step (`run`), so two jobs would share, and overwrite, one comment: a
+/// passing job could mark another job's failure as passed.
+fn key(mode: &str, scope: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    let scope = hex::encode(&Sha256::digest(scope.as_bytes())[..4]);
+    match runner::env::string("GITHUB_JOB").filter(|s| !s.trim().is_empty()) {
+        Some(job) => {
             // Inside an HTML comment: nothing that could close it.
-            let mut step: String = step
+            let mut job: String = job
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
                 .collect();
-            while step.contains("--") {
-                step = step.replace("--", "-");
+            while job.contains("--") {
+                job = job.replace("--", "-");
             }
-            format!("{mode} step={step}")
+            format!("{mode} job={job} scope={scope}")
         }
-        None => mode.to_string(),
+        None => format!("{mode} scope={scope}"),
     }
 }
 
@@ -226,6 +231,7 @@ fn passing_body(marker: &str, mode: &str, sha: Option<&str>) -> String {
 /// not check (exit 2) leaves the comment as it is: it neither failed nor passed the check.
 pub fn run_commenting(
     mode: &str,
+    scope: &str,
     args: &CommentArgs,
     runner: &mut Runner,
     check: impl FnOnce(&mut Runner) -> Result<()>,
@@ -256,7 +262,7 @@ pub fn run_commenting(
     let sha = ctx
         .pull_request_head_sha()
         .or_else(|| ctx.github_sha.clone());
-    let marker = marker(&key(mode));
+    let marker = marker(&key(mode, scope));
     let body = match &result {
         Ok(()) => Body::Passed(passing_body(&marker, mode, sha.as_deref())),
         Err(f) if f.kind == Kind::Guard => {

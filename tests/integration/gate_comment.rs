@@ -17,10 +17,17 @@ use crate::support::sigstore_forge::Forged;
 const REPOSITORY: &str = "acme/sdk";
 const TOKEN: &str = "ghs_gate_comment_token_123";
 const HEAD: &str = "0123456789abcdef0123456789abcdef01234567";
-const MARKER: &str = "<!-- release-action:publish-check step=check-npm -->";
+/// The start of publish-check's marker in job `check-npm` (a hash of the step's `packages` follows).
+const MARKER: &str = "<!-- release-action:publish-check job=check-npm scope=";
 
-/// publish-check on pull request #7, commenting through `api`.
+/// publish-check on pull request #7, commenting through `api`, in job `check-npm`.
 fn on_pull_request(gha: Gha, api: &GitHubApi) -> Run {
+    on_pull_request_in_job(gha, api, "check-npm")
+}
+
+/// The same in `job`. Every use of a mode runs as the composite action's inner step `run`, so
+/// `GITHUB_ACTION` is `run` in every job, as on GitHub.
+fn on_pull_request_in_job(gha: Gha, api: &GitHubApi, job: &str) -> Run {
     let event = gha.path().join("event.json");
     std::fs::write(
         &event,
@@ -34,7 +41,8 @@ fn on_pull_request(gha: Gha, api: &GitHubApi) -> Run {
         .env("GITHUB_REF", "refs/pull/7/merge")
         .env("GITHUB_REPOSITORY", REPOSITORY)
         .env("GITHUB_API_URL", &api.url())
-        .env("GITHUB_ACTION", "check-npm")
+        .env("GITHUB_ACTION", "run")
+        .env("GITHUB_JOB", job)
         .run()
 }
 
@@ -98,6 +106,42 @@ fn provenance_failure_is_commented_on_the_pull_request_and_a_pass_updates_it() {
             "POST /repos/acme/sdk/issues/7/comments".to_string(),
             format!("PATCH /repos/acme/sdk/issues/comments/{}", comments[0].id),
         ]
+    );
+}
+
+/// Two jobs run publish-check through the composite action (the same inner step id, `run`): one
+/// fails, then the other passes. The passing job must not turn the failing job's comment into
+/// "passes"; each job has its own comment.
+#[test]
+fn another_job_passing_leaves_this_jobs_failure_comment_alone() {
+    let tarball = npm_tarball("a");
+    let (workspace, forged) = npm_case(&tarball, &tarball);
+    let server = npm_registry(&tarball, &forged, false);
+    let api = GitHubApi::start(REPOSITORY, TOKEN);
+    let failed = on_pull_request_in_job(
+        publish_check(workspace.path(), &forged, &server.base()).input("provenance", "required"),
+        &api,
+        "npm",
+    );
+    failed.assert_code(1);
+    let passed = on_pull_request_in_job(
+        publish_check(workspace.path(), &forged, &server.base()),
+        &api,
+        "docs",
+    );
+    passed.assert_code(0);
+    // The docs job passed and had no comment of its own: it posts nothing and edits nothing.
+    let comments = ours(&api);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert_eq!(writes(&api), ["POST /repos/acme/sdk/issues/7/comments"]);
+    let npm = comments
+        .iter()
+        .find(|c| c.body.contains("job=npm "))
+        .expect("the npm job's comment");
+    assert!(
+        npm.body.contains("### ❌ publish-check") && !npm.body.contains("passes"),
+        "the failing job's comment still says it failed:\n{}",
+        npm.body
     );
 }
 
@@ -194,7 +238,7 @@ fn verify_bundle_failure_is_commented_and_a_pass_updates_it() {
         .into_iter()
         .filter(|c| {
             c.body
-                .contains("<!-- release-action:verify-bundle step=check-npm -->")
+                .contains("<!-- release-action:verify-bundle job=check-npm scope=")
         })
         .collect();
     assert_eq!(comments.len(), 1, "{}", failed.describe());
@@ -240,7 +284,7 @@ fn smoke_install_provenance_failure_is_commented() {
         .into_iter()
         .filter(|c| {
             c.body
-                .contains("<!-- release-action:smoke-install step=check-npm -->")
+                .contains("<!-- release-action:smoke-install job=check-npm scope=")
         })
         .collect();
     assert_eq!(comments.len(), 1, "{}", run.describe());

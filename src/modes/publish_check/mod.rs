@@ -214,7 +214,8 @@ impl Inputs {
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     let comment = args.comment.clone();
-    crate::modes::pr_comment::run_commenting("publish-check", &comment, runner, |runner| {
+    let scope = args.packages.clone().unwrap_or_default();
+    crate::modes::pr_comment::run_commenting("publish-check", &scope, &comment, runner, |runner| {
         check(args, runner)
     })
 }

@@ -194,7 +194,8 @@ struct Setup {
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     let comment = args.comment.clone();
-    crate::modes::pr_comment::run_commenting("smoke-install", &comment, runner, |runner| {
+    let scope = args.packages.clone().unwrap_or_default();
+    crate::modes::pr_comment::run_commenting("smoke-install", &scope, &comment, runner, |runner| {
         check(args, runner)
     })
 }

@@ -135,7 +135,8 @@ fn parse_image(i: usize, line: &str) -> Result<Reference> {
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     let comment = args.comment.clone();
-    crate::modes::pr_comment::run_commenting("verify", &comment, runner, |runner| {
+    let scope = args.images.clone().unwrap_or_default();
+    crate::modes::pr_comment::run_commenting("verify", &scope, &comment, runner, |runner| {
         run_check(args, runner)
     })
 }

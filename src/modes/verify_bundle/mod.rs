@@ -211,7 +211,10 @@ impl Inputs {
 
 pub fn run(args: Args, runner: &mut Runner) -> Result<()> {
     let comment = args.comment.clone();
-    crate::modes::pr_comment::run_commenting("verify-bundle", &comment, runner, |runner| {
+    // The artifact, not the bundle: a later run that passes with a corrected bundle for the same
+    // artifact updates the comment.
+    let scope = format!("{:?} {:?}", args.artifact, args.file_or_digest);
+    crate::modes::pr_comment::run_commenting("verify-bundle", &scope, &comment, runner, |runner| {
         check(args, runner)
     })
 }

@@ -245,8 +245,9 @@ def case_smoke_npm(tmp, runs):
         measure(
             "smoke-install, one npm tarball vs pnpm add + node by hand (warm store)",
             ours, ["bash", str(by_hand)], tmp, base_env(), runs,
-            target="< 10% over by hand",
-            budget=lambda r: r["ratio"] <= 1.10,
+            # Not a target: unequal work (smoke-install's fresh HOME and store against a warm
+            # one), shown for scale. Issue 25's comparison is the same isolation, the next row.
+            target="none: unequal isolation, for scale",
         ),
         measure(
             "smoke-install, one npm tarball vs the same by hand with a fresh HOME",

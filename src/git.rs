@@ -3,7 +3,6 @@
 
 mod objects;
 mod refs;
-mod sha1;
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};

@@ -9,7 +9,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use super::sha1;
+use sha1::{Digest as _, Sha1};
 
 /// The largest commit read in-process (a signed merge with a long message is a few KiB).
 const MAX_OBJECT: u64 = 4 << 20;
@@ -29,7 +29,10 @@ pub(crate) fn read_commit(objects: &Path, oid: &str) -> Option<Vec<u8>> {
         Loose::Doubt => return None,
     };
     let header = format!("commit {}\0", body.len());
-    (sha1::digest(&[header.as_bytes(), &body]) == name).then_some(body)
+    let mut hasher = Sha1::new();
+    hasher.update(header.as_bytes());
+    hasher.update(&body);
+    (hasher.finalize()[..] == name[..]).then_some(body)
 }
 
 fn parse_oid(oid: &str) -> Option<[u8; 20]> {
